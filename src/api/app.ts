@@ -1,0 +1,32 @@
+// The Hono app: middleware, then the routes as a table of contents, then the one error funnel.
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../env";
+import { registerMetaRoutes } from "./meta";
+import { onError, onNotFound } from "./on-error";
+import { limitBody } from "./request-body";
+import { registerRunStartRoute } from "./run-start";
+import { registerRunRoutes } from "./runs";
+import { registerSecretRoutes } from "./secrets";
+import { validationHook } from "./validation";
+import { registerWorkflowRoutes } from "./workflows";
+
+export function createApp(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use("*", async (c, next) => {
+    c.set("requestId", c.req.header("cf-ray") ?? crypto.randomUUID());
+    await next();
+    c.header("x-request-id", c.get("requestId"));
+  });
+  app.use("/api/*", limitBody);
+  app.use("/hooks/*", limitBody);
+
+  registerMetaRoutes(app);
+  registerWorkflowRoutes(app);
+  registerRunStartRoute(app);
+  registerRunRoutes(app);
+  registerSecretRoutes(app);
+
+  app.onError(onError);
+  app.notFound(onNotFound);
+  return app;
+}

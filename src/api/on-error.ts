@@ -1,0 +1,46 @@
+// The one funnel from any error to a problem+json response. Routes throw; they
+// never format errors themselves. Unknown errors are logged, never echoed.
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { AppError, toProblem } from "./problem";
+
+const PROBLEM_TYPE = "application/problem+json";
+
+export function problemResponse(c: Context, error: AppError): Response {
+  const headers: Record<string, string> = { "content-type": PROBLEM_TYPE };
+  if (error.retryAfter !== undefined) headers["retry-after"] = String(error.retryAfter);
+  return new Response(JSON.stringify(toProblem(error, c.req.path)), { status: error.status, headers });
+}
+
+export function onError(error: unknown, c: Context): Response {
+  return problemResponse(c, toAppError(error));
+}
+
+export function onNotFound(c: Context): Response {
+  return problemResponse(c, new AppError("not_found", `no route for ${c.req.method} ${c.req.path}`));
+}
+
+function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof HTTPException) return fromHttpException(error);
+  if (isTransientInfrastructureError(error)) {
+    return new AppError("unavailable", "a storage component is briefly unavailable; retry the request", { retryAfter: 1 });
+  }
+  console.error("unhandled error", error instanceof Error ? `${error.name}: ${error.message}` : error);
+  return new AppError("internal", "an unexpected error occurred; it has been logged");
+}
+
+function fromHttpException(error: HTTPException): AppError {
+  if (error.status === 413) return new AppError("payload_too_large", "the request body is larger than the limit for this route");
+  if (error.status === 401) return new AppError("unauthorized", error.message || "missing or invalid bearer token");
+  if (error.status === 400) return new AppError("bad_request", error.message || "the request could not be parsed");
+  return new AppError(error.status >= 500 ? "internal" : "bad_request", error.message);
+}
+
+/** Overloaded Durable Objects and D1 blips are retryable: say 503 with Retry-After. */
+function isTransientInfrastructureError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const flagged = error as Error & { retryable?: boolean; overloaded?: boolean };
+  if (flagged.overloaded || flagged.retryable) return true;
+  return /overloaded|D1_ERROR.*(busy|timeout|reset)|Network connection lost|storage operation exceeded timeout/i.test(error.message);
+}

@@ -1,0 +1,172 @@
+// Runs: list from the D1 index, read from the run's Durable Object, and the
+// operator's controls (cancel, retry in place, rerun as a new run), one or in bulk.
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { RUN_STATUSES } from "../core/engine/types";
+import { database } from "../db/client";
+import { listRuns, type RunIndexRow } from "../db/runs";
+import type { AppEnv } from "../env";
+import type { CommandResult } from "../run/commands";
+import { runStub } from "../run/client";
+import { isRunId } from "../run/ids";
+import { startRun } from "../triggers/start-run";
+import { requireRole } from "./auth";
+import { AppError, notFound, validationFailed } from "./problem";
+import { requireJsonBody } from "./request-body";
+import { jsonContent, problems, runIdParam, runSchema } from "./schemas";
+
+const runSummarySchema = z
+  .object({ id: z.string(), workflow: z.string(), version: z.int(), status: z.string(), trigger: z.object({ type: z.string() }), error: z.object({ code: z.string() }).nullable(), rerunOf: z.string().nullable(), createdAt: z.string(), startedAt: z.string().nullable(), finishedAt: z.string().nullable() })
+  .openapi("RunSummary");
+
+const filterSchema = z.object({
+  workflow: z.string().optional(),
+  status: z.enum(RUN_STATUSES).optional(),
+  since: z.iso.datetime({ offset: true }).optional().openapi({ description: "ISO time: runs created at or after" }),
+});
+
+const listQuery = filterSchema.extend({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().optional().openapi({ description: "nextCursor of the previous page" }),
+});
+
+const rerunBody = z.strictObject({
+  input: z.unknown().optional().openapi({ description: "Replace the input; default the original run's" }),
+  fromStep: z.string().optional().openapi({ description: "Copy the outputs of the steps before this one; run it and everything after" }),
+});
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const toSummary = (row: RunIndexRow) => ({
+  id: row.id,
+  workflow: row.workflowId,
+  version: row.version,
+  status: row.status,
+  trigger: { type: row.triggerType },
+  error: row.errorCode ? { code: row.errorCode } : null,
+  rerunOf: row.rerunOf,
+  createdAt: iso(row.createdAt)!,
+  startedAt: iso(row.startedAt),
+  finishedAt: iso(row.finishedAt),
+});
+
+function stubFor(c: Context<AppEnv>, id: string) {
+  if (!isRunId(id)) throw notFound(`run ${id}`);
+  return runStub(c.env, id);
+}
+
+function unwrap(result: CommandResult, id: string) {
+  if (result.ok) return result.run;
+  if (result.code === "not_found") throw notFound(`run ${id}`);
+  throw new AppError("invalid_state", result.message);
+}
+
+async function rerun(c: Context<AppEnv>, id: string, options: { input?: unknown; fromStep?: string }) {
+  const plan = await stubFor(c, id).rerunPlan(options.fromStep);
+  if (!plan) throw notFound(`run ${id}`);
+  const definition = plan.definition as { steps: { id: string }[]; onFailure?: { id: string }[] };
+  if (options.fromStep && !definition.steps.some((step) => step.id === options.fromStep)) {
+    throw validationFailed("fromStep names no step of this run's workflow version", [{ path: "fromStep", message: `unknown step "${options.fromStep}"` }]);
+  }
+  return startRun(
+    c.env,
+    { workflowId: plan.workflow, input: options.input === undefined ? plan.input : options.input, trigger: { type: "rerun", rerunOf: id, ...(options.fromStep ? { fromStep: options.fromStep } : {}) }, rerunOf: id, carriedSteps: plan.carriedSteps },
+    { version: plan.version, definition: plan.definition as never },
+  );
+}
+
+const route = <P extends string>(method: "get" | "post", path: P, summary: string) => ({ method, path, tags: ["runs"], summary });
+
+const listRoute = createRoute({
+  ...route("get", "/api/runs", "List runs, newest first"),
+  middleware: [requireRole("viewer")] as const,
+  request: { query: listQuery },
+  responses: { 200: jsonContent(z.object({ runs: z.array(runSummarySchema), nextCursor: z.string().nullable() }), "A page of runs"), ...problems },
+});
+const getRoute = createRoute({
+  ...route("get", "/api/runs/{id}", "A run with every step and attempt"),
+  middleware: [requireRole("viewer")] as const,
+  request: { params: runIdParam },
+  responses: { 200: jsonContent(runSchema, "The run"), ...problems },
+});
+const commandRoute = (action: "cancel" | "retry", summary: string) =>
+  createRoute({
+    ...route("post", `/api/runs/{id}/${action}`, summary),
+    middleware: [requireRole("operator"), requireJsonBody()] as const,
+    request: { params: runIdParam },
+    responses: { 200: jsonContent(z.object({ run: runSchema }), "The run"), ...problems },
+  });
+const rerunRoute = createRoute({
+  ...route("post", "/api/runs/{id}/rerun", "Start a new run with the same (or given) input, optionally from a step"),
+  middleware: [requireRole("operator"), requireJsonBody()] as const,
+  request: { params: runIdParam, body: { required: false, content: { "application/json": { schema: rerunBody } } } },
+  responses: { 202: jsonContent(z.object({ run: runSchema }), "The new run"), ...problems },
+});
+const bulkRoute = (action: "retry" | "rerun") =>
+  createRoute({
+    ...route("post", `/api/runs/${action}`, `${action === "retry" ? "Retry" : "Rerun"} every run matching a filter (at most 100)`),
+    middleware: [requireRole("operator"), requireJsonBody()] as const,
+    request: { body: { required: true, content: { "application/json": { schema: filterSchema.strict() } } } },
+    responses: {
+      200: jsonContent(z.object({ matched: z.int(), runs: z.array(z.object({ id: z.string(), ok: z.boolean(), runId: z.string().optional(), error: z.string().optional() })) }), "Outcome per run"),
+      ...problems,
+    },
+  });
+
+const BULK_LIMIT = 100;
+
+export function registerRunRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(listRoute, async (c) => {
+    const query = c.req.valid("query");
+    const rows = await listRuns(database(c.env.DB), { ...query, since: query.since ? Date.parse(query.since) : undefined, limit: query.limit + 1 });
+    const page = rows.slice(0, query.limit);
+    return c.json({ runs: page.map(toSummary), nextCursor: rows.length > query.limit ? page[page.length - 1]!.id : null }, 200);
+  });
+
+  app.openapi(getRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const run = await stubFor(c, id).getRun();
+    if (!run) throw notFound(`run ${id}`);
+    return c.json(run, 200);
+  });
+
+  app.openapi(commandRoute("cancel", "Cancel a run"), async (c) => {
+    const { id } = c.req.valid("param");
+    return c.json({ run: unwrap(await stubFor(c, id).cancel("cancelled through the API"), id) }, 200);
+  });
+
+  app.openapi(commandRoute("retry", "Resume a failed, timed-out or cancelled run in place"), async (c) => {
+    const { id } = c.req.valid("param");
+    return c.json({ run: unwrap(await stubFor(c, id).redrive(), id) }, 200);
+  });
+
+  app.openapi(rerunRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    return c.json({ run: await rerun(c, id, c.req.valid("json") ?? {}) }, 202);
+  });
+
+  app.openapi(bulkRoute("retry"), async (c) => {
+    const filter = c.req.valid("json");
+    const rows = await listRuns(database(c.env.DB), { ...filter, since: filter.since ? Date.parse(filter.since) : undefined, limit: BULK_LIMIT });
+    const runs = await Promise.all(
+      rows.map(async (row) => {
+        const result = await runStub(c.env, row.id).redrive();
+        return result.ok ? { id: row.id, ok: true } : { id: row.id, ok: false, error: result.message };
+      }),
+    );
+    return c.json({ matched: rows.length, runs }, 200);
+  });
+
+  app.openapi(bulkRoute("rerun"), async (c) => {
+    const filter = c.req.valid("json");
+    const rows = await listRuns(database(c.env.DB), { ...filter, since: filter.since ? Date.parse(filter.since) : undefined, limit: BULK_LIMIT });
+    const runs = [];
+    for (const row of rows) {
+      try {
+        runs.push({ id: row.id, ok: true, runId: (await rerun(c, row.id, {})).id });
+      } catch (error) {
+        runs.push({ id: row.id, ok: false, error: (error as Error).message });
+      }
+    }
+    return c.json({ matched: rows.length, runs }, 200);
+  });
+}

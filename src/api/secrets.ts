@@ -1,0 +1,63 @@
+// Secrets: write-only values, encrypted at rest; the list shows names and dates only.
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { database } from "../db/client";
+import { deleteSecret, listSecretNames, putSecret } from "../db/secrets";
+import type { AppEnv } from "../env";
+import { encryptSecret } from "../security/secret-crypto";
+import { masterKey } from "../security/secret-store";
+import { requireRole } from "./auth";
+import { notFound } from "./problem";
+import { requireJsonBody } from "./request-body";
+import { jsonContent, problems } from "./schemas";
+
+const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+const nameParam = z.object({ name: z.string().regex(SECRET_NAME, "a secret name is letters, digits and _").openapi({ param: { name: "name", in: "path" }, example: "STRIPE_WHSEC" }) });
+const secretInfo = z.object({ name: z.string(), createdAt: z.string(), updatedAt: z.string() }).openapi("SecretInfo");
+
+const putRoute = createRoute({
+  method: "put",
+  path: "/api/secrets/{name}",
+  tags: ["secrets"],
+  summary: "Create or replace a secret",
+  middleware: [requireRole("admin"), requireJsonBody()] as const,
+  request: { params: nameParam, body: { required: true, content: { "application/json": { schema: z.strictObject({ value: z.string().min(1).max(64 * 1024) }) } } } },
+  responses: { 200: jsonContent(secretInfo, "Replaced"), 201: jsonContent(secretInfo, "Created"), ...problems },
+});
+const listRoute = createRoute({
+  method: "get",
+  path: "/api/secrets",
+  tags: ["secrets"],
+  summary: "Secret names and dates (never values)",
+  middleware: [requireRole("admin")] as const,
+  responses: { 200: jsonContent(z.object({ secrets: z.array(secretInfo) }), "Secrets"), ...problems },
+});
+const deleteRoute = createRoute({
+  method: "delete",
+  path: "/api/secrets/{name}",
+  tags: ["secrets"],
+  summary: "Delete a secret",
+  middleware: [requireRole("admin")] as const,
+  request: { params: nameParam },
+  responses: { 204: { description: "Deleted" }, ...problems },
+});
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function registerSecretRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(putRoute, async (c) => {
+    const { name } = c.req.valid("param");
+    const sealed = await encryptSecret(await masterKey(c.env), c.req.valid("json").value, name);
+    const now = Date.now();
+    const { created } = await putSecret(database(c.env.DB), { name, ...sealed, createdAt: now, updatedAt: now });
+    return c.json({ name, createdAt: iso(now), updatedAt: iso(now) }, created ? 201 : 200);
+  });
+  app.openapi(listRoute, async (c) => {
+    const rows = await listSecretNames(database(c.env.DB));
+    return c.json({ secrets: rows.map((row) => ({ name: row.name, createdAt: iso(row.createdAt), updatedAt: iso(row.updatedAt) })) }, 200);
+  });
+  app.openapi(deleteRoute, async (c) => {
+    const { name } = c.req.valid("param");
+    if (!(await deleteSecret(database(c.env.DB), name))) throw notFound(`secret ${name}`);
+    return c.body(null, 204);
+  });
+}

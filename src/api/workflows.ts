@@ -1,0 +1,202 @@
+// Workflow definitions: save (JSON or YAML, versioned), validate, list, read, enable, archive.
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { canonicalJson, sha256Hex } from "../core/canonical-json";
+import { formatFromContentType, parseDefinitionText } from "../core/definition/parse";
+import type { Definition } from "../core/definition/schema";
+import { validateDefinition } from "../core/definition/validate";
+import { database } from "../db/client";
+import { findWorkflow, findWorkflowVersion, listWorkflowsWithDefinitions, listWorkflowVersions, saveWorkflowVersion, updateWorkflow } from "../db/workflows";
+import type { AppEnv } from "../env";
+import { requireRole } from "./auth";
+import { AppError, notFound, validationFailed } from "./problem";
+import { requireJsonBody } from "./request-body";
+import { jsonContent, problems, workflowIdParam, workflowSchema } from "./schemas";
+import { toWorkflowView } from "./workflow-view";
+
+const definitionBody = {
+  required: true,
+  description: "A workflow definition (see /api/definition.schema.json), as JSON or YAML",
+  content: {
+    "application/json": { schema: z.record(z.string(), z.unknown()) },
+    "application/yaml": { schema: z.string() },
+  },
+};
+
+/** Reads a definition from a JSON or YAML body; parse errors are 4xx with line and column. */
+async function readDefinitionBody(c: Context<AppEnv>): Promise<unknown> {
+  const contentType = c.req.header("content-type");
+  const format = formatFromContentType(contentType);
+  if (!format) throw new AppError("unsupported_media_type", `send the definition as application/json or application/yaml (got ${contentType ?? "no content type"})`);
+  const parsed = parseDefinitionText(await c.req.text(), format);
+  if (!parsed.ok) throw new AppError("bad_request", `the body is not valid ${format.toUpperCase()}`, { issues: parsed.issues });
+  return parsed.value;
+}
+
+export async function loadWorkflow(c: Context<AppEnv>, id: string) {
+  const db = database(c.env.DB);
+  const row = await findWorkflow(db, id);
+  if (!row) throw notFound(`workflow ${id}`);
+  const version = await findWorkflowVersion(db, id, row.latestVersion);
+  return { row, definition: JSON.parse(version!.definition) as Definition };
+}
+
+const putWorkflow = createRoute({
+  method: "put",
+  path: "/api/workflows/{id}",
+  tags: ["workflows"],
+  summary: "Save a definition; a changed definition becomes a new version",
+  middleware: [requireRole("editor"), requireJsonBody({ allowYaml: true })] as const,
+  request: { params: workflowIdParam, body: definitionBody },
+  responses: { 200: jsonContent(workflowSchema, "Unchanged"), 201: jsonContent(workflowSchema, "New version"), ...problems },
+});
+
+const validateRoute = createRoute({
+  method: "post",
+  path: "/api/workflows/validate",
+  tags: ["workflows"],
+  summary: "Validate a definition without saving it",
+  middleware: [requireRole("viewer"), requireJsonBody({ allowYaml: true })] as const,
+  request: { body: definitionBody },
+  responses: {
+    200: jsonContent(z.object({ valid: z.boolean(), issues: z.array(z.object({ path: z.string(), message: z.string() })) }), "Validation result"),
+    ...problems,
+  },
+});
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/api/workflows",
+  tags: ["workflows"],
+  summary: "List workflows",
+  middleware: [requireRole("viewer")] as const,
+  request: { query: z.object({ archived: z.enum(["true", "false"]).optional() }) },
+  responses: { 200: jsonContent(z.object({ workflows: z.array(workflowSchema) }), "Workflows"), ...problems },
+});
+
+const getRoute = createRoute({
+  method: "get",
+  path: "/api/workflows/{id}",
+  tags: ["workflows"],
+  summary: "A workflow with its current definition",
+  middleware: [requireRole("viewer")] as const,
+  request: { params: workflowIdParam },
+  responses: { 200: jsonContent(workflowSchema, "The workflow"), ...problems },
+});
+
+const versionsRoute = createRoute({
+  method: "get",
+  path: "/api/workflows/{id}/versions",
+  tags: ["workflows"],
+  summary: "Version history",
+  middleware: [requireRole("viewer")] as const,
+  request: { params: workflowIdParam },
+  responses: {
+    200: jsonContent(z.object({ versions: z.array(z.object({ version: z.int(), hash: z.string(), createdAt: z.string(), createdBy: z.string().nullable() })) }), "Versions, newest first"),
+    ...problems,
+  },
+});
+
+const versionRoute = createRoute({
+  method: "get",
+  path: "/api/workflows/{id}/versions/{version}",
+  tags: ["workflows"],
+  summary: "One version's definition",
+  middleware: [requireRole("viewer")] as const,
+  request: { params: workflowIdParam.extend({ version: z.coerce.number().int().min(1).openapi({ param: { name: "version", in: "path" } }) }) },
+  responses: {
+    200: jsonContent(z.object({ version: z.int(), hash: z.string(), createdAt: z.string(), definition: z.record(z.string(), z.unknown()) }), "The version"),
+    ...problems,
+  },
+});
+
+const patchRoute = createRoute({
+  method: "patch",
+  path: "/api/workflows/{id}",
+  tags: ["workflows"],
+  summary: "Enable or disable a workflow",
+  middleware: [requireRole("editor"), requireJsonBody()] as const,
+  request: { params: workflowIdParam, body: { required: true, content: { "application/json": { schema: z.strictObject({ enabled: z.boolean() }) } } } },
+  responses: { 200: jsonContent(workflowSchema, "The workflow"), ...problems },
+});
+
+const deleteRoute = createRoute({
+  method: "delete",
+  path: "/api/workflows/{id}",
+  tags: ["workflows"],
+  summary: "Archive a workflow (runs and history stay)",
+  middleware: [requireRole("editor")] as const,
+  request: { params: workflowIdParam },
+  responses: { 200: jsonContent(workflowSchema, "The archived workflow"), ...problems },
+});
+
+export function registerWorkflowRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(validateRoute, async (c) => {
+    const result = validateDefinition(await readDefinitionBody(c));
+    return c.json(result.ok ? { valid: true, issues: [] } : { valid: false, issues: result.issues }, 200);
+  });
+
+  app.openapi(putWorkflow, async (c) => {
+    const { id } = c.req.valid("param");
+    const raw = await readDefinitionBody(c);
+    const withId = raw && typeof raw === "object" && !Array.isArray(raw) && !("id" in raw) ? { ...raw, id } : raw;
+    const result = validateDefinition(withId);
+    if (!result.ok) throw validationFailed("the definition is not valid", result.issues);
+    if (result.definition.id !== id) throw validationFailed("the definition's id differs from the URL", [{ path: "id", message: `expected "${id}" as in the URL` }]);
+    const definitionJson = canonicalJson(result.definition);
+    const now = Date.now();
+    const db = database(c.env.DB);
+    const saved = await saveWorkflowVersion(db, {
+      id,
+      name: result.definition.name ?? id,
+      description: result.definition.description ?? null,
+      definition: definitionJson,
+      hash: await sha256Hex(definitionJson),
+      actor: c.get("actor").name,
+      now,
+    });
+    const { row, definition } = await loadWorkflow(c, id);
+    return c.json(toWorkflowView(row, definition, new URL(c.req.url).origin, { withDefinition: true }), saved.created ? 201 : 200);
+  });
+
+  app.openapi(listRoute, async (c) => {
+    const rows = await listWorkflowsWithDefinitions(database(c.env.DB), { includeArchived: c.req.valid("query").archived === "true" });
+    const origin = new URL(c.req.url).origin;
+    return c.json({ workflows: rows.map((row) => toWorkflowView(row, JSON.parse(row.definition) as Definition, origin, { withDefinition: false })) }, 200);
+  });
+
+  app.openapi(getRoute, async (c) => {
+    const { row, definition } = await loadWorkflow(c, c.req.valid("param").id);
+    return c.json(toWorkflowView(row, definition, new URL(c.req.url).origin, { withDefinition: true }), 200);
+  });
+
+  app.openapi(versionsRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    await loadWorkflow(c, id);
+    const versions = await listWorkflowVersions(database(c.env.DB), id);
+    return c.json({ versions: versions.map((v) => ({ version: v.version, hash: v.hash, createdAt: new Date(v.createdAt).toISOString(), createdBy: v.createdBy })) }, 200);
+  });
+
+  app.openapi(versionRoute, async (c) => {
+    const { id, version } = c.req.valid("param");
+    const row = await findWorkflowVersion(database(c.env.DB), id, version);
+    if (!row) throw notFound(`version ${version} of workflow ${id}`);
+    return c.json({ version: row.version, hash: row.hash, createdAt: new Date(row.createdAt).toISOString(), definition: JSON.parse(row.definition) as Record<string, unknown> }, 200);
+  });
+
+  app.openapi(patchRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    await loadWorkflow(c, id);
+    await updateWorkflow(database(c.env.DB), id, { enabled: c.req.valid("json").enabled }, Date.now());
+    const { row, definition } = await loadWorkflow(c, id);
+    return c.json(toWorkflowView(row, definition, new URL(c.req.url).origin, { withDefinition: true }), 200);
+  });
+
+  app.openapi(deleteRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const current = await loadWorkflow(c, id);
+    if (current.row.archivedAt === null) await updateWorkflow(database(c.env.DB), id, { archivedAt: Date.now() }, Date.now());
+    const { row, definition } = await loadWorkflow(c, id);
+    return c.json(toWorkflowView(row, definition, new URL(c.req.url).origin, { withDefinition: false }), 200);
+  });
+}

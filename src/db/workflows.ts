@@ -1,0 +1,95 @@
+// Workflow definitions and their versions.
+import { and, desc, eq, isNull } from "drizzle-orm";
+import type { Database } from "./client";
+import { workflows, workflowVersions } from "./schema";
+
+export type WorkflowRow = typeof workflows.$inferSelect;
+export type WorkflowVersionRow = typeof workflowVersions.$inferSelect;
+
+export async function findWorkflow(db: Database, id: string): Promise<WorkflowRow | undefined> {
+  return db.select().from(workflows).where(eq(workflows.id, id)).get();
+}
+
+export async function listWorkflows(db: Database, options: { includeArchived: boolean }): Promise<WorkflowRow[]> {
+  const where = options.includeArchived ? undefined : isNull(workflows.archivedAt);
+  return db.select().from(workflows).where(where).orderBy(workflows.id).all();
+}
+
+export async function findWorkflowVersion(db: Database, id: string, version: number): Promise<WorkflowVersionRow | undefined> {
+  return db
+    .select()
+    .from(workflowVersions)
+    .where(and(eq(workflowVersions.workflowId, id), eq(workflowVersions.version, version)))
+    .get();
+}
+
+export async function listWorkflowVersions(db: Database, id: string): Promise<Omit<WorkflowVersionRow, "definition">[]> {
+  return db
+    .select({
+      workflowId: workflowVersions.workflowId,
+      version: workflowVersions.version,
+      hash: workflowVersions.hash,
+      createdAt: workflowVersions.createdAt,
+      createdBy: workflowVersions.createdBy,
+    })
+    .from(workflowVersions)
+    .where(eq(workflowVersions.workflowId, id))
+    .orderBy(desc(workflowVersions.version))
+    .all();
+}
+
+export interface SaveVersionInput {
+  id: string;
+  name: string;
+  description: string | null;
+  definition: string;
+  hash: string;
+  actor: string;
+  now: number;
+}
+
+/**
+ * Stores a new version when the definition changed (or the workflow is new) and
+ * restores an archived workflow. Returns the version now current.
+ */
+export async function saveWorkflowVersion(db: Database, input: SaveVersionInput): Promise<{ version: number; created: boolean }> {
+  const current = await findWorkflow(db, input.id);
+  const latest = current ? await findWorkflowVersion(db, input.id, current.latestVersion) : undefined;
+  if (current && latest?.hash === input.hash) {
+    if (current.archivedAt !== null) {
+      await db.update(workflows).set({ archivedAt: null, updatedAt: input.now }).where(eq(workflows.id, input.id));
+    }
+    return { version: current.latestVersion, created: false };
+  }
+  const version = (current?.latestVersion ?? 0) + 1;
+  const versionRow = { workflowId: input.id, version, definition: input.definition, hash: input.hash, createdAt: input.now, createdBy: input.actor };
+  const workflowRow = { name: input.name, description: input.description, latestVersion: version, archivedAt: null, updatedAt: input.now };
+  // A concurrent save of the same version number fails on the primary key instead of overwriting.
+  await db.batch([
+    db.insert(workflowVersions).values(versionRow),
+    db
+      .insert(workflows)
+      .values({ id: input.id, enabled: true, createdAt: input.now, ...workflowRow })
+      .onConflictDoUpdate({ target: workflows.id, set: workflowRow }),
+  ]);
+  return { version, created: true };
+}
+
+export async function updateWorkflow(db: Database, id: string, changes: { enabled?: boolean; archivedAt?: number | null }, now: number): Promise<void> {
+  await db.update(workflows).set({ ...changes, updatedAt: now }).where(eq(workflows.id, id));
+}
+
+/** Workflows with the definition of their latest version, in one query. */
+export async function listWorkflowsWithDefinitions(
+  db: Database,
+  options: { includeArchived: boolean },
+): Promise<(WorkflowRow & { definition: string })[]> {
+  const rows = await db
+    .select({ workflow: workflows, definition: workflowVersions.definition })
+    .from(workflows)
+    .innerJoin(workflowVersions, and(eq(workflowVersions.workflowId, workflows.id), eq(workflowVersions.version, workflows.latestVersion)))
+    .where(options.includeArchived ? undefined : isNull(workflows.archivedAt))
+    .orderBy(workflows.id)
+    .all();
+  return rows.map((row) => ({ ...row.workflow, definition: row.definition }));
+}

@@ -1,0 +1,40 @@
+// What the edge and the queue consumer send to a run's Durable Object, validated
+// at the RPC boundary (STYLE §7), and what the object answers.
+import { z } from "zod";
+import type { RunView } from "./view";
+
+const errorRecordSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  retryable: z.boolean(),
+  retryAfterMs: z.number().optional(),
+  httpStatus: z.number().optional(),
+  expression: z.string().optional(),
+  response: z.object({ status: z.number(), headers: z.record(z.string(), z.string()), body: z.unknown() }).optional(),
+});
+
+export const taskReportSchema = z.object({
+  stepId: z.string(),
+  attempt: z.int().min(1),
+  outcome: z.discriminatedUnion("ok", [
+    z.object({ ok: z.literal(true), output: z.unknown(), httpStatus: z.number().optional() }),
+    z.object({ ok: z.literal(false), error: errorRecordSchema }),
+  ]),
+});
+export type TaskReport = z.infer<typeof taskReportSchema>;
+
+export interface StartCommand {
+  runId: string;
+  workflow: string;
+  version: number;
+  /** The pinned definition; the run keeps its own copy so its hot path never reads D1. */
+  definition: unknown;
+  input: unknown;
+  trigger: { type: string; [key: string]: unknown };
+  createdAt: number;
+  rerunOf?: string;
+  /** Steps copied from an earlier run (rerun from a step). */
+  carriedSteps?: Record<string, unknown>;
+}
+
+export type CommandResult = { ok: true; run: RunView } | { ok: false; code: "not_found" | "invalid_state"; message: string };

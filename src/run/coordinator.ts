@@ -1,0 +1,173 @@
+// RunCoordinator: one Durable Object per run, a thin shell around the pure engine.
+// Every intent is: load → transition → save (state, timers, outbox) → perform effects.
+// All timers share the object's single alarm, which is always set to the earliest.
+import { DurableObject } from "cloudflare:workers";
+import type { Definition } from "../core/definition/schema";
+import { createRunState, nextWakeAt, planRerun, transition } from "../core/engine";
+import type { Effect, RunEvent, RunState, StepState, TaskEffect } from "../core/engine/types";
+import { FINISHED_RUN_STATUSES } from "../core/engine/types";
+import { taskReportSchema, type CommandResult, type StartCommand, type TaskReport } from "./commands";
+import { flushOutbox, runIndexRow } from "./outbox";
+import { RunStorage } from "./storage";
+import { toRunView, type RunView } from "./view";
+
+/** How soon a failed outbox flush is tried again. */
+const OUTBOX_RETRY_MS = 5_000;
+
+export class RunCoordinator extends DurableObject<Env> {
+  private readonly storage: RunStorage;
+  private definition: Definition | undefined;
+  private state: RunState | undefined;
+  /** Serialises intents: each one's load → save is never interleaved with another's. */
+  private lock: Promise<unknown> = Promise.resolve();
+  private flushing: Promise<void> | undefined;
+  /** The alarm time last set, so unchanged alarms are not rewritten on every transition. */
+  private alarmAt: number | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.storage = new RunStorage(ctx.storage.sql);
+    this.definition = this.storage.loadDefinition();
+    this.state = this.storage.load();
+  }
+
+  /** Creates and starts the run; a repeated start returns the existing run. */
+  async start(command: StartCommand): Promise<RunView> {
+    return this.serially(async () => {
+      if (this.state) return toRunView(this.state);
+      const definition = command.definition as Definition;
+      const state = createRunState(definition, {
+        id: command.runId,
+        workflow: command.workflow,
+        version: command.version,
+        trigger: command.trigger as RunState["trigger"],
+        input: command.input,
+        createdAt: command.createdAt,
+        rerunOf: command.rerunOf,
+        carriedSteps: command.carriedSteps as Record<string, StepState> | undefined,
+      });
+      this.storage.create(definition, state);
+      this.definition = definition;
+      this.state = state;
+      const effects = await this.apply({ type: "start" });
+      await this.perform(effects);
+      return toRunView(this.state);
+    });
+  }
+
+  /** A task's outcome from the queue consumer; stale and duplicate reports are ignored by the engine. */
+  async report(report: TaskReport): Promise<void> {
+    const parsed = taskReportSchema.parse(report);
+    const event: RunEvent = parsed.outcome.ok
+      ? { type: "step_completed", stepId: parsed.stepId, attempt: parsed.attempt, output: parsed.outcome.output, httpStatus: parsed.outcome.httpStatus }
+      : { type: "step_failed", stepId: parsed.stepId, attempt: parsed.attempt, error: parsed.outcome.error };
+    await this.serially(async () => this.perform(await this.apply(event)));
+  }
+
+  async cancel(reason?: string): Promise<CommandResult> {
+    return this.command({ type: "cancel", reason }, (state) => !isFinished(state), "only an unfinished run can be cancelled");
+  }
+
+  async redrive(): Promise<CommandResult> {
+    return this.command({ type: "retry" }, (state) => ["failed", "timed_out", "cancelled"].includes(state.status), "only a failed, timed-out or cancelled run can be retried");
+  }
+
+  async getRun(): Promise<RunView | null> {
+    return this.state ? toRunView(this.state) : null;
+  }
+
+  /** The steps a rerun of this run carries over (all of them before `fromStep`). */
+  async rerunPlan(fromStep?: string): Promise<{ definition: unknown; input: unknown; workflow: string; version: number; carriedSteps: Record<string, StepState> } | null> {
+    if (!this.state || !this.definition) return null;
+    return {
+      definition: this.definition,
+      input: this.state.input,
+      workflow: this.state.workflow,
+      version: this.state.version,
+      carriedSteps: planRerun(this.definition, this.state, fromStep),
+    };
+  }
+
+  override async alarm(): Promise<void> {
+    this.alarmAt = null; // the runtime clears a delivered alarm
+    await this.serially(async () => {
+      if (this.state && !isFinished(this.state)) await this.perform(await this.apply({ type: "timers_due" }));
+    });
+    await this.flush();
+  }
+
+  private async command(event: RunEvent, allowed: (state: RunState) => boolean, refusal: string): Promise<CommandResult> {
+    return this.serially(async () => {
+      if (!this.state) return { ok: false, code: "not_found", message: "run not found" } as const;
+      if (!allowed(this.state)) return { ok: false, code: "invalid_state", message: `${refusal}; this run is ${this.state.status}` } as const;
+      await this.perform(await this.apply(event));
+      return { ok: true, run: toRunView(this.state) } as const;
+    });
+  }
+
+  /** Runs the engine and saves its result and outbox records in one synchronous write. */
+  private async apply(event: RunEvent): Promise<Effect[]> {
+    const before = this.state!;
+    const now = Date.now();
+    const { state, effects } = await transition(this.definition!, before, event, now);
+    if (state === before && effects.length === 0) return effects;
+    this.ctx.storage.transactionSync(() => {
+      this.storage.save(before, state);
+      for (const effect of effects) {
+        if (effect.type === "index") this.storage.appendOutbox("index", runIndexRow(state, now));
+        if (effect.type === "audit") {
+          const target = effect.stepId ? `run:${state.id}/step:${effect.stepId}` : `run:${state.id}`;
+          const detail = { ...effect.detail, ...(effect.attempt !== undefined ? { attempt: effect.attempt } : {}) };
+          this.storage.appendOutbox("audit", { at: now, action: effect.action, target, runId: state.id, detail });
+        }
+      }
+    });
+    this.state = state;
+    this.armAlarm();
+    return effects;
+  }
+
+  /** Dispatches tasks (after the state that expects them is saved) and flushes the outbox in the background. */
+  private async perform(effects: Effect[]): Promise<void> {
+    const tasks = effects.filter((effect): effect is TaskEffect => effect.type === "dispatch");
+    if (tasks.length > 0) {
+      // If sending fails, the attempt's deadline timer fails and retries it: the run is never stranded.
+      await this.env.TASKS.sendBatch(tasks.map((task) => ({ body: task, contentType: "json" as const }))).catch((error: unknown) => {
+        console.error("task dispatch failed; the attempt deadline will retry it", error);
+      });
+    }
+    if (this.storage.hasOutbox()) this.ctx.waitUntil(this.flush());
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing ??= flushOutbox(this.storage, this.env.DB)
+      .then(() => undefined)
+      .catch((error: unknown) => console.error("outbox flush failed; the alarm retries it", error))
+      .finally(() => (this.flushing = undefined));
+    await this.flushing;
+    this.armAlarm();
+  }
+
+  /** The alarm is the earliest of: the next engine timer, a retry of a pending outbox flush. */
+  // Computed and set synchronously, so the last caller always wins with fresh state.
+  private armAlarm(): void {
+    const candidates: number[] = [];
+    const wake = this.state && !isFinished(this.state) ? nextWakeAt(this.state) : undefined;
+    if (wake !== undefined) candidates.push(wake);
+    if (this.storage.hasOutbox()) candidates.push(Date.now() + OUTBOX_RETRY_MS);
+    const at = candidates.length === 0 ? null : Math.min(...candidates);
+    if (at === this.alarmAt) return;
+    this.alarmAt = at;
+    void (at === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(at));
+  }
+
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.lock.then(work);
+    this.lock = result.catch(() => undefined);
+    return result;
+  }
+}
+
+function isFinished(state: RunState): boolean {
+  return FINISHED_RUN_STATUSES.includes(state.status);
+}

@@ -1,0 +1,13 @@
+// Run ids: `run_` + ULID, so they sort by creation time (SPEC §3).
+import { monotonicFactory } from "ulid";
+
+const nextUlid = monotonicFactory();
+export const RUN_ID_PATTERN = /^run_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+export function newRunId(now: number): string {
+  return `run_${nextUlid(now)}`;
+}
+
+export function isRunId(text: string): boolean {
+  return RUN_ID_PATTERN.test(text);
+}

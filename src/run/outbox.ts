@@ -1,0 +1,77 @@
+// Index and audit records leave the run through an outbox in its own storage,
+// written in the same breath as the state and flushed to D1 in the background:
+// the per-step path never waits on D1, and a crash loses nothing (the alarm retries).
+import type { RunState } from "../core/engine/types";
+import { database } from "../db/client";
+import { upsertRunIndex, type RunIndexRow } from "../db/runs";
+import { auditLog } from "../db/schema";
+import type { OutboxRow, RunStorage } from "./storage";
+
+export interface AuditRecord {
+  at: number;
+  action: string;
+  target: string;
+  runId: string;
+  detail?: Record<string, unknown>;
+}
+
+const FLUSH_BATCH = 100;
+
+export function runIndexRow(state: RunState, now: number): RunIndexRow {
+  return {
+    id: state.id,
+    workflowId: state.workflow,
+    version: state.version,
+    status: state.status,
+    triggerType: state.trigger.type,
+    errorCode: state.error?.code ?? null,
+    rerunOf: state.rerunOf ?? null,
+    createdAt: state.createdAt,
+    startedAt: state.startedAt ?? null,
+    finishedAt: state.finishedAt ?? null,
+    updatedAt: now,
+  };
+}
+
+/** Sends pending outbox rows to D1 and acknowledges them. Returns true when the outbox is empty. */
+export async function flushOutbox(storage: RunStorage, d1: D1Database): Promise<boolean> {
+  const db = database(d1);
+  for (;;) {
+    const rows = storage.readOutbox(FLUSH_BATCH);
+    if (rows.length === 0) return true;
+    const statements = toStatements(db, rows);
+    if (statements.length > 0) await db.batch(statements as [(typeof statements)[number], ...typeof statements]);
+    storage.acknowledgeOutbox(rows[rows.length - 1]!.seq);
+  }
+}
+
+function toStatements(db: ReturnType<typeof database>, rows: OutboxRow[]) {
+  // Only the newest index row matters: the run's row is a snapshot, not a log.
+  const latestIndex = rows.findLast((row) => row.kind === "index");
+  const statements = [];
+  for (const row of rows) {
+    if (row.kind === "audit") {
+      const record = JSON.parse(row.payload) as AuditRecord;
+      statements.push(
+        db
+          .insert(auditLog)
+          .values({
+            eventId: `${record.runId}:${row.seq}`,
+            at: record.at,
+            actorType: "run",
+            actorId: record.runId,
+            actorName: null,
+            action: record.action,
+            target: record.target,
+            runId: record.runId,
+            requestId: null,
+            result: "ok",
+            detail: record.detail ? JSON.stringify(record.detail) : null,
+          })
+          .onConflictDoNothing(),
+      );
+    }
+  }
+  if (latestIndex) statements.push(upsertRunIndex(db, JSON.parse(latestIndex.payload) as RunIndexRow));
+  return statements;
+}

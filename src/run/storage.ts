@@ -1,0 +1,100 @@
+// The run's SQLite storage inside its Durable Object: one row for the run, one per
+// step (attempts inside it) and one per timer, plus the outbox towards D1.
+// Only the steps and timers whose object identity changed are written.
+import type { Definition } from "../core/definition/schema";
+import type { RunState, StepState, Timer } from "../core/engine/types";
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS steps (id TEXT PRIMARY KEY, position INTEGER NOT NULL, state TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS timers (key TEXT PRIMARY KEY, at INTEGER NOT NULL, timer TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, payload TEXT NOT NULL);
+`;
+
+export interface OutboxRow {
+  seq: number;
+  kind: "index" | "audit";
+  payload: string;
+}
+
+type RunRow = Omit<RunState, "steps" | "timers" | "input">;
+
+export class RunStorage {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(SCHEMA);
+  }
+
+  loadDefinition(): Definition | undefined {
+    return this.readMeta<Definition>("definition");
+  }
+
+  load(): RunState | undefined {
+    const run = this.readMeta<RunRow>("run");
+    if (!run) return undefined;
+    const steps: Record<string, StepState> = {};
+    for (const row of this.sql.exec<{ id: string; state: string }>("SELECT id, state FROM steps ORDER BY position")) {
+      steps[row.id] = JSON.parse(row.state) as StepState;
+    }
+    const timers: Record<string, Timer> = {};
+    for (const row of this.sql.exec<{ key: string; timer: string }>("SELECT key, timer FROM timers")) {
+      timers[row.key] = JSON.parse(row.timer) as Timer;
+    }
+    return { ...run, input: this.readMeta("input"), steps, timers };
+  }
+
+  /** Writes a brand-new run: definition, input and every step. */
+  create(definition: Definition, state: RunState): void {
+    this.writeMeta("definition", definition);
+    this.writeMeta("input", state.input ?? null);
+    this.save(undefined, state);
+  }
+
+  /** Persists what changed between two states (identity comparison). */
+  save(before: RunState | undefined, after: RunState): void {
+    const { steps, timers, input: _input, ...run } = after;
+    this.writeMeta("run", run);
+    let position = 0;
+    for (const [id, step] of Object.entries(steps)) {
+      if (before?.steps[id] !== step) {
+        this.sql.exec("INSERT OR REPLACE INTO steps (id, position, state) VALUES (?, ?, ?)", id, position, JSON.stringify(step));
+      }
+      position++;
+    }
+    for (const key of Object.keys(before?.timers ?? {})) {
+      if (!(key in timers)) this.sql.exec("DELETE FROM timers WHERE key = ?", key);
+    }
+    for (const [key, timer] of Object.entries(timers)) {
+      if (before?.timers[key] !== timer) {
+        this.sql.exec("INSERT OR REPLACE INTO timers (key, at, timer) VALUES (?, ?, ?)", key, timer.at, JSON.stringify(timer));
+      }
+    }
+  }
+
+  appendOutbox(kind: OutboxRow["kind"], payload: unknown): void {
+    this.sql.exec("INSERT INTO outbox (kind, payload) VALUES (?, ?)", kind, JSON.stringify(payload));
+  }
+
+  readOutbox(limit: number): OutboxRow[] {
+    return this.sql.exec<{ seq: number; kind: string; payload: string }>("SELECT seq, kind, payload FROM outbox ORDER BY seq LIMIT ?", limit)
+      .toArray()
+      .map((row) => ({ seq: row.seq, kind: row.kind as OutboxRow["kind"], payload: row.payload }));
+  }
+
+  hasOutbox(): boolean {
+    return this.sql.exec("SELECT 1 FROM outbox LIMIT 1").toArray().length > 0;
+  }
+
+  acknowledgeOutbox(throughSeq: number): void {
+    this.sql.exec("DELETE FROM outbox WHERE seq <= ?", throughSeq);
+  }
+
+  private readMeta<T>(key: string): T | undefined {
+    const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0];
+    return row ? (JSON.parse(row.value) as T) : undefined;
+  }
+
+  private writeMeta(key: string, value: unknown): void {
+    this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, JSON.stringify(value));
+  }
+}
+

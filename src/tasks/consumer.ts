@@ -1,0 +1,33 @@
+// The queue consumer: executes one attempt of an I/O step and reports the outcome
+// to the run. The run owns retries; the queue only owns delivery (STYLE §4): a
+// message is retried only when the run could not be told.
+import type { TaskReport } from "../run/commands";
+import { runStub } from "../run/client";
+import { executeTask } from "./execute";
+import { taskMessageSchema, type TaskMessage } from "./task-message";
+
+export async function consumeTasks(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  await Promise.all(batch.messages.map((message) => handleTask(message, env)));
+}
+
+async function handleTask(message: Message<unknown>, env: Env): Promise<void> {
+  const parsed = taskMessageSchema.safeParse(message.body);
+  if (!parsed.success) {
+    // A malformed message can never succeed; its attempt deadline fails the step.
+    console.error("dropping malformed task message", parsed.error.issues);
+    message.ack();
+    return;
+  }
+  const outcome = await executeTask(parsed.data, env);
+  await reportOrRetry(message, env, parsed.data, outcome);
+}
+
+export async function reportOrRetry(message: Message<unknown>, env: Env, task: TaskMessage, outcome: TaskReport["outcome"]): Promise<void> {
+  try {
+    await runStub(env, task.runId).report({ stepId: task.stepId, attempt: task.attempt, outcome });
+    message.ack();
+  } catch (error) {
+    console.error(`could not report ${task.runId}/${task.stepId}#${task.attempt}; redelivering`, error);
+    message.retry({ delaySeconds: Math.min(2 ** message.attempts, 60) });
+  }
+}

@@ -1,0 +1,16 @@
+// Messages that exhausted their deliveries land here: the attempt fails with
+// `delivery_failed` so the run decides what happens next instead of waiting for
+// the attempt deadline.
+import { reportOrRetry } from "./consumer";
+import { taskMessageSchema } from "./task-message";
+
+export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  await Promise.all(
+    batch.messages.map(async (message) => {
+      const parsed = taskMessageSchema.safeParse(message.body);
+      if (!parsed.success) return message.ack();
+      const error = { code: "delivery_failed", message: `task delivery failed after ${message.attempts} attempts`, retryable: false };
+      await reportOrRetry(message, env, parsed.data, { ok: false, error });
+    }),
+  );
+}

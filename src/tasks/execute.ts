@@ -1,0 +1,18 @@
+// One executor per I/O step type. Executors never throw: every failure is an outcome.
+import type { TaskReport } from "../run/commands";
+import { resolveSecret } from "../security/secret-store";
+import { executeHttp } from "./http";
+import type { TaskMessage } from "./task-message";
+
+export async function executeTask(task: TaskMessage, env: Env): Promise<TaskReport["outcome"]> {
+  switch (task.stepType) {
+    case "http":
+      return executeHttp(task, {
+        fetch: (input, init) => fetch(input, init),
+        resolveSecret: (name) => resolveSecret(env, name),
+        now: () => Date.now(),
+      });
+    default:
+      return { ok: false, error: { code: "not_implemented", message: `${task.stepType} steps are not executable yet`, retryable: false } };
+  }
+}
