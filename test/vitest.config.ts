@@ -12,7 +12,7 @@ export default defineConfig({
     root,
     projects: [
       {
-        test: { name: "core", root, include: ["test/core/**/*.test.ts", "test/tasks/**/*.node.test.ts"], environment: "node" },
+        test: { name: "core", root, include: ["test/core/**/*.test.ts", "test/tasks/**/*.node.test.ts", "test/security/**/*.node.test.ts"], environment: "node" },
       },
       {
         plugins: [

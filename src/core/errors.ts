@@ -12,6 +12,8 @@ export interface ErrorRecord {
   httpStatus?: number;
   /** The expression that failed, for expression errors. */
   expression?: string;
+  /** The HTTP response that failed the step, body truncated to 4 KiB, for people and triage to read. */
+  response?: { status: number; headers: Record<string, string>; body: unknown };
 }
 
 /** A failure worth trying again (network, timeout, 408/425/429/5xx). */
