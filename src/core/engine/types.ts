@@ -28,6 +28,8 @@ export interface Attempt {
   finishedAt?: number;
   error?: ErrorRecord;
   httpStatus?: number;
+  /** The run attempt (1 + redrives) this attempt belongs to; each redrive gets a fresh retry budget. */
+  runAttempt?: number;
 }
 
 export interface StepState {
@@ -59,6 +61,11 @@ export interface Timer {
   attempt?: number;
 }
 
+/** Why a run failed: the failing step's error (with its id), a run timeout or an output error. */
+export interface RunError extends ErrorRecord {
+  stepId?: string;
+}
+
 export interface RunState {
   id: string;
   workflow: string;
@@ -67,7 +74,13 @@ export interface RunState {
   trigger: TriggerInfo;
   input: unknown;
   output?: unknown;
-  error?: ErrorRecord | null;
+  error?: RunError | null;
+  /**
+   * Set once the run has failed or timed out while its onFailure steps still run:
+   * the status it finishes with. The status stays running/waiting meanwhile, so
+   * reports from those steps are still accepted.
+   */
+  endingAs?: "failed" | "timed_out";
   createdAt: number;
   startedAt?: number;
   finishedAt?: number;
@@ -94,6 +107,8 @@ export interface TaskEffect {
   timeoutMs: number;
   /** Value of the Idempotency-Key header. */
   idempotencyKey: string;
+  /** http only: accepted statuses (undefined = any 2xx). */
+  expect?: number[];
 }
 
 export type Effect =

@@ -1,0 +1,105 @@
+// The working copy one transition edits. The input state is never mutated: the draft
+// holds a fresh top-level object whose `steps` and `timers` records are shallow copies,
+// and every change replaces one entry with a new object. Untouched steps and timers
+// keep their identity, which is how the shell knows what to persist.
+import type { Definition, Step } from "../definition/schema";
+import type { Attempt, Effect, RunState, StepState, StepStatus, Timer, TransitionResult } from "./types";
+import { FINISHED_RUN_STATUSES } from "./types";
+import { timerKey } from "./timers";
+
+export interface Draft {
+  readonly definition: Definition;
+  readonly now: number;
+  readonly state: RunState;
+  readonly effects: Effect[];
+  readonly stepDefinitions: ReadonlyMap<string, Step>;
+}
+
+/** Statuses of a step that holds work in flight (a task, a retry timer or a wait). */
+export const ACTIVE_STEP_STATUSES: readonly StepStatus[] = ["running", "retrying", "waiting"];
+/** Statuses that let dependents become due. */
+export const FINISHED_STEP_STATUSES: readonly StepStatus[] = ["succeeded", "failed", "skipped"];
+const TERMINAL_STEP_STATUSES: readonly StepStatus[] = [...FINISHED_STEP_STATUSES, "cancelled"];
+
+export function openDraft(definition: Definition, state: RunState, now: number): Draft {
+  const stepDefinitions = new Map<string, Step>();
+  for (const step of [...definition.steps, ...(definition.onFailure ?? [])]) stepDefinitions.set(step.id, step);
+  const working: RunState = { ...state, steps: { ...state.steps }, timers: { ...state.timers } };
+  return { definition, now, state: working, effects: [], stepDefinitions };
+}
+
+/** Ends the transition; adds the one index effect when a status the index shows changed. */
+export function closeDraft(draft: Draft, before: RunState): TransitionResult {
+  if (changesIndex(before, draft.state)) emitIndex(draft);
+  return { state: draft.state, effects: draft.effects };
+}
+
+export function isRunFinished(state: RunState): boolean {
+  return FINISHED_RUN_STATUSES.includes(state.status);
+}
+
+/** Replaces a step with a patched copy; `undefined` values remove the field. */
+export function patchStep(draft: Draft, stepId: string, patch: Partial<StepState>): StepState {
+  const next = withoutUndefined({ ...draft.state.steps[stepId]!, ...patch });
+  draft.state.steps[stepId] = next;
+  return next;
+}
+
+export function currentAttempt(step: StepState): Attempt | undefined {
+  return step.attempts[step.attempts.length - 1];
+}
+
+/** Opens attempt n+1 (numbering continues across redrives so old reports stay stale). */
+export function beginAttempt(draft: Draft, stepId: string): number {
+  const step = draft.state.steps[stepId]!;
+  const n = (currentAttempt(step)?.n ?? 0) + 1;
+  const attempt: Attempt = { n, status: "running", startedAt: draft.now, runAttempt: draft.state.attempt };
+  const firstOfRound = step.status === "pending";
+  patchStep(draft, stepId, { status: "running", attempts: [...step.attempts, attempt], ...(firstOfRound ? { startedAt: draft.now } : {}) });
+  return n;
+}
+
+/** Patches the step's latest attempt. */
+export function patchAttempt(draft: Draft, stepId: string, patch: Partial<Attempt>): void {
+  const step = draft.state.steps[stepId]!;
+  const last = currentAttempt(step);
+  if (!last) return;
+  patchStep(draft, stepId, { attempts: [...step.attempts.slice(0, -1), withoutUndefined({ ...last, ...patch })] });
+}
+
+/** Attempts made since the last redrive: what the retry policy counts. */
+export function attemptsThisRound(draft: Draft, stepId: string): number {
+  return draft.state.steps[stepId]!.attempts.filter((attempt) => (attempt.runAttempt ?? 1) === draft.state.attempt).length;
+}
+
+export function setTimer(draft: Draft, timer: Timer): void {
+  draft.state.timers[timerKey(timer)] = timer;
+}
+
+export function clearStepTimers(draft: Draft, stepId: string): void {
+  for (const [key, timer] of Object.entries(draft.state.timers)) {
+    if (timer.stepId === stepId) delete draft.state.timers[key];
+  }
+}
+
+export function audit(draft: Draft, action: string, extra: { stepId?: string; attempt?: number; detail?: Record<string, unknown> } = {}): void {
+  draft.effects.push(withoutUndefined({ type: "audit" as const, action, ...extra }));
+}
+
+/** At most one index effect per transition: the shell rewrites the whole row anyway. */
+export function emitIndex(draft: Draft): void {
+  if (!draft.effects.some((effect) => effect.type === "index")) draft.effects.push({ type: "index" });
+}
+
+function changesIndex(before: RunState, after: RunState): boolean {
+  if (before.status !== after.status) return true;
+  return Object.values(after.steps).some((step) => {
+    const old = before.steps[step.id];
+    if (old === step || old?.status === step.status) return false;
+    return TERMINAL_STEP_STATUSES.includes(step.status) || (old !== undefined && TERMINAL_STEP_STATUSES.includes(old.status));
+  });
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
+}

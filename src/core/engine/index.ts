@@ -1,0 +1,7 @@
+// The pure run engine (SPEC §3): the RunCoordinator Durable Object feeds it events and
+// performs the effects it returns. Nothing here does I/O or reads the clock.
+export * from "./types";
+export { transition } from "./transition";
+export { createRunState, planRerun, type RunInit } from "./create";
+export { nextWakeAt, timerKey } from "./timers";
+export { buildScope, secretPlaceholder } from "./scope";

@@ -1,0 +1,43 @@
+// What expressions and templates see (SPEC §2): input, steps.<id>.{output,status}, run,
+// and for I/O steps `secrets` as placeholders the consumer substitutes after decryption,
+// so secret values never enter the run state.
+import type { RunState } from "./types";
+
+const SECRET_REFERENCE = /secrets\.([A-Za-z_][A-Za-z0-9_]*)/g;
+
+export function buildScope(state: RunState, extra: { secrets?: Record<string, string> } = {}): Record<string, unknown> {
+  const steps: Record<string, { output: unknown; status: string }> = {};
+  for (const step of Object.values(state.steps)) steps[step.id] = { output: step.output, status: step.status };
+  const run: Record<string, unknown> = {
+    id: state.id,
+    workflow: state.workflow,
+    version: state.version,
+    trigger: state.trigger,
+    attempt: state.attempt,
+  };
+  if (state.error) run.error = state.error;
+  return { input: state.input, steps, run, ...extra };
+}
+
+/** The placeholder the consumer replaces with the decrypted secret. */
+export function secretPlaceholder(name: string): string {
+  return `\u0000secret:${name}\u0000`;
+}
+
+/** A placeholder for every secret name the step's definition mentions. */
+export function secretPlaceholders(step: unknown): Record<string, string> {
+  const secrets: Record<string, string> = {};
+  for (const match of JSON.stringify(step).matchAll(SECRET_REFERENCE)) secrets[match[1]!] = secretPlaceholder(match[1]!);
+  return secrets;
+}
+
+/** JSONata's `$boolean` casting, so `if` reads the way the expression language does. */
+export function isTruthy(value: unknown): boolean {
+  if (value === undefined || value === null) return false;
+  if (typeof value === "boolean") return value;
+  if (typeof value === "string") return value.length > 0;
+  if (typeof value === "number") return value !== 0;
+  if (Array.isArray(value)) return value.some(isTruthy);
+  if (typeof value === "object") return Object.keys(value).length > 0;
+  return false;
+}

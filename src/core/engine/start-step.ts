@@ -1,0 +1,74 @@
+// One executor per step type, in one table. Steps without I/O finish or park here;
+// I/O steps go to the task queue (dispatch.ts).
+import type { SleepStep, Step, StepType, TransformStep } from "../definition/schema";
+import { parseDuration } from "../duration";
+import { NonRetryableError, toErrorRecord } from "../errors";
+import { evaluateExpression } from "../expr";
+import { beginAttempt, patchStep, setTimer, type Draft } from "./draft";
+import { dispatchAttempt } from "./dispatch";
+import { completeStep, failAttempt } from "./outcome";
+import { buildScope } from "./scope";
+
+type StepStarter = (draft: Draft, step: Step) => Promise<void>;
+
+const STARTERS: Record<StepType, StepStarter> = {
+  http: (draft, step) => dispatchAttempt(draft, step as Step & { type: "http" }),
+  llm: (draft, step) => dispatchAttempt(draft, step as Step & { type: "llm" }),
+  retrieve: (draft, step) => dispatchAttempt(draft, step as Step & { type: "retrieve" }),
+  transform: (draft, step) => runTransform(draft, step as TransformStep),
+  sleep: (draft, step) => startSleep(draft, step as SleepStep),
+  // Executors still to come. Until they land these steps fail here, and only here.
+  approval: notImplemented,
+  wait: notImplemented,
+  map: notImplemented,
+  workflow: notImplemented,
+};
+
+export async function startStep(draft: Draft, step: Step): Promise<void> {
+  await STARTERS[step.type](draft, step);
+}
+
+async function notImplemented(draft: Draft, step: Step): Promise<void> {
+  beginAttempt(draft, step.id);
+  failAttempt(draft, step, { code: "not_implemented", message: `${step.type} steps are not implemented yet`, retryable: false });
+}
+
+/** Evaluated inline, so a chain of transforms completes within one transition. */
+async function runTransform(draft: Draft, step: TransformStep): Promise<void> {
+  beginAttempt(draft, step.id);
+  try {
+    const output = await evaluateExpression(step.expr, buildScope(draft.state), { now: draft.now });
+    completeStep(draft, step.id, output);
+  } catch (error) {
+    failAttempt(draft, step, { ...toErrorRecord(error), retryable: false });
+  }
+}
+
+/** Parks the step on a sleep timer; a wake time already past succeeds at once. */
+async function startSleep(draft: Draft, step: SleepStep): Promise<void> {
+  const n = beginAttempt(draft, step.id);
+  let wakeAt: number;
+  try {
+    wakeAt = await sleepTarget(draft, step);
+  } catch (error) {
+    return failAttempt(draft, step, { ...toErrorRecord(error), retryable: false });
+  }
+  if (wakeAt <= draft.now) return completeStep(draft, step.id, { sleptUntil: new Date(wakeAt).toISOString() });
+  patchStep(draft, step.id, { status: "waiting" });
+  setTimer(draft, { kind: "sleep", at: wakeAt, stepId: step.id, attempt: n });
+}
+
+/**
+ * `duration` from now, or the time `until` yields: an ISO string or epoch ms. No value
+ * (null or undefined) means there is nothing to wait for; any other value is an error.
+ */
+async function sleepTarget(draft: Draft, step: SleepStep): Promise<number> {
+  if (step.until === undefined) return draft.now + parseDuration(step.duration ?? "0s");
+  const value = await evaluateExpression(step.until, buildScope(draft.state), { now: draft.now });
+  if (value === undefined || value === null) return draft.now;
+  const at = typeof value === "string" ? Date.parse(value) : typeof value === "number" ? value : Number.NaN;
+  if (!Number.isFinite(at) || Number.isNaN(new Date(at).getTime())) {
+    throw new NonRetryableError("expression_error", `until \`${step.until}\` gave ${JSON.stringify(value)}, not an ISO time`, { expression: step.until });
+  }
+  return at;
+}
