@@ -1,5 +1,5 @@
 // Every Workers test file starts with the D1 schema applied (migrations/ as in production).
-import { applyD1Migrations, env } from "cloudflare:test";
+import { applyD1Migrations, env, type D1Migration } from "cloudflare:test";
 
 declare global {
   namespace Cloudflare {

@@ -33,7 +33,7 @@ export function compileExpression(source: string): jsonata.Expression {
     throw expressionError(source, error);
   }
   // The hook sees each evaluation's own root frame, so the step budget is per evaluation.
-  (expression.assign as (name: symbol, value: unknown) => void)(EVALUATE_ENTRY, countEvaluationStep);
+  (expression.assign as unknown as (name: symbol, value: unknown) => void)(EVALUATE_ENTRY, countEvaluationStep);
   if (compiled.size >= COMPILED_CACHE_SIZE) compiled.delete(compiled.keys().next().value!);
   compiled.set(source, expression);
   return expression;

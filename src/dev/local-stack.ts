@@ -45,7 +45,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export function runWrangler(args: string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<void> {
+export function runWrangler(args: string[], options: { env?: Record<string, string> } = {}): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env } });
     let output = "";

@@ -2,14 +2,11 @@
 // renders `{{ secrets.NAME }}` as "\u0000secret:NAME\u0000", the consumer swaps in the
 // value just before the request leaves, and masks every value out of what it records.
 import { NonRetryableError } from "../core/errors";
+import { SECRET_PLACEHOLDER_PATTERN as PLACEHOLDER_PATTERN, secretPlaceholder } from "../core/secret-placeholder";
 
-const PLACEHOLDER_PATTERN = /\u0000secret:([^\u0000]+)\u0000/g;
+export { secretPlaceholder };
+
 const MASK = "***";
-
-/** The placeholder the engine writes for `{{ secrets.NAME }}`. */
-export function secretPlaceholder(name: string): string {
-  return `\u0000secret:${name}\u0000`;
-}
 
 /** Names of every secret placeholder in a JSON value (strings and keys), first occurrence first. */
 export function secretNamesIn(value: unknown): string[] {

@@ -4,4 +4,4 @@ export * from "./types";
 export { transition } from "./transition";
 export { createRunState, planRerun, type RunInit } from "./create";
 export { nextWakeAt, timerKey } from "./timers";
-export { buildScope, secretPlaceholder } from "./scope";
+export { buildScope } from "./scope";

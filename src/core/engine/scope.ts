@@ -1,6 +1,7 @@
 // What expressions and templates see (SPEC §2): input, steps.<id>.{output,status}, run,
 // and for I/O steps `secrets` as placeholders the consumer substitutes after decryption,
 // so secret values never enter the run state.
+import { secretPlaceholder } from "../secret-placeholder";
 import type { RunState } from "./types";
 
 const SECRET_REFERENCE = /secrets\.([A-Za-z_][A-Za-z0-9_]*)/g;
@@ -17,11 +18,6 @@ export function buildScope(state: RunState, extra: { secrets?: Record<string, st
   };
   if (state.error) run.error = state.error;
   return { input: state.input, steps, run, ...extra };
-}
-
-/** The placeholder the consumer replaces with the decrypted secret. */
-export function secretPlaceholder(name: string): string {
-  return `\u0000secret:${name}\u0000`;
 }
 
 /** A placeholder for every secret name the step's definition mentions. */
