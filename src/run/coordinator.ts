@@ -7,8 +7,9 @@ import { createRunState, nextWakeAt, planRerun, transition } from "../core/engin
 import type { Effect, RunEvent, RunState, StepState, TaskEffect } from "../core/engine/types";
 import { FINISHED_RUN_STATUSES } from "../core/engine/types";
 import { taskReportSchema, type CommandResult, type StartCommand, type TaskReport } from "./commands";
+import { hasBlobReferences, offload, offloadStep, restoreRun, INLINE_LIMIT_BYTES } from "./blobs";
 import { flushOutbox, runIndexRow } from "./outbox";
-import { RunStorage } from "./storage";
+import { RunStorage, type StoredForms } from "./storage";
 import { toRunView, type RunView } from "./view";
 
 /** How soon a failed outbox flush is tried again. */
@@ -29,6 +30,8 @@ export class RunCoordinator extends DurableObject<Env> {
     this.storage = new RunStorage(ctx.storage.sql);
     this.definition = this.storage.loadDefinition();
     this.state = this.storage.load();
+    const loaded = this.state;
+    if (loaded && hasBlobReferences(loaded)) void ctx.blockConcurrencyWhile(async () => void (this.state = await restoreRun(env.BLOBS, loaded)));
   }
 
   /** Creates and starts the run; a repeated start returns the existing run. */
@@ -46,7 +49,7 @@ export class RunCoordinator extends DurableObject<Env> {
         rerunOf: command.rerunOf,
         carriedSteps: command.carriedSteps as Record<string, StepState> | undefined,
       });
-      this.storage.create(definition, state);
+      this.storage.create(definition, state, await this.storedForms(undefined, state));
       this.definition = definition;
       this.state = state;
       const effects = await this.apply({ type: "start" });
@@ -111,8 +114,9 @@ export class RunCoordinator extends DurableObject<Env> {
     const now = Date.now();
     const { state, effects } = await transition(this.definition!, before, event, now);
     if (state === before && effects.length === 0) return effects;
+    const stored = await this.storedForms(before, state);
     this.ctx.storage.transactionSync(() => {
-      this.storage.save(before, state);
+      this.storage.save(before, state, stored);
       for (const effect of effects) {
         if (effect.type === "index") this.storage.appendOutbox("index", runIndexRow(state, now));
         if (effect.type === "audit") {
@@ -127,12 +131,33 @@ export class RunCoordinator extends DurableObject<Env> {
     return effects;
   }
 
+  /** Large inputs and outputs of what changed go to R2 first; rows keep references. */
+  private async storedForms(before: RunState | undefined, after: RunState): Promise<StoredForms> {
+    const bucket = this.env.BLOBS;
+    const steps = new Map<string, StepState>();
+    for (const [id, step] of Object.entries(after.steps)) {
+      if (before?.steps[id] !== step) steps.set(id, await offloadStep(bucket, after.id, step));
+    }
+    return {
+      step: (step) => steps.get(step.id) ?? step,
+      input: before ? undefined : await offload(bucket, `runs/${after.id}/input.json`, after.input),
+      output: after.output !== before?.output ? await offload(bucket, `runs/${after.id}/output.json`, after.output) : undefined,
+    };
+  }
+
+  /** A task whose message would exceed 64 KiB travels with its request in R2. */
+  private async taskMessage(task: TaskEffect): Promise<TaskEffect> {
+    if (JSON.stringify(task).length <= INLINE_LIMIT_BYTES) return task;
+    return { ...task, request: await offload(this.env.BLOBS, `runs/${task.runId}/tasks/${task.stepId}-${task.attempt}.json`, task.request) };
+  }
+
   /** Dispatches tasks (after the state that expects them is saved) and flushes the outbox in the background. */
   private async perform(effects: Effect[]): Promise<void> {
     const tasks = effects.filter((effect): effect is TaskEffect => effect.type === "dispatch");
     if (tasks.length > 0) {
       // If sending fails, the attempt's deadline timer fails and retries it: the run is never stranded.
-      await this.env.TASKS.sendBatch(tasks.map((task) => ({ body: task, contentType: "json" as const }))).catch((error: unknown) => {
+      const messages = await Promise.all(tasks.map(async (task) => ({ body: await this.taskMessage(task), contentType: "json" as const })));
+      await this.env.TASKS.sendBatch(messages).catch((error: unknown) => {
         console.error("task dispatch failed; the attempt deadline will retry it", error);
       });
     }

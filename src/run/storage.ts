@@ -17,7 +17,16 @@ export interface OutboxRow {
   payload: string;
 }
 
-type RunRow = Omit<RunState, "steps" | "timers" | "input">;
+type RunRow = Omit<RunState, "steps" | "timers" | "input" | "output">;
+
+/** How a value is written to its row: itself, or a reference to R2 (see blobs.ts). */
+export interface StoredForms {
+  step(step: StepState): StepState;
+  input?: unknown;
+  output?: unknown;
+}
+
+const AS_IS: StoredForms = { step: (step) => step };
 
 export class RunStorage {
   constructor(private readonly sql: SqlStorage) {
@@ -39,24 +48,25 @@ export class RunStorage {
     for (const row of this.sql.exec<{ key: string; timer: string }>("SELECT key, timer FROM timers")) {
       timers[row.key] = JSON.parse(row.timer) as Timer;
     }
-    return { ...run, input: this.readMeta("input"), steps, timers };
+    return { ...run, input: this.readMeta("input"), output: this.readMeta("output"), steps, timers };
   }
 
   /** Writes a brand-new run: definition, input and every step. */
-  create(definition: Definition, state: RunState): void {
+  create(definition: Definition, state: RunState, stored: StoredForms = AS_IS): void {
     this.writeMeta("definition", definition);
-    this.writeMeta("input", state.input ?? null);
-    this.save(undefined, state);
+    this.writeMeta("input", (stored.input ?? state.input) ?? null);
+    this.save(undefined, state, stored);
   }
 
   /** Persists what changed between two states (identity comparison). */
-  save(before: RunState | undefined, after: RunState): void {
-    const { steps, timers, input: _input, ...run } = after;
+  save(before: RunState | undefined, after: RunState, stored: StoredForms = AS_IS): void {
+    const { steps, timers, input: _input, output, ...run } = after;
     this.writeMeta("run", run);
+    if (output !== before?.output) this.writeMeta("output", (stored.output ?? output) ?? null);
     let position = 0;
     for (const [id, step] of Object.entries(steps)) {
       if (before?.steps[id] !== step) {
-        this.sql.exec("INSERT OR REPLACE INTO steps (id, position, state) VALUES (?, ?, ?)", id, position, JSON.stringify(step));
+        this.sql.exec("INSERT OR REPLACE INTO steps (id, position, state) VALUES (?, ?, ?)", id, position, JSON.stringify(stored.step(step)));
       }
       position++;
     }

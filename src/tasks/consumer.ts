@@ -18,7 +18,15 @@ async function handleTask(message: Message<unknown>, env: Env): Promise<void> {
     message.ack();
     return;
   }
-  const outcome = await executeTask(parsed.data, env);
+  let outcome: TaskReport["outcome"];
+  try {
+    outcome = await executeTask(parsed.data, env);
+  } catch (error) {
+    // Executors turn failures into outcomes; reaching here means infrastructure (R2, D1) failed.
+    console.error(`task ${parsed.data.runId}/${parsed.data.stepId}#${parsed.data.attempt} could not run; redelivering`, error);
+    message.retry({ delaySeconds: Math.min(2 ** message.attempts, 60) });
+    return;
+  }
   await reportOrRetry(message, env, parsed.data, outcome);
 }
 

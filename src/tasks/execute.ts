@@ -1,10 +1,12 @@
 // One executor per I/O step type. Executors never throw: every failure is an outcome.
+import { restore } from "../run/blobs";
 import type { TaskReport } from "../run/commands";
 import { resolveSecret } from "../security/secret-store";
 import { executeHttp } from "./http";
 import type { TaskMessage } from "./task-message";
 
-export async function executeTask(task: TaskMessage, env: Env): Promise<TaskReport["outcome"]> {
+export async function executeTask(message: TaskMessage, env: Env): Promise<TaskReport["outcome"]> {
+  const task = { ...message, request: await restore(env.BLOBS, message.request) };
   switch (task.stepType) {
     case "http":
       return executeHttp(task, {

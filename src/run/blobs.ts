@@ -1,0 +1,52 @@
+// Payloads over 64 KiB live in R2 (SPEC §1): Durable Object rows and queue messages
+// carry a `{ $blob }` reference instead, and the value is read back when needed.
+import type { RunState, StepState } from "../core/engine/types";
+
+export const INLINE_LIMIT_BYTES = 64 * 1024;
+
+export interface BlobReference {
+  $blob: string;
+  bytes: number;
+}
+
+export function isBlobReference(value: unknown): value is BlobReference {
+  return typeof value === "object" && value !== null && typeof (value as BlobReference).$blob === "string";
+}
+
+/** The value itself when small, else a reference to it after storing it under `key`. */
+export async function offload(bucket: R2Bucket, key: string, value: unknown): Promise<unknown> {
+  if (value === undefined) return undefined;
+  const json = JSON.stringify(value);
+  const bytes = new TextEncoder().encode(json).byteLength;
+  if (bytes <= INLINE_LIMIT_BYTES) return value;
+  await bucket.put(key, json, { httpMetadata: { contentType: "application/json" } });
+  return { $blob: key, bytes } satisfies BlobReference;
+}
+
+/** Reads a referenced value back; anything else is returned as is. */
+export async function restore(bucket: R2Bucket, value: unknown): Promise<unknown> {
+  if (!isBlobReference(value)) return value;
+  const object = await bucket.get(value.$blob);
+  if (!object) throw new Error(`blob ${value.$blob} is missing from R2`);
+  return JSON.parse(await object.text());
+}
+
+/** A step as stored in its row: large input and output replaced by references. */
+export async function offloadStep(bucket: R2Bucket, runId: string, step: StepState): Promise<StepState> {
+  const prefix = `runs/${runId}/steps/${step.id}`;
+  const [input, output] = await Promise.all([offload(bucket, `${prefix}/input.json`, step.input), offload(bucket, `${prefix}/output.json`, step.output)]);
+  return input === step.input && output === step.output ? step : { ...step, input, output };
+}
+
+/** The run as loaded from storage, with every reference read back from R2. */
+export async function restoreRun(bucket: R2Bucket, state: RunState): Promise<RunState> {
+  const steps: Record<string, StepState> = {};
+  for (const [id, step] of Object.entries(state.steps)) {
+    steps[id] = isBlobReference(step.input) || isBlobReference(step.output) ? { ...step, input: await restore(bucket, step.input), output: await restore(bucket, step.output) } : step;
+  }
+  return { ...state, input: await restore(bucket, state.input), output: await restore(bucket, state.output), steps };
+}
+
+export function hasBlobReferences(state: RunState): boolean {
+  return isBlobReference(state.input) || isBlobReference(state.output) || Object.values(state.steps).some((step) => isBlobReference(step.input) || isBlobReference(step.output));
+}
