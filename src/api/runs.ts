@@ -2,6 +2,7 @@
 // operator's controls (cancel, retry in place, rerun as a new run), one or in bulk.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import type { Definition } from "../core/definition/schema";
 import { RUN_STATUSES } from "../core/engine/types";
 import { database } from "../db/client";
 import { listRuns, type RunIndexRow } from "../db/runs";
@@ -62,15 +63,13 @@ function unwrap(result: CommandResult, id: string) {
 
 async function rerun(c: Context<AppEnv>, id: string, options: { input?: unknown; fromStep?: string }) {
   const plan = await stubFor(c, id).rerunPlan(options.fromStep);
-  if (!plan) throw notFound(`run ${id}`);
-  const definition = plan.definition as { steps: { id: string }[]; onFailure?: { id: string }[] };
-  if (options.fromStep && !definition.steps.some((step) => step.id === options.fromStep)) {
-    throw validationFailed("fromStep names no step of this run's workflow version", [{ path: "fromStep", message: `unknown step "${options.fromStep}"` }]);
-  }
+  if (!plan.ok && plan.code === "not_found") throw notFound(`run ${id}`);
+  if (!plan.ok) throw validationFailed("fromStep names no step of this run's workflow version", [{ path: "fromStep", message: `unknown step "${options.fromStep}"` }]);
+  const trigger = { type: "rerun" as const, rerunOf: id, ...(options.fromStep ? { fromStep: options.fromStep } : {}) };
   return startRun(
     c.env,
-    { workflowId: plan.workflow, input: options.input === undefined ? plan.input : options.input, trigger: { type: "rerun", rerunOf: id, ...(options.fromStep ? { fromStep: options.fromStep } : {}) }, rerunOf: id, carriedSteps: plan.carriedSteps },
-    { version: plan.version, definition: plan.definition as never },
+    { workflowId: plan.workflow, input: options.input === undefined ? plan.input : options.input, trigger, rerunOf: id, carriedSteps: plan.carriedSteps },
+    { version: plan.version, definition: plan.definition as Definition },
   );
 }
 

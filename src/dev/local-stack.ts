@@ -9,6 +9,8 @@ import path from "node:path";
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 // Run wrangler on this Node (22, from the node@22 devDependency), whatever is first on PATH.
 const WRANGLER = path.join(ROOT, "node_modules/wrangler/bin/wrangler.js");
+/** Keeps wrangler on loopback: no update check, no `Request.cf` download, no metrics. */
+export const OFFLINE_ENV = { WRANGLER_HIDE_BANNER: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
 
 export interface DevVars {
   WAYMARK_ADMIN_TOKEN: string;
@@ -47,7 +49,7 @@ export async function freePort(): Promise<number> {
 
 export function runWrangler(args: string[], options: { env?: Record<string, string> } = {}): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env } });
+    const child = spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...OFFLINE_ENV, ...options.env } });
     let output = "";
     child.stdout.on("data", (chunk) => (output += chunk));
     child.stderr.on("data", (chunk) => (output += chunk));
@@ -79,7 +81,7 @@ export interface DevServer {
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const args = ["dev", "--ip", "127.0.0.1", "--port", String(options.port), "--persist-to", options.persistTo, "--show-interactive-dev-session=false", "--log-level", "info"];
   if (options.envFile) args.push("--env-file", options.envFile);
-  const child = spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, detached: true, stdio: ["ignore", options.inheritOutput ? "inherit" : "pipe", options.inheritOutput ? "inherit" : "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false" } });
+  const child = spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, detached: true, stdio: ["ignore", options.inheritOutput ? "inherit" : "pipe", options.inheritOutput ? "inherit" : "pipe"], env: { ...process.env, ...OFFLINE_ENV } });
   let output = "";
   child.stdout?.on("data", (chunk) => (output += chunk));
   child.stderr?.on("data", (chunk) => (output += chunk));

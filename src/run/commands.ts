@@ -38,3 +38,7 @@ export interface StartCommand {
 }
 
 export type CommandResult = { ok: true; run: RunView } | { ok: false; code: "not_found" | "invalid_state"; message: string };
+
+export type RerunPlan =
+  | { ok: true; definition: unknown; input: unknown; workflow: string; version: number; carriedSteps: Record<string, unknown> }
+  | { ok: false; code: "not_found" | "unknown_step" };

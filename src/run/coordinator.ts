@@ -6,7 +6,7 @@ import type { Definition } from "../core/definition/schema";
 import { createRunState, nextWakeAt, planRerun, transition } from "../core/engine";
 import type { Effect, RunEvent, RunState, StepState, TaskEffect } from "../core/engine/types";
 import { FINISHED_RUN_STATUSES } from "../core/engine/types";
-import { taskReportSchema, type CommandResult, type StartCommand, type TaskReport } from "./commands";
+import { taskReportSchema, type CommandResult, type RerunPlan, type StartCommand, type TaskReport } from "./commands";
 import { hasBlobReferences, offload, offloadStep, restoreRun, INLINE_LIMIT_BYTES } from "./blobs";
 import { flushOutbox, runIndexRow } from "./outbox";
 import { RunStorage, type StoredForms } from "./storage";
@@ -79,10 +79,12 @@ export class RunCoordinator extends DurableObject<Env> {
     return this.state ? toRunView(this.state) : null;
   }
 
-  /** The steps a rerun of this run carries over (all of them before `fromStep`). */
-  async rerunPlan(fromStep?: string): Promise<{ definition: unknown; input: unknown; workflow: string; version: number; carriedSteps: Record<string, StepState> } | null> {
-    if (!this.state || !this.definition) return null;
+  /** What a rerun of this run needs: its pinned definition, input, and the steps before `fromStep`. */
+  async rerunPlan(fromStep?: string): Promise<RerunPlan> {
+    if (!this.state || !this.definition) return { ok: false, code: "not_found" };
+    if (fromStep !== undefined && !this.definition.steps.some((step) => step.id === fromStep)) return { ok: false, code: "unknown_step" };
     return {
+      ok: true,
       definition: this.definition,
       input: this.state.input,
       workflow: this.state.workflow,

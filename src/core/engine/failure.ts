@@ -27,9 +27,17 @@ export function cancelStep(draft: Draft, stepId: string): void {
   clearStepTimers(draft, stepId);
 }
 
-/** The run reaches a final status: timers cleared, index, audit and `finished` effects. */
+/**
+ * The run reaches a final status: steps that never started are marked skipped (so a
+ * finished run shows no pending work), timers cleared, index, audit and `finished` effects.
+ */
 export function finishRun(draft: Draft, status: RunStatus, detail: Record<string, unknown> = {}): void {
   const state = draft.state;
+  for (const step of Object.values(state.steps)) {
+    if (step.status !== "pending") continue;
+    const skipReason = step.onFailure ? "run_succeeded" : "run_failed";
+    if (status !== "cancelled") patchStep(draft, step.id, { status: "skipped", skipReason });
+  }
   state.status = status;
   state.finishedAt = draft.now;
   delete state.endingAs;

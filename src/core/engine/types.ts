@@ -13,7 +13,14 @@ export const ATTEMPT_STATUSES = ["running", "succeeded", "failed", "cancelled"] 
 export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number];
 
 /** Why a step was skipped; redrive re-evaluates every skipped step anyway. */
-export type SkipReason = "condition_false" | "need_failed" | "needs_skipped" | "run_failed";
+export type SkipReason =
+  | "condition_false"
+  | "need_failed"
+  | "needs_skipped"
+  /** Never started: the run failed or timed out first. */
+  | "run_failed"
+  /** An onFailure step of a run that did not fail. */
+  | "run_succeeded";
 
 /** How the run was started (SPEC §4); free-form beyond `type`. */
 export interface TriggerInfo {

@@ -9,11 +9,12 @@ import { RunHarness } from "./harness";
 const notFound = { code: "http_status", message: "404", retryable: false, httpStatus: 404 };
 
 describe("run failure", () => {
-  it("a step failing for good cancels running steps, leaves pending ones and fails the run", async () => {
+  it("a step failing for good cancels running steps, skips the ones that never started and fails the run", async () => {
     const run = new RunHarness(fanOut, { input: { customerId: "c1" } });
     await run.start();
     await run.fail("orders", notFound);
-    expect(run.statuses()).toEqual({ customer: "cancelled", orders: "failed", summary: "pending" });
+    expect(run.statuses()).toEqual({ customer: "cancelled", orders: "failed", summary: "skipped" });
+    expect(run.step("summary")).toMatchObject({ skipReason: "run_failed", attempts: [] });
     expect(run.step("customer").attempts).toMatchObject([{ n: 1, status: "cancelled", finishedAt: run.now }]);
     expect(run.state).toMatchObject({ status: "failed", error: { ...notFound, stepId: "orders" }, finishedAt: run.now });
     expect(run.state.timers).toEqual({});
@@ -34,7 +35,7 @@ describe("run failure", () => {
       ],
     });
     await run.start();
-    expect(run.statuses()).toEqual({ bad: "failed", call: "pending" });
+    expect(run.statuses()).toEqual({ bad: "failed", call: "skipped" });
     expect(run.dispatched()).toEqual([]);
     expect(run.state.status).toBe("failed");
   });
@@ -90,7 +91,8 @@ describe("run failure", () => {
     await run.start();
     await run.complete("fetch", { body: { ok: true } });
     expect(run.state).toMatchObject({ status: "succeeded", output: { shape: { ok: true } } });
-    expect(run.statuses()).toMatchObject({ report: "pending", page: "pending" });
+    expect(run.statuses()).toMatchObject({ report: "skipped", page: "skipped" });
+    expect(run.step("page")).toMatchObject({ skipReason: "run_succeeded", attempts: [] });
   });
 
   it("a run whose only failures were continue steps succeeds", async () => {

@@ -53,7 +53,7 @@ describe("redrive", () => {
 
   it("skipped, cancelled and onFailure steps go back to pending and run again", async () => {
     const run = await failedAtLoad();
-    expect(run.statuses()).toMatchObject({ gate: "pending", report: "succeeded" });
+    expect(run.statuses()).toMatchObject({ gate: "skipped", report: "succeeded" });
     await run.send({ type: "retry" });
     expect(run.step("report")).toEqual({ id: "report", type: "transform", status: "pending", onFailure: true, attempts: run.step("report").attempts });
     await run.complete("load", {});

@@ -35,7 +35,7 @@ describe("run timeout", () => {
     await run.fail("flaky");
     expect(run.statuses()).toEqual({ slow: "running", flaky: "retrying", nap: "waiting", after: "pending" });
     await run.advanceBy(60_000);
-    expect(run.statuses()).toEqual({ slow: "cancelled", flaky: "cancelled", nap: "cancelled", after: "pending" });
+    expect(run.statuses()).toEqual({ slow: "cancelled", flaky: "cancelled", nap: "cancelled", after: "skipped" });
     expect(run.step("slow").attempts).toMatchObject([{ status: "cancelled", finishedAt: T0 + 60_000 }]);
     expect(run.step("nap").attempts).toMatchObject([{ status: "cancelled" }]);
     expect(run.state).toMatchObject({ status: "timed_out", error: { code: "timed_out" } });
