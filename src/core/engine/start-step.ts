@@ -4,6 +4,7 @@ import type { SleepStep, Step, StepType, TransformStep } from "../definition/sch
 import { parseDuration } from "../duration";
 import { NonRetryableError, toErrorRecord } from "../errors";
 import { evaluateExpression } from "../expr";
+import { jsonByteLength, MAX_VALUE_BYTES } from "../limits";
 import { beginAttempt, patchStep, setTimer, type Draft } from "./draft";
 import { dispatchAttempt } from "./dispatch";
 import { completeStep, failAttempt } from "./outcome";
@@ -38,6 +39,8 @@ async function runTransform(draft: Draft, step: TransformStep): Promise<void> {
   beginAttempt(draft, step.id);
   try {
     const output = await evaluateExpression(step.expr, buildScope(draft.state), { now: draft.now });
+    const bytes = jsonByteLength(output);
+    if (bytes > MAX_VALUE_BYTES) throw new NonRetryableError("output_too_large", `the output is ${bytes} bytes; the limit is ${MAX_VALUE_BYTES}`);
     completeStep(draft, step.id, output);
   } catch (error) {
     failAttempt(draft, step, { ...toErrorRecord(error), retryable: false });
