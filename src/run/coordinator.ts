@@ -112,9 +112,11 @@ export class RunCoordinator extends DurableObject<Env> {
 
   /** Runs the engine and saves its result and outbox records in one synchronous write. */
   private async apply(event: RunEvent): Promise<Effect[]> {
-    const before = this.state!;
+    const before = this.state;
+    // A report can reach an object whose run never started (a stray message): nothing to do.
+    if (!before || !this.definition) return [];
     const now = Date.now();
-    const { state, effects } = await transition(this.definition!, before, event, now);
+    const { state, effects } = await transition(this.definition, before, event, now);
     if (state === before && effects.length === 0) return effects;
     const stored = await this.storedForms(before, state);
     this.ctx.storage.transactionSync(() => {
