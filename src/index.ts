@@ -3,6 +3,7 @@
 import { createApp } from "./api/app";
 import { consumeDeadLetters } from "./tasks/dead-letter";
 import { consumeTasks } from "./tasks/consumer";
+import { runScheduledWork } from "./triggers/scheduled";
 
 export { RunCoordinator } from "./run/coordinator";
 
@@ -15,7 +16,7 @@ export default {
     if (batch.queue.startsWith(DEAD_LETTER_QUEUE)) return consumeDeadLetters(batch, env);
     return consumeTasks(batch, env);
   },
-  async scheduled() {
-    // Cron triggers start runs once schedules land (triggers issue); the minute tick is harmless meanwhile.
+  async scheduled(controller, env) {
+    await runScheduledWork(env, controller.scheduledTime);
   },
 } satisfies ExportedHandler<Env>;

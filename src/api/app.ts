@@ -1,6 +1,8 @@
 // The Hono app: middleware, then the routes as a table of contents, then the one error funnel.
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
+import { registerEventRoutes } from "./events";
+import { registerHookRoutes } from "./hooks";
 import { registerMetaRoutes } from "./meta";
 import { onError, onNotFound } from "./on-error";
 import { limitBody } from "./request-body";
@@ -25,6 +27,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerRunStartRoute(app);
   registerRunRoutes(app);
   registerSecretRoutes(app);
+  registerEventRoutes(app);
+  registerHookRoutes(app);
 
   app.onError(onError);
   app.notFound(onNotFound);

@@ -62,6 +62,7 @@ export const workflowSchema = z
     webhookUrl: z.string().nullable(),
     triggers: z.array(z.record(z.string(), z.unknown())),
     definition: z.record(z.string(), z.unknown()).optional(),
+    schedules: z.array(z.object({ schedule: z.string(), timezone: z.string(), next: z.array(z.string()) })).optional().openapi({ description: "Cron schedules with their next five fire times" }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

@@ -6,8 +6,10 @@ import { formatFromContentType, parseDefinitionText } from "../core/definition/p
 import type { Definition } from "../core/definition/schema";
 import { validateDefinition } from "../core/definition/validate";
 import { database } from "../db/client";
+import { syncEventSubscriptions } from "../db/events";
 import { findWorkflow, findWorkflowVersion, listWorkflowsWithDefinitions, listWorkflowVersions, saveWorkflowVersion, updateWorkflow } from "../db/workflows";
 import type { AppEnv } from "../env";
+import { activeCronTriggers, schedulesForWorkflow, syncSchedules } from "../triggers/cron/schedules";
 import { requireRole } from "./auth";
 import { AppError, notFound, validationFailed } from "./problem";
 import { requireJsonBody } from "./request-body";
@@ -31,6 +33,20 @@ async function readDefinitionBody(c: Context<AppEnv>): Promise<unknown> {
   const parsed = parseDefinitionText(await c.req.text(), format);
   if (!parsed.ok) throw new AppError("bad_request", `the body is not valid ${format.toUpperCase()}`, { issues: parsed.issues });
   return parsed.value;
+}
+
+/** The full view of one workflow: definition and the next fire times of its schedules. */
+async function fullView(c: Context<AppEnv>, id: string) {
+  const { row, definition } = await loadWorkflow(c, id);
+  const schedules = await schedulesForWorkflow(database(c.env.DB), id, Date.now());
+  return { ...toWorkflowView(row, definition, new URL(c.req.url).origin, { withDefinition: true }), schedules };
+}
+
+/** Keeps the triggers' derived rows (cron schedules, event subscriptions) in step with the workflow. */
+async function syncTriggers(c: Context<AppEnv>, id: string, now: number): Promise<void> {
+  const { row, definition } = await loadWorkflow(c, id);
+  const db = database(c.env.DB);
+  await Promise.all([syncSchedules(db, id, activeCronTriggers(row, definition), now), syncEventSubscriptions(db, id, definition.triggers)]);
 }
 
 export async function loadWorkflow(c: Context<AppEnv>, id: string) {
@@ -155,8 +171,8 @@ export function registerWorkflowRoutes(app: OpenAPIHono<AppEnv>): void {
       actor: c.get("actor").name,
       now,
     });
-    const { row, definition } = await loadWorkflow(c, id);
-    return c.json(toWorkflowView(row, definition, new URL(c.req.url).origin, { withDefinition: true }), saved.created ? 201 : 200);
+    await syncTriggers(c, id, now);
+    return c.json(await fullView(c, id), saved.created ? 201 : 200);
   });
 
   app.openapi(listRoute, async (c) => {
@@ -165,10 +181,7 @@ export function registerWorkflowRoutes(app: OpenAPIHono<AppEnv>): void {
     return c.json({ workflows: rows.map((row) => toWorkflowView(row, JSON.parse(row.definition) as Definition, origin, { withDefinition: false })) }, 200);
   });
 
-  app.openapi(getRoute, async (c) => {
-    const { row, definition } = await loadWorkflow(c, c.req.valid("param").id);
-    return c.json(toWorkflowView(row, definition, new URL(c.req.url).origin, { withDefinition: true }), 200);
-  });
+  app.openapi(getRoute, async (c) => c.json(await fullView(c, c.req.valid("param").id), 200));
 
   app.openapi(versionsRoute, async (c) => {
     const { id } = c.req.valid("param");
@@ -187,16 +200,18 @@ export function registerWorkflowRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(patchRoute, async (c) => {
     const { id } = c.req.valid("param");
     await loadWorkflow(c, id);
-    await updateWorkflow(database(c.env.DB), id, { enabled: c.req.valid("json").enabled }, Date.now());
-    const { row, definition } = await loadWorkflow(c, id);
-    return c.json(toWorkflowView(row, definition, new URL(c.req.url).origin, { withDefinition: true }), 200);
+    const now = Date.now();
+    await updateWorkflow(database(c.env.DB), id, { enabled: c.req.valid("json").enabled }, now);
+    await syncTriggers(c, id, now);
+    return c.json(await fullView(c, id), 200);
   });
 
   app.openapi(deleteRoute, async (c) => {
     const { id } = c.req.valid("param");
     const current = await loadWorkflow(c, id);
-    if (current.row.archivedAt === null) await updateWorkflow(database(c.env.DB), id, { archivedAt: Date.now() }, Date.now());
-    const { row, definition } = await loadWorkflow(c, id);
-    return c.json(toWorkflowView(row, definition, new URL(c.req.url).origin, { withDefinition: false }), 200);
+    const now = Date.now();
+    if (current.row.archivedAt === null) await updateWorkflow(database(c.env.DB), id, { archivedAt: now }, now);
+    await syncTriggers(c, id, now);
+    return c.json(await fullView(c, id), 200);
   });
 }

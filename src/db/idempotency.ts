@@ -32,3 +32,7 @@ export async function completeIdempotencyKey(db: Database, key: string): Promise
 export async function releaseIdempotencyKey(db: Database, key: string): Promise<void> {
   await db.delete(idempotencyKeys).where(eq(idempotencyKeys.key, key));
 }
+
+export async function pruneIdempotencyKeys(db: Database, now: number): Promise<void> {
+  await db.delete(idempotencyKeys).where(lt(idempotencyKeys.expiresAt, now));
+}

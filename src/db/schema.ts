@@ -91,3 +91,67 @@ export const secrets = sqliteTable("secrets", {
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
+
+/**
+ * Cron schedules, one row per (workflow, cron trigger), kept in step with the workflow by
+ * syncSchedules. The minute tick reads the due rows through `schedules_due`.
+ */
+export const schedules = sqliteTable(
+  "schedules",
+  {
+    workflowId: text("workflow_id").notNull(),
+    /** Position among the workflow's cron triggers (webhook and other triggers do not count). */
+    triggerIndex: integer("trigger_index").notNull(),
+    schedule: text("schedule").notNull(),
+    /** IANA time zone; `UTC` when the trigger names none. */
+    timezone: text("timezone").notNull(),
+    /** The trigger's literal run input, as JSON. */
+    input: text("input").notNull(),
+    /** The scheduled time not yet fired (epoch ms); null when disabled or the schedule never fires again. */
+    nextFireAt: integer("next_fire_at"),
+    /** The scheduled time of the last run this schedule started. */
+    lastFiredAt: integer("last_fired_at"),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.workflowId, table.triggerIndex] }), index("schedules_due").on(table.enabled, table.nextFireAt)],
+);
+
+/** Webhook deliveries seen, by the provider's delivery id, so a redelivery starts nothing (24 h). */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    workflowId: text("workflow_id").notNull(),
+    deliveryId: text("delivery_id").notNull(),
+    runId: text("run_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.workflowId, table.deliveryId] }), index("webhook_deliveries_expires").on(table.expiresAt)],
+);
+
+/** Which enabled workflows start on which event name, kept in step with their definitions. */
+export const eventSubscriptions = sqliteTable(
+  "event_subscriptions",
+  {
+    workflowId: text("workflow_id").notNull(),
+    triggerIndex: integer("trigger_index").notNull(),
+    eventName: text("event_name").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.workflowId, table.triggerIndex] }), index("event_subscriptions_name").on(table.eventName)],
+);
+
+/** Events received, kept for the lookback of `wait` steps and to deduplicate by key. */
+export const events = sqliteTable(
+  "events",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    key: text("key"),
+    payload: text("payload").notNull(),
+    startedRuns: text("started_runs").notNull(),
+    receivedAt: integer("received_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (table) => [index("events_name_received").on(table.name, table.receivedAt), uniqueIndex("events_name_key").on(table.name, table.key), index("events_expires").on(table.expiresAt)],
+);

@@ -1,0 +1,38 @@
+// POST /api/events: publish an event; every subscribed workflow starts a run.
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../env";
+import { publishEvent } from "../triggers/events";
+import { requireRole } from "./auth";
+import { requireJsonBody } from "./request-body";
+import { jsonContent, problems } from "./schemas";
+
+const eventBody = z.strictObject({
+  name: z.string().min(1).max(200).openapi({ example: "order.created" }),
+  payload: z.unknown().optional(),
+  key: z.string().min(1).max(200).optional().openapi({ description: "Deduplicates: the same name and key within 24 h start nothing new" }),
+});
+
+const outcome = z.object({
+  eventId: z.string(),
+  started: z.array(z.string()),
+  resumed: z.array(z.string()),
+  skipped: z.array(z.object({ workflow: z.string(), code: z.string(), message: z.string() })),
+  duplicate: z.boolean(),
+});
+
+const publishRoute = createRoute({
+  method: "post",
+  path: "/api/events",
+  tags: ["events"],
+  summary: "Publish an event: start subscribed workflows",
+  middleware: [requireRole("operator"), requireJsonBody()] as const,
+  request: { body: { required: true, content: { "application/json": { schema: eventBody } } } },
+  responses: { 200: jsonContent(outcome, "A repeated key: the runs the first event started"), 202: jsonContent(outcome, "Runs started"), ...problems },
+});
+
+export function registerEventRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(publishRoute, async (c) => {
+    const result = await publishEvent(c.env, c.req.valid("json"), Date.now());
+    return c.json(result, result.duplicate ? 200 : 202);
+  });
+}

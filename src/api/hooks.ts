@@ -1,0 +1,32 @@
+// Webhooks at the edge: POST /hooks/{workflowId}. Authentication is the provider's
+// signature (verify scheme of the workflow's webhook trigger), not a bearer token.
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../env";
+import { acceptWebhook } from "../triggers/webhooks";
+import { jsonContent, problems, workflowIdParam } from "./schemas";
+
+const hookRoute = createRoute({
+  method: "post",
+  path: "/hooks/{id}",
+  tags: ["triggers"],
+  summary: "Deliver a webhook: verified by the workflow's scheme, deduplicated by delivery id",
+  security: [],
+  request: { params: workflowIdParam },
+  responses: {
+    200: jsonContent(z.object({ runId: z.string(), duplicate: z.literal(true) }), "A redelivery: the run the first delivery started"),
+    202: jsonContent(z.object({ runId: z.string() }), "Accepted: the run is under way"),
+    ...problems,
+  },
+});
+
+export function registerHookRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(hookRoute, async (c) => {
+    const url = new URL(c.req.url);
+    const outcome = await acceptWebhook(
+      c.env,
+      { workflowId: c.req.valid("param").id, rawBody: new Uint8Array(await c.req.arrayBuffer()), headers: c.req.raw.headers, query: url.searchParams },
+      Date.now(),
+    );
+    return outcome.duplicate ? c.json({ runId: outcome.runId, duplicate: true as const }, 200) : c.json({ runId: outcome.runId }, 202);
+  });
+}

@@ -1,0 +1,13 @@
+// The every-minute Cron Trigger: start due schedules, then prune expired dedupe records
+// (webhook deliveries, events, idempotency keys).
+import { database } from "../db/client";
+import { pruneEvents } from "../db/events";
+import { pruneIdempotencyKeys } from "../db/idempotency";
+import { pruneDeliveries } from "../db/webhook-deliveries";
+import { runDueSchedules } from "./cron/scheduler";
+
+export async function runScheduledWork(env: Env, now: number): Promise<void> {
+  await runDueSchedules(env, now);
+  const db = database(env.DB);
+  await Promise.all([pruneDeliveries(db, now), pruneEvents(db, now), pruneIdempotencyKeys(db, now)]);
+}

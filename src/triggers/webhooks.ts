@@ -1,0 +1,67 @@
+// POST /hooks/{workflowId} (SPEC §4): verify the signature over the raw bytes, drop
+// redeliveries by the provider's delivery id, map the request to the run input, start.
+import type { Definition, WebhookTrigger } from "../core/definition/schema";
+import { evaluateExpression } from "../core/expr";
+import { AppError, notFound } from "../api/problem";
+import { database } from "../db/client";
+import { claimDelivery, releaseDelivery } from "../db/webhook-deliveries";
+import { newRunId } from "../run/ids";
+import { findWorkflow, findWorkflowVersion } from "../db/workflows";
+import { startRun } from "./start-run";
+import { parseWebhookBody } from "./webhook/parse-body";
+import { verifyWebhook } from "./webhook/verify";
+import { resolveWebhookSecret } from "./webhook-secret";
+
+export interface WebhookDelivery {
+  workflowId: string;
+  rawBody: Uint8Array;
+  headers: Headers;
+  query: URLSearchParams;
+}
+
+export type WebhookOutcome = { runId: string; duplicate: boolean };
+
+export async function acceptWebhook(env: Env, delivery: WebhookDelivery, now: number): Promise<WebhookOutcome> {
+  const db = database(env.DB);
+  const workflow = await findWorkflow(db, delivery.workflowId);
+  if (!workflow || workflow.archivedAt !== null) throw notFound(`workflow ${delivery.workflowId}`);
+  const version = await findWorkflowVersion(db, workflow.id, workflow.latestVersion);
+  const pinned = { version: workflow.latestVersion, definition: JSON.parse(version!.definition) as Definition };
+  const trigger = webhookTrigger(pinned.definition);
+  const secret = await resolveWebhookSecret(env, trigger.verify.secret);
+  const verdict = await verifyWebhook(delivery, trigger.verify, secret, now);
+  if (!verdict.ok) throw new AppError("unauthorized", `webhook verification failed: ${verdict.reason}`);
+  // Checked after verification, so only the sender learns that the workflow is disabled.
+  if (!workflow.enabled) throw new AppError("workflow_disabled", `workflow ${delivery.workflowId} is disabled`);
+
+  const body = parseWebhookBody(delivery.rawBody, delivery.headers.get("content-type"));
+  const request = { body, headers: Object.fromEntries(delivery.headers), query: Object.fromEntries(delivery.query) };
+  const input = trigger.input === undefined ? body : await mapInput(trigger.input, request, now);
+  const runId = newRunId(now);
+  if (verdict.deliveryId) {
+    const earlier = await claimDelivery(db, { workflowId: delivery.workflowId, deliveryId: verdict.deliveryId, runId, now });
+    if (earlier) return { runId: earlier, duplicate: true };
+  }
+  const runTrigger = { type: "webhook" as const, scheme: verdict.scheme, ...(verdict.deliveryId ? { deliveryId: verdict.deliveryId } : {}) };
+  try {
+    await startRun(env, { workflowId: delivery.workflowId, input, trigger: runTrigger, runId }, pinned);
+  } catch (error) {
+    if (verdict.deliveryId) await releaseDelivery(db, delivery.workflowId, verdict.deliveryId);
+    throw error;
+  }
+  return { runId, duplicate: false };
+}
+
+function webhookTrigger(definition: Definition): WebhookTrigger {
+  const trigger = definition.triggers.find((candidate): candidate is WebhookTrigger => candidate.type === "webhook");
+  if (!trigger) throw notFound(`a webhook trigger on workflow ${definition.id}`);
+  return trigger;
+}
+
+async function mapInput(expression: string, request: unknown, now: number): Promise<unknown> {
+  try {
+    return await evaluateExpression(expression, request, { now });
+  } catch (error) {
+    throw new AppError("validation_failed", "the trigger's input mapping failed on this request", { issues: [{ path: "input", message: (error as Error).message }] });
+  }
+}

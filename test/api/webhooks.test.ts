@@ -1,0 +1,90 @@
+// POST /hooks/{workflowId} (SPEC §4): a verified delivery starts a run (202 {runId}),
+// a bad signature starts nothing (401), a redelivery answers the first run (200
+// duplicate), the trigger's input maps {body, headers, query}, and a disabled workflow
+// answers 409 workflow_disabled.
+import { describe, expect, it } from "vitest";
+import { call, expectJson, expectProblem, getRun, saveWorkflow } from "../support/workers/api";
+
+const SECRET = "gh-webhook-secret-0123456789";
+
+async function sign(body: string, secret = SECRET): Promise<string> {
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(body)));
+  return `sha256=${[...mac].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+async function deliver(workflowId: string, body: string, headers: Record<string, string>, query = ""): Promise<Response> {
+  return call("POST", `/hooks/${workflowId}${query}`, { token: null, raw: body, contentType: "application/json", headers });
+}
+
+async function githubWorkflow(id: string, extra: object = {}): Promise<void> {
+  const stored = await call("PUT", "/api/secrets/GH_SECRET", { json: { value: SECRET } });
+  expect([200, 201]).toContain(stored.status);
+  await saveWorkflow(id, {
+    id,
+    triggers: [{ type: "webhook", verify: { scheme: "github", secret: "{{ secrets.GH_SECRET }}" }, ...extra }],
+    steps: [{ id: "echo", type: "transform", expr: "input" }],
+  });
+}
+
+describe("a GitHub webhook", () => {
+  it("with a valid signature starts a run whose input is the body and whose trigger names the delivery", async () => {
+    await githubWorkflow("hook-valid");
+    const body = JSON.stringify({ action: "opened", issue: { number: 7 } });
+    const response = await deliver("hook-valid", body, { "x-hub-signature-256": await sign(body), "x-github-delivery": "d-1" });
+    const { runId } = await expectJson<{ runId: string }>(response, 202);
+    const run = await getRun(runId);
+    expect(run.input).toEqual({ action: "opened", issue: { number: 7 } });
+    expect(run.trigger).toEqual({ type: "webhook", scheme: "github", deliveryId: "d-1" });
+    expect(run.status).toBe("succeeded");
+  });
+
+  it("with a wrong signature is refused with 401 and starts nothing", async () => {
+    await githubWorkflow("hook-bad");
+    const body = JSON.stringify({ action: "opened" });
+    const response = await deliver("hook-bad", body, { "x-hub-signature-256": await sign(body, "another-secret-abcdefgh"), "x-github-delivery": "d-2" });
+    await expectProblem(response, 401, "unauthorized");
+    const runs = await expectJson<{ runs: unknown[] }>(await call("GET", "/api/runs?workflow=hook-bad"), 200);
+    expect(runs.runs).toEqual([]);
+  });
+
+  it("redelivered with the same delivery id answers 200 with the first run and starts nothing new", async () => {
+    await githubWorkflow("hook-dupe");
+    const body = JSON.stringify({ action: "closed" });
+    const headers = { "x-hub-signature-256": await sign(body), "x-github-delivery": "d-3" };
+    const first = await expectJson<{ runId: string }>(await deliver("hook-dupe", body, headers), 202);
+    const again = await expectJson<{ runId: string; duplicate: boolean }>(await deliver("hook-dupe", body, headers), 200);
+    expect(again).toEqual({ runId: first.runId, duplicate: true });
+    const runs = await expectJson<{ runs: unknown[] }>(await call("GET", "/api/runs?workflow=hook-dupe"), 200);
+    expect(runs.runs).toHaveLength(1);
+  });
+
+  it("maps the request through the trigger's input expression", async () => {
+    await githubWorkflow("hook-mapped", { input: "{ 'number': body.issue.number, 'event': headers.`x-github-event`, 'source': query.source }" });
+    const body = JSON.stringify({ issue: { number: 42 } });
+    const response = await deliver("hook-mapped", body, { "x-hub-signature-256": await sign(body), "x-github-delivery": "d-4", "x-github-event": "issues" }, "?source=test");
+    const { runId } = await expectJson<{ runId: string }>(response, 202);
+    expect((await getRun(runId)).input).toEqual({ number: 42, event: "issues", source: "test" });
+  });
+
+  it("to a disabled workflow answers 409 workflow_disabled after verifying", async () => {
+    await githubWorkflow("hook-disabled");
+    await expectJson(await call("PATCH", "/api/workflows/hook-disabled", { json: { enabled: false } }), 200);
+    const body = "{}";
+    await expectProblem(await deliver("hook-disabled", body, { "x-hub-signature-256": await sign(body) }), 409, "workflow_disabled");
+    await expectProblem(await deliver("hook-disabled", body, { "x-hub-signature-256": "sha256=00" }), 401, "unauthorized");
+  });
+
+  it("to an unknown workflow answers 404", async () => {
+    await expectProblem(await deliver("hook-nobody", "{}", {}), 404, "not_found");
+  });
+});
+
+describe("a webhook with scheme none", () => {
+  it("accepts a form-encoded body as input", async () => {
+    await saveWorkflow("hook-open", { id: "hook-open", triggers: [{ type: "webhook", verify: { scheme: "none" } }], steps: [{ id: "echo", type: "transform", expr: "input" }] });
+    const response = await call("POST", "/hooks/hook-open", { token: null, raw: "text=hello&user=ada", contentType: "application/x-www-form-urlencoded" });
+    const { runId } = await expectJson<{ runId: string }>(response, 202);
+    expect((await getRun(runId)).input).toEqual({ text: "hello", user: "ada" });
+  });
+});
