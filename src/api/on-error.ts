@@ -37,10 +37,16 @@ function fromHttpException(error: HTTPException): AppError {
   return new AppError(error.status >= 500 ? "internal" : "bad_request", error.message);
 }
 
-/** Overloaded Durable Objects and D1 blips are retryable: say 503 with Retry-After. */
-function isTransientInfrastructureError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
+/**
+ * Overloaded Durable Objects and D1 blips are retryable: say 503 with Retry-After.
+ * drizzle wraps D1 failures, so the whole `cause` chain is examined.
+ */
+function isTransientInfrastructureError(error: unknown, depth = 0): boolean {
+  if (!(error instanceof Error) || depth > 5) return false;
   const flagged = error as Error & { retryable?: boolean; overloaded?: boolean };
   if (flagged.overloaded || flagged.retryable) return true;
-  return /overloaded|D1_ERROR.*(busy|timeout|reset)|Network connection lost|storage operation exceeded timeout/i.test(error.message);
+  if (TRANSIENT_MESSAGE.test(error.message)) return true;
+  return isTransientInfrastructureError(error.cause, depth + 1);
 }
+
+const TRANSIENT_MESSAGE = /overloaded|Network connection lost|storage operation exceeded timeout|timed? ?out|connection reset|temporarily unavailable|SQLITE_BUSY|database is locked/i;

@@ -34,7 +34,12 @@ function hasBody(headers: Headers): boolean {
  */
 export function requireJsonBody(options: { allowYaml?: boolean } = {}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (!["POST", "PUT", "PATCH"].includes(c.req.method) || !hasBody(c.req.raw.headers)) return next();
+    if (!["POST", "PUT", "PATCH"].includes(c.req.method)) return next();
+    if (!hasBody(c.req.raw.headers)) {
+      // No body at all reads as an empty object, whatever the content type says.
+      c.req.bodyCache.json = Promise.resolve({});
+      return next();
+    }
     const type = mediaType(c.req.header("content-type"));
     if (options.allowYaml && isYamlMediaType(type)) return next();
     if (!JSON_MEDIA_TYPE.test(type)) {

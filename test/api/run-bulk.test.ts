@@ -1,0 +1,89 @@
+// Bulk retry and rerun (SPEC §3, §5): POST /api/runs/retry and /rerun act on every run
+// matching a filter (workflow, status, since) and report the outcome per run.
+import { afterEach, describe, expect, it } from "vitest";
+import type { RunView } from "../../src/run/view";
+import { failOnDemand } from "../fixtures/workflows-api/fail-on-demand";
+import { call, expectJson, expectProblem, getRun, saveWorkflow, startRunThroughApi } from "../support/workers/api";
+import { advanceClock, freezeClock, restoreClock } from "../support/workers/clock";
+import { waitForOutboxFlush } from "../support/workers/runs";
+
+interface BulkOutcome {
+  matched: number;
+  runs: Array<{ id: string; ok: boolean; runId?: string; error?: string }>;
+}
+
+async function startSettled(workflow: string, input: unknown): Promise<RunView> {
+  const run = await startRunThroughApi(workflow, { input });
+  await waitForOutboxFlush(run.id);
+  return run;
+}
+
+afterEach(restoreClock);
+
+const bulk = async (action: "retry" | "rerun", filter: unknown) => expectJson<BulkOutcome>(await call("POST", `/api/runs/${action}`, { json: filter }), 200);
+
+describe("bulk retry", () => {
+  it("retries in place every run matching workflow and status, and no other", async () => {
+    await saveWorkflow("bulk-retry", failOnDemand);
+    await saveWorkflow("bulk-retry-other", failOnDemand);
+    const failed = [await startSettled("bulk-retry", { fail: true }), await startSettled("bulk-retry", { fail: true })];
+    const succeeded = await startSettled("bulk-retry", { n: 1 });
+    const elsewhere = await startSettled("bulk-retry-other", { fail: true });
+
+    const outcome = await bulk("retry", { workflow: "bulk-retry", status: "failed" });
+    expect(outcome.matched).toBe(2);
+    expect(outcome.runs).toEqual(expect.arrayContaining(failed.map((run) => ({ id: run.id, ok: true }))));
+    for (const run of failed) expect((await getRun(run.id)).attempt).toBe(2);
+    expect((await getRun(succeeded.id)).attempt).toBe(1);
+    expect((await getRun(elsewhere.id)).attempt).toBe(1);
+  });
+
+  it("reports each run it could not retry, with the reason", async () => {
+    await saveWorkflow("bulk-retry-mixed", failOnDemand);
+    const failed = await startSettled("bulk-retry-mixed", { fail: true });
+    const succeeded = await startSettled("bulk-retry-mixed", { n: 1 });
+    const outcome = await bulk("retry", { workflow: "bulk-retry-mixed" });
+    expect(outcome.matched).toBe(2);
+    expect(outcome.runs).toEqual(expect.arrayContaining([{ id: failed.id, ok: true }, { id: succeeded.id, ok: false, error: expect.stringMatching(/succeeded/) }]));
+  });
+
+  it("matches nothing when nothing fits the filter", async () => {
+    expect(await bulk("retry", { workflow: "bulk-nobody", status: "failed" })).toEqual({ matched: 0, runs: [] });
+  });
+});
+
+describe("bulk rerun", () => {
+  it("starts one new run per matching run, each linked to its original", async () => {
+    await saveWorkflow("bulk-rerun", failOnDemand);
+    const failed = [await startSettled("bulk-rerun", { fail: true, n: 1 }), await startSettled("bulk-rerun", { fail: true, n: 2 })];
+    await startSettled("bulk-rerun", { n: 3 });
+
+    const outcome = await bulk("rerun", { workflow: "bulk-rerun", status: "failed" });
+    expect(outcome.matched).toBe(2);
+    for (const original of failed) {
+      const entry = outcome.runs.find((run) => run.id === original.id);
+      expect(entry).toMatchObject({ ok: true, runId: expect.stringMatching(/^run_/) });
+      const fresh = await getRun(entry!.runId!);
+      expect(fresh).toMatchObject({ rerunOf: original.id, input: original.input });
+    }
+  });
+
+  it("honours since: only runs created at or after it", async () => {
+    await saveWorkflow("bulk-since", failOnDemand);
+    freezeClock();
+    await startSettled("bulk-since", { fail: true });
+    advanceClock(60_000);
+    const recent = await startSettled("bulk-since", { fail: true });
+    const outcome = await bulk("rerun", { workflow: "bulk-since", since: recent.createdAt });
+    expect(outcome.runs.map((run) => run.id)).toEqual([recent.id]);
+  });
+});
+
+describe("a bulk request", () => {
+  it("refuses unknown filter fields with 422 and a bad status with 422", async () => {
+    const unknown = await expectProblem(await call("POST", "/api/runs/retry", { json: { workflow: "x", colour: "red" } }), 422, "validation_failed");
+    expect(unknown.issues).toEqual([expect.objectContaining({ path: "colour" })]);
+    const status = await expectProblem(await call("POST", "/api/runs/rerun", { json: { status: "sleeping" } }), 422, "validation_failed");
+    expect(status.issues).toEqual([expect.objectContaining({ path: "status" })]);
+  });
+});

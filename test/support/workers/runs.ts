@@ -1,0 +1,90 @@
+// Reaching a run's Durable Object from a test: start a run whose queue dispatches are
+// recorded, and look at what the run persisted (its alarm, its timers, its outbox).
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import { expect } from "vitest";
+import type { RunView } from "../../../src/run/view";
+import { newRunId } from "../../../src/run/ids";
+import type { TaskMessage } from "../../../src/tasks/task-message";
+import { startRun } from "../../../src/triggers/start-run";
+
+export function runStubFor(runId: string) {
+  return env.RUNS.get(env.RUNS.idFromName(runId));
+}
+
+/**
+ * Records every task the run's object sends to the queue from now on. The tasks still go
+ * out (to a queue nobody consumes in these tests, see vitest.config.ts); the record is
+ * what a test hands the consumer, so it executes exactly what the run dispatched.
+ * The hook lives on the object's instance: an eviction drops it.
+ */
+export async function recordDispatches(runId: string): Promise<TaskMessage[]> {
+  const sent: TaskMessage[] = [];
+  await runInDurableObject(runStubFor(runId), (instance) => {
+    const tasks = (instance as unknown as { env: Env }).env.TASKS;
+    const send = tasks.sendBatch.bind(tasks);
+    tasks.sendBatch = async (messages, options) => {
+      for (const message of messages) sent.push(message.body as TaskMessage);
+      return send(messages, options);
+    };
+  });
+  return sent;
+}
+
+export interface RecordedRun {
+  runId: string;
+  /** The run as `start` answered. */
+  started: RunView;
+  /** Every task the run dispatched so far, in order. */
+  dispatched: TaskMessage[];
+  stub: ReturnType<typeof runStubFor>;
+}
+
+/** Starts a run of a saved workflow the way every trigger does, recording its dispatches. */
+export async function startRecordedRun(workflowId: string, input: unknown = {}): Promise<RecordedRun> {
+  const runId = newRunId(Date.now());
+  const dispatched = await recordDispatches(runId);
+  const started = await startRun(env, { workflowId, input, trigger: { type: "api" }, runId });
+  return { runId, started, dispatched, stub: runStubFor(runId) };
+}
+
+export async function readRun(runId: string): Promise<RunView> {
+  const run = await runStubFor(runId).getRun();
+  if (!run) throw new Error(`run ${runId} does not exist`);
+  return run;
+}
+
+export function readAlarm(runId: string): Promise<number | null> {
+  return runInDurableObject(runStubFor(runId), (_instance, state) => state.storage.getAlarm());
+}
+
+/** The persisted timers, as `key → at` (keys are `<kind>:<stepId|run>`). */
+export function readTimers(runId: string): Promise<Record<string, number>> {
+  return runInDurableObject(runStubFor(runId), (_instance, state) => {
+    const rows = state.storage.sql.exec<{ key: string; at: number }>("SELECT key, at FROM timers").toArray();
+    return Object.fromEntries(rows.map((row) => [row.key, row.at]));
+  });
+}
+
+/**
+ * Polls `read` until `accept` holds, then returns the value; fails after `timeoutMs`.
+ * Not vi.waitFor: that advances faked timers, and the clock must stay where the test put it.
+ */
+export async function pollUntil<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 2_000): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (accept(value)) return value;
+    if (performance.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+export function countOutbox(runId: string): Promise<number> {
+  return runInDurableObject(runStubFor(runId), (_instance, state) => state.storage.sql.exec("SELECT seq FROM outbox").toArray().length);
+}
+
+/** Waits until the run has written its outbox to D1 (the object flushes it in the background). */
+export async function waitForOutboxFlush(runId: string): Promise<void> {
+  expect(await pollUntil(() => countOutbox(runId), (pending) => pending === 0)).toBe(0);
+}
