@@ -6,6 +6,7 @@ import { consumeTasks } from "./tasks/consumer";
 import { runScheduledWork } from "./triggers/scheduled";
 
 export { RunCoordinator } from "./run/coordinator";
+export { WorkflowGate } from "./gate/workflow-gate";
 
 const app = createApp();
 const DEAD_LETTER_QUEUE = "waymark-tasks-dlq";

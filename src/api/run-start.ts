@@ -59,7 +59,7 @@ export function registerRunStartRoute(app: OpenAPIHono<AppEnv>): void {
     }
     try {
       const run = await startRun(c.env, { ...request, runId });
-      await completeIdempotencyKey(db, scopedKey);
+      await completeIdempotencyKey(db, scopedKey, run.id);
       return c.json({ run }, 202);
     } catch (error) {
       await releaseIdempotencyKey(db, scopedKey);

@@ -24,8 +24,9 @@ export async function claimIdempotencyKey(
   return db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, claim.key)).get();
 }
 
-export async function completeIdempotencyKey(db: Database, key: string): Promise<void> {
-  await db.update(idempotencyKeys).set({ state: "done" }).where(eq(idempotencyKeys.key, key));
+/** Marks the key's request handled, with the run it produced (a debounced start joins another run). */
+export async function completeIdempotencyKey(db: Database, key: string, runId: string): Promise<void> {
+  await db.update(idempotencyKeys).set({ state: "done", runId }).where(eq(idempotencyKeys.key, key));
 }
 
 /** Frees a key whose first request failed before a run existed, so a retry may use it. */

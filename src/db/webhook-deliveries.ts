@@ -20,6 +20,11 @@ export async function claimDelivery(db: Database, claim: { workflowId: string; d
   return (await db.select({ runId: webhookDeliveries.runId }).from(webhookDeliveries).where(key).get())?.runId;
 }
 
+/** Points a claim at the run its delivery joined (a debounced trigger joins a pending run). */
+export async function settleDelivery(db: Database, workflowId: string, deliveryId: string, runId: string): Promise<void> {
+  await db.update(webhookDeliveries).set({ runId }).where(and(eq(webhookDeliveries.workflowId, workflowId), eq(webhookDeliveries.deliveryId, deliveryId)));
+}
+
 /** Frees a claim whose run could not be started, so the provider's retry is accepted. */
 export async function releaseDelivery(db: Database, workflowId: string, deliveryId: string): Promise<void> {
   await db.delete(webhookDeliveries).where(and(eq(webhookDeliveries.workflowId, workflowId), eq(webhookDeliveries.deliveryId, deliveryId)));

@@ -35,6 +35,8 @@ export interface StartCommand {
   rerunOf?: string;
   /** Steps copied from an earlier run (rerun from a step). */
   carriedSteps?: Record<string, unknown>;
+  /** The flow-control gates the run passes (names); each is told when the run finishes. */
+  gates?: string[];
 }
 
 export type CommandResult = { ok: true; run: RunView } | { ok: false; code: "not_found" | "invalid_state"; message: string };

@@ -1,11 +1,13 @@
 // RunCoordinator: one Durable Object per run, a thin shell around the pure engine.
 // Every intent is: load → transition → save (state, timers, outbox) → perform effects.
 // All timers share the object's single alarm, which is always set to the earliest.
+// A run under flow control is created queued and started later by its gate (src/gate).
 import { DurableObject } from "cloudflare:workers";
 import type { Definition } from "../core/definition/schema";
 import { createRunState, nextWakeAt, planRerun, transition } from "../core/engine";
 import type { Effect, RunEvent, RunState, StepState, TaskEffect } from "../core/engine/types";
 import { FINISHED_RUN_STATUSES } from "../core/engine/types";
+import { GateLink } from "../gate/run-link";
 import { taskReportSchema, type CommandResult, type RerunPlan, type StartCommand, type TaskReport } from "./commands";
 import { hasBlobReferences, offload, offloadStep, restoreRun, INLINE_LIMIT_BYTES } from "./blobs";
 import { flushOutbox, runIndexRow } from "./outbox";
@@ -17,17 +19,20 @@ const OUTBOX_RETRY_MS = 5_000;
 
 export class RunCoordinator extends DurableObject<Env> {
   private readonly storage: RunStorage;
+  private readonly gates: GateLink;
   private definition: Definition | undefined;
   private state: RunState | undefined;
   /** Serialises intents: each one's load → save is never interleaved with another's. */
   private lock: Promise<unknown> = Promise.resolve();
   private flushing: Promise<void> | undefined;
+  private releasing: Promise<void> | undefined;
   /** The alarm time last set, so unchanged alarms are not rewritten on every transition. */
   private alarmAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.storage = new RunStorage(ctx.storage.sql);
+    this.gates = new GateLink(ctx.storage.sql);
     this.definition = this.storage.loadDefinition();
     this.state = this.storage.load();
     const loaded = this.state;
@@ -38,23 +43,38 @@ export class RunCoordinator extends DurableObject<Env> {
   async start(command: StartCommand): Promise<RunView> {
     return this.serially(async () => {
       if (this.state) return toRunView(this.state);
-      const definition = command.definition as Definition;
-      const state = createRunState(definition, {
-        id: command.runId,
-        workflow: command.workflow,
-        version: command.version,
-        trigger: command.trigger as RunState["trigger"],
-        input: command.input,
-        createdAt: command.createdAt,
-        rerunOf: command.rerunOf,
-        carriedSteps: command.carriedSteps as Record<string, StepState> | undefined,
-      });
-      this.storage.create(definition, state, await this.storedForms(undefined, state));
-      this.definition = definition;
-      this.state = state;
-      const effects = await this.apply({ type: "start" });
-      await this.perform(effects);
+      await this.createRun(command);
+      await this.perform(await this.apply({ type: "start" }));
+      return toRunView(this.state!);
+    });
+  }
+
+  /** Creates the run, queued, without starting it (its gate starts it); a repeated create returns the existing run. */
+  async create(command: StartCommand): Promise<RunView> {
+    return this.serially(async () => {
+      if (!this.state) await this.createRun(command);
+      return toRunView(this.state!);
+    });
+  }
+
+  /** Starts a created run; a run already started (or cancelled while queued) is left as it is. Null when there is no run. */
+  async startQueued(): Promise<RunView | null> {
+    return this.serially(async () => {
+      if (!this.state) return null;
+      await this.perform(await this.apply({ type: "start" }));
       return toRunView(this.state);
+    });
+  }
+
+  /** Debounce: a later trigger's input replaces the input of this run while it is still queued. */
+  async replaceQueuedInput(input: unknown): Promise<CommandResult> {
+    return this.serially(async () => {
+      if (!this.state || !this.definition) return { ok: false, code: "not_found", message: "run not found" } as const;
+      if (this.state.status !== "queued") return { ok: false, code: "invalid_state", message: `only a queued run takes a new input; this run is ${this.state.status}` } as const;
+      const state: RunState = { ...this.state, input };
+      this.storage.create(this.definition, state, await this.storedForms(undefined, state));
+      this.state = state;
+      return { ok: true, run: toRunView(state) } as const;
     });
   }
 
@@ -98,7 +118,29 @@ export class RunCoordinator extends DurableObject<Env> {
     await this.serially(async () => {
       if (this.state && !isFinished(this.state)) await this.perform(await this.apply({ type: "timers_due" }));
     });
+    await this.releaseGates();
     await this.flush();
+  }
+
+  private async createRun(command: StartCommand): Promise<void> {
+    const definition = command.definition as Definition;
+    const state = createRunState(definition, {
+      id: command.runId,
+      workflow: command.workflow,
+      version: command.version,
+      trigger: command.trigger as RunState["trigger"],
+      input: command.input,
+      createdAt: command.createdAt,
+      rerunOf: command.rerunOf,
+      carriedSteps: command.carriedSteps as Record<string, StepState> | undefined,
+    });
+    const stored = await this.storedForms(undefined, state);
+    this.ctx.storage.transactionSync(() => {
+      this.storage.create(definition, state, stored);
+      this.gates.remember(command.gates ?? []);
+    });
+    this.definition = definition;
+    this.state = state;
   }
 
   private async command(event: RunEvent, allowed: (state: RunState) => boolean, refusal: string): Promise<CommandResult> {
@@ -128,6 +170,7 @@ export class RunCoordinator extends DurableObject<Env> {
           const detail = { ...effect.detail, ...(effect.attempt !== undefined ? { attempt: effect.attempt } : {}) };
           this.storage.appendOutbox("audit", { at: now, action: effect.action, target, runId: state.id, detail });
         }
+        if (effect.type === "finished") this.gates.oweReleases();
       }
     });
     this.state = state;
@@ -166,6 +209,15 @@ export class RunCoordinator extends DurableObject<Env> {
       });
     }
     if (this.storage.hasOutbox()) this.ctx.waitUntil(this.flush());
+    // In the background, never under the lock: the gate may be calling this run (or the next) meanwhile.
+    if (this.gates.hasOwed()) this.ctx.waitUntil(this.releaseGates());
+  }
+
+  private async releaseGates(): Promise<void> {
+    if (!this.state) return;
+    this.releasing ??= this.gates.release(this.env, this.state.id).finally(() => (this.releasing = undefined));
+    await this.releasing;
+    this.armAlarm();
   }
 
   private async flush(): Promise<void> {
@@ -177,13 +229,13 @@ export class RunCoordinator extends DurableObject<Env> {
     this.armAlarm();
   }
 
-  /** The alarm is the earliest of: the next engine timer, a retry of a pending outbox flush. */
+  /** The alarm is the earliest of: the next engine timer, a retry of a pending outbox flush or gate release. */
   // Computed and set synchronously, so the last caller always wins with fresh state.
   private armAlarm(): void {
     const candidates: number[] = [];
     const wake = this.state && !isFinished(this.state) ? nextWakeAt(this.state) : undefined;
     if (wake !== undefined) candidates.push(wake);
-    if (this.storage.hasOutbox()) candidates.push(Date.now() + OUTBOX_RETRY_MS);
+    if (this.storage.hasOutbox() || this.gates.hasOwed()) candidates.push(Date.now() + OUTBOX_RETRY_MS);
     const at = candidates.length === 0 ? null : Math.min(...candidates);
     if (at === this.alarmAt) return;
     this.alarmAt = at;

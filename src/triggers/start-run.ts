@@ -1,10 +1,14 @@
 // Starting a run, whatever the trigger: resolve the pinned definition, check the
-// input, record the run in the index, and hand it to its Durable Object.
+// input, hand it to its Durable Object — directly, or
+// through its flow-control gate when the workflow declares concurrency, rateLimit or
+// debounce — and list it in the D1 index.
 import type { Definition } from "../core/definition/schema";
+import { hasFlowControl, planGates, type GateStage } from "../core/flow-control";
 import { database } from "../db/client";
 import { insertRunIndex } from "../db/runs";
 import { findWorkflow, findWorkflowVersion } from "../db/workflows";
 import { AppError, notFound, validationFailed } from "../api/problem";
+import { gateStub } from "../gate/client";
 import type { StartCommand } from "../run/commands";
 import { runStub } from "../run/client";
 import { newRunId } from "../run/ids";
@@ -21,6 +25,9 @@ export interface StartRunRequest {
   /** A run id chosen by the caller (idempotency, cron); a new one otherwise. */
   runId?: string;
 }
+
+/** The run a trigger started, or (`debounced`) the pending run it joined: its id differs from a requested `runId`. */
+export type StartedRun = RunView & { debounced?: true };
 
 export interface PinnedWorkflow {
   version: number;
@@ -45,26 +52,13 @@ export function assertValidInput(definition: Definition, input: unknown): void {
   if (issues.length > 0) throw validationFailed("the input does not match the workflow's input schema", issues);
 }
 
-export async function startRun(env: Env, request: StartRunRequest, pinned?: PinnedWorkflow): Promise<RunView> {
+export async function startRun(env: Env, request: StartRunRequest, pinned?: PinnedWorkflow): Promise<StartedRun> {
   const { version, definition } = pinned ?? (await resolveWorkflow(env, request.workflowId, request.version));
   const input = request.input ?? {};
   assertValidInput(definition, input);
   const now = Date.now();
   const runId = request.runId ?? newRunId(now);
-  await insertRunIndex(database(env.DB), {
-    id: runId,
-    workflowId: request.workflowId,
-    version,
-    status: "queued",
-    triggerType: request.trigger.type,
-    errorCode: null,
-    rerunOf: request.rerunOf ?? null,
-    createdAt: now,
-    startedAt: null,
-    finishedAt: null,
-    updatedAt: now,
-  });
-  return runStub(env, runId).start({
+  const command: StartCommand = {
     runId,
     workflow: request.workflowId,
     version,
@@ -74,5 +68,60 @@ export async function startRun(env: Env, request: StartRunRequest, pinned?: Pinn
     createdAt: now,
     rerunOf: request.rerunOf,
     carriedSteps: request.carriedSteps,
-  });
+  };
+  if (hasFlowControl(definition)) return startThroughGates(env, command, await gatesFor(definition, input, now));
+  const run = await runStub(env, runId).start(command);
+  await recordInIndex(env, command, run);
+  return run;
+}
+
+/**
+ * Lists the run at once, after it exists (a failed start leaves no phantom row). The run's
+ * outbox writes the same row too, so a crash right here loses nothing and the newest state wins.
+ */
+async function recordInIndex(env: Env, command: StartCommand, run: RunView): Promise<void> {
+  const startedAt = run.startedAt === null ? null : Date.parse(run.startedAt);
+  await insertRunIndex(database(env.DB), { ...indexRow(command), status: run.status, startedAt });
+}
+
+/**
+ * The first gate creates the run (queued) and starts it now, queues it, or merges the
+ * trigger into its pending debounced run. A rerun is never merged: it carries its own steps.
+ */
+async function startThroughGates(env: Env, command: StartCommand, gates: GateStage[]): Promise<StartedRun> {
+  const [first, ...next] = gates as [GateStage, ...GateStage[]];
+  const create = { ...command, gates: gates.map((gate) => gate.name) };
+  const answer = await gateStub(env, first.name).admit({ runId: command.runId, policy: first.policy, next, create, skipDebounce: command.trigger.type === "rerun" });
+  if (!answer.run) throw new AppError("unavailable", `run ${command.runId} could not be created; try again`, { retryAfter: 1 });
+  if (answer.debounced) return { ...answer.run, debounced: true };
+  await recordInIndex(env, command, answer.run);
+  return answer.run;
+}
+
+/** The run's gates; a key expression that fails on this input is the input's problem (422). */
+async function gatesFor(definition: Definition, input: unknown, now: number): Promise<GateStage[]> {
+  try {
+    return await planGates(definition, input, now);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "expression_error") throw error;
+    const expression = (error as { expression?: string }).expression;
+    const rule = (["debounce", "concurrency", "rateLimit"] as const).find((name) => definition[name]?.key === expression) ?? "concurrency";
+    throw validationFailed("the flow-control key could not be evaluated on this input", [{ path: `${rule}.key`, message: (error as Error).message }]);
+  }
+}
+
+function indexRow(command: StartCommand) {
+  return {
+    id: command.runId,
+    workflowId: command.workflow,
+    version: command.version,
+    status: "queued",
+    triggerType: command.trigger.type,
+    errorCode: null,
+    rerunOf: command.rerunOf ?? null,
+    createdAt: command.createdAt,
+    startedAt: null as number | null,
+    finishedAt: null as number | null,
+    updatedAt: command.createdAt,
+  };
 }

@@ -4,7 +4,7 @@ import type { Definition, WebhookTrigger } from "../core/definition/schema";
 import { evaluateExpression } from "../core/expr";
 import { AppError, notFound } from "../api/problem";
 import { database } from "../db/client";
-import { claimDelivery, releaseDelivery } from "../db/webhook-deliveries";
+import { claimDelivery, releaseDelivery, settleDelivery } from "../db/webhook-deliveries";
 import { newRunId } from "../run/ids";
 import { findWorkflow, findWorkflowVersion } from "../db/workflows";
 import { startRun } from "./start-run";
@@ -43,13 +43,15 @@ export async function acceptWebhook(env: Env, delivery: WebhookDelivery, now: nu
     if (earlier) return { runId: earlier, duplicate: true };
   }
   const runTrigger = { type: "webhook" as const, scheme: verdict.scheme, ...(verdict.deliveryId ? { deliveryId: verdict.deliveryId } : {}) };
+  let run;
   try {
-    await startRun(env, { workflowId: delivery.workflowId, input, trigger: runTrigger, runId }, pinned);
+    run = await startRun(env, { workflowId: delivery.workflowId, input, trigger: runTrigger, runId }, pinned);
   } catch (error) {
     if (verdict.deliveryId) await releaseDelivery(db, delivery.workflowId, verdict.deliveryId);
     throw error;
   }
-  return { runId, duplicate: false };
+  if (verdict.deliveryId && run.id !== runId) await settleDelivery(db, delivery.workflowId, verdict.deliveryId, run.id);
+  return { runId: run.id, duplicate: false };
 }
 
 function webhookTrigger(definition: Definition): WebhookTrigger {

@@ -1,0 +1,41 @@
+// A gated run's side of flow control, kept in the run's own storage: the gates it passed
+// (remembered at creation) and the releases it owes them once it finishes. A release is
+// retried through the run's alarm until the gate has heard it: a lost release would hold
+// a concurrency slot, and so the workflow, forever.
+import { gateStub } from "./client";
+
+const SCHEMA = `CREATE TABLE IF NOT EXISTS gates (name TEXT PRIMARY KEY, owed INTEGER NOT NULL DEFAULT 0)`;
+
+export class GateLink {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(SCHEMA);
+  }
+
+  remember(names: readonly string[]): void {
+    for (const name of names) this.sql.exec("INSERT OR IGNORE INTO gates (name) VALUES (?)", name);
+  }
+
+  /** The run finished: every gate it passed is owed a release. */
+  oweReleases(): void {
+    this.sql.exec("UPDATE gates SET owed = 1");
+  }
+
+  hasOwed(): boolean {
+    return this.sql.exec("SELECT 1 FROM gates WHERE owed = 1 LIMIT 1").toArray().length > 0;
+  }
+
+  /** Tells each owed gate that the run is done; the ones that answered are settled. Never throws. */
+  async release(env: Env, runId: string): Promise<void> {
+    const owed = this.sql.exec<{ name: string }>("SELECT name FROM gates WHERE owed = 1").toArray();
+    await Promise.all(
+      owed.map(async ({ name }) => {
+        try {
+          await gateStub(env, name).release(runId);
+          this.sql.exec("UPDATE gates SET owed = 0 WHERE name = ?", name);
+        } catch (error) {
+          console.error(`releasing gate ${name} failed; the run's alarm retries it`, error);
+        }
+      }),
+    );
+  }
+}
