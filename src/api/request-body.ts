@@ -33,7 +33,7 @@ export function requireJsonBody(options: { allowYaml?: boolean } = {}): Middlewa
     const text = await c.req.text();
     if (text.length === 0) {
       // Hono's json() parses the cached text, so the empty body is cached as "{}".
-      c.req.bodyCache.text = Promise.resolve("{}");
+      (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve("{}");
       return next();
     }
     const type = mediaType(c.req.header("content-type"));
