@@ -1,6 +1,8 @@
 // The Hono app: middleware, then the routes as a table of contents, then the one error funnel.
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
+import { registerAuditRoutes } from "./audit";
+import { auditTrail } from "./audit-trail";
 import { registerEventRoutes } from "./events";
 import { registerHookRoutes } from "./hooks";
 import { registerMetaRoutes } from "./meta";
@@ -21,6 +23,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   });
   app.use("/api/*", limitBody);
   app.use("/hooks/*", limitBody);
+  app.use("/api/*", auditTrail);
+  app.use("/hooks/*", auditTrail);
 
   registerMetaRoutes(app);
   registerWorkflowRoutes(app);
@@ -28,6 +32,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerRunRoutes(app);
   registerSecretRoutes(app);
   registerEventRoutes(app);
+  registerAuditRoutes(app);
   registerHookRoutes(app);
 
   app.onError(onError);

@@ -1,6 +1,7 @@
 // D1 tables (drizzle). Migrations in migrations/ are generated from this file with
 // `npm run db:generate`; D1 holds what outlives a run: definitions, the run index,
 // idempotency keys and the audit log. The per-step hot path never waits on it.
+import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const workflows = sqliteTable("workflows", {
@@ -72,14 +73,26 @@ export const auditLog = sqliteTable(
     actorType: text("actor_type").notNull(),
     actorId: text("actor_id"),
     actorName: text("actor_name"),
+    actorRole: text("actor_role"),
     action: text("action").notNull(),
     target: text("target").notNull(),
     runId: text("run_id"),
     requestId: text("request_id"),
+    clientIp: text("client_ip"),
     result: text("result"),
     detail: text("detail"),
+    /** Hash of the entry before (by seq); null until the chainer reaches this entry. */
+    prevHash: text("prev_hash"),
+    /** SHA-256 over prevHash and this entry's canonical content. */
+    hash: text("hash"),
   },
-  (table) => [uniqueIndex("audit_event_id").on(table.eventId), index("audit_target").on(table.target, table.seq)],
+  (table) => [
+    uniqueIndex("audit_event_id").on(table.eventId),
+    index("audit_target").on(table.target, table.seq),
+    index("audit_action").on(table.action, table.seq),
+    index("audit_actor").on(table.actorId, table.seq),
+    index("audit_unchained").on(table.hash, table.seq),
+  ],
 );
 
 /** Secrets, AES-GCM encrypted with WAYMARK_MASTER_KEY; the name is the additional data. */
@@ -154,4 +167,69 @@ export const events = sqliteTable(
     expiresAt: integer("expires_at").notNull(),
   },
   (table) => [index("events_name_received").on(table.name, table.receivedAt), uniqueIndex("events_name_key").on(table.name, table.key), index("events_expires").on(table.expiresAt)],
+);
+
+/**
+ * API tokens (SPEC §5). Only the SHA-256 of a token is kept; it is shown once, at creation.
+ * Revoked rows stay so that audit entries keep naming their actor; a name is unique among
+ * the tokens not revoked.
+ */
+export const apiTokens = sqliteTable(
+  "api_tokens",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    role: text("role").notNull(),
+    /** Hex SHA-256 of the whole token (`wm_…`). */
+    tokenHash: text("token_hash").notNull(),
+    createdAt: integer("created_at").notNull(),
+    createdBy: text("created_by"),
+    /** Refreshed at most once a minute. */
+    lastUsedAt: integer("last_used_at"),
+    expiresAt: integer("expires_at"),
+    revokedAt: integer("revoked_at"),
+  },
+  (table) => [uniqueIndex("api_tokens_hash").on(table.tokenHash), uniqueIndex("api_tokens_active_name").on(table.name).where(sql`revoked_at IS NULL`)],
+);
+
+/**
+ * The approvals inbox: one row per approval step that waits or waited, written through the
+ * run's outbox (pending when the step starts waiting, resolved when it stops).
+ */
+export const approvals = sqliteTable(
+  "approvals",
+  {
+    runId: text("run_id").notNull(),
+    stepId: text("step_id").notNull(),
+    attempt: integer("attempt").notNull(),
+    workflowId: text("workflow_id").notNull(),
+    /** JSON array of role and token names; empty means any operator. */
+    approvers: text("approvers").notNull(),
+    /** `pending` or `resolved`. */
+    status: text("status").notNull(),
+    /** The step's status once resolved: succeeded (approved), failed (rejected, timed out), cancelled. */
+    outcome: text("outcome"),
+    requestedAt: integer("requested_at").notNull(),
+    expiresAt: integer("expires_at"),
+    resolvedAt: integer("resolved_at"),
+  },
+  (table) => [primaryKey({ columns: [table.runId, table.stepId] }), index("approvals_status_requested").on(table.status, table.requestedAt)],
+);
+
+/**
+ * `wait` steps waiting for an event, by event name, so an event finds its waiters without
+ * scanning runs. Written through the run's outbox; removed when the wait ends.
+ */
+export const waiters = sqliteTable(
+  "waiters",
+  {
+    runId: text("run_id").notNull(),
+    stepId: text("step_id").notNull(),
+    attempt: integer("attempt").notNull(),
+    eventName: text("event_name").notNull(),
+    /** Events received at or after this time count (wait start − lookback). */
+    since: integer("since").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.runId, table.stepId] }), index("waiters_event_name").on(table.eventName)],
 );

@@ -1,5 +1,6 @@
 // The every-minute Cron Trigger: start due schedules, then prune expired dedupe records
-// (webhook deliveries, events, idempotency keys).
+// (webhook deliveries, events, idempotency keys) and chain new audit entries.
+import { chainAuditLog } from "../db/audit";
 import { database } from "../db/client";
 import { pruneEvents } from "../db/events";
 import { pruneIdempotencyKeys } from "../db/idempotency";
@@ -9,5 +10,5 @@ import { runDueSchedules } from "./cron/scheduler";
 export async function runScheduledWork(env: Env, now: number): Promise<void> {
   await runDueSchedules(env, now);
   const db = database(env.DB);
-  await Promise.all([pruneDeliveries(db, now), pruneEvents(db, now), pruneIdempotencyKeys(db, now)]);
+  await Promise.all([pruneDeliveries(db, now), pruneEvents(db, now), pruneIdempotencyKeys(db, now), chainAuditLog(db)]);
 }

@@ -1,0 +1,36 @@
+// Every mutating API call is audited: who (token id, name, role), what (method and
+// route), on what (path), from where (client IP), with which request id and result.
+// Written after the response, so audited calls do not wait on the extra D1 write.
+import type { MiddlewareHandler } from "hono";
+import { database } from "../db/client";
+import { insertAuditEntries, type NewAuditEntry } from "../db/audit";
+import type { AppEnv } from "../env";
+
+const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+export const auditTrail: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await next();
+  if (!MUTATING.has(c.req.method)) return;
+  const actor = c.get("actor");
+  const entry: NewAuditEntry = {
+    eventId: `request:${c.get("requestId")}`,
+    at: Date.now(),
+    actorType: actor ? "token" : c.req.path.startsWith("/hooks/") ? "webhook" : "anonymous",
+    actorId: actor?.id ?? null,
+    actorName: actor?.name ?? null,
+    actorRole: actor?.role ?? null,
+    action: `${c.req.method} ${c.req.routePath}`,
+    target: c.req.path,
+    runId: null,
+    requestId: c.get("requestId"),
+    clientIp: c.req.header("cf-connecting-ip") ?? null,
+    result: String(c.res.status),
+    detail: null,
+  };
+  const write = insertAuditEntries(database(c.env.DB), [entry]).catch((error: unknown) => console.error("audit write failed", error));
+  try {
+    c.executionCtx.waitUntil(write);
+  } catch {
+    await write; // no execution context (called directly in tests)
+  }
+};

@@ -1,0 +1,82 @@
+// The append-only audit log in D1: entries are inserted unchained, and the chainer
+// (one pass at a time, in seq order) fills in their hashes; see security/audit-chain.ts.
+import { and, asc, desc, eq, gt, gte, isNotNull, isNull, lt, type SQL } from "drizzle-orm";
+import { entryHash, findBreak, GENESIS_HASH, type ChainBreak } from "../security/audit-chain";
+import type { Database } from "./client";
+import { auditLog } from "./schema";
+
+export type AuditRow = typeof auditLog.$inferSelect;
+export type NewAuditEntry = Omit<typeof auditLog.$inferInsert, "seq" | "prevHash" | "hash">;
+
+const CHAIN_BATCH = 200;
+
+export async function insertAuditEntries(db: Database, entries: NewAuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await db.insert(auditLog).values(entries).onConflictDoNothing();
+}
+
+export interface AuditFilter {
+  actor?: string;
+  action?: string;
+  target?: string;
+  since?: number;
+  /** seq to continue below (exclusive), newest first. */
+  cursor?: number;
+  limit: number;
+}
+
+export async function listAudit(db: Database, filter: AuditFilter): Promise<AuditRow[]> {
+  const conditions: SQL[] = [];
+  if (filter.actor) conditions.push(eq(auditLog.actorId, filter.actor));
+  if (filter.action) conditions.push(eq(auditLog.action, filter.action));
+  if (filter.target) conditions.push(eq(auditLog.target, filter.target));
+  if (filter.since !== undefined) conditions.push(gte(auditLog.at, filter.since));
+  if (filter.cursor !== undefined) conditions.push(lt(auditLog.seq, filter.cursor));
+  return db.select().from(auditLog).where(and(...conditions)).orderBy(desc(auditLog.seq)).limit(filter.limit).all();
+}
+
+/** Chains every unchained entry. Deterministic, so two chainers racing write the same hashes. */
+export async function chainAuditLog(db: Database): Promise<number> {
+  let chained = 0;
+  for (;;) {
+    const last = await db.select({ seq: auditLog.seq, hash: auditLog.hash }).from(auditLog).where(isNotNull(auditLog.hash)).orderBy(desc(auditLog.seq)).limit(1).get();
+    const pending = await db
+      .select()
+      .from(auditLog)
+      .where(and(isNull(auditLog.hash), gt(auditLog.seq, last?.seq ?? 0)))
+      .orderBy(asc(auditLog.seq))
+      .limit(CHAIN_BATCH)
+      .all();
+    if (pending.length === 0) return chained;
+    let prevHash = last?.hash ?? GENESIS_HASH;
+    const updates = [];
+    for (const entry of pending) {
+      const hash = await entryHash(prevHash, entry);
+      updates.push(db.update(auditLog).set({ prevHash, hash }).where(and(eq(auditLog.seq, entry.seq), isNull(auditLog.hash))));
+      prevHash = hash;
+    }
+    await db.batch(updates as [(typeof updates)[number], ...typeof updates]);
+    chained += pending.length;
+  }
+}
+
+/** Re-walks the chain from the first entry; reports the first entry that breaks it. */
+export async function verifyAuditLog(db: Database): Promise<{ valid: boolean; checked: number; unchained: number; firstBreak?: ChainBreak }> {
+  let prevHash = GENESIS_HASH;
+  let afterSeq = 0;
+  let checked = 0;
+  for (;;) {
+    const entries = await db.select().from(auditLog).where(and(isNotNull(auditLog.hash), gt(auditLog.seq, afterSeq))).orderBy(asc(auditLog.seq)).limit(1000).all();
+    if (entries.length === 0) break;
+    const result = await findBreak(prevHash, entries);
+    if (result.break) return { valid: false, checked: checked + entries.findIndex((entry) => entry.seq === result.break!.seq), unchained: await countUnchained(db), firstBreak: result.break };
+    checked += entries.length;
+    prevHash = result.lastHash;
+    afterSeq = entries[entries.length - 1]!.seq;
+  }
+  return { valid: true, checked, unchained: await countUnchained(db) };
+}
+
+async function countUnchained(db: Database): Promise<number> {
+  return (await db.$count(auditLog, isNull(auditLog.hash))) as number;
+}
