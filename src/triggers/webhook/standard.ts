@@ -1,7 +1,8 @@
 // Standard Webhooks (standardwebhooks.com): webhook-id, webhook-timestamp and
 // webhook-signature, a space-separated list of `v1,<base64 HMAC-SHA256>` entries over
 // "{id}.{timestamp}.{body}". Several entries appear during secret rotation; entries of
-// other versions (v1a is asymmetric) are skipped, not failed.
+// other versions (v1a is asymmetric) are skipped, not failed. Svix, the most common
+// sender, uses the same scheme under svix-id/-timestamp/-signature headers.
 import { decodeBase64, hmac, matchesAny } from "./hmac-primitives";
 import { timestampProblem } from "./signed-timestamp";
 import { accept, missingHeader, reject, signatureMismatch, type SchemeVerifier } from "./verdict";
@@ -9,12 +10,13 @@ import { accept, missingHeader, reject, signatureMismatch, type SchemeVerifier }
 const SECRET_PREFIX = "whsec_";
 
 export const verifyStandard: SchemeVerifier = async (request, _verify, secret, now) => {
-  const id = request.headers.get("webhook-id")?.trim();
-  const timestamp = request.headers.get("webhook-timestamp")?.trim();
-  const header = request.headers.get("webhook-signature");
-  if (!id) return missingHeader("webhook-id");
-  if (!timestamp) return missingHeader("webhook-timestamp");
-  if (header === null) return missingHeader("webhook-signature");
+  const prefix = request.headers.has("webhook-id") || !request.headers.has("svix-id") ? "webhook" : "svix";
+  const id = request.headers.get(`${prefix}-id`)?.trim();
+  const timestamp = request.headers.get(`${prefix}-timestamp`)?.trim();
+  const header = request.headers.get(`${prefix}-signature`);
+  if (!id) return missingHeader(`${prefix}-id`);
+  if (!timestamp) return missingHeader(`${prefix}-timestamp`);
+  if (header === null) return missingHeader(`${prefix}-signature`);
   const stale = timestampProblem(timestamp, now);
   if (stale) return reject(stale);
   const signatures = v1Signatures(header);

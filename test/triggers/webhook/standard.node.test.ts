@@ -31,6 +31,13 @@ describe("standard webhooks", () => {
     expect(await verifyWebhook(request, verify, SPEC_SECRET, SPEC_TIMESTAMP * 1000)).toEqual({ ok: true, scheme: "standard", deliveryId: SPEC_ID });
   });
 
+  it("accepts Svix's svix-id/-timestamp/-signature headers as the same scheme", async () => {
+    const headers = { "content-type": "application/json", "svix-id": ID, "svix-timestamp": String(NOW_SECONDS), "svix-signature": v1(SECRET) };
+    expect(await verifyWebhook(delivery(BODY, headers), verify, SECRET, NOW)).toEqual({ ok: true, scheme: "standard", deliveryId: ID });
+    const forged = { ...headers, "svix-signature": v1(OLD_SECRET) };
+    expect((await verifyWebhook(delivery(BODY, forged), verify, SECRET, NOW)).ok).toBe(false);
+  });
+
   it("decodes a secret pasted without its whsec_ prefix, as the reference libraries do", async () => {
     const request = standardDelivery(SPEC_SIGNATURE, { id: SPEC_ID, timestamp: SPEC_TIMESTAMP, body: SPEC_BODY });
     expect((await verifyWebhook(request, verify, SPEC_SECRET.slice("whsec_".length), SPEC_TIMESTAMP * 1000)).ok).toBe(true);
