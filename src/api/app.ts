@@ -1,8 +1,11 @@
 // The Hono app: middleware, then the routes as a table of contents, then the one error funnel.
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
+import { registerApprovalLinkRoutes } from "./approval-links";
+import { registerApprovalRoutes } from "./approvals";
 import { registerAuditRoutes } from "./audit";
 import { auditTrail } from "./audit-trail";
+import { authorizeRoute } from "./auth";
 import { registerEventRoutes } from "./events";
 import { registerHookRoutes } from "./hooks";
 import { registerMetaRoutes } from "./meta";
@@ -11,6 +14,7 @@ import { limitBody } from "./request-body";
 import { registerRunStartRoute } from "./run-start";
 import { registerRunRoutes } from "./runs";
 import { registerSecretRoutes } from "./secrets";
+import { registerTokenRoutes } from "./tokens";
 import { validationHook } from "./validation";
 import { registerWorkflowRoutes } from "./workflows";
 
@@ -25,13 +29,18 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("/hooks/*", limitBody);
   app.use("/api/*", auditTrail);
   app.use("/hooks/*", auditTrail);
+  // Every route, from the one table in route-roles.ts; a route it does not name is refused.
+  app.use("*", authorizeRoute);
 
   registerMetaRoutes(app);
   registerWorkflowRoutes(app);
   registerRunStartRoute(app);
   registerRunRoutes(app);
   registerSecretRoutes(app);
+  registerTokenRoutes(app);
   registerEventRoutes(app);
+  registerApprovalRoutes(app);
+  registerApprovalLinkRoutes(app);
   registerAuditRoutes(app);
   registerHookRoutes(app);
 

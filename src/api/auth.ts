@@ -1,23 +1,72 @@
-// Bearer authentication and the role check. Until API tokens land, the only
-// credential is WAYMARK_ADMIN_TOKEN (break-glass admin).
-import type { MiddlewareHandler } from "hono";
+// Bearer authentication and the role check, for every route from one table
+// (route-roles.ts). Credentials: API tokens (`wm_…`, looked up by SHA-256) and
+// WAYMARK_ADMIN_TOKEN, the break-glass admin.
+import type { Context, MiddlewareHandler } from "hono";
+import { matchedRoutes } from "hono/route";
+import { database } from "../db/client";
+import { findUnrevokedToken, isTouchDue, touchToken } from "../db/tokens";
 import type { AppEnv } from "../env";
 import { timingSafeEqualText } from "../security/constant-time";
-import { hasRole, type Role } from "../security/roles";
+import { hasRole, isRole, type Actor } from "../security/roles";
+import { hashToken, isTokenShaped } from "../security/tokens";
 import { AppError } from "./problem";
+import { routeAccess } from "./route-roles";
 
-/** Resolves the caller from `Authorization: Bearer …` and requires `minimum`. */
-export function requireRole(minimum: Role): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const header = c.req.header("authorization") ?? "";
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) throw new AppError("unauthorized", "send `Authorization: Bearer <token>`");
-    const adminToken = c.env.WAYMARK_ADMIN_TOKEN;
-    if (!adminToken || !(await timingSafeEqualText(match[1]!, adminToken))) {
-      throw new AppError("unauthorized", "the bearer token is not valid");
-    }
-    c.set("actor", { id: "admin-token", name: "admin", role: "admin" });
-    if (!hasRole(c.get("actor"), minimum)) throw new AppError("forbidden", `this action needs the ${minimum} role`);
-    await next();
-  };
+const ADMIN_ACTOR: Actor = { id: "admin-token", name: "admin", role: "admin" };
+const INVALID_TOKEN = "the bearer token is not valid (unknown, revoked or expired)";
+
+/**
+ * Enforces ROUTE_ROLES on whatever route the request matched. A route the table does
+ * not name is refused to everyone; a request that matches no route falls through to 404.
+ */
+export const authorizeRoute: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const key = matchedRouteKey(c);
+  if (key === undefined) return next();
+  const access = routeAccess(key);
+  if (access === undefined) throw new AppError("forbidden", `${key} has no role decision, so it is refused`);
+  if (!isRole(access)) return next();
+  const actor = await authenticate(c);
+  c.set("actor", actor);
+  if (!hasRole(actor, access)) throw new AppError("forbidden", `this action needs the ${access} role`);
+  await next();
+};
+
+/** `METHOD /path/{param}` of the route that will answer, as in the OpenAPI document. */
+export function matchedRouteKey(c: Context): string | undefined {
+  const endpoint = matchedRoutes(c).find((route) => route.method !== "ALL");
+  if (!endpoint) return undefined;
+  return `${endpoint.method.toUpperCase()} ${endpoint.path.replace(/\/:(\w+)(\{[^}]*\})?\??/g, "/{$1}")}`;
+}
+
+async function authenticate(c: Context<AppEnv>): Promise<Actor> {
+  const match = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "");
+  if (!match) throw new AppError("unauthorized", "send `Authorization: Bearer <token>`");
+  const presented = match[1]!;
+  const adminToken = c.env.WAYMARK_ADMIN_TOKEN;
+  if (adminToken && (await timingSafeEqualText(presented, adminToken))) return ADMIN_ACTOR;
+  const actor = isTokenShaped(presented) ? await apiTokenActor(c, presented) : undefined;
+  if (!actor) throw new AppError("unauthorized", INVALID_TOKEN);
+  return actor;
+}
+
+/** Every request reads the row, so a revocation holds from the next request on. */
+async function apiTokenActor(c: Context<AppEnv>, token: string): Promise<Actor | undefined> {
+  const now = Date.now();
+  const hash = await hashToken(token);
+  const db = database(c.env.DB);
+  const row = await findUnrevokedToken(db, hash);
+  if (!row || !(await timingSafeEqualText(row.tokenHash, hash)) || !isRole(row.role)) return undefined;
+  if (row.expiresAt !== null && row.expiresAt <= now) return undefined;
+  if (isTouchDue(row, now)) afterResponse(c, touchToken(db, row.id, now));
+  return { id: row.id, name: row.name, role: row.role };
+}
+
+/** Work the response need not wait for; a failure is logged, never surfaced. */
+function afterResponse(c: Context, work: Promise<unknown>): void {
+  const logged = work.catch((error: unknown) => console.error("token last-used update failed", error instanceof Error ? error.message : error));
+  try {
+    c.executionCtx.waitUntil(logged);
+  } catch {
+    // No execution context (the app called directly): let it finish on its own.
+  }
 }

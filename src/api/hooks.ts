@@ -13,7 +13,10 @@ const hookRoute = createRoute({
   security: [],
   request: { params: workflowIdParam },
   responses: {
-    200: jsonContent(z.object({ runId: z.string(), duplicate: z.literal(true) }), "A redelivery: the run the first delivery started"),
+    200: jsonContent(
+      z.union([z.object({ runId: z.string(), duplicate: z.literal(true) }), z.record(z.string(), z.unknown())]),
+      "A redelivery (the run the first delivery started), or a provider handshake answered without a run (Slack's challenge, GitHub's ping)",
+    ),
     202: jsonContent(z.object({ runId: z.string() }), "Accepted: the run is under way"),
     ...problems,
   },
@@ -27,6 +30,7 @@ export function registerHookRoutes(app: OpenAPIHono<AppEnv>): void {
       { workflowId: c.req.valid("param").id, rawBody: new Uint8Array(await c.req.arrayBuffer()), headers: c.req.raw.headers, query: url.searchParams },
       Date.now(),
     );
+    if ("handshake" in outcome) return c.json(outcome.handshake, 200);
     return outcome.duplicate ? c.json({ runId: outcome.runId, duplicate: true as const }, 200) : c.json({ runId: outcome.runId }, 202);
   });
 }

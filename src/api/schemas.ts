@@ -47,6 +47,7 @@ export const runSchema = z
     createdAt: z.string(),
     startedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
+    parent: z.object({ runId: z.string(), stepId: z.string() }).nullable().optional().openapi({ description: "The run and workflow step that started this run as a child" }),
     steps: z.array(z.record(z.string(), z.unknown())),
   })
   .openapi("Run");

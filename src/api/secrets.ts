@@ -5,7 +5,6 @@ import { deleteSecret, listSecretNames, putSecret } from "../db/secrets";
 import type { AppEnv } from "../env";
 import { encryptSecret } from "../security/secret-crypto";
 import { masterKey } from "../security/secret-store";
-import { requireRole } from "./auth";
 import { notFound } from "./problem";
 import { requireJsonBody } from "./request-body";
 import { jsonContent, problems } from "./schemas";
@@ -19,7 +18,7 @@ const putRoute = createRoute({
   path: "/api/secrets/{name}",
   tags: ["secrets"],
   summary: "Create or replace a secret",
-  middleware: [requireRole("admin"), requireJsonBody()] as const,
+  middleware: [requireJsonBody()] as const,
   request: { params: nameParam, body: { required: true, content: { "application/json": { schema: z.strictObject({ value: z.string().min(1).max(64 * 1024) }) } } } },
   responses: { 200: jsonContent(secretInfo, "Replaced"), 201: jsonContent(secretInfo, "Created"), ...problems },
 });
@@ -28,7 +27,6 @@ const listRoute = createRoute({
   path: "/api/secrets",
   tags: ["secrets"],
   summary: "Secret names and dates (never values)",
-  middleware: [requireRole("admin")] as const,
   responses: { 200: jsonContent(z.object({ secrets: z.array(secretInfo) }), "Secrets"), ...problems },
 });
 const deleteRoute = createRoute({
@@ -36,7 +34,6 @@ const deleteRoute = createRoute({
   path: "/api/secrets/{name}",
   tags: ["secrets"],
   summary: "Delete a secret",
-  middleware: [requireRole("admin")] as const,
   request: { params: nameParam },
   responses: { 204: { description: "Deleted" }, ...problems },
 });

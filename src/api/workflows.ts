@@ -10,7 +10,6 @@ import { syncEventSubscriptions } from "../db/events";
 import { findWorkflow, findWorkflowVersion, listWorkflowsWithDefinitions, listWorkflowVersions, saveWorkflowVersion, updateWorkflow } from "../db/workflows";
 import type { AppEnv } from "../env";
 import { activeCronTriggers, schedulesForWorkflow, syncSchedules } from "../triggers/cron/schedules";
-import { requireRole } from "./auth";
 import { AppError, notFound, validationFailed } from "./problem";
 import { requireJsonBody } from "./request-body";
 import { jsonContent, problems, workflowIdParam, workflowSchema } from "./schemas";
@@ -62,7 +61,7 @@ const putWorkflow = createRoute({
   path: "/api/workflows/{id}",
   tags: ["workflows"],
   summary: "Save a definition; a changed definition becomes a new version",
-  middleware: [requireRole("editor"), requireJsonBody({ allowYaml: true })] as const,
+  middleware: [requireJsonBody({ allowYaml: true })] as const,
   request: { params: workflowIdParam, body: definitionBody },
   responses: { 200: jsonContent(workflowSchema, "Unchanged"), 201: jsonContent(workflowSchema, "New version"), ...problems },
 });
@@ -72,7 +71,7 @@ const validateRoute = createRoute({
   path: "/api/workflows/validate",
   tags: ["workflows"],
   summary: "Validate a definition without saving it",
-  middleware: [requireRole("viewer"), requireJsonBody({ allowYaml: true })] as const,
+  middleware: [requireJsonBody({ allowYaml: true })] as const,
   request: { body: definitionBody },
   responses: {
     200: jsonContent(z.object({ valid: z.boolean(), issues: z.array(z.object({ path: z.string(), message: z.string() })) }), "Validation result"),
@@ -85,7 +84,6 @@ const listRoute = createRoute({
   path: "/api/workflows",
   tags: ["workflows"],
   summary: "List workflows",
-  middleware: [requireRole("viewer")] as const,
   request: { query: z.object({ archived: z.enum(["true", "false"]).optional() }) },
   responses: { 200: jsonContent(z.object({ workflows: z.array(workflowSchema) }), "Workflows"), ...problems },
 });
@@ -95,7 +93,6 @@ const getRoute = createRoute({
   path: "/api/workflows/{id}",
   tags: ["workflows"],
   summary: "A workflow with its current definition",
-  middleware: [requireRole("viewer")] as const,
   request: { params: workflowIdParam },
   responses: { 200: jsonContent(workflowSchema, "The workflow"), ...problems },
 });
@@ -105,7 +102,6 @@ const versionsRoute = createRoute({
   path: "/api/workflows/{id}/versions",
   tags: ["workflows"],
   summary: "Version history",
-  middleware: [requireRole("viewer")] as const,
   request: { params: workflowIdParam },
   responses: {
     200: jsonContent(z.object({ versions: z.array(z.object({ version: z.int(), hash: z.string(), createdAt: z.string(), createdBy: z.string().nullable() })) }), "Versions, newest first"),
@@ -118,7 +114,6 @@ const versionRoute = createRoute({
   path: "/api/workflows/{id}/versions/{version}",
   tags: ["workflows"],
   summary: "One version's definition",
-  middleware: [requireRole("viewer")] as const,
   request: { params: workflowIdParam.extend({ version: z.coerce.number().int().min(1).openapi({ param: { name: "version", in: "path" } }) }) },
   responses: {
     200: jsonContent(z.object({ version: z.int(), hash: z.string(), createdAt: z.string(), definition: z.record(z.string(), z.unknown()) }), "The version"),
@@ -131,7 +126,7 @@ const patchRoute = createRoute({
   path: "/api/workflows/{id}",
   tags: ["workflows"],
   summary: "Enable or disable a workflow",
-  middleware: [requireRole("editor"), requireJsonBody()] as const,
+  middleware: [requireJsonBody()] as const,
   request: { params: workflowIdParam, body: { required: true, content: { "application/json": { schema: z.strictObject({ enabled: z.boolean() }) } } } },
   responses: { 200: jsonContent(workflowSchema, "The workflow"), ...problems },
 });
@@ -141,7 +136,6 @@ const deleteRoute = createRoute({
   path: "/api/workflows/{id}",
   tags: ["workflows"],
   summary: "Archive a workflow (runs and history stay)",
-  middleware: [requireRole("editor")] as const,
   request: { params: workflowIdParam },
   responses: { 200: jsonContent(workflowSchema, "The archived workflow"), ...problems },
 });

@@ -39,7 +39,20 @@ export interface StartCommand {
   gates?: string[];
 }
 
-export type CommandResult = { ok: true; run: RunView } | { ok: false; code: "not_found" | "invalid_state"; message: string };
+export type CommandResult = { ok: true; run: RunView } | { ok: false; code: "not_found" | "invalid_state" | "forbidden"; message: string };
+
+/** A decision on an approval step: from a token (name, role) or a signed link (for one attempt). */
+export interface ApprovalDecisionCommand {
+  stepId: string;
+  decision: "approve" | "reject";
+  decider: { name: string; role?: string; link?: boolean };
+  comment?: string;
+  attempt?: number;
+}
+
+export type ApprovalRequestResult =
+  | { ok: true; attempt: number; expiresAt: number | null }
+  | { ok: false; code: "not_found" | "invalid_state" | "forbidden"; message: string };
 
 export type RerunPlan =
   | { ok: true; definition: unknown; input: unknown; workflow: string; version: number; carriedSteps: Record<string, unknown> }

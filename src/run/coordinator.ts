@@ -4,11 +4,22 @@
 // A run under flow control is created queued and started later by its gate (src/gate).
 import { DurableObject } from "cloudflare:workers";
 import type { Definition } from "../core/definition/schema";
-import { createRunState, nextWakeAt, planRerun, transition } from "../core/engine";
-import type { Effect, RunEvent, RunState, StepState, TaskEffect } from "../core/engine/types";
+import { approvalRefusal, createRunState, nextWakeAt, planRerun, timerKey, transition } from "../core/engine";
+import type { Effect, ReceivedEvent, RunEvent, RunState, StepState, TaskEffect } from "../core/engine/types";
 import { FINISHED_RUN_STATUSES } from "../core/engine/types";
 import { GateLink } from "../gate/run-link";
-import { taskReportSchema, type CommandResult, type RerunPlan, type StartCommand, type TaskReport } from "./commands";
+import {
+  taskReportSchema,
+  type ApprovalDecisionCommand,
+  type ApprovalRequestResult,
+  type CommandResult,
+  type RerunPlan,
+  type StartCommand,
+  type TaskReport,
+} from "./commands";
+import { Duties } from "./duties";
+import { performDuty, type ChildReport } from "./duty-work";
+import { recordHold } from "./holds";
 import { hasBlobReferences, offload, offloadStep, restoreRun, INLINE_LIMIT_BYTES } from "./blobs";
 import { flushOutbox, runIndexRow } from "./outbox";
 import { RunStorage, type StoredForms } from "./storage";
@@ -20,12 +31,14 @@ const OUTBOX_RETRY_MS = 5_000;
 export class RunCoordinator extends DurableObject<Env> {
   private readonly storage: RunStorage;
   private readonly gates: GateLink;
+  private readonly duties: Duties;
   private definition: Definition | undefined;
   private state: RunState | undefined;
   /** Serialises intents: each one's load → save is never interleaved with another's. */
   private lock: Promise<unknown> = Promise.resolve();
   private flushing: Promise<void> | undefined;
   private releasing: Promise<void> | undefined;
+  private dutying: Promise<void> | undefined;
   /** The alarm time last set, so unchanged alarms are not rewritten on every transition. */
   private alarmAt: number | null = null;
 
@@ -33,6 +46,7 @@ export class RunCoordinator extends DurableObject<Env> {
     super(ctx, env);
     this.storage = new RunStorage(ctx.storage.sql);
     this.gates = new GateLink(ctx.storage.sql);
+    this.duties = new Duties(ctx.storage.sql);
     this.definition = this.storage.loadDefinition();
     this.state = this.storage.load();
     const loaded = this.state;
@@ -95,6 +109,46 @@ export class RunCoordinator extends DurableObject<Env> {
     return this.command({ type: "retry" }, (state) => ["failed", "timed_out", "cancelled"].includes(state.status), "only a failed, timed-out or cancelled run can be retried");
   }
 
+  /** A decision on a waiting approval, after checking the step and that the decider is admitted. */
+  async decideApproval(command: ApprovalDecisionCommand): Promise<CommandResult> {
+    return this.serially(async () => {
+      if (!this.state || !this.definition) return { ok: false, code: "not_found", message: "run not found" } as const;
+      const refusal = approvalRefusal(this.allSteps(), this.state, command.stepId, command.decider, command.attempt);
+      if (refusal) return { ok: false, ...refusal } as const;
+      const attempt = command.attempt ?? this.state.steps[command.stepId]!.attempts.at(-1)!.n;
+      const { stepId, decision, comment } = command;
+      await this.perform(await this.apply({ type: "approval_decided", stepId, attempt, decision, by: command.decider.link ? "link" : command.decider.name, comment }));
+      return { ok: true, run: toRunView(this.state) } as const;
+    });
+  }
+
+  /** What a signed link for a waiting approval needs (its attempt and timeout), if `minter` may decide it. */
+  async approvalRequest(stepId: string, minter: { name: string; role: string }): Promise<ApprovalRequestResult> {
+    if (!this.state || !this.definition) return { ok: false, code: "not_found", message: "run not found" };
+    const refusal = approvalRefusal(this.allSteps(), this.state, stepId, minter);
+    if (refusal) return { ok: false, ...refusal };
+    return { ok: true, attempt: this.state.steps[stepId]!.attempts.at(-1)!.n, expiresAt: this.state.timers[timerKey({ kind: "timeout", stepId })]?.at ?? null };
+  }
+
+  /** An event for a waiting `wait` step; `resumed` when it ended the wait. */
+  async deliverEvent(delivery: { stepId: string; attempt: number; event: ReceivedEvent }): Promise<{ resumed: boolean; waiting: boolean }> {
+    const isWaiting = () => {
+      const step = this.state?.steps[delivery.stepId];
+      return step?.status === "waiting" && step.attempts.at(-1)?.n === delivery.attempt;
+    };
+    return this.serially(async () => {
+      const wasWaiting = isWaiting();
+      await this.perform(await this.apply({ type: "event_received", ...delivery }));
+      const waiting = isWaiting();
+      return { resumed: wasWaiting && !waiting, waiting };
+    });
+  }
+
+  /** A child run of a `workflow` step finished (told by the child, retried until heard). */
+  async childFinished(report: ChildReport): Promise<void> {
+    await this.serially(async () => this.perform(await this.apply({ type: "child_finished", ...report })));
+  }
+
   async getRun(): Promise<RunView | null> {
     return this.state ? toRunView(this.state) : null;
   }
@@ -120,6 +174,11 @@ export class RunCoordinator extends DurableObject<Env> {
     });
     await this.releaseGates();
     await this.flush();
+    await this.performDuties();
+  }
+
+  private allSteps() {
+    return [...this.definition!.steps, ...(this.definition!.onFailure ?? [])];
   }
 
   private async createRun(command: StartCommand): Promise<void> {
@@ -171,6 +230,7 @@ export class RunCoordinator extends DurableObject<Env> {
           this.storage.appendOutbox("audit", { at: now, action: effect.action, target, runId: state.id, detail });
         }
         if (effect.type === "finished") this.gates.oweReleases();
+        recordHold(effect, state, now, this.storage, this.duties);
       }
     });
     this.state = state;
@@ -208,7 +268,7 @@ export class RunCoordinator extends DurableObject<Env> {
         console.error("task dispatch failed; the attempt deadline will retry it", error);
       });
     }
-    if (this.storage.hasOutbox()) this.ctx.waitUntil(this.flush());
+    if (this.storage.hasOutbox() || this.duties.hasAny()) this.ctx.waitUntil(this.flush().then(() => this.performDuties()));
     // In the background, never under the lock: the gate may be calling this run (or the next) meanwhile.
     if (this.gates.hasOwed()) this.ctx.waitUntil(this.releaseGates());
   }
@@ -218,6 +278,32 @@ export class RunCoordinator extends DurableObject<Env> {
     this.releasing ??= this.gates.release(this.env, this.state.id).finally(() => (this.releasing = undefined));
     await this.releasing;
     this.armAlarm();
+  }
+
+  /** Performs what the run owes others, outside the lock (they may call back into this run). */
+  private async performDuties(): Promise<void> {
+    if (!this.state || !this.duties.hasAny()) return;
+    this.dutying ??= (async () => {
+      // Duties owed while this pass runs get their turn too; each is tried once per pass.
+      const tried = new Set<string>();
+      const context = {
+        env: this.env,
+        state: this.state!,
+        outboxFlushed: () => !this.storage.hasOutbox(),
+        deliverEvent: (delivery: { stepId: string; attempt: number; event: ReceivedEvent }) => this.deliverEvent(delivery),
+        childFinished: (report: ChildReport) => this.childFinished(report),
+      };
+      for (let next = this.untried(tried); next; next = this.untried(tried)) {
+        tried.add(next.key);
+        if (await performDuty(next, { ...context, state: this.state! })) this.duties.settle(next.key);
+      }
+    })().finally(() => (this.dutying = undefined));
+    await this.dutying;
+    this.armAlarm();
+  }
+
+  private untried(tried: Set<string>) {
+    return this.duties.list().find((duty) => !tried.has(duty.key));
   }
 
   private async flush(): Promise<void> {
@@ -235,7 +321,7 @@ export class RunCoordinator extends DurableObject<Env> {
     const candidates: number[] = [];
     const wake = this.state && !isFinished(this.state) ? nextWakeAt(this.state) : undefined;
     if (wake !== undefined) candidates.push(wake);
-    if (this.storage.hasOutbox() || this.gates.hasOwed()) candidates.push(Date.now() + OUTBOX_RETRY_MS);
+    if (this.storage.hasOutbox() || this.gates.hasOwed() || this.duties.hasAny()) candidates.push(Date.now() + OUTBOX_RETRY_MS);
     const at = candidates.length === 0 ? null : Math.min(...candidates);
     if (at === this.alarmAt) return;
     this.alarmAt = at;

@@ -3,7 +3,9 @@
 // the per-step path never waits on D1, and a crash loses nothing (the alarm retries).
 import type { RunState } from "../core/engine/types";
 import { database } from "../db/client";
+import { closeApproval, openApproval } from "../db/approvals";
 import { upsertRunIndex, type RunIndexRow } from "../db/runs";
+import { addWaiter, removeWaiter } from "../db/waiters";
 import { auditLog } from "../db/schema";
 import type { OutboxRow, RunStorage } from "./storage";
 
@@ -14,6 +16,16 @@ export interface AuditRecord {
   runId: string;
   detail?: Record<string, unknown>;
 }
+
+/** The approvals inbox row of an approval step (db/approvals.ts). */
+export type ApprovalRecord =
+  | { op: "open"; runId: string; stepId: string; attempt: number; workflowId: string; approvers: string[]; requestedAt: number; expiresAt: number | null }
+  | { op: "close"; runId: string; stepId: string; attempt: number; outcome: string; at: number };
+
+/** The event-index row of a wait step (db/waiters.ts). */
+export type WaiterRecord =
+  | { op: "add"; runId: string; stepId: string; attempt: number; eventName: string; since: number; at: number }
+  | { op: "remove"; runId: string; stepId: string; attempt: number };
 
 const FLUSH_BATCH = 100;
 
@@ -71,7 +83,21 @@ function toStatements(db: ReturnType<typeof database>, rows: OutboxRow[]) {
           .onConflictDoNothing(),
       );
     }
+    if (row.kind === "approval") statements.push(approvalStatement(db, JSON.parse(row.payload) as ApprovalRecord));
+    if (row.kind === "waiter") statements.push(waiterStatement(db, JSON.parse(row.payload) as WaiterRecord));
   }
   if (latestIndex) statements.push(upsertRunIndex(db, JSON.parse(latestIndex.payload) as RunIndexRow));
   return statements;
+}
+
+function approvalStatement(db: ReturnType<typeof database>, record: ApprovalRecord) {
+  if (record.op === "close") return closeApproval(db, record, record.outcome, record.at);
+  const { op: _op, approvers, ...row } = record;
+  return openApproval(db, { ...row, approvers: JSON.stringify(approvers) });
+}
+
+function waiterStatement(db: ReturnType<typeof database>, record: WaiterRecord) {
+  if (record.op === "remove") return removeWaiter(db, record);
+  const { op: _op, at, ...row } = record;
+  return addWaiter(db, { ...row, createdAt: at });
 }

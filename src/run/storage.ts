@@ -13,7 +13,7 @@ const SCHEMA = `
 
 export interface OutboxRow {
   seq: number;
-  kind: "index" | "audit";
+  kind: "index" | "audit" | "approval" | "waiter";
   payload: string;
 }
 

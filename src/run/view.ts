@@ -24,6 +24,8 @@ export interface StepView {
   startedAt: string | null;
   finishedAt: string | null;
   attempts: AttemptView[];
+  /** workflow steps: the child run of the current attempt. */
+  childRunId?: string;
 }
 
 export interface RunView {
@@ -37,6 +39,8 @@ export interface RunView {
   error: ErrorRecord | null;
   attempt: number;
   rerunOf: string | null;
+  /** The run and step that started this run as a child (a `workflow` step), else null. */
+  parent: { runId: string; stepId: string } | null;
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
@@ -57,6 +61,7 @@ export function toRunView(state: RunState): RunView {
     error: state.error ?? null,
     attempt: state.attempt,
     rerunOf: state.rerunOf ?? null,
+    parent: state.trigger.type === "workflow" ? { runId: String(state.trigger.parentRunId), stepId: String(state.trigger.parentStepId) } : null,
     createdAt: iso(state.createdAt)!,
     startedAt: iso(state.startedAt),
     finishedAt: iso(state.finishedAt),
@@ -64,7 +69,7 @@ export function toRunView(state: RunState): RunView {
   };
 }
 
-function toStepView(step: StepState): StepView {
+export function toStepView(step: StepState): StepView {
   return {
     id: step.id,
     type: step.type,
@@ -84,5 +89,6 @@ function toStepView(step: StepState): StepView {
       error: attempt.error ?? null,
       ...(attempt.httpStatus !== undefined ? { httpStatus: attempt.httpStatus } : {}),
     })),
+    ...(step.childRunId !== undefined ? { childRunId: step.childRunId } : {}),
   };
 }

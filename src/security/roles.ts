@@ -1,6 +1,7 @@
 // Roles, each including the ones before it (SPEC §5), and who is acting.
-export const ROLES = ["viewer", "operator", "editor", "admin"] as const;
-export type Role = (typeof ROLES)[number];
+import { includesRole, isRole, ROLES, type Role } from "../core/roles";
+
+export { isRole, ROLES, type Role };
 
 export interface Actor {
   /** Token id, or "admin-token" for WAYMARK_ADMIN_TOKEN. */
@@ -10,5 +11,5 @@ export interface Actor {
 }
 
 export function hasRole(actor: Actor, minimum: Role): boolean {
-  return ROLES.indexOf(actor.role) >= ROLES.indexOf(minimum);
+  return includesRole(actor.role, minimum);
 }

@@ -27,7 +27,16 @@ async function handleTask(message: Message<unknown>, env: Env): Promise<void> {
     message.retry({ delaySeconds: Math.min(2 ** message.attempts, 60) });
     return;
   }
+  if (parsed.data.stepType === "notify") return settleNotification(message, parsed.data, outcome);
   await reportOrRetry(message, env, parsed.data, outcome);
+}
+
+/** A notification decides nothing, so the run is not told; a retryable failure is redelivered. */
+function settleNotification(message: Message<unknown>, task: TaskMessage, outcome: TaskReport["outcome"]): void {
+  if (outcome.ok) return message.ack();
+  console.error(`notification of ${task.runId}/${task.stepId}#${task.attempt} failed: ${outcome.error.code}: ${outcome.error.message}`);
+  if (outcome.error.retryable) message.retry({ delaySeconds: Math.min(2 ** message.attempts, 60) });
+  else message.ack();
 }
 
 export async function reportOrRetry(message: Message<unknown>, env: Env, task: TaskMessage, outcome: TaskReport["outcome"]): Promise<void> {

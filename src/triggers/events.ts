@@ -4,6 +4,9 @@ import type { EventTrigger } from "../core/definition/schema";
 import { evaluateExpression } from "../core/expr";
 import { database } from "../db/client";
 import { EVENT_TTL_MS, findEventByKey, findSubscribers, insertEvent, recordStartedRuns } from "../db/events";
+import { findWaiters } from "../db/waiters";
+import type { ReceivedEvent } from "../core/engine/types";
+import { runStub } from "../run/client";
 import { AppError } from "../api/problem";
 import { newRunId } from "../run/ids";
 import { resolveWorkflow, startRun } from "./start-run";
@@ -51,5 +54,27 @@ export async function publishEvent(env: Env, event: PublishedEvent, now: number)
     }
   }
   await recordStartedRuns(db, eventId, started);
-  return { eventId, started, resumed: [], skipped, duplicate: false };
+  const resumed = await resumeWaiters(env, { id: eventId, name: event.name, payload: event.payload ?? null, key, receivedAt: now });
+  return { eventId, started, resumed, skipped, duplicate: false };
+}
+
+/**
+ * Offers the event to every `wait` step waiting for its name; each run's engine decides
+ * with `match`. The event is stored first, so a wait whose waiter row lands after this
+ * lookup finds the event through its lookback instead (src/run/duty-work.ts).
+ */
+async function resumeWaiters(env: Env, event: ReceivedEvent): Promise<string[]> {
+  const waiters = await findWaiters(database(env.DB), event.name);
+  const outcomes = await Promise.all(
+    waiters.map(async (waiter) => {
+      try {
+        const { resumed } = await runStub(env, waiter.runId).deliverEvent({ stepId: waiter.stepId, attempt: waiter.attempt, event });
+        return resumed ? waiter.runId : undefined;
+      } catch (error) {
+        console.error(`event ${event.id} could not reach run ${waiter.runId}`, error);
+        return undefined;
+      }
+    }),
+  );
+  return [...new Set(outcomes.filter((runId): runId is string => runId !== undefined))];
 }

@@ -91,7 +91,7 @@ async function recordInIndex(env: Env, command: StartCommand, run: RunView): Pro
 async function startThroughGates(env: Env, command: StartCommand, gates: GateStage[]): Promise<StartedRun> {
   const [first, ...next] = gates as [GateStage, ...GateStage[]];
   const create = { ...command, gates: gates.map((gate) => gate.name) };
-  const answer = await gateStub(env, first.name).admit({ runId: command.runId, policy: first.policy, next, create, skipDebounce: command.trigger.type === "rerun" });
+  const answer = await gateStub(env, first.name).admit({ runId: command.runId, policy: first.policy, next, create, skipDebounce: command.trigger.type === "rerun" || command.trigger.type === "workflow" });
   if (!answer.run) throw new AppError("unavailable", `run ${command.runId} could not be created; try again`, { retryAfter: 1 });
   if (answer.debounced) return { ...answer.run, debounced: true };
   await recordInIndex(env, command, answer.run);

@@ -19,7 +19,8 @@ export interface WebhookDelivery {
   query: URLSearchParams;
 }
 
-export type WebhookOutcome = { runId: string; duplicate: boolean };
+/** A run started (or found, for a redelivery), or a provider handshake answered without a run. */
+export type WebhookOutcome = { runId: string; duplicate: boolean } | { handshake: Record<string, unknown> };
 
 export async function acceptWebhook(env: Env, delivery: WebhookDelivery, now: number): Promise<WebhookOutcome> {
   const db = database(env.DB);
@@ -35,6 +36,8 @@ export async function acceptWebhook(env: Env, delivery: WebhookDelivery, now: nu
   if (!workflow.enabled) throw new AppError("workflow_disabled", `workflow ${delivery.workflowId} is disabled`);
 
   const body = parseWebhookBody(delivery.rawBody, delivery.headers.get("content-type"));
+  const handshake = providerHandshake(verdict.scheme, delivery.headers, body);
+  if (handshake) return { handshake };
   const request = { body, headers: Object.fromEntries(delivery.headers), query: Object.fromEntries(delivery.query) };
   const input = trigger.input === undefined ? body : await mapInput(trigger.input, request, now);
   const runId = newRunId(now);
@@ -52,6 +55,17 @@ export async function acceptWebhook(env: Env, delivery: WebhookDelivery, now: nu
   }
   if (verdict.deliveryId && run.id !== runId) await settleDelivery(db, delivery.workflowId, verdict.deliveryId, run.id);
   return { runId: run.id, duplicate: false };
+}
+
+/**
+ * Verified set-up requests that must be answered, not run: Slack's Event Subscriptions
+ * check (echo the challenge) and GitHub's ping when a hook is created.
+ */
+function providerHandshake(scheme: string, headers: Headers, body: unknown): Record<string, unknown> | null {
+  const fields = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
+  if (scheme === "slack" && fields.type === "url_verification") return { challenge: fields.challenge };
+  if (scheme === "github" && headers.get("x-github-event") === "ping") return { ok: true, zen: fields.zen ?? null };
+  return null;
 }
 
 function webhookTrigger(definition: Definition): WebhookTrigger {

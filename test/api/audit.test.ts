@@ -61,16 +61,16 @@ describe("the audit log", () => {
 
   it("pages newest first with a cursor", async () => {
     for (const n of [1, 2, 3]) await call("PATCH", "/api/workflows/audit-save", { json: { enabled: n % 2 === 0 } });
-    const first = await entries("action=PATCH%20/api/workflows/:id&limit=2");
+    const first = await entries("action=PATCH%20/api/workflows/:id&target=/api/workflows/audit-save&limit=2");
     expect(first.entries).toHaveLength(2);
     expect(first.entries[0]!.seq).toBeGreaterThan(first.entries[1]!.seq);
-    const second = await entries(`action=PATCH%20/api/workflows/:id&limit=2&cursor=${first.nextCursor}`);
+    const second = await entries(`action=PATCH%20/api/workflows/:id&target=/api/workflows/audit-save&limit=2&cursor=${first.nextCursor}`);
     expect(second.entries.map((entry) => entry.seq)).toEqual([expect.any(Number)]);
     expect(second.entries[0]!.seq).toBeLessThan(first.entries[1]!.seq);
   });
 
   it("exports matching entries as NDJSON", async () => {
-    const response = await call("GET", "/api/audit?action=PATCH%20/api/workflows/:id&format=ndjson");
+    const response = await call("GET", "/api/audit?action=PATCH%20/api/workflows/:id&target=/api/workflows/audit-save&format=ndjson");
     expect(response.headers.get("content-type")).toBe("application/x-ndjson");
     const lines = (await response.text()).trim().split("\n").map((line) => JSON.parse(line) as Entry);
     expect(lines).toHaveLength(3);
@@ -92,7 +92,7 @@ describe("the audit chain", () => {
 
   it("reports the first changed entry", async () => {
     await call("GET", "/api/audit/verify");
-    const victim = (await entries("action=PATCH%20/api/workflows/:id&limit=1")).entries[0]!;
+    const victim = (await entries("action=PATCH%20/api/workflows/:id&target=/api/workflows/audit-save&limit=1")).entries[0]!;
     await env.DB.prepare("UPDATE audit_log SET result = '200-forged' WHERE seq = ?").bind(victim.seq).run();
     const report = await expectJson<{ valid: boolean; firstBreak: { seq: number; reason: string } }>(await call("GET", "/api/audit/verify"), 200);
     expect(report.valid).toBe(false);
@@ -102,7 +102,7 @@ describe("the audit chain", () => {
 
   it("reports an entry removed from the middle at the entry after it", async () => {
     await call("GET", "/api/audit/verify");
-    const [newer, victim] = (await entries("action=PATCH%20/api/workflows/:id&limit=2")).entries;
+    const [newer, victim] = (await entries("action=PATCH%20/api/workflows/:id&target=/api/workflows/audit-save&limit=2")).entries;
     const saved = await env.DB.prepare("SELECT * FROM audit_log WHERE seq = ?").bind(victim!.seq).first<Record<string, unknown>>();
     await env.DB.prepare("DELETE FROM audit_log WHERE seq = ?").bind(victim!.seq).run();
     const report = await expectJson<{ valid: boolean; firstBreak: { seq: number } }>(await call("GET", "/api/audit/verify"), 200);

@@ -1,18 +1,32 @@
-// Bearer authentication (SPEC §5): only the public meta routes (and webhooks, signed instead) answer
-// without a token; every other route refuses a missing, malformed or wrong token with a 401 problem.
+// Bearer authentication (SPEC §5): only the routes the table marks public, signed (webhooks)
+// or link (signed approval links) answer without a bearer token; every other route refuses
+// a missing, malformed, unknown, revoked or expired token with a 401 problem.
 import { describe, expect, it } from "vitest";
+import { ROUTE_ROLES } from "../../src/api/route-roles";
+import { isRole } from "../../src/security/roles";
 import { ADMIN_TOKEN, call, expectJson, expectProblem } from "../support/workers/api";
+import { advanceClock, freezeClock, restoreClock } from "../support/workers/clock";
+import { issueToken, revokeIssuedToken } from "../support/workers/tokens";
 
-// Webhooks authenticate by the provider's signature, not by bearer token (test/api/webhooks.test.ts).
-const PUBLIC_ROUTES = new Set(["GET /api/health", "GET /api/openapi.json", "GET /api/definition.schema.json", "POST /hooks/{id}"]);
-const SAMPLE_PARAMS: Record<string, string> = { id: "auth-probe", version: "1", name: "SOME_SECRET" };
+const SAMPLE_PARAMS: Record<string, string> = { id: "auth-probe", version: "1", name: "SOME_SECRET", stepId: "auth-probe" };
 
 async function protectedRoutes(): Promise<Array<{ method: string; path: string }>> {
   const doc = await expectJson<{ paths: Record<string, Record<string, unknown>> }>(await call("GET", "/api/openapi.json", { token: null }), 200);
   return Object.entries(doc.paths)
     .flatMap(([path, operations]) => Object.keys(operations).map((method) => ({ method: method.toUpperCase(), path })))
-    .filter((route) => !PUBLIC_ROUTES.has(`${route.method} ${route.path}`))
+    .filter((route) => isRole(ROUTE_ROLES[`${route.method} ${route.path}` as keyof typeof ROUTE_ROLES] ?? "viewer"))
     .map((route) => ({ ...route, path: route.path.replace(/\{(\w+)\}/g, (_, name: string) => SAMPLE_PARAMS[name] ?? "x") }));
+}
+
+/** Every protected route answers this credential with a 401 problem. */
+async function expectRefusedEverywhere(token: string | null): Promise<void> {
+  const routes = await protectedRoutes();
+  expect(routes.length).toBeGreaterThan(10);
+  for (const route of routes) {
+    const response = await call(route.method, route.path, { token, json: route.method === "GET" || route.method === "DELETE" ? undefined : {} });
+    expect(response.status, `${route.method} ${route.path}`).toBe(401);
+    await expectProblem(response, 401, "unauthorized");
+  }
 }
 
 describe("a request without a token", () => {
@@ -21,15 +35,7 @@ describe("a request without a token", () => {
     expect(problem.detail).toMatch(/Bearer/);
   });
 
-  it("is refused on every route that is not public", async () => {
-    const routes = await protectedRoutes();
-    expect(routes.length).toBeGreaterThan(10);
-    for (const route of routes) {
-      const response = await call(route.method, route.path, { token: null, json: route.method === "GET" || route.method === "DELETE" ? undefined : {} });
-      expect(response.status, `${route.method} ${route.path}`).toBe(401);
-      await expectProblem(response, 401, "unauthorized");
-    }
-  });
+  it("is refused on every route that needs a role", () => expectRefusedEverywhere(null));
 });
 
 describe("a request with a bad credential", () => {
@@ -45,6 +51,25 @@ describe("a request with a bad credential", () => {
   it("is refused when the scheme is not Bearer", async () => {
     const response = await call("GET", "/api/workflows", { token: null, headers: { authorization: `Basic ${btoa(`admin:${ADMIN_TOKEN}`)}` } });
     await expectProblem(response, 401, "unauthorized");
+  });
+
+  it("is refused on every route when the token was never issued", () => expectRefusedEverywhere(`wm_${"x".repeat(43)}`));
+
+  it("is refused on every route, admin role or not, once the token is revoked", async () => {
+    const { id, token } = await issueToken("admin");
+    await revokeIssuedToken(id);
+    await expectRefusedEverywhere(token);
+  });
+
+  it("is refused on every route, admin role or not, once the token has expired", async () => {
+    const now = freezeClock();
+    try {
+      const { token } = await issueToken("admin", { expiresAt: new Date(now + 1_000).toISOString() });
+      advanceClock(1_000);
+      await expectRefusedEverywhere(token);
+    } finally {
+      restoreClock();
+    }
   });
 });
 

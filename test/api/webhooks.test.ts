@@ -75,8 +75,32 @@ describe("a GitHub webhook", () => {
     await expectProblem(await deliver("hook-disabled", body, { "x-hub-signature-256": "sha256=00" }), 401, "unauthorized");
   });
 
+  it("answers GitHub's ping (sent when the hook is created) without starting a run", async () => {
+    await githubWorkflow("hook-ping");
+    const body = JSON.stringify({ zen: "Keep it logically awesome.", hook_id: 1 });
+    const response = await deliver("hook-ping", body, { "x-hub-signature-256": await sign(body), "x-github-delivery": "d-ping", "x-github-event": "ping" });
+    expect(await expectJson(response, 200)).toEqual({ ok: true, zen: "Keep it logically awesome." });
+    expect((await expectJson<{ runs: unknown[] }>(await call("GET", "/api/runs?workflow=hook-ping"), 200)).runs).toEqual([]);
+  });
+
   it("to an unknown workflow answers 404", async () => {
     await expectProblem(await deliver("hook-nobody", "{}", {}), 404, "not_found");
+  });
+});
+
+describe("a Slack webhook", () => {
+  it("answers the Event Subscriptions url_verification challenge once the signature checks out", async () => {
+    const secret = "slack-signing-secret-0123456789";
+    expect([200, 201]).toContain((await call("PUT", "/api/secrets/SLACK_SIGNING", { json: { value: secret } })).status);
+    await saveWorkflow("hook-slack", { id: "hook-slack", triggers: [{ type: "webhook", verify: { scheme: "slack", secret: "{{ secrets.SLACK_SIGNING }}" } }], steps: [{ id: "a", type: "transform", expr: "input" }] });
+    const body = JSON.stringify({ token: "x", challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", type: "url_verification" });
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`v0:${timestamp}:${body}`)));
+    const signature = `v0=${[...mac].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+    const response = await deliver("hook-slack", body, { "x-slack-signature": signature, "x-slack-request-timestamp": timestamp });
+    expect(await expectJson(response, 200)).toEqual({ challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" });
+    await expectProblem(await deliver("hook-slack", body, { "x-slack-signature": "v0=00", "x-slack-request-timestamp": timestamp }), 401, "unauthorized");
   });
 });
 

@@ -41,6 +41,9 @@ const approvalShape = {
   type: z.literal("approval"),
   approvers: z.array(z.string()).optional().meta({ description: "Roles or token names allowed to decide" }),
   onTimeout: z.enum(["reject", "approve", "fail"]).optional(),
+  notify: httpRequestSchema
+    .optional()
+    .meta({ description: "An HTTP request sent when the step starts waiting (default method POST); `approval.approveUrl`, `approval.rejectUrl` and `approval.expiresAt` are in scope" }),
 };
 const waitShape = {
   type: z.literal("wait"),

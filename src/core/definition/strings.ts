@@ -14,7 +14,7 @@ export interface StringSite {
 type Fields = Record<string, unknown>;
 
 const STEP_EXPRESSIONS: Record<string, readonly string[]> = { transform: ["expr"], sleep: ["until"], wait: ["match"], map: ["items"] };
-const STEP_SECRET_FIELDS: Record<string, readonly string[]> = { http: ["request"], llm: ["apiKey", "baseUrl", "system", "prompt", "messages"] };
+const STEP_SECRET_FIELDS: Record<string, readonly string[]> = { http: ["request"], approval: ["notify"], llm: ["apiKey", "baseUrl", "system", "prompt", "messages"] };
 /** JSON Schema documents: data, not templates. */
 const STEP_DATA_FIELDS: Record<string, readonly string[]> = { llm: ["schema"] };
 const LIMIT_BLOCKS = new Set(["concurrency", "rateLimit", "debounce"]);

@@ -5,6 +5,7 @@
 import type { Definition, Step } from "../definition/schema";
 import type { Attempt, Effect, RunState, StepState, StepStatus, Timer, TransitionResult } from "./types";
 import { FINISHED_RUN_STATUSES } from "./types";
+import { holdEffects } from "./holds";
 import { timerKey } from "./timers";
 
 export interface Draft {
@@ -30,6 +31,7 @@ export function openDraft(definition: Definition, state: RunState, now: number):
 
 /** Ends the transition; adds the one index effect when a status the index shows changed. */
 export function closeDraft(draft: Draft, before: RunState): TransitionResult {
+  draft.effects.push(...holdEffects(draft, before));
   if (changesIndex(before, draft.state)) emitIndex(draft);
   return { state: draft.state, effects: draft.effects };
 }

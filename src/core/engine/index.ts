@@ -5,3 +5,5 @@ export { transition } from "./transition";
 export { createRunState, planRerun, type RunInit } from "./create";
 export { nextWakeAt, timerKey } from "./timers";
 export { buildScope } from "./scope";
+export { approvalRefusal, type ApprovalDecision } from "./approval";
+export { MAX_RUN_DEPTH, runDepth } from "./child-run";

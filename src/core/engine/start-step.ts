@@ -1,14 +1,17 @@
 // One executor per step type, in one table. Steps without I/O finish or park here;
 // I/O steps go to the task queue (dispatch.ts).
-import type { SleepStep, Step, StepType, TransformStep } from "../definition/schema";
+import type { ApprovalStep, SleepStep, Step, StepType, TransformStep, WaitStep, WorkflowStep } from "../definition/schema";
 import { parseDuration } from "../duration";
 import { NonRetryableError, toErrorRecord } from "../errors";
 import { evaluateExpression } from "../expr";
 import { jsonByteLength, MAX_VALUE_BYTES } from "../limits";
 import { beginAttempt, patchStep, setTimer, type Draft } from "./draft";
+import { startApproval } from "./approval";
+import { startChildRun } from "./child-run";
 import { dispatchAttempt } from "./dispatch";
 import { completeStep, failAttempt } from "./outcome";
 import { buildScope } from "./scope";
+import { startWait } from "./wait";
 
 type StepStarter = (draft: Draft, step: Step) => Promise<void>;
 
@@ -18,11 +21,11 @@ const STARTERS: Record<StepType, StepStarter> = {
   retrieve: (draft, step) => dispatchAttempt(draft, step as Step & { type: "retrieve" }),
   transform: (draft, step) => runTransform(draft, step as TransformStep),
   sleep: (draft, step) => startSleep(draft, step as SleepStep),
+  approval: (draft, step) => startApproval(draft, step as ApprovalStep),
+  wait: (draft, step) => startWait(draft, step as WaitStep),
+  workflow: (draft, step) => startChildRun(draft, step as WorkflowStep),
   // Executors still to come. Until they land these steps fail here, and only here.
-  approval: notImplemented,
-  wait: notImplemented,
   map: notImplemented,
-  workflow: notImplemented,
 };
 
 export async function startStep(draft: Draft, step: Step): Promise<void> {

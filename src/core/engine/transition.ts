@@ -1,15 +1,18 @@
 // The engine's one entry point: (definition, state, event, now) → (new state, effects).
 // Deterministic and free of I/O; async only because JSONata evaluation is.
-import type { Definition } from "../definition/schema";
+import type { ApprovalStep, Definition, Step, WaitStep, WorkflowStep } from "../definition/schema";
 import { parseDuration } from "../duration";
 import type { RunEvent, RunState, Timer, TransitionResult } from "./types";
 import { advance } from "./advance";
+import { decideApproval, timeOutApproval } from "./approval";
+import { finishChildRun, timeOutChildRun } from "./child-run";
 import { audit, closeDraft, currentAttempt, emitIndex, isRunFinished, openDraft, setTimer, type Draft } from "./draft";
 import { cancelRun, failRun } from "./failure";
 import { completeStep, failAttempt } from "./outcome";
 import { isRedrivable, reopenRun } from "./redrive";
 import { startStep } from "./start-step";
 import { dueTimers } from "./timers";
+import { isForWait, receiveEvent, timeOutWait } from "./wait";
 
 export async function transition(definition: Definition, state: RunState, event: RunEvent, now: number): Promise<TransitionResult> {
   // Ignored events (duplicates, stale reports, cancelling a finished run) change nothing.
@@ -34,6 +37,16 @@ export async function transition(definition: Definition, state: RunState, event:
     case "retry":
       reopenRun(draft);
       break;
+    case "approval_decided":
+      decideApproval(draft, stepOf<ApprovalStep>(draft, event.stepId), event.decision, event.by, event.comment);
+      break;
+    case "event_received":
+      // An event whose `match` does not hold changes nothing.
+      if (!(await receiveEvent(draft, stepOf<WaitStep>(draft, event.stepId), event.event))) return { state, effects: [] };
+      break;
+    case "child_finished":
+      finishChildRun(draft, stepOf<WorkflowStep>(draft, event.stepId), event.status, event.output, event.error);
+      break;
   }
   await advance(draft);
   return closeDraft(draft, state);
@@ -55,7 +68,29 @@ function isAccepted(definition: Definition, state: RunState, event: RunEvent, no
       return !isRunFinished(state);
     case "retry":
       return isRedrivable(state);
+    case "approval_decided":
+      return isWaitingStep(definition, state, event.stepId, "approval") && currentAttempt(state.steps[event.stepId]!)?.n === event.attempt;
+    case "event_received": {
+      if (!isWaitingStep(definition, state, event.stepId, "wait")) return false;
+      const step = state.steps[event.stepId]!;
+      return currentAttempt(step)?.n === event.attempt && isForWait(stepDefinition(definition, event.stepId) as WaitStep, step, event.event);
+    }
+    case "child_finished":
+      return isWaitingStep(definition, state, event.stepId, "workflow") && state.steps[event.stepId]!.childRunId === event.childRunId;
   }
+}
+
+function stepDefinition(definition: Definition, stepId: string) {
+  return [...definition.steps, ...(definition.onFailure ?? [])].find((step) => step.id === stepId);
+}
+
+/** The step exists in the definition with `type` and waits, in an unfinished run. */
+function isWaitingStep(definition: Definition, state: RunState, stepId: string, type: string): boolean {
+  return !isRunFinished(state) && stepDefinition(definition, stepId)?.type === type && state.steps[stepId]?.status === "waiting";
+}
+
+function stepOf<S>(draft: Draft, stepId: string): S {
+  return draft.stepDefinitions.get(stepId) as S;
 }
 
 function startRun(draft: Draft): void {
@@ -92,5 +127,14 @@ async function fireTimer(draft: Draft, timer: Timer): Promise<void> {
     await startStep(draft, definition);
   } else if (timer.kind === "sleep" && step.status === "waiting") {
     completeStep(draft, step.id, { sleptUntil: new Date(timer.at).toISOString() });
+  } else if (timer.kind === "timeout" && step.status === "waiting") {
+    timeOutWaitingStep(draft, definition);
   }
+}
+
+/** A waiting step's own `timeout`: each type says what running out of time means. */
+function timeOutWaitingStep(draft: Draft, step: Step): void {
+  if (step.type === "approval") timeOutApproval(draft, step);
+  else if (step.type === "wait") timeOutWait(draft, step);
+  else if (step.type === "workflow") timeOutChildRun(draft, step);
 }

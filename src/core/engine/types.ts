@@ -53,9 +53,13 @@ export interface StepState {
   startedAt?: number;
   finishedAt?: number;
   attempts: Attempt[];
+  /** workflow steps: the child run of the current attempt, and its final status once known. */
+  childRunId?: string;
+  childStatus?: RunStatus;
 }
 
-export const TIMER_KINDS = ["retry", "deadline", "sleep", "run_timeout"] as const;
+/** `timeout` bounds a waiting step (approval, wait, workflow); `deadline` bounds a task attempt. */
+export const TIMER_KINDS = ["retry", "deadline", "sleep", "run_timeout", "timeout"] as const;
 export type TimerKind = (typeof TIMER_KINDS)[number];
 
 /** A persisted wake-up. The shell multiplexes all of them onto the Durable Object's one alarm. */
@@ -125,7 +129,38 @@ export type Effect =
   /** Append an audit record for a run transition. */
   | { type: "audit"; action: string; stepId?: string; attempt?: number; detail?: Record<string, unknown> }
   /** The run reached a final status. */
-  | { type: "finished"; status: RunStatus };
+  | { type: "finished"; status: RunStatus }
+  | HoldEffect;
+
+/**
+ * What a waiting step holds outside the run, opened when it starts waiting and closed
+ * when it stops, whatever stopped it (see holds.ts): an entry in the approvals inbox, a
+ * waiter in the event index, a child run.
+ */
+export type HoldEffect =
+  | { type: "approval_opened"; stepId: string; attempt: number; approvers: string[]; requestedAt: number; expiresAt?: number }
+  | { type: "approval_closed"; stepId: string; attempt: number; status: StepStatus }
+  | { type: "waiter_added"; stepId: string; attempt: number; event: string; since: number }
+  | { type: "waiter_removed"; stepId: string; attempt: number }
+  | { type: "start_child"; stepId: string; attempt: number; childRunId: string; workflow: string; version?: number; input: unknown; depth: number }
+  | { type: "cancel_child"; stepId: string; childRunId: string };
+
+/** Who decided an approval: a token (name and role) or a signed link. */
+export interface Decider {
+  name: string;
+  role?: string;
+  /** A signed link, minted by someone admitted; it decides as `link`. */
+  link?: boolean;
+}
+
+/** An event as a `wait` step's `match` sees it. */
+export interface ReceivedEvent {
+  id: string;
+  name: string;
+  payload: unknown;
+  key: string | null;
+  receivedAt: number;
+}
 
 export type RunEvent =
   | { type: "start" }
@@ -135,7 +170,13 @@ export type RunEvent =
   | { type: "timers_due" }
   | { type: "cancel"; reason?: string }
   /** Redrive: resume a failed, timed-out or cancelled run in place. */
-  | { type: "retry" };
+  | { type: "retry" }
+  /** A person (or a signed link) decided a waiting approval; admission is the shell's to check first. */
+  | { type: "approval_decided"; stepId: string; attempt: number; decision: "approve" | "reject"; by: string; comment?: string }
+  /** An event with the name a waiting `wait` step listens for; its `match` decides. */
+  | { type: "event_received"; stepId: string; attempt: number; event: ReceivedEvent }
+  /** The child run of a `workflow` step finished. */
+  | { type: "child_finished"; stepId: string; childRunId: string; status: RunStatus; output?: unknown; error?: ErrorRecord | null };
 
 export interface TransitionResult {
   state: RunState;

@@ -1,0 +1,63 @@
+// What a waiting step holds outside the run (an inbox entry, an event waiter, a child run)
+// is opened when the step starts waiting and closed when it stops — decided, matched,
+// timed out, cancelled or failed with the run. Derived by comparing the states before and
+// after a transition, so no path that ends a wait can forget to close what it held.
+import type { ApprovalStep, WaitStep, WorkflowStep } from "../definition/schema";
+import type { HoldEffect, RunState, StepState } from "./types";
+import { currentAttempt, type Draft } from "./draft";
+import { timerKey } from "./timers";
+import { waitSince } from "./wait";
+
+const HOLDING_TYPES = new Set(["approval", "wait", "workflow"]);
+
+export function holdEffects(draft: Draft, before: RunState): HoldEffect[] {
+  const effects: HoldEffect[] = [];
+  for (const step of Object.values(draft.state.steps)) {
+    const old = before.steps[step.id];
+    if (old === step || !HOLDING_TYPES.has(step.type)) continue;
+    const held = heldAttempt(old);
+    const holds = heldAttempt(step);
+    if (held === holds) continue;
+    if (old && held !== undefined) effects.push(...close(old, step, held));
+    if (holds !== undefined) effects.push(open(draft, step, holds));
+  }
+  return effects;
+}
+
+function heldAttempt(step: StepState | undefined): number | undefined {
+  return step?.status === "waiting" ? currentAttempt(step)?.n : undefined;
+}
+
+function open(draft: Draft, step: StepState, attempt: number): HoldEffect {
+  const definition = draft.stepDefinitions.get(step.id)!;
+  const startedAt = currentAttempt(step)!.startedAt;
+  if (definition.type === "approval") {
+    const expiresAt = draft.state.timers[timerKey({ kind: "timeout", stepId: step.id })]?.at;
+    const approvers = (definition as ApprovalStep).approvers ?? [];
+    return { type: "approval_opened", stepId: step.id, attempt, approvers, requestedAt: startedAt, ...(expiresAt !== undefined ? { expiresAt } : {}) };
+  }
+  if (definition.type === "wait") {
+    const wait = definition as WaitStep;
+    return { type: "waiter_added", stepId: step.id, attempt, event: wait.event, since: waitSince(wait, startedAt) };
+  }
+  const child = definition as WorkflowStep;
+  const request = step.input as { input: unknown; depth: number };
+  return {
+    type: "start_child",
+    stepId: step.id,
+    attempt,
+    childRunId: step.childRunId!,
+    workflow: child.workflow,
+    ...(child.version !== undefined ? { version: child.version } : {}),
+    input: request.input,
+    depth: request.depth,
+  };
+}
+
+function close(old: StepState, now: StepState, attempt: number): HoldEffect[] {
+  if (old.type === "approval") return [{ type: "approval_closed", stepId: old.id, attempt, status: now.status }];
+  if (old.type === "wait") return [{ type: "waiter_removed", stepId: old.id, attempt }];
+  // A child that has not ended on its own is cancelled with the step.
+  const ended = now.childRunId === old.childRunId && now.childStatus !== undefined;
+  return old.childRunId && !ended ? [{ type: "cancel_child", stepId: old.id, childRunId: old.childRunId }] : [];
+}

@@ -1,0 +1,42 @@
+// What a run owes other parties, kept in its own storage next to its state and retried
+// through its alarm until done (the pattern of the gate release, src/gate/run-link.ts):
+// the event lookback of a wait, starting and cancelling child runs, telling the parent
+// run that this child finished. A duty is written in the same transaction as the state
+// that creates it, so a crash between the two loses nothing.
+const SCHEMA = `CREATE TABLE IF NOT EXISTS duties (seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, payload TEXT NOT NULL)`;
+
+export const DUTY_KINDS = ["lookback", "start_child", "cancel_child", "notify_parent"] as const;
+export type DutyKind = (typeof DUTY_KINDS)[number];
+
+export interface Duty {
+  key: string;
+  kind: DutyKind;
+  payload: unknown;
+}
+
+export class Duties {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(SCHEMA);
+  }
+
+  /** Records a duty; owing the same key again replaces its payload. */
+  owe(key: string, kind: DutyKind, payload: unknown): void {
+    this.sql.exec("INSERT INTO duties (key, kind, payload) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, payload = excluded.payload", key, kind, JSON.stringify(payload));
+  }
+
+  /** Oldest first, so a child is started before it is cancelled. */
+  list(): Duty[] {
+    return this.sql
+      .exec<{ key: string; kind: string; payload: string }>("SELECT key, kind, payload FROM duties ORDER BY seq")
+      .toArray()
+      .map((row) => ({ key: row.key, kind: row.kind as DutyKind, payload: JSON.parse(row.payload) as unknown }));
+  }
+
+  settle(key: string): void {
+    this.sql.exec("DELETE FROM duties WHERE key = ?", key);
+  }
+
+  hasAny(): boolean {
+    return this.sql.exec("SELECT 1 FROM duties LIMIT 1").toArray().length > 0;
+  }
+}

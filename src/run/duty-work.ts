@@ -1,0 +1,89 @@
+// Performing the duties a run owes (duties.ts). Each one is idempotent: a child run's id
+// is deterministic, cancelling a finished run changes nothing, a parent ignores a report
+// for a child it no longer waits for. A duty that fails stays owed; the alarm retries it.
+import type { ErrorRecord } from "../core/errors";
+import type { ReceivedEvent, RunState, RunStatus } from "../core/engine/types";
+import { database } from "../db/client";
+import { findEventsSince } from "../db/waiters";
+import { startRun } from "../triggers/start-run";
+import { runStub } from "./client";
+import type { Duty } from "./duties";
+import type { LookbackDuty, NotifyParentDuty, StartChildDuty } from "./holds";
+
+/** How many stored events one lookback offers the wait. */
+const LOOKBACK_EVENTS = 100;
+/** Start failures that another try cannot fix: the step fails instead. */
+const PERMANENT_START_FAILURES = new Set(["not_found", "workflow_disabled", "validation_failed"]);
+
+export interface ChildReport {
+  stepId: string;
+  childRunId: string;
+  status: RunStatus;
+  output?: unknown;
+  error?: ErrorRecord | null;
+}
+
+export interface DutyContext {
+  env: Env;
+  state: RunState;
+  /** True once every outbox row (so every waiter row) has reached D1. */
+  outboxFlushed(): boolean;
+  deliverEvent(delivery: { stepId: string; attempt: number; event: ReceivedEvent }): Promise<{ resumed: boolean; waiting: boolean }>;
+  childFinished(report: ChildReport): Promise<void>;
+}
+
+/** Performs one duty; true when it is done (settle it), false to retry later. */
+export async function performDuty(duty: Duty, context: DutyContext): Promise<boolean> {
+  try {
+    switch (duty.kind) {
+      case "lookback":
+        return await lookBack(duty.payload as LookbackDuty, context);
+      case "start_child":
+        return await startChild(duty.payload as StartChildDuty, context);
+      case "cancel_child":
+        await runStub(context.env, (duty.payload as { childRunId: string }).childRunId).cancel("its parent run's step stopped waiting for it");
+        return true;
+      case "notify_parent":
+        return await notifyParent(duty.payload as NotifyParentDuty, context);
+    }
+  } catch (error) {
+    console.error(`run ${context.state.id}: ${duty.kind} failed; the alarm retries it`, error);
+    return false;
+  }
+}
+
+/**
+ * The waiter row is in D1 by now, so any later event finds it; events stored before it
+ * (up to the lookback) are offered here, oldest first, until one ends the wait.
+ */
+async function lookBack(duty: LookbackDuty, context: DutyContext): Promise<boolean> {
+  if (!context.outboxFlushed()) return false;
+  const rows = await findEventsSince(database(context.env.DB), duty.event, duty.since, LOOKBACK_EVENTS);
+  for (const row of rows) {
+    const event: ReceivedEvent = { id: row.id, name: row.name, payload: JSON.parse(row.payload) as unknown, key: row.key, receivedAt: row.receivedAt };
+    const outcome = await context.deliverEvent({ stepId: duty.stepId, attempt: duty.attempt, event });
+    if (!outcome.waiting) break;
+  }
+  return true;
+}
+
+async function startChild(duty: StartChildDuty, context: DutyContext): Promise<boolean> {
+  const parent = context.state;
+  const trigger = { type: "workflow", parentRunId: parent.id, parentStepId: duty.stepId, depth: duty.depth };
+  try {
+    await startRun(context.env, { workflowId: duty.workflow, version: duty.version, input: duty.input, trigger, runId: duty.childRunId });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code !== "string" || !PERMANENT_START_FAILURES.has(code)) throw error;
+    const message = `child run of ${duty.workflow} could not start: ${(error as Error).message}`;
+    await context.childFinished({ stepId: duty.stepId, childRunId: duty.childRunId, status: "failed", error: { code: "child_not_started", message, retryable: false } });
+  }
+  return true;
+}
+
+async function notifyParent(duty: NotifyParentDuty, context: DutyContext): Promise<boolean> {
+  const child = context.state;
+  const report: ChildReport = { stepId: duty.parentStepId, childRunId: child.id, status: child.status, output: child.output ?? null, error: child.error ?? null };
+  await runStub(context.env, duty.parentRunId).childFinished(report);
+  return true;
+}
