@@ -12,6 +12,7 @@ import { registerMetaRoutes } from "./meta";
 import { onError, onNotFound } from "./on-error";
 import { limitBody } from "./request-body";
 import { registerRunStartRoute } from "./run-start";
+import { registerRunLiveRoute } from "./run-live";
 import { registerRunRoutes } from "./runs";
 import { registerSecretRoutes } from "./secrets";
 import { registerTokenRoutes } from "./tokens";
@@ -36,6 +37,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerWorkflowRoutes(app);
   registerRunStartRoute(app);
   registerRunRoutes(app);
+  registerRunLiveRoute(app);
   registerSecretRoutes(app);
   registerTokenRoutes(app);
   registerEventRoutes(app);

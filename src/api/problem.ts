@@ -19,6 +19,7 @@ export const PROBLEM_TITLES = {
   rate_limited: "Too many requests",
   internal: "Internal error",
   unavailable: "Service unavailable",
+  upgrade_required: "Upgrade required",
 } as const;
 
 export type ProblemCode = keyof typeof PROBLEM_TITLES;
@@ -40,6 +41,7 @@ const STATUS_BY_CODE: Record<ProblemCode, number> = {
   rate_limited: 429,
   internal: 500,
   unavailable: 503,
+  upgrade_required: 426,
 };
 
 export interface Problem {

@@ -29,6 +29,7 @@ export const ROUTE_ROLES: Readonly<Record<RouteKey, RouteAccess>> = {
   "POST /api/workflows/{id}/runs": "operator",
   "GET /api/runs": "viewer",
   "GET /api/runs/{id}": "viewer",
+  "GET /api/runs/{id}/live": "viewer",
   "POST /api/runs/{id}/cancel": "operator",
   "POST /api/runs/{id}/retry": "operator",
   "POST /api/runs/{id}/rerun": "operator",

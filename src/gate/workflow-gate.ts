@@ -2,6 +2,8 @@
 // in core/flow-control. Every intent is: decide → save → perform the starts it decided.
 // Its timers (quiet periods, the rate window, start retries) share its one alarm.
 import { DurableObject } from "cloudflare:workers";
+import { IntentLock } from "../durable/intent-lock";
+import { SingleAlarm } from "../durable/single-alarm";
 import { FINISHED_RUN_STATUSES } from "../core/engine/types";
 import { decideGate, gateWakeAt, type GateDecision, type GateEvent, type GateState, type StartAction } from "../core/flow-control";
 import { runStub } from "../run/client";
@@ -14,11 +16,14 @@ export class WorkflowGate extends DurableObject<Env> {
   private readonly storage: GateStorage;
   private state: GateState;
   /** Serialises intents: a decision and the starts it asks for never interleave with another. */
-  private lock: Promise<unknown> = Promise.resolve();
-  private alarmAt: number | null = null;
+  /** Each intent runs alone: load → transition → save is never interleaved. */
+  private readonly lock = new IntentLock();
+  /** Every timer multiplexed onto the object's one alarm. */
+  private readonly wakeUp: SingleAlarm;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.wakeUp = new SingleAlarm(ctx.storage);
     this.storage = new GateStorage(ctx.storage.sql);
     this.state = this.storage.load();
   }
@@ -40,7 +45,7 @@ export class WorkflowGate extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    this.alarmAt = null; // the runtime clears a delivered alarm
+    this.wakeUp.delivered();
     await this.serially(async () => void (await this.perform(this.decide({ type: "tick" }))));
   }
 
@@ -116,14 +121,10 @@ export class WorkflowGate extends DurableObject<Env> {
   // Computed and set synchronously, so the last caller always wins with fresh state.
   private armAlarm(): void {
     const at = gateWakeAt(this.state, Date.now()) ?? null;
-    if (at === this.alarmAt) return;
-    this.alarmAt = at;
-    void (at === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(at));
+    this.wakeUp.set(at);
   }
 
   private serially<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.lock.then(work);
-    this.lock = result.catch(() => undefined);
-    return result;
+    return this.lock.run(work);
   }
 }

@@ -1,6 +1,7 @@
 // Payloads over 64 KiB live in R2 (SPEC §1): Durable Object rows and queue messages
 // carry a `{ $blob }` reference instead, and the value is read back when needed.
-import type { RunState, StepState } from "../core/engine/types";
+import type { RunState, StepState, TaskEffect } from "../core/engine/types";
+import type { StoredForms } from "./storage";
 
 export const INLINE_LIMIT_BYTES = 64 * 1024;
 
@@ -49,4 +50,23 @@ export async function restoreRun(bucket: R2Bucket, state: RunState): Promise<Run
 
 export function hasBlobReferences(state: RunState): boolean {
   return isBlobReference(state.input) || isBlobReference(state.output) || Object.values(state.steps).some((step) => isBlobReference(step.input) || isBlobReference(step.output));
+}
+
+/** How a transition's changes are written: large inputs and outputs go to R2 first. */
+export async function storedForms(bucket: R2Bucket, before: RunState | undefined, after: RunState): Promise<StoredForms> {
+  const steps = new Map<string, StepState>();
+  for (const [id, step] of Object.entries(after.steps)) {
+    if (before?.steps[id] !== step) steps.set(id, await offloadStep(bucket, after.id, step));
+  }
+  return {
+    step: (step) => steps.get(step.id) ?? step,
+    input: before ? undefined : await offload(bucket, `runs/${after.id}/input.json`, after.input),
+    output: after.output !== before?.output ? await offload(bucket, `runs/${after.id}/output.json`, after.output) : undefined,
+  };
+}
+
+/** A task whose message would exceed 64 KiB travels with its request in R2. */
+export async function taskMessage(bucket: R2Bucket, task: TaskEffect): Promise<TaskEffect> {
+  if (JSON.stringify(task).length <= INLINE_LIMIT_BYTES) return task;
+  return { ...task, request: await offload(bucket, `runs/${task.runId}/tasks/${task.stepId}-${task.attempt}.json`, task.request) };
 }

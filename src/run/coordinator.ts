@@ -3,6 +3,8 @@
 // All timers share the object's single alarm, which is always set to the earliest.
 // A run under flow control is created queued and started later by its gate (src/gate).
 import { DurableObject } from "cloudflare:workers";
+import { IntentLock } from "../durable/intent-lock";
+import { SingleAlarm } from "../durable/single-alarm";
 import type { Definition } from "../core/definition/schema";
 import { approvalRefusal, createRunState, nextWakeAt, planRerun, timerKey, transition } from "../core/engine";
 import type { Effect, ReceivedEvent, RunEvent, RunState, StepState, TaskEffect } from "../core/engine/types";
@@ -20,9 +22,10 @@ import {
 import { Duties } from "./duties";
 import { performDuty, type ChildReport } from "./duty-work";
 import { recordHold } from "./holds";
-import { hasBlobReferences, offload, offloadStep, restoreRun, INLINE_LIMIT_BYTES } from "./blobs";
+import { hasBlobReferences, restoreRun, storedForms, taskMessage } from "./blobs";
 import { flushOutbox, runIndexRow } from "./outbox";
-import { RunStorage, type StoredForms } from "./storage";
+import { RunStorage } from "./storage";
+import { acceptListener, broadcastChanges } from "./live";
 import { toRunView, type RunView } from "./view";
 
 /** How soon a failed outbox flush is tried again. */
@@ -34,16 +37,17 @@ export class RunCoordinator extends DurableObject<Env> {
   private readonly duties: Duties;
   private definition: Definition | undefined;
   private state: RunState | undefined;
-  /** Serialises intents: each one's load → save is never interleaved with another's. */
-  private lock: Promise<unknown> = Promise.resolve();
+  /** Each intent runs alone: load → transition → save is never interleaved. */
+  private readonly lock = new IntentLock();
+  /** Every timer multiplexed onto the object's one alarm. */
+  private readonly wakeUp: SingleAlarm;
   private flushing: Promise<void> | undefined;
   private releasing: Promise<void> | undefined;
   private dutying: Promise<void> | undefined;
-  /** The alarm time last set, so unchanged alarms are not rewritten on every transition. */
-  private alarmAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.wakeUp = new SingleAlarm(ctx.storage);
     this.storage = new RunStorage(ctx.storage.sql);
     this.gates = new GateLink(ctx.storage.sql);
     this.duties = new Duties(ctx.storage.sql);
@@ -86,7 +90,7 @@ export class RunCoordinator extends DurableObject<Env> {
       if (!this.state || !this.definition) return { ok: false, code: "not_found", message: "run not found" } as const;
       if (this.state.status !== "queued") return { ok: false, code: "invalid_state", message: `only a queued run takes a new input; this run is ${this.state.status}` } as const;
       const state: RunState = { ...this.state, input };
-      this.storage.create(this.definition, state, await this.storedForms(undefined, state));
+      this.storage.create(this.definition, state, await storedForms(this.env.BLOBS, undefined, state));
       this.state = state;
       return { ok: true, run: toRunView(state) } as const;
     });
@@ -149,6 +153,21 @@ export class RunCoordinator extends DurableObject<Env> {
     await this.serially(async () => this.perform(await this.apply({ type: "child_finished", ...report })));
   }
 
+  /** GET /api/runs/{id}/live arrives here as a WebSocket upgrade (hibernatable listeners). */
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("expected a WebSocket upgrade", { status: 426 });
+    if (!this.state) return new Response("run not found", { status: 404 });
+    return acceptListener(this.ctx, this.state);
+  }
+
+  override async webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    if (message === "ping") socket.send("pong");
+  }
+
+  override async webSocketClose(socket: WebSocket, code: number): Promise<void> {
+    socket.close(code === 1005 ? 1000 : code, "closed");
+  }
+
   async getRun(): Promise<RunView | null> {
     return this.state ? toRunView(this.state) : null;
   }
@@ -168,7 +187,7 @@ export class RunCoordinator extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    this.alarmAt = null; // the runtime clears a delivered alarm
+    this.wakeUp.delivered();
     await this.serially(async () => {
       if (this.state && !isFinished(this.state)) await this.perform(await this.apply({ type: "timers_due" }));
     });
@@ -193,7 +212,7 @@ export class RunCoordinator extends DurableObject<Env> {
       rerunOf: command.rerunOf,
       carriedSteps: command.carriedSteps as Record<string, StepState> | undefined,
     });
-    const stored = await this.storedForms(undefined, state);
+    const stored = await storedForms(this.env.BLOBS, undefined, state);
     this.ctx.storage.transactionSync(() => {
       this.storage.create(definition, state, stored);
       this.gates.remember(command.gates ?? []);
@@ -219,7 +238,7 @@ export class RunCoordinator extends DurableObject<Env> {
     const now = Date.now();
     const { state, effects } = await transition(this.definition, before, event, now);
     if (state === before && effects.length === 0) return effects;
-    const stored = await this.storedForms(before, state);
+    const stored = await storedForms(this.env.BLOBS, before, state);
     this.ctx.storage.transactionSync(() => {
       this.storage.save(before, state, stored);
       for (const effect of effects) {
@@ -235,27 +254,8 @@ export class RunCoordinator extends DurableObject<Env> {
     });
     this.state = state;
     this.armAlarm();
+    broadcastChanges(this.ctx, before, state);
     return effects;
-  }
-
-  /** Large inputs and outputs of what changed go to R2 first; rows keep references. */
-  private async storedForms(before: RunState | undefined, after: RunState): Promise<StoredForms> {
-    const bucket = this.env.BLOBS;
-    const steps = new Map<string, StepState>();
-    for (const [id, step] of Object.entries(after.steps)) {
-      if (before?.steps[id] !== step) steps.set(id, await offloadStep(bucket, after.id, step));
-    }
-    return {
-      step: (step) => steps.get(step.id) ?? step,
-      input: before ? undefined : await offload(bucket, `runs/${after.id}/input.json`, after.input),
-      output: after.output !== before?.output ? await offload(bucket, `runs/${after.id}/output.json`, after.output) : undefined,
-    };
-  }
-
-  /** A task whose message would exceed 64 KiB travels with its request in R2. */
-  private async taskMessage(task: TaskEffect): Promise<TaskEffect> {
-    if (JSON.stringify(task).length <= INLINE_LIMIT_BYTES) return task;
-    return { ...task, request: await offload(this.env.BLOBS, `runs/${task.runId}/tasks/${task.stepId}-${task.attempt}.json`, task.request) };
   }
 
   /** Dispatches tasks (after the state that expects them is saved) and flushes the outbox in the background. */
@@ -263,7 +263,7 @@ export class RunCoordinator extends DurableObject<Env> {
     const tasks = effects.filter((effect): effect is TaskEffect => effect.type === "dispatch");
     if (tasks.length > 0) {
       // If sending fails, the attempt's deadline timer fails and retries it: the run is never stranded.
-      const messages = await Promise.all(tasks.map(async (task) => ({ body: await this.taskMessage(task), contentType: "json" as const })));
+      const messages = await Promise.all(tasks.map(async (task) => ({ body: await taskMessage(this.env.BLOBS, task), contentType: "json" as const })));
       await this.env.TASKS.sendBatch(messages).catch((error: unknown) => {
         console.error("task dispatch failed; the attempt deadline will retry it", error);
       });
@@ -323,15 +323,11 @@ export class RunCoordinator extends DurableObject<Env> {
     if (wake !== undefined) candidates.push(wake);
     if (this.storage.hasOutbox() || this.gates.hasOwed() || this.duties.hasAny()) candidates.push(Date.now() + OUTBOX_RETRY_MS);
     const at = candidates.length === 0 ? null : Math.min(...candidates);
-    if (at === this.alarmAt) return;
-    this.alarmAt = at;
-    void (at === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(at));
+    this.wakeUp.set(at);
   }
 
   private serially<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.lock.then(work);
-    this.lock = result.catch(() => undefined);
-    return result;
+    return this.lock.run(work);
   }
 }
 

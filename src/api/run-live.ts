@@ -1,0 +1,32 @@
+// GET /api/runs/{id}/live: a WebSocket on which the run pushes a snapshot, then each
+// transition's changes (see run/live.ts). The run's Durable Object holds the socket.
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../env";
+import { runStub } from "../run/client";
+import { isRunId } from "../run/ids";
+import { AppError, notFound } from "./problem";
+import { problems, runIdParam } from "./schemas";
+
+const liveRoute = createRoute({
+  method: "get",
+  path: "/api/runs/{id}/live",
+  tags: ["runs"],
+  summary: "Live updates over a WebSocket: a snapshot, then every transition's changed steps",
+  request: { params: runIdParam },
+  responses: {
+    101: { description: "Switching protocols: messages are JSON `{type: \"snapshot\", run}` then `{type: \"update\", run, steps}`" },
+    426: { description: "Not a WebSocket upgrade", content: { "application/problem+json": { schema: z.object({}) } } },
+    ...problems,
+  },
+});
+
+export function registerRunLiveRoute(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(liveRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    if (!isRunId(id)) throw notFound(`run ${id}`);
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new AppError("upgrade_required", "open this URL as a WebSocket (Upgrade: websocket)");
+    const response = await runStub(c.env, id).fetch(c.req.raw);
+    if (response.status === 404) throw notFound(`run ${id}`);
+    return response as never;
+  });
+}
