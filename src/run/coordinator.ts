@@ -36,6 +36,8 @@ export class RunCoordinator extends DurableObject<Env> {
   private readonly gates: GateLink;
   private readonly duties: Duties;
   private definition: Definition | undefined;
+  /** Created by createAndStartSoon: the alarm starts the run. */
+  private startSoon: boolean;
   private state: RunState | undefined;
   /** Each intent runs alone: load → transition → save is never interleaved. */
   private readonly lock = new IntentLock();
@@ -53,6 +55,7 @@ export class RunCoordinator extends DurableObject<Env> {
     this.duties = new Duties(ctx.storage.sql);
     this.definition = this.storage.loadDefinition();
     this.state = this.storage.load();
+    this.startSoon = this.storage.startsSoon();
     const loaded = this.state;
     if (loaded && hasBlobReferences(loaded)) void ctx.blockConcurrencyWhile(async () => void (this.state = await restoreRun(env.BLOBS, loaded)));
   }
@@ -71,6 +74,22 @@ export class RunCoordinator extends DurableObject<Env> {
   async create(command: StartCommand): Promise<RunView> {
     return this.serially(async () => {
       if (!this.state) await this.createRun(command);
+      return toRunView(this.state!);
+    });
+  }
+
+  /**
+   * Creates the run and lets its alarm start it at once, so the caller (a webhook) can
+   * answer before the first transition; a repeated call returns the existing run.
+   */
+  async createAndStartSoon(command: StartCommand): Promise<RunView> {
+    return this.serially(async () => {
+      if (!this.state) {
+        await this.createRun(command);
+        this.storage.markStartSoon();
+        this.startSoon = true;
+      }
+      this.armAlarm();
       return toRunView(this.state!);
     });
   }
@@ -189,11 +208,16 @@ export class RunCoordinator extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.wakeUp.delivered();
     await this.serially(async () => {
+      if (this.isStartingSoon()) await this.perform(await this.apply({ type: "start" }));
       if (this.state && !isFinished(this.state)) await this.perform(await this.apply({ type: "timers_due" }));
     });
     await this.releaseGates();
     await this.flush();
     await this.performDuties();
+  }
+
+  private isStartingSoon(): boolean {
+    return this.startSoon && this.state?.status === "queued";
   }
 
   private allSteps() {
@@ -321,6 +345,7 @@ export class RunCoordinator extends DurableObject<Env> {
     const candidates: number[] = [];
     const wake = this.state && !isFinished(this.state) ? nextWakeAt(this.state) : undefined;
     if (wake !== undefined) candidates.push(wake);
+    if (this.isStartingSoon()) candidates.push(Date.now());
     if (this.storage.hasOutbox() || this.gates.hasOwed() || this.duties.hasAny()) candidates.push(Date.now() + OUTBOX_RETRY_MS);
     const at = candidates.length === 0 ? null : Math.min(...candidates);
     this.wakeUp.set(at);

@@ -80,6 +80,15 @@ export class RunStorage {
     }
   }
 
+  /** The run starts from its alarm rather than from the call that created it. */
+  markStartSoon(): void {
+    this.writeMeta("start_soon", true);
+  }
+
+  startsSoon(): boolean {
+    return this.readMeta<boolean>("start_soon") === true;
+  }
+
   appendOutbox(kind: OutboxRow["kind"], payload: unknown): void {
     this.sql.exec("INSERT INTO outbox (kind, payload) VALUES (?, ?)", kind, JSON.stringify(payload));
   }

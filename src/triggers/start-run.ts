@@ -24,6 +24,11 @@ export interface StartRunRequest {
   carriedSteps?: StartCommand["carriedSteps"];
   /** A run id chosen by the caller (idempotency, cron); a new one otherwise. */
   runId?: string;
+  /**
+   * Answer once the run is durably created, before its first transition (webhooks): its
+   * own alarm starts it. Runs under flow control are admitted by their gate either way.
+   */
+  startSoon?: boolean;
 }
 
 /** The run a trigger started, or (`debounced`) the pending run it joined: its id differs from a requested `runId`. */
@@ -70,7 +75,8 @@ export async function startRun(env: Env, request: StartRunRequest, pinned?: Pinn
     carriedSteps: request.carriedSteps,
   };
   if (hasFlowControl(definition)) return startThroughGates(env, command, await gatesFor(definition, input, now));
-  const run = await runStub(env, runId).start(command);
+  const stub = runStub(env, runId);
+  const run = request.startSoon ? await stub.createAndStartSoon(command) : await stub.start(command);
   await recordInIndex(env, command, run);
   return run;
 }

@@ -48,7 +48,7 @@ export async function acceptWebhook(env: Env, delivery: WebhookDelivery, now: nu
   const runTrigger = { type: "webhook" as const, scheme: verdict.scheme, ...(verdict.deliveryId ? { deliveryId: verdict.deliveryId } : {}) };
   let run;
   try {
-    run = await startRun(env, { workflowId: delivery.workflowId, input, trigger: runTrigger, runId }, pinned);
+    run = await startRun(env, { workflowId: delivery.workflowId, input, trigger: runTrigger, runId, startSoon: true }, pinned);
   } catch (error) {
     if (verdict.deliveryId) await releaseDelivery(db, delivery.workflowId, verdict.deliveryId);
     throw error;

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { WebhookScheme } from "../../src/core/definition/triggers";
 import type { RunView } from "../../src/run/view";
 import { call, expectJson, expectProblem, getRun, saveWorkflow } from "../support/workers/api";
+import { runStartedByWebhook } from "../support/workers/runs";
 import {
   genericHmacHeaders,
   githubHeaders,
@@ -189,7 +190,7 @@ describe.each(SCHEMES)("a webhook with scheme $scheme", (testCase) => {
     const workflowId = await hookWorkflow(testCase, "valid");
     const delivery = await sign();
     const { runId } = await expectJson<{ runId: string }>(await post(workflowId, delivery), 202);
-    const run: RunView = await getRun(runId);
+    const run: RunView = await runStartedByWebhook(runId);
     expect(run.trigger).toEqual({ type: "webhook", scheme, deliveryId });
     expect(run.input).toEqual(JSON.parse(delivery.body));
     expect(run.status).toBe("succeeded");

@@ -4,6 +4,7 @@
 // answers 409 workflow_disabled.
 import { describe, expect, it } from "vitest";
 import { call, expectJson, expectProblem, getRun, saveWorkflow } from "../support/workers/api";
+import { runStartedByWebhook } from "../support/workers/runs";
 
 const SECRET = "gh-webhook-secret-0123456789";
 
@@ -28,12 +29,12 @@ async function githubWorkflow(id: string, extra: object = {}): Promise<void> {
 }
 
 describe("a GitHub webhook", () => {
-  it("with a valid signature starts a run whose input is the body and whose trigger names the delivery", async () => {
+  it("with a valid signature is answered once the run exists; the run then starts from its own alarm", async () => {
     await githubWorkflow("hook-valid");
     const body = JSON.stringify({ action: "opened", issue: { number: 7 } });
     const response = await deliver("hook-valid", body, { "x-hub-signature-256": await sign(body), "x-github-delivery": "d-1" });
     const { runId } = await expectJson<{ runId: string }>(response, 202);
-    const run = await getRun(runId);
+    const run = await runStartedByWebhook(runId);
     expect(run.input).toEqual({ action: "opened", issue: { number: 7 } });
     expect(run.trigger).toEqual({ type: "webhook", scheme: "github", deliveryId: "d-1" });
     expect(run.status).toBe("succeeded");

@@ -1,7 +1,7 @@
 // Reaching a run's Durable Object from a test: start a run whose queue dispatches are
 // recorded, and look at what the run persisted (its alarm, its timers, its outbox).
 import { env } from "cloudflare:workers";
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
 import type { RunView } from "../../../src/run/view";
 import { newRunId } from "../../../src/run/ids";
@@ -87,4 +87,13 @@ export function countOutbox(runId: string): Promise<number> {
 /** Waits until the run has written its outbox to D1 (the object flushes it in the background). */
 export async function waitForOutboxFlush(runId: string): Promise<void> {
   expect(await pollUntil(() => countOutbox(runId), (pending) => pending === 0)).toBe(0);
+}
+
+/**
+ * A webhook answers once its run is created; the run's own alarm (due at once) starts it.
+ * Fires that alarm, then returns the run.
+ */
+export async function runStartedByWebhook(runId: string): Promise<RunView> {
+  await runDurableObjectAlarm(runStubFor(runId));
+  return readRun(runId);
 }
