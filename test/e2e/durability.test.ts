@@ -4,8 +4,7 @@
 // output recorded once.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CRASH_STEPS, crashRecovery } from "../fixtures/e2e/crash-recovery";
-import { MockReceiver } from "../support/mock-receiver";
-import { useStack } from "../support/stack";
+import { useReceiver, useStack } from "../support/stack";
 import { isFinished, stepOf, type RunView } from "../support/waymark-client";
 
 const WAVE = 10;
@@ -14,14 +13,7 @@ const SAFETY_MS = 200;
 const RECOVERY_TIMEOUT_MS = 60_000;
 
 const stack = useStack("durability");
-let receiver: MockReceiver;
-
-beforeAll(async () => {
-  receiver = await MockReceiver.start();
-});
-afterAll(async () => {
-  await receiver?.close();
-});
+const receiver = useReceiver();
 
 const api = () => stack.current.api;
 const startWave = () => Promise.all(Array.from({ length: WAVE }, () => api().startRun("e2e-crash-recovery")));
@@ -45,24 +37,24 @@ describe("a crash of the whole stack", () => {
   let runs: RunView[] = [];
 
   it("loses no run: sleeping and mid-call runs all succeed after a SIGKILL and restart", async () => {
-    await api().putWorkflow(crashRecovery(receiver.url));
-    const inFlight = () => receiver.requestsTo("/slow").filter((r) => r.completedAt === null);
+    await api().putWorkflow(crashRecovery(receiver.current.url));
+    const inFlight = () => receiver.current.requestsTo("/slow").filter((r) => r.completedAt === null);
 
     // Wave A reaches its slow call while wave B is still asleep; then the process dies.
     const waveA = await startWave();
-    await receiver.waitFor(() => inFlight().length > 0, 20_000, "wave A's first slow call");
+    await receiver.current.waitFor(() => inFlight().length > 0, 20_000, "wave A's first slow call");
     const waveB = await startWave();
     runIds = [...waveA, ...waveB].map((run) => run.id);
     const asleep = () => waveB.filter((run) => stepOf(run, "nap").status === "waiting" && Date.parse(run.createdAt) + CRASH_STEPS.sleepMs - SAFETY_MS > Date.now());
     // Local queues deliver one batch at a time: between two batches nothing may be in flight for a moment.
-    await receiver.waitFor(() => inFlight().length > 0 && asleep().length > 0, 5_000, "a slow call in flight while wave B sleeps");
+    await receiver.current.waitFor(() => inFlight().length > 0 && asleep().length > 0, 5_000, "a slow call in flight while wave B sleeps");
     const inFlightAtKill = inFlight();
     const asleepAtKill = asleep().length;
     const killedAt = Date.now();
     await stack.current.kill();
     expect(inFlightAtKill.length, "slow calls in flight when killed").toBeGreaterThan(0);
     expect(asleepAtKill, "runs asleep when killed").toBeGreaterThan(0);
-    await receiver.waitFor(() => inFlightAtKill.every((r) => r.completedAt !== null), 5_000, "the killed process's connections to close");
+    await receiver.current.waitFor(() => inFlightAtKill.every((r) => r.completedAt !== null), 5_000, "the killed process's connections to close");
     const cutOff = inFlightAtKill.filter((r) => r.aborted).length;
 
     const restartStartedAt = Date.now();
@@ -77,7 +69,7 @@ describe("a crash of the whole stack", () => {
         `crash recovery: ${runIds.length} runs; at the kill ${inFlightAtKill.length} slow calls in flight, ${asleepAtKill} runs asleep`,
         `  slow calls cut off by the kill: ${cutOff}; attempts failed as timed_out: ${timedOutAttempts}`,
         `  wrangler dev restart: ${restartedAt - restartStartedAt} ms; restart → all finished: ${recoveredAt - restartedAt} ms; kill → all finished: ${recoveredAt - killedAt} ms`,
-        `  repeat deliveries of an Idempotency-Key: ${receiver.repeatedDeliveries()} (of ${receiver.requests.length} requests)`,
+        `  repeat deliveries of an Idempotency-Key: ${receiver.current.repeatedDeliveries()} (of ${receiver.current.requests.length} requests)`,
       ].join("\n"),
     );
     expect(runs.map((run) => [run.id, run.status])).toEqual(runIds.map((id) => [id, "succeeded"]));
@@ -87,9 +79,9 @@ describe("a crash of the whole stack", () => {
     expect(runs, "the crash test ran").toHaveLength(2 * WAVE);
     for (const id of runIds) {
       for (const stepId of CRASH_STEPS.http) {
-        const calls = receiver.requests.filter((r) => r.query.run === id && r.query.step === stepId);
+        const calls = receiver.current.requests.filter((r) => r.query.run === id && r.query.step === stepId);
         expect(calls.length, `${id}/${stepId} was called`).toBeGreaterThan(0);
-        expect(receiver.idempotencyKeys(calls).map((k) => k.key)).toEqual([`${id}:${stepId}`]);
+        expect(receiver.current.idempotencyKeys(calls).map((k) => k.key)).toEqual([`${id}:${stepId}`]);
       }
     }
   });
@@ -101,7 +93,7 @@ describe("a crash of the whole stack", () => {
       for (const stepId of CRASH_STEPS.http) {
         const step = stepOf(run, stepId);
         expect(step.attempts.filter((a) => a.status === "succeeded"), `${run.id}/${stepId}`).toHaveLength(1);
-        const answered = receiver.requests.filter((r) => r.query.run === run.id && r.query.step === stepId && r.status === 200 && !r.aborted);
+        const answered = receiver.current.requests.filter((r) => r.query.run === run.id && r.query.step === stepId && r.status === 200 && !r.aborted);
         const output = step.output as { status: number; body: { seq: number; query: Record<string, string> } };
         expect(output.status).toBe(200);
         expect(output.body.query).toMatchObject({ run: run.id, step: stepId });

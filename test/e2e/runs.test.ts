@@ -3,25 +3,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as flows from "../fixtures/e2e/run-semantics";
 import { MockReceiver } from "../support/mock-receiver";
-import { useStack } from "../support/stack";
+import { useReceiver, useStack } from "../support/stack";
 import { stepOf } from "../support/waymark-client";
 
 const stack = useStack("runs");
-let receiver: MockReceiver;
-
-beforeAll(async () => {
-  receiver = await MockReceiver.start();
-});
-afterAll(async () => {
-  await receiver?.close();
-});
+const receiver = useReceiver();
 
 const api = () => stack.current.api;
-const callsTo = (runId: string, step: string) => receiver.requestsFor(runId).filter((r) => r.query.step === step);
+const callsTo = (runId: string, step: string) => receiver.current.requestsFor(runId).filter((r) => r.query.step === step);
 
 describe("a run on the real stack", () => {
   it("passes data along a chain of transform, http and transform steps to its output", async () => {
-    await api().putWorkflow(flows.chained(receiver.url));
+    await api().putWorkflow(flows.chained(receiver.current.url));
     const started = await api().startRun("e2e-chained", { orderId: "A-17", qty: 3 });
     const run = await api().waitForFinish(started.id);
 
@@ -38,7 +31,7 @@ describe("a run on the real stack", () => {
   });
 
   it("retries a 503 by its policy and records every attempt", async () => {
-    await api().putWorkflow(flows.flaky(receiver.url, "retry-twice", 2));
+    await api().putWorkflow(flows.flaky(receiver.current.url, "retry-twice", 2));
     const run = await api().waitForFinish((await api().startRun("e2e-flaky")).id);
 
     expect(run.status).toBe("succeeded");
@@ -57,7 +50,7 @@ describe("a run on the real stack", () => {
   });
 
   it("does not retry a 404 and fails the run with http_status", async () => {
-    await api().putWorkflow(flows.notFound(receiver.url));
+    await api().putWorkflow(flows.notFound(receiver.current.url));
     const run = await api().waitForFinish((await api().startRun("e2e-not-found")).id);
 
     expect(run.status).toBe("failed");
@@ -71,17 +64,17 @@ describe("a run on the real stack", () => {
   });
 
   it("runs steps without needs between them at the same time", async () => {
-    await api().putWorkflow(flows.fanOut(receiver.url, 800));
+    await api().putWorkflow(flows.fanOut(receiver.current.url, 800));
     const run = await api().waitForFinish((await api().startRun("e2e-fan-out")).id);
 
     expect(run.status).toBe("succeeded");
-    const calls = receiver.requestsFor(run.id);
+    const calls = receiver.current.requestsFor(run.id);
     expect(calls.map((c) => c.query.step).sort()).toEqual(["a", "b", "c"]);
     expect(MockReceiver.peakConcurrency(calls)).toBe(3);
   });
 
   it("lets a run succeed past a step that fails with onError: continue", async () => {
-    await api().putWorkflow(flows.bestEffort(receiver.url));
+    await api().putWorkflow(flows.bestEffort(receiver.current.url));
     const run = await api().waitForFinish((await api().startRun("e2e-best-effort")).id);
 
     expect(run.status).toBe("succeeded");
@@ -94,7 +87,7 @@ describe("a run on the real stack", () => {
   });
 
   it("runs the onFailure steps after a step fails, with the run's error in scope", async () => {
-    await api().putWorkflow(flows.withOnFailure(receiver.url));
+    await api().putWorkflow(flows.withOnFailure(receiver.current.url));
     const run = await api().waitForFinish((await api().startRun("e2e-on-failure")).id);
 
     expect(run.status).toBe("failed");
@@ -108,7 +101,7 @@ describe("a run on the real stack", () => {
   });
 
   it("cancels a run in a sleep: the sleep never wakes and nothing after it runs", async () => {
-    await api().putWorkflow(flows.sleepThenCall(receiver.url, "2s"));
+    await api().putWorkflow(flows.sleepThenCall(receiver.current.url, "2s"));
     const doomed = await api().startRun("e2e-sleep-then-call");
     await api().waitForRun(doomed.id, (r) => stepOf(r, "nap").status === "waiting", { what: "nap to be sleeping" });
     // A twin that is not cancelled shows when the doomed run's sleep would have ended.
@@ -123,17 +116,17 @@ describe("a run on the real stack", () => {
     expect(run.status).toBe("cancelled");
     expect(stepOf(run, "nap").status).toBe("cancelled");
     expect(stepOf(run, "after")).toMatchObject({ status: "cancelled", attempts: [] });
-    expect(receiver.requestsFor(doomed.id)).toHaveLength(0);
+    expect(receiver.current.requestsFor(doomed.id)).toHaveLength(0);
   });
 
   it("redrives a failed run in place once the endpoint is fixed, without repeating succeeded steps", async () => {
-    await api().putWorkflow(flows.redrivable(receiver.url, "redrive"));
+    await api().putWorkflow(flows.redrivable(receiver.current.url, "redrive"));
     const failed = await api().waitForFinish((await api().startRun("e2e-redrive")).id);
     expect(failed.status).toBe("failed");
     expect(stepOf(failed, "fragile").attempts).toHaveLength(2);
     expect(failed.error).toMatchObject({ code: "http_status", stepId: "fragile" });
 
-    receiver.heal("redrive");
+    receiver.current.heal("redrive");
     const resumed = await api().retry(failed.id);
     expect(resumed.id).toBe(failed.id);
     const run = await api().waitForFinish(failed.id);
@@ -149,7 +142,7 @@ describe("a run on the real stack", () => {
   });
 
   it("reruns from a step as a new run that copies the outputs of the steps before it", async () => {
-    await api().putWorkflow(flows.pipeline(receiver.url));
+    await api().putWorkflow(flows.pipeline(receiver.current.url));
     const original = await api().waitForFinish((await api().startRun("e2e-pipeline", { value: "x" })).id);
     expect(original.status).toBe("succeeded");
 
@@ -170,7 +163,7 @@ describe("a run on the real stack", () => {
   });
 
   it("refuses a rerun from a step the workflow does not have with 422, starting nothing", async () => {
-    await api().putWorkflow(flows.pipeline(receiver.url));
+    await api().putWorkflow(flows.pipeline(receiver.current.url));
     const original = await api().waitForFinish((await api().startRun("e2e-pipeline", { value: "y" })).id);
     const before = (await api().listRuns({ workflow: "e2e-pipeline" })).runs.length;
 

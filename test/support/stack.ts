@@ -5,6 +5,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import { applyLocalMigrations, ensureDevVars, freePort, ROOT, startDevServer, type DevServer, type DevVars } from "../../src/dev/local-stack";
+import { MockReceiver } from "./mock-receiver";
 import { WaymarkClient } from "./waymark-client";
 
 const TMP = path.join(ROOT, "test/.tmp");
@@ -87,6 +88,23 @@ export function useStack(name: string): { readonly current: Stack } {
     get current() {
       if (!stack) throw new Error("the stack is not started yet: use it inside tests or hooks");
       return stack;
+    },
+  };
+}
+
+/** One receiver for a test file: started before its tests, closed after them. */
+export function useReceiver(): { readonly current: MockReceiver } {
+  let receiver: MockReceiver | undefined;
+  beforeAll(async () => {
+    receiver = await MockReceiver.start();
+  });
+  afterAll(async () => {
+    await receiver?.close();
+  });
+  return {
+    get current() {
+      if (!receiver) throw new Error("the receiver starts in beforeAll");
+      return receiver;
     },
   };
 }
