@@ -5,6 +5,7 @@ import { evaluateExpression } from "../core/expr";
 import { AppError, notFound } from "../api/problem";
 import { database } from "../db/client";
 import { claimDelivery, releaseDelivery, settleDelivery } from "../db/webhook-deliveries";
+import { runStub } from "../run/client";
 import { newRunId } from "../run/ids";
 import { findWorkflow, findWorkflowVersion } from "../db/workflows";
 import { startRun } from "./start-run";
@@ -43,7 +44,7 @@ export async function acceptWebhook(env: Env, delivery: WebhookDelivery, now: nu
   const runId = newRunId(now);
   if (verdict.deliveryId) {
     const earlier = await claimDelivery(db, { workflowId: delivery.workflowId, deliveryId: verdict.deliveryId, runId, now });
-    if (earlier) return { runId: earlier, duplicate: true };
+    if (earlier) return { runId: await existingRun(env, earlier), duplicate: true };
   }
   const runTrigger = { type: "webhook" as const, scheme: verdict.scheme, ...(verdict.deliveryId ? { deliveryId: verdict.deliveryId } : {}) };
   let run;
@@ -55,6 +56,16 @@ export async function acceptWebhook(env: Env, delivery: WebhookDelivery, now: nu
   }
   if (verdict.deliveryId && run.id !== runId) await settleDelivery(db, delivery.workflowId, verdict.deliveryId, run.id);
   return { runId: run.id, duplicate: false };
+}
+
+/**
+ * A redelivery names the run of the first delivery, once that run exists. While the first
+ * delivery is still being handled (or failed and is about to release its claim), the
+ * sender is asked to try again rather than told about a run that may never exist.
+ */
+async function existingRun(env: Env, runId: string): Promise<string> {
+  if (await runStub(env, runId).getRun()) return runId;
+  throw new AppError("unavailable", "the first delivery with this id is still being handled; try again", { retryAfter: 1 });
 }
 
 /**

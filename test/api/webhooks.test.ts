@@ -2,6 +2,7 @@
 // a bad signature starts nothing (401), a redelivery answers the first run (200
 // duplicate), the trigger's input maps {body, headers, query}, and a disabled workflow
 // answers 409 workflow_disabled.
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, expectJson, expectProblem, getRun, saveWorkflow } from "../support/workers/api";
 import { runStartedByWebhook } from "../support/workers/runs";
@@ -58,6 +59,18 @@ describe("a GitHub webhook", () => {
     expect(again).toEqual({ runId: first.runId, duplicate: true });
     const runs = await expectJson<{ runs: unknown[] }>(await call("GET", "/api/runs?workflow=hook-dupe"), 200);
     expect(runs.runs).toHaveLength(1);
+  });
+
+  it("redelivered while the first delivery's run does not exist yet answers 503 with Retry-After", async () => {
+    await githubWorkflow("hook-inflight");
+    const body = JSON.stringify({ action: "edited" });
+    // The first delivery has claimed its id but its run is not created yet.
+    await env.DB.prepare("INSERT INTO webhook_deliveries (workflow_id, delivery_id, run_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+      .bind("hook-inflight", "d-inflight", "run_01JD3X5Q8R9W4Y7Z2B6C0N1M5K", Date.now(), Date.now() + 60_000)
+      .run();
+    const response = await deliver("hook-inflight", body, { "x-hub-signature-256": await sign(body), "x-github-delivery": "d-inflight" });
+    expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(0);
+    await expectProblem(response, 503, "unavailable");
   });
 
   it("maps the request through the trigger's input expression", async () => {
