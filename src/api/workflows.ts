@@ -2,6 +2,7 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { canonicalJson, sha256Hex } from "../core/canonical-json";
+import { parseDuration } from "../core/duration";
 import { formatFromContentType, parseDefinitionText } from "../core/definition/parse";
 import type { Definition } from "../core/definition/schema";
 import { validateDefinition } from "../core/definition/validate";
@@ -10,6 +11,7 @@ import { syncEventSubscriptions } from "../db/events";
 import { findWorkflow, findWorkflowVersion, listWorkflowsWithDefinitions, listWorkflowVersions, saveWorkflowVersion, updateWorkflow } from "../db/workflows";
 import type { AppEnv } from "../env";
 import { activeCronTriggers, schedulesForWorkflow, syncSchedules } from "../triggers/cron/schedules";
+import { assertBodyShape } from "./limits";
 import { AppError, notFound, validationFailed } from "./problem";
 import { requireJsonBody } from "./request-body";
 import { jsonContent, problems, workflowIdParam, workflowSchema } from "./schemas";
@@ -31,6 +33,7 @@ async function readDefinitionBody(c: Context<AppEnv>): Promise<unknown> {
   if (!format) throw new AppError("unsupported_media_type", `send the definition as application/json or application/yaml (got ${contentType ?? "no content type"})`);
   const parsed = parseDefinitionText(await c.req.text(), format);
   if (!parsed.ok) throw new AppError("bad_request", `the body is not valid ${format.toUpperCase()}`, { issues: parsed.issues });
+  assertBodyShape(parsed.value);
   return parsed.value;
 }
 
@@ -160,6 +163,7 @@ export function registerWorkflowRoutes(app: OpenAPIHono<AppEnv>): void {
       id,
       name: result.definition.name ?? id,
       description: result.definition.description ?? null,
+      retentionMs: result.definition.retention ? parseDuration(result.definition.retention) : null,
       definition: definitionJson,
       hash: await sha256Hex(definitionJson),
       actor: c.get("actor").name,

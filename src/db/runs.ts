@@ -1,8 +1,8 @@
 // The run index: one row per run, for listing and filtering. The run's Durable
 // Object is the source of truth; this table follows it through the outbox.
-import { and, desc, eq, gte, lt, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, isNotNull, lt, sql, type SQL } from "drizzle-orm";
 import type { Database } from "./client";
-import { runs } from "./schema";
+import { approvals, runs, waiters, workflows } from "./schema";
 
 export type RunIndexRow = typeof runs.$inferSelect;
 
@@ -40,4 +40,21 @@ export async function insertRunIndex(db: Database, row: RunIndexRow): Promise<vo
 export function upsertRunIndex(db: Database, row: RunIndexRow) {
   const { id: _id, ...changes } = row;
   return db.insert(runs).values(row).onConflictDoUpdate({ target: runs.id, set: changes });
+}
+
+/** Finished runs older than their workflow's retention, oldest first. */
+export async function findExpiredRuns(db: Database, now: number, limit: number): Promise<{ id: string; workflowId: string }[]> {
+  return db
+    .select({ id: runs.id, workflowId: runs.workflowId })
+    .from(runs)
+    .innerJoin(workflows, eq(workflows.id, runs.workflowId))
+    .where(and(isNotNull(workflows.retentionMs), isNotNull(runs.finishedAt), sql`${runs.finishedAt} < ${now} - ${workflows.retentionMs}`))
+    .orderBy(runs.finishedAt)
+    .limit(limit)
+    .all();
+}
+
+/** Removes a pruned run's rows: its index row and what waited on it. */
+export async function deleteRunRows(db: Database, runId: string): Promise<void> {
+  await db.batch([db.delete(runs).where(eq(runs.id, runId)), db.delete(approvals).where(eq(approvals.runId, runId)), db.delete(waiters).where(eq(waiters.runId, runId))]);
 }

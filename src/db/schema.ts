@@ -10,6 +10,8 @@ export const workflows = sqliteTable("workflows", {
   description: text("description"),
   enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
   latestVersion: integer("latest_version").notNull(),
+  /** The latest definition's `retention` in ms: finished runs older than this are pruned. */
+  retentionMs: integer("retention_ms"),
   archivedAt: integer("archived_at"),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
@@ -233,3 +235,9 @@ export const waiters = sqliteTable(
   },
   (table) => [primaryKey({ columns: [table.runId, table.stepId] }), index("waiters_event_name").on(table.eventName)],
 );
+
+/** Housekeeping bookkeeping, e.g. when the daily prune last completed. */
+export const maintenance = sqliteTable("maintenance", {
+  task: text("task").primaryKey(),
+  lastRunAt: integer("last_run_at").notNull(),
+});

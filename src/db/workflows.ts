@@ -42,6 +42,8 @@ export interface SaveVersionInput {
   id: string;
   name: string;
   description: string | null;
+  /** Finished runs older than this are pruned; null keeps them. */
+  retentionMs?: number | null;
   definition: string;
   hash: string;
   actor: string;
@@ -63,7 +65,7 @@ export async function saveWorkflowVersion(db: Database, input: SaveVersionInput)
   }
   const version = (current?.latestVersion ?? 0) + 1;
   const versionRow = { workflowId: input.id, version, definition: input.definition, hash: input.hash, createdAt: input.now, createdBy: input.actor };
-  const workflowRow = { name: input.name, description: input.description, latestVersion: version, archivedAt: null, updatedAt: input.now };
+  const workflowRow = { name: input.name, description: input.description, retentionMs: input.retentionMs ?? null, latestVersion: version, archivedAt: null, updatedAt: input.now };
   // A concurrent save of the same version number fails on the primary key instead of overwriting.
   await db.batch([
     db.insert(workflowVersions).values(versionRow),

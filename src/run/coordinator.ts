@@ -172,6 +172,25 @@ export class RunCoordinator extends DurableObject<Env> {
     await this.serially(async () => this.perform(await this.apply({ type: "child_finished", ...report })));
   }
 
+  /**
+   * Retention: forgets a finished run whose records have all left (outbox, duties, gate
+   * releases). Listeners are closed; the object answers as if the run never existed.
+   */
+  async purge(): Promise<{ purged: boolean; reason?: string }> {
+    return this.serially(async () => {
+      if (!this.state) return { purged: true };
+      if (!isFinished(this.state)) return { purged: false, reason: `the run is ${this.state.status}` };
+      if (this.storage.hasOutbox() || this.duties.hasAny() || this.gates.hasOwed()) return { purged: false, reason: "the run still owes records" };
+      for (const socket of this.ctx.getWebSockets()) socket.close(1000, "run pruned");
+      this.ctx.storage.transactionSync(() => this.storage.erase(["duties", "gates"]));
+      this.state = undefined;
+      this.definition = undefined;
+      this.startSoon = false;
+      this.armAlarm();
+      return { purged: true };
+    });
+  }
+
   /** GET /api/runs/{id}/live arrives here as a WebSocket upgrade (hibernatable listeners). */
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("expected a WebSocket upgrade", { status: 426 });

@@ -80,6 +80,14 @@ export class RunStorage {
     }
   }
 
+  /**
+   * Retention: forgets the run. Its own tables (and those of `others`, e.g. duties and
+   * gate links) are emptied rather than dropped, so the object stays usable.
+   */
+  erase(others: readonly string[]): void {
+    for (const table of ["meta", "steps", "timers", "outbox", ...others]) this.sql.exec(`DELETE FROM ${table}`);
+  }
+
   /** The run starts from its alarm rather than from the call that created it. */
   markStartSoon(): void {
     this.writeMeta("start_soon", true);
