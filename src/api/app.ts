@@ -6,8 +6,10 @@ import { registerApprovalRoutes } from "./approvals";
 import { registerAuditRoutes } from "./audit";
 import { auditTrail } from "./audit-trail";
 import { authorizeRoute } from "./auth";
+import { cors } from "./cors";
 import { registerEventRoutes } from "./events";
 import { registerHookRoutes } from "./hooks";
+import { rateLimit } from "./limits";
 import { registerMetaRoutes } from "./meta";
 import { onError, onNotFound } from "./on-error";
 import { limitBody } from "./request-body";
@@ -15,6 +17,7 @@ import { registerRunStartRoute } from "./run-start";
 import { registerRunLiveRoute } from "./run-live";
 import { registerRunRoutes } from "./runs";
 import { registerSecretRoutes } from "./secrets";
+import { securityHeaders } from "./security-headers";
 import { registerTokenRoutes } from "./tokens";
 import { validationHook } from "./validation";
 import { registerWorkflowRoutes } from "./workflows";
@@ -26,12 +29,17 @@ export function createApp(): OpenAPIHono<AppEnv> {
     await next();
     c.header("x-request-id", c.get("requestId"));
   });
+  app.use("*", securityHeaders);
+  app.use("/api/*", cors);
   app.use("/api/*", limitBody);
   app.use("/hooks/*", limitBody);
   app.use("/api/*", auditTrail);
   app.use("/hooks/*", auditTrail);
   // Every route, from the one table in route-roles.ts; a route it does not name is refused.
   app.use("*", authorizeRoute);
+  // After authorization, so /api counts per token; /hooks count per workflow before the signature check.
+  app.use("/api/*", rateLimit);
+  app.use("/hooks/*", rateLimit);
 
   registerMetaRoutes(app);
   registerWorkflowRoutes(app);

@@ -3,18 +3,30 @@
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../env";
+import { assertBodyShape, bodyLimitFor, DEFAULT_BODY_BYTES } from "./limits";
 import { AppError } from "./problem";
 
-export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+export const MAX_BODY_BYTES = DEFAULT_BODY_BYTES;
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 const YAML_MEDIA_TYPES = new Set(["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"]);
 
-export const limitBody: MiddlewareHandler<AppEnv> = bodyLimit({
-  maxSize: MAX_BODY_BYTES,
-  onError: () => {
-    throw new AppError("payload_too_large", `the request body is larger than ${MAX_BODY_BYTES} bytes`);
-  },
-});
+const bodyLimiters = new Map<number, MiddlewareHandler<AppEnv>>();
+
+/** The size limit of the route's body (limits.ts), checked as the body streams in. */
+export const limitBody: MiddlewareHandler<AppEnv> = (c, next) => {
+  const maxSize = bodyLimitFor(c.req.method, c.req.path);
+  let limiter = bodyLimiters.get(maxSize);
+  if (!limiter) {
+    limiter = bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new AppError("payload_too_large", `the request body is larger than ${maxSize} bytes, the limit for this route`);
+      },
+    });
+    bodyLimiters.set(maxSize, limiter);
+  }
+  return limiter(c, next);
+};
 
 export function mediaType(contentType: string | undefined): string {
   return (contentType ?? "").split(";")[0]!.trim().toLowerCase();
@@ -24,7 +36,8 @@ export const isYamlMediaType = (type: string) => YAML_MEDIA_TYPES.has(type);
 
 /**
  * Requires JSON (or, with `allowYaml`, YAML) for any request that carries a body, and
- * parses JSON up front so a syntax error names where it is. No body at all reads as `{}`,
+ * parses JSON up front so a syntax error names where it is and an over-deep or over-wide
+ * body is refused (limits.ts; a YAML definition gets the same check once parsed). No body at all reads as `{}`,
  * whatever the content type says.
  */
 export function requireJsonBody(options: { allowYaml?: boolean } = {}): MiddlewareHandler<AppEnv> {
@@ -42,11 +55,13 @@ export function requireJsonBody(options: { allowYaml?: boolean } = {}): Middlewa
       const accepted = options.allowYaml ? "application/json or application/yaml" : "application/json";
       throw new AppError("unsupported_media_type", `send the body as ${accepted} (got ${type || "no content type"})`);
     }
+    let parsed: unknown;
     try {
-      JSON.parse(text);
+      parsed = JSON.parse(text);
     } catch (error) {
       throw new AppError("bad_request", `the body is not valid JSON: ${(error as Error).message}`);
     }
+    assertBodyShape(parsed);
     return next();
   };
 }

@@ -52,6 +52,7 @@ export const ROUTE_ROLES: Readonly<Record<RouteKey, RouteAccess>> = {
   "PUT /api/secrets/{name}": "admin",
   "GET /api/secrets": "admin",
   "DELETE /api/secrets/{name}": "admin",
+  "POST /api/secrets/rotate": "admin",
 };
 
 /** The table's decision for a route, or undefined when it has none (refuse). */

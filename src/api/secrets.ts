@@ -4,7 +4,7 @@ import { database } from "../db/client";
 import { deleteSecret, listSecretNames, putSecret } from "../db/secrets";
 import type { AppEnv } from "../env";
 import { encryptSecret } from "../security/secret-crypto";
-import { masterKey } from "../security/secret-store";
+import { masterKey, rotateSecrets } from "../security/secret-store";
 import { notFound } from "./problem";
 import { requireJsonBody } from "./request-body";
 import { jsonContent, problems } from "./schemas";
@@ -38,6 +38,21 @@ const deleteRoute = createRoute({
   responses: { 204: { description: "Deleted" }, ...problems },
 });
 
+const rotateRoute = createRoute({
+  method: "post",
+  path: "/api/secrets/rotate",
+  tags: ["secrets"],
+  summary: "Re-encrypt every secret under the current WAYMARK_MASTER_KEY",
+  description: "Values sealed under an older key are opened with the key of their id from WAYMARK_PREVIOUS_MASTER_KEYS. Safe to repeat.",
+  responses: {
+    200: jsonContent(
+      z.object({ rotated: z.int(), alreadyCurrent: z.int(), failed: z.array(z.object({ name: z.string(), reason: z.string() })) }).openapi("SecretRotation"),
+      "What was re-encrypted, what already was, and what could not be opened",
+    ),
+    ...problems,
+  },
+});
+
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export function registerSecretRoutes(app: OpenAPIHono<AppEnv>): void {
@@ -52,6 +67,7 @@ export function registerSecretRoutes(app: OpenAPIHono<AppEnv>): void {
     const rows = await listSecretNames(database(c.env.DB));
     return c.json({ secrets: rows.map((row) => ({ name: row.name, createdAt: iso(row.createdAt), updatedAt: iso(row.updatedAt) })) }, 200);
   });
+  app.openapi(rotateRoute, async (c) => c.json(await rotateSecrets(c.env), 200));
   app.openapi(deleteRoute, async (c) => {
     const { name } = c.req.valid("param");
     if (!(await deleteSecret(database(c.env.DB), name))) throw notFound(`secret ${name}`);

@@ -1,5 +1,5 @@
 // Encrypted secret rows. Plaintext never touches this module.
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Database } from "./client";
 import { secrets } from "./schema";
 
@@ -23,4 +23,24 @@ export async function putSecret(db: Database, row: SecretRow): Promise<{ created
 export async function deleteSecret(db: Database, name: string): Promise<boolean> {
   const deleted = await db.delete(secrets).where(eq(secrets.name, name)).returning({ name: secrets.name }).all();
   return deleted.length > 0;
+}
+
+/** Every sealed row, for a key rotation (values stay encrypted here). */
+export async function listSealedSecrets(db: Database): Promise<Pick<SecretRow, "name" | "ciphertext" | "iv" | "keyId">[]> {
+  return db.select({ name: secrets.name, ciphertext: secrets.ciphertext, iv: secrets.iv, keyId: secrets.keyId }).from(secrets).orderBy(secrets.name).all();
+}
+
+/**
+ * Replaces a value's sealing only if it is still sealed under `fromKeyId`, so a value
+ * written meanwhile (already under the current key) is never overwritten with an old one.
+ * The dates stay: the value is the same, only its sealing changed.
+ */
+export async function resealSecret(db: Database, name: string, fromKeyId: string, sealed: Pick<SecretRow, "ciphertext" | "iv" | "keyId">): Promise<boolean> {
+  const updated = await db
+    .update(secrets)
+    .set(sealed)
+    .where(and(eq(secrets.name, name), eq(secrets.keyId, fromKeyId)))
+    .returning({ name: secrets.name })
+    .all();
+  return updated.length > 0;
 }

@@ -44,10 +44,16 @@ export async function encryptSecret(masterKey: MasterKey, plaintext: string, aad
   return { ciphertext: toBase64(new Uint8Array(ciphertext)), iv: toBase64(iv), keyId: masterKey.id };
 }
 
-/** Opens a sealed value; a different key, a different `aad` or altered bytes fail as `secret_undecryptable`. */
-export async function decryptSecret(masterKey: MasterKey, sealed: SealedSecret, aad: string): Promise<string> {
-  if (sealed.keyId !== masterKey.id) {
-    throw undecryptable(aad, `it was sealed with key ${sealed.keyId}, the master key is ${masterKey.id}`);
+/**
+ * Opens a sealed value with the key whose id it was sealed under, from one key or a
+ * keyring (the current key and the previous ones during a rotation). No key with that id,
+ * a different `aad` or altered bytes fail as `secret_undecryptable`.
+ */
+export async function decryptSecret(keys: MasterKey | readonly MasterKey[], sealed: SealedSecret, aad: string): Promise<string> {
+  const ring = Array.isArray(keys) ? keys : [keys as MasterKey];
+  const masterKey = ring.find((key) => key.id === sealed.keyId);
+  if (!masterKey) {
+    throw undecryptable(aad, `it was sealed with key ${sealed.keyId}; the configured keys are ${ring.map((key) => key.id).join(", ") || "none"}`);
   }
   try {
     const algorithm = { name: "AES-GCM", iv: fromBase64(sealed.iv), additionalData: encoder.encode(aad) };
