@@ -1,17 +1,21 @@
 // The webhook body as the trigger's `input` mapping sees it: JSON parsed, forms as
 // objects (with Slack's JSON `payload` field opened), anything else as text.
+import { assertBodyShape } from "../../api/limits";
 import { AppError } from "../../api/problem";
 
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/;
 const FORM_MEDIA_TYPE = "application/x-www-form-urlencoded";
 
-/** Parses a verified body by its content type; malformed UTF-8 or JSON is a 400. */
+/**
+ * Parses a verified body by its content type; malformed UTF-8 or JSON is a 400, and so is
+ * a structure past the API's depth and key-count limits.
+ */
 export function parseWebhookBody(rawBody: Uint8Array, contentType: string | null): unknown {
   const text = decodeUtf8(rawBody);
   const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
-  if (JSON_MEDIA_TYPE.test(type)) return parseJson(text);
-  if (type === FORM_MEDIA_TYPE) return parseForm(text);
-  return text;
+  const body = JSON_MEDIA_TYPE.test(type) ? parseJson(text) : type === FORM_MEDIA_TYPE ? parseForm(text) : text;
+  assertBodyShape(body);
+  return body;
 }
 
 function decodeUtf8(rawBody: Uint8Array): string {

@@ -50,3 +50,10 @@ describe("webhook bodies", () => {
     expect(() => parseWebhookBody(bytes('{"order":'), "application/json")).toThrow(badRequest);
   });
 });
+
+describe("webhook bodies past the API's shape limits", () => {
+  it("refuses JSON nested deeper than the limit with a 400", () => {
+    const deep = "[".repeat(100) + "]".repeat(100);
+    expect(() => parseWebhookBody(new TextEncoder().encode(deep), "application/json")).toThrow(expect.objectContaining({ code: "bad_request" }));
+  });
+});
