@@ -25,8 +25,8 @@ const SAVED = at("2025-06-01T10:50:00Z");
 const T = at("2025-06-01T11:00:00Z");
 const hourly: CronTrigger = { type: "cron", schedule: "0 * * * *", input: { report: "hourly" } };
 
-// D1 lives as long as this file: each test's schedules go afterwards, so a later test's
-// ticks (at later fake times) do not fire them.
+// D1 is shared by every file of the workers project: each test's schedules go afterwards, so
+// a later tick (at a later fake time, here or in another file) does not fire them.
 const saved = new Set<string>();
 async function saveCronWorkflow(...args: Parameters<typeof saveWorkflow>): Promise<void> {
   saved.add(args[1]);
