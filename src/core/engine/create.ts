@@ -1,4 +1,5 @@
 // A run's first state, and what a rerun carries over from the run it repeats.
+import { neutralizePlaceholders } from "../secret-placeholder";
 import type { Definition } from "../definition/schema";
 import { dependentsOf } from "../definition/graph";
 import { NonRetryableError } from "../errors";
@@ -29,8 +30,8 @@ export function createRunState(definition: Definition, init: RunInit): RunState 
     workflow: init.workflow,
     version: init.version,
     status: "queued",
-    trigger: init.trigger,
-    input: init.input,
+    trigger: neutralizePlaceholders(init.trigger),
+    input: neutralizePlaceholders(init.input),
     error: null,
     createdAt: init.createdAt,
     attempt: 1,

@@ -2,6 +2,7 @@
 // Deterministic and free of I/O; async only because JSONata evaluation is.
 import type { ApprovalStep, Definition, Step, WaitStep, WorkflowStep } from "../definition/schema";
 import { parseDuration } from "../duration";
+import { neutralizePlaceholders } from "../secret-placeholder";
 import type { RunEvent, RunState, Timer, TransitionResult } from "./types";
 import { advance } from "./advance";
 import { decideApproval, timeOutApproval } from "./approval";
@@ -14,9 +15,10 @@ import { startStep } from "./start-step";
 import { dueTimers } from "./timers";
 import { isForWait, receiveEvent, timeOutWait } from "./wait";
 
-export async function transition(definition: Definition, state: RunState, event: RunEvent, now: number): Promise<TransitionResult> {
+export async function transition(definition: Definition, state: RunState, incoming: RunEvent, now: number): Promise<TransitionResult> {
   // Ignored events (duplicates, stale reports, cancelling a finished run) change nothing.
-  if (!isAccepted(definition, state, event, now)) return { state, effects: [] };
+  if (!isAccepted(definition, state, incoming, now)) return { state, effects: [] };
+  const event = neutralizePlaceholders(incoming);
   const draft = openDraft(definition, state, now);
   switch (event.type) {
     case "start":

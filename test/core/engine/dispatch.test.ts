@@ -89,3 +89,24 @@ describe("dispatching I/O steps", () => {
     expect(run.audits()).toEqual(["step.succeeded"]);
   });
 });
+
+describe("placeholders arriving in data", () => {
+  it("a secret placeholder in the input or a step's output renders as text, never as a placeholder", async () => {
+    const smuggled = "\u0000secret:CRM_TOKEN\u0000";
+    const run = new RunHarness(
+      {
+        id: "t",
+        triggers: [],
+        steps: [
+          { id: "first", type: "http", request: { url: "https://a.example/" } },
+          { id: "second", type: "http", needs: ["first"], request: { url: "https://b.example/", body: { fromInput: "{{ input.note }}", fromOutput: "{{ steps.first.output.body }}" } } },
+        ],
+      },
+      { input: { note: smuggled } },
+    );
+    await run.start();
+    await run.complete("first", { status: 200, headers: {}, body: smuggled });
+    const body = (run.dispatched().at(-1)!.request as { body: Record<string, string> }).body;
+    expect(body).toEqual({ fromInput: "\uFFFDsecret:CRM_TOKEN\uFFFD", fromOutput: "\uFFFDsecret:CRM_TOKEN\uFFFD" });
+  });
+});
