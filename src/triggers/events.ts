@@ -1,6 +1,7 @@
 // Events (SPEC §4): an event starts every enabled workflow subscribed to its name.
 // It is stored for the lookback of `wait` steps; a repeated `key` starts nothing new.
 import type { EventTrigger } from "../core/definition/schema";
+import { NonRetryableError } from "../core/errors";
 import { evaluateExpression } from "../core/expr";
 import { database } from "../db/client";
 import { EVENT_TTL_MS, findEventByKey, findSubscribers, insertEvent, recordStartedRuns } from "../db/events";
@@ -49,8 +50,9 @@ export async function publishEvent(env: Env, event: PublishedEvent, now: number)
       const run = await startRun(env, { workflowId: subscriber.workflowId, input, trigger: { type: "event", name: event.name, eventId, ...(key ? { key } : {}) } }, pinned);
       started.push(run.id);
     } catch (error) {
-      if (!(error instanceof AppError) && !(error instanceof Error && "code" in error)) throw error;
-      skipped.push({ workflow: subscriber.workflowId, code: (error as { code: string }).code, message: error.message });
+      // A refusal (disabled, input rejected, mapping failed) skips this subscriber; anything else is a fault.
+      if (!(error instanceof AppError) && !(error instanceof NonRetryableError)) throw error;
+      skipped.push({ workflow: subscriber.workflowId, code: error.code, message: error.message });
     }
   }
   await recordStartedRuns(db, eventId, started);

@@ -7,13 +7,13 @@ export function inputIssues(schema: Record<string, unknown> | undefined, input: 
   if (!schema) return [];
   const result = new Validator(schema as never, "2020-12", false).validate(input);
   if (result.valid) return [];
-  // Keep the most specific message per location; the validator also reports the enclosing keywords.
+  // The validator also reports every enclosing location; keep only the deepest ones,
+  // with the last (most specific) message for each.
   const byLocation = new Map<string, string>();
   for (const error of result.errors) byLocation.set(error.instanceLocation, error.error);
   const locations = [...byLocation.keys()];
-  return locations
-    .filter((location) => location === "#" ? locations.length === 1 : !locations.some((other) => other !== location && other.startsWith(`${location}/`)))
-    .map((location) => ({ path: pointerToPath(location), message: byLocation.get(location)! }));
+  const isEnclosing = (location: string) => locations.some((other) => other.startsWith(`${location}/`));
+  return locations.filter((location) => !isEnclosing(location)).map((location) => ({ path: pointerToPath(location), message: byLocation.get(location)! }));
 }
 
 function pointerToPath(pointer: string): string {

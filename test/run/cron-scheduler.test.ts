@@ -2,8 +2,7 @@
 // time starts exactly one run, whose id is derived from it; after downtime at most one
 // catch-up; disabled or archived workflows start nothing; overlapping ticks are harmless.
 import { env } from "cloudflare:workers";
-import { inArray } from "drizzle-orm";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AppError } from "../../src/api/problem";
 import type { CronTrigger } from "../../src/core/definition/triggers";
 import { database } from "../../src/db/client";
@@ -13,8 +12,7 @@ import { updateWorkflow } from "../../src/db/workflows";
 import { deterministicRunId } from "../../src/run/ids";
 import { runDueSchedules, scheduledRunId } from "../../src/triggers/cron/scheduler";
 import type { StartRunRequest } from "../../src/triggers/start-run";
-import { schedules } from "../../src/db/schema";
-import { changeWorkflow, saveCronWorkflow as saveWorkflow } from "../triggers/cron/saved-workflow";
+import { changeWorkflow, cronWorkflowsCleanedAfterEach, saveCronWorkflow as saveWorkflow } from "../triggers/cron/saved-workflow";
 import { readRun } from "../support/workers/runs";
 
 const db = database(env.DB);
@@ -25,16 +23,7 @@ const SAVED = at("2025-06-01T10:50:00Z");
 const T = at("2025-06-01T11:00:00Z");
 const hourly: CronTrigger = { type: "cron", schedule: "0 * * * *", input: { report: "hourly" } };
 
-// D1 is shared by every file of the workers project: each test's schedules go afterwards, so
-// a later tick (at a later fake time, here or in another file) does not fire them.
-const saved = new Set<string>();
-async function saveCronWorkflow(...args: Parameters<typeof saveWorkflow>): Promise<void> {
-  saved.add(args[1]);
-  await saveWorkflow(...args);
-}
-afterEach(async () => {
-  await db.delete(schedules).where(inArray(schedules.workflowId, [...saved]));
-});
+const saveCronWorkflow = cronWorkflowsCleanedAfterEach(db);
 
 /** A stand-in for startRun that records what it was asked to start. */
 function recordingStart(fail?: (request: StartRunRequest) => Error | undefined) {

@@ -1,15 +1,13 @@
 // Schedule rows in D1 follow the workflow (SPEC §4): saving replaces them, keeping the
 // history of unchanged ones; the API shows the next five fire times in each time zone.
 import { env } from "cloudflare:workers";
-import { inArray } from "drizzle-orm";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Trigger } from "../../src/core/definition/triggers";
 import { database } from "../../src/db/client";
 import { dueSchedulesQuery, listWorkflowSchedules } from "../../src/db/schedules";
-import { schedules } from "../../src/db/schema";
 import { runDueSchedules } from "../../src/triggers/cron/scheduler";
 import { schedulesForWorkflow } from "../../src/triggers/cron/schedules";
-import { changeWorkflow, saveCronWorkflow as saveWorkflow } from "../triggers/cron/saved-workflow";
+import { changeWorkflow, cronWorkflowsCleanedAfterEach, saveCronWorkflow as saveWorkflow } from "../triggers/cron/saved-workflow";
 
 const db = database(env.DB);
 const at = (iso: string) => Date.parse(iso);
@@ -17,14 +15,7 @@ const SAVED = at("2025-06-01T10:50:00Z");
 const T = at("2025-06-01T11:00:00Z");
 const noStart = async () => undefined;
 
-const saved = new Set<string>();
-async function saveCronWorkflow(...args: Parameters<typeof saveWorkflow>): Promise<void> {
-  saved.add(args[1]);
-  await saveWorkflow(...args);
-}
-afterEach(async () => {
-  await db.delete(schedules).where(inArray(schedules.workflowId, [...saved]));
-});
+const saveCronWorkflow = cronWorkflowsCleanedAfterEach(db);
 
 const rowsOf = async (workflowId: string) =>
   (await listWorkflowSchedules(db, workflowId)).map(({ triggerIndex, schedule, timezone, input, nextFireAt, lastFiredAt, enabled }) => ({
