@@ -39,6 +39,11 @@ export default defineConfig({
       {
         test: { name: "e2e", root, include: ["test/e2e/**/*.test.ts"], environment: "node", testTimeout: 120_000, hookTimeout: 180_000, fileParallelism: false },
       },
+      {
+        // The dashboard in Debian's Chromium (playwright-core) against `wrangler dev`, which
+        // builds dashboard/dist first through wrangler.toml's [build].
+        test: { name: "browser", root, include: ["test/browser/**/*.test.ts"], environment: "node", testTimeout: 60_000, hookTimeout: 180_000, fileParallelism: false },
+      },
     ],
   },
 });

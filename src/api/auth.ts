@@ -1,6 +1,7 @@
 // Bearer authentication and the role check, for every route from one table
 // (route-roles.ts). Credentials: API tokens (`wm_…`, looked up by SHA-256) and
-// WAYMARK_ADMIN_TOKEN, the break-glass admin.
+// WAYMARK_ADMIN_TOKEN, the break-glass admin. Browsers cannot set Authorization on a
+// WebSocket, so the live route alone also takes the token as a subprotocol.
 import type { Context, MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import { database } from "../db/client";
@@ -13,6 +14,10 @@ import { AppError } from "./problem";
 import { routeAccess } from "./route-roles";
 
 const ADMIN_ACTOR: Actor = { id: "admin-token", name: "admin", role: "admin" };
+/** The live route's subprotocol, echoed on its 101; the token rides next to it as `waymark.token.<token>`. */
+export const LIVE_SUBPROTOCOL = "waymark.v1";
+const TOKEN_SUBPROTOCOL_PREFIX = "waymark.token.";
+const LIVE_ROUTE = "GET /api/runs/{id}/live";
 const INVALID_TOKEN = "the bearer token is not valid (unknown, revoked or expired)";
 
 /**
@@ -25,7 +30,7 @@ export const authorizeRoute: MiddlewareHandler<AppEnv> = async (c, next) => {
   const access = routeAccess(key);
   if (access === undefined) throw new AppError("forbidden", `${key} has no role decision, so it is refused`);
   if (!isRole(access)) return next();
-  const actor = await authenticate(c);
+  const actor = await authenticate(c, presentedToken(c, key));
   c.set("actor", actor);
   if (!hasRole(actor, access)) throw new AppError("forbidden", `this action needs the ${access} role`);
   await next();
@@ -38,10 +43,22 @@ export function matchedRouteKey(c: Context): string | undefined {
   return `${endpoint.method.toUpperCase()} ${endpoint.path.replace(/\/:(\w+)(\{[^}]*\})?\??/g, "/{$1}")}`;
 }
 
-async function authenticate(c: Context<AppEnv>): Promise<Actor> {
-  const match = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "");
-  if (!match) throw new AppError("unauthorized", "send `Authorization: Bearer <token>`");
-  const presented = match[1]!;
+/** The subprotocols a WebSocket upgrade offers (`Sec-WebSocket-Protocol`, comma-separated). */
+export function offeredSubprotocols(c: Context): string[] {
+  return (c.req.header("sec-websocket-protocol") ?? "").split(",").map((name) => name.trim()).filter((name) => name !== "");
+}
+
+/** The bearer token, or on the live route's upgrade only, the token offered as a subprotocol. */
+function presentedToken(c: Context, key: string): string | undefined {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "");
+  if (bearer) return bearer[1];
+  if (key !== LIVE_ROUTE || c.req.header("upgrade")?.toLowerCase() !== "websocket") return undefined;
+  const offered = offeredSubprotocols(c).find((name) => name.startsWith(TOKEN_SUBPROTOCOL_PREFIX));
+  return offered?.slice(TOKEN_SUBPROTOCOL_PREFIX.length);
+}
+
+async function authenticate(c: Context<AppEnv>, presented: string | undefined): Promise<Actor> {
+  if (!presented) throw new AppError("unauthorized", "send `Authorization: Bearer <token>`");
   const adminToken = c.env.WAYMARK_ADMIN_TOKEN;
   if (adminToken && (await timingSafeEqualText(presented, adminToken))) return ADMIN_ACTOR;
   const actor = isTokenShaped(presented) ? await apiTokenActor(c, presented) : undefined;

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, call, expectProblem, saveWorkflow } from "../support/workers/api";
 import { advanceClock, freezeClock, restoreClock } from "../support/workers/clock";
 import { runStubFor, startRecordedRun } from "../support/workers/runs";
+import { issueToken } from "../support/workers/tokens";
 
 interface Message {
   type: "snapshot" | "update";
@@ -13,8 +14,11 @@ interface Message {
   steps?: { id: string; status: string; output: unknown }[];
 }
 
-async function listen(runId: string): Promise<{ messages: Message[]; next: () => Promise<Message>; close: () => void }> {
-  const response = await exports.default.fetch(`http://waymark.test/api/runs/${runId}/live`, { headers: { upgrade: "websocket", authorization: `Bearer ${ADMIN_TOKEN}` } });
+/** What a browser sends: it cannot set Authorization on a WebSocket, so the token rides as a subprotocol. */
+const browserProtocols = (token: string) => ({ upgrade: "websocket", "sec-websocket-protocol": `waymark.v1, waymark.token.${token}` });
+
+async function listen(runId: string, headers: Record<string, string> = { upgrade: "websocket", authorization: `Bearer ${ADMIN_TOKEN}` }): Promise<{ messages: Message[]; next: () => Promise<Message>; close: () => void }> {
+  const response = await exports.default.fetch(`http://waymark.test/api/runs/${runId}/live`, { headers });
   expect(response.status).toBe(101);
   const socket = response.webSocket!;
   socket.accept();
@@ -61,5 +65,28 @@ describe("live updates of a run", () => {
   it("need a viewer token", async () => {
     const response = await exports.default.fetch("http://waymark.test/api/runs/run_01JD3X5Q8R9W4Y7Z2B6C0N1M5K/live", { headers: { upgrade: "websocket" } });
     expect(response.status).toBe(401);
+  });
+
+  it("accept the token as a subprotocol from a browser, and answer with the waymark.v1 subprotocol", async () => {
+    await saveWorkflow("live-nap", { id: "live-nap", triggers: [], steps: [{ id: "nap", type: "sleep", duration: "1h" }, { id: "after", type: "transform", needs: ["nap"], expr: "'awake'" }] });
+    const { runId } = await startRecordedRun("live-nap");
+    const viewer = await issueToken("viewer");
+    const response = await exports.default.fetch(`http://waymark.test/api/runs/${runId}/live`, { headers: browserProtocols(viewer.token) });
+    expect(response.status).toBe(101);
+    expect(response.headers.get("sec-websocket-protocol")).toBe("waymark.v1");
+    response.webSocket!.accept();
+    response.webSocket!.close(1000, "done");
+
+    const live = await listen(runId, browserProtocols(ADMIN_TOKEN));
+    expect(await live.next()).toMatchObject({ type: "snapshot", run: { id: runId } });
+    live.close();
+  });
+
+  it("refuse a bad token in the subprotocol with 401, and take subprotocol tokens on the live upgrade only", async () => {
+    const { runId } = await startRecordedRun("live-nap");
+    await expectProblem(await exports.default.fetch(`http://waymark.test/api/runs/${runId}/live`, { headers: browserProtocols("wm_not_a_real_token") }), 401, "unauthorized");
+    await expectProblem(await exports.default.fetch(`http://waymark.test/api/runs/${runId}/live`, { headers: { upgrade: "websocket", "sec-websocket-protocol": "waymark.v1" } }), 401, "unauthorized");
+    await expectProblem(await exports.default.fetch(`http://waymark.test/api/runs/${runId}/live`, { headers: { "sec-websocket-protocol": `waymark.v1, waymark.token.${ADMIN_TOKEN}` } }), 401, "unauthorized");
+    await expectProblem(await exports.default.fetch(`http://waymark.test/api/runs/${runId}`, { headers: browserProtocols(ADMIN_TOKEN) }), 401, "unauthorized");
   });
 });

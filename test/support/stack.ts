@@ -35,8 +35,9 @@ export async function startStack(name: string): Promise<Stack> {
   const envFile = path.join(folder, ".dev.vars");
   const vars = ensureDevVars(envFile);
   await applyLocalMigrations(persistTo);
-  const port = await freePort();
-  let server = await startDevServer({ port, persistTo, envFile });
+  const started = await startOnFreePort(persistTo, envFile);
+  const port = started.port;
+  let server = started.server;
   const api = new WaymarkClient(server.url, vars.WAYMARK_ADMIN_TOKEN);
   return {
     url: server.url,
@@ -57,6 +58,21 @@ export async function startStack(name: string): Promise<Stack> {
     },
     output: () => server.output(),
   };
+}
+
+/**
+ * A port found free can be taken again before wrangler binds it (several stacks start
+ * at once across test projects): on "address already in use", try another port.
+ */
+async function startOnFreePort(persistTo: string, envFile: string): Promise<{ port: number; server: DevServer }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      return { port, server: await startDevServer({ port, persistTo, envFile }) };
+    } catch (error) {
+      if (attempt >= 3 || !/address already in use/i.test(String(error))) throw error;
+    }
+  }
 }
 
 async function stopGracefully(server: DevServer): Promise<void> {
