@@ -1,6 +1,7 @@
 // Abuse limits at the edge (SPEC §6, issue 5 item 4): JSON bodies and YAML definitions
 // deeper than 64 levels or wider than 10,000 keys are refused with a problem naming the
-// limit; bodies have a limit per route; tokens and webhooks have a rate limit per minute.
+// limit; bodies have a limit per route; without a rate-limiting binding, tokens and
+// webhooks have a per-isolate rate limit per minute from [vars].
 import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
@@ -77,9 +78,12 @@ describe("a body's size limit per route", () => {
   });
 });
 
-describe("the rate limit", () => {
+// The per-isolate fallback, as a deployment without [[ratelimits]] bindings has it; the
+// bindings themselves are covered in rate-limit-binding.test.ts.
+describe("the rate limit without a rate-limiting binding", () => {
   const app = createApp();
-  const tiny = { ...env, WAYMARK_RATE_LIMIT_PER_TOKEN: "2", WAYMARK_RATE_LIMIT_PER_WEBHOOK: "2" } as unknown as Env;
+  const unbound = { ...env, API_RATE_LIMITER: undefined, WEBHOOK_RATE_LIMITER: undefined };
+  const tiny = { ...unbound, WAYMARK_RATE_LIMIT_PER_TOKEN: "2", WAYMARK_RATE_LIMIT_PER_WEBHOOK: "2" } as unknown as Env;
   const send = (path: string, token: string | null, method = "GET") => {
     const headers = token ? { authorization: `Bearer ${token}` } : undefined;
     return app.fetch(new Request(`http://waymark.test${path}`, { method, headers }), tiny, createExecutionContext());
