@@ -32,7 +32,7 @@ export async function listRuns(db: Database, filter: RunFilter): Promise<RunInde
 }
 
 /** Records a run the moment it is accepted, so lists show it before its first transition lands. */
-export async function insertRunIndex(db: Database, row: RunIndexRow): Promise<void> {
+export async function insertRunIndex(db: Database, row: typeof runs.$inferInsert): Promise<void> {
   await db.insert(runs).values(row).onConflictDoNothing();
 }
 
