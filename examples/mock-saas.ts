@@ -1,5 +1,5 @@
 // A stand-in for the SaaS services the example flows call (shop, shipping, CRM, chat,
-// pager), on http://127.0.0.1:8788. Run it with `npm run examples:mock` next to `npm start`.
+// pager, helpdesk, and an OpenAI-compatible model at /v1), on http://127.0.0.1:8788. Run it with `npm run examples:mock` next to `npm start`.
 // Order ids starting with "FAIL" make shipping fail; "FLAKY" makes the first order
 // lookups answer 503 so the retries show on the dashboard.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -43,7 +43,32 @@ const server = createServer(async (request, response) => {
   if (url.pathname === "/shop/stats/sales") return send(response, 200, { orders: 42, revenue: 12_480 });
   if (url.pathname === "/shop/stats/refunds") return send(response, 200, { amount: 310 });
   if (url.pathname.startsWith("/slack/") || url.pathname.startsWith("/pager/")) return send(response, 200, { ok: true });
+  if (url.pathname.startsWith("/helpdesk/queues/")) return send(response, 201, { queued: true });
+  if (url.pathname === "/v1/chat/completions") return send(response, 200, completion(body as ChatBody));
   send(response, 404, { error: "no such mock route" });
 });
 
 server.listen(port, "127.0.0.1", () => console.log(`mock SaaS listening on http://127.0.0.1:${port}`));
+
+interface ChatBody {
+  model: string;
+  messages: { role: string; content: string }[];
+}
+
+/** A pretend model for the AI examples: keyword rules, not intelligence. */
+function completion(body: ChatBody) {
+  const system = body.messages.find((message) => message.role === "system")?.content ?? "";
+  const user = body.messages.filter((message) => message.role === "user").at(-1)?.content ?? "";
+  let content: unknown;
+  if (system.startsWith("You triage a step")) content = { action: "escalate", reason: "The mock model always asks a person." };
+  else if (system.includes("Sources:")) {
+    const first = /\[1\] \([^)]*\)\n([^\n]+)/.exec(system)?.[1];
+    content = first ? { answer: `${first} [1]`, citations: [1] } : { answer: "The policies do not say.", citations: [] };
+  } else {
+    const text = user.toLowerCase();
+    const category = /charge|invoice|refund|bill/.test(text) ? "billing" : /crash|error|bug|broken/.test(text) ? "bug" : /please add|feature|would be nice/.test(text) ? "feature" : "other";
+    content = { category, urgent: /!|urgent|asap|down/.test(text), summary: user.split("\n").at(-1)!.slice(0, 120) };
+  }
+  const text = JSON.stringify(content);
+  return { id: "mock", model: body.model, choices: [{ index: 0, message: { role: "assistant", content: text } }], usage: { prompt_tokens: Math.ceil(JSON.stringify(body.messages).length / 4), completion_tokens: Math.ceil(text.length / 4) } };
+}

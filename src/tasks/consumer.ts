@@ -41,7 +41,10 @@ function settleNotification(message: Message<unknown>, task: TaskMessage, outcom
 
 export async function reportOrRetry(message: Message<unknown>, env: Env, task: TaskMessage, outcome: TaskReport["outcome"]): Promise<void> {
   try {
-    await runStub(env, task.runId).report({ stepId: task.stepId, attempt: task.attempt, outcome });
+    const report = { stepId: task.stepId, attempt: task.attempt, outcome };
+    // A triage answer is not an outcome of the step's attempt: the run takes it apart.
+    if (task.stepType === "triage") await runStub(env, task.runId).triaged(report);
+    else await runStub(env, task.runId).report(report);
     message.ack();
   } catch (error) {
     console.error(`could not report ${task.runId}/${task.stepId}#${task.attempt}; redelivering`, error);

@@ -2,7 +2,11 @@
 import { restore } from "../run/blobs";
 import type { TaskReport } from "../run/commands";
 import { resolveSecret } from "../security/secret-store";
+import type { AiBinding } from "../ai/workers-ai";
 import { executeHttp } from "./http";
+import { executeLlm, type ModelDeps } from "./llm";
+import { executeRetrieve } from "./retrieve";
+import { executeTriage } from "./triage";
 import { fillApprovalLinks } from "./notify";
 import type { TaskMessage } from "./task-message";
 
@@ -13,9 +17,21 @@ export async function executeTask(message: TaskMessage, env: Env): Promise<TaskR
       return executeHttp(task, httpDeps(env));
     case "notify":
       return executeHttp({ ...task, request: await fillApprovalLinks(task, env) }, httpDeps(env));
+    case "llm":
+      return executeLlm(task, modelDeps(env));
+    case "triage":
+      return executeTriage(task, modelDeps(env));
+    case "retrieve":
+      return executeRetrieve(task, env.DB);
     default:
-      return { ok: false, error: { code: "not_implemented", message: `${task.stepType} steps are not executable yet`, retryable: false } };
+      return { ok: false, error: { code: "not_implemented", message: `${task.stepType} steps are not executable`, retryable: false } };
   }
+}
+
+/** The AI binding is optional (see ai/workers-ai.ts), so the generated Env does not declare it. */
+function modelDeps(env: Env): ModelDeps {
+  const ai = (env as Env & { AI?: AiBinding }).AI;
+  return { ...httpDeps(env), ...(ai ? { ai } : {}) };
 }
 
 function httpDeps(env: Env) {

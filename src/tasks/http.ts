@@ -91,7 +91,7 @@ async function readOutput(response: Response, deps: HttpDeps): Promise<HttpOutco
 }
 
 /** An unexpected status: retryable per SPEC §3, with the start of the body for people to read. */
-async function readStatusError(response: Response, now: number): Promise<ErrorRecord> {
+export async function readStatusError(response: Response, now: number): Promise<ErrorRecord> {
   const { status } = response;
   const body = await readErrorBody(response).catch(() => "[the body could not be read]");
   const retryable = isRetryableStatus(status);

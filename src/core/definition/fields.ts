@@ -30,5 +30,13 @@ export const llmProviderSchema = z
   .enum(LLM_PROVIDERS)
   .meta({ description: "workers-ai (the AI binding) or openai (any OpenAI-compatible API at baseUrl)" });
 
+/** Prices in USD per million tokens, for the cost of a model call (no price, no cost). */
+export const llmPricingSchema = z
+  .strictObject({
+    input: z.number().min(0).meta({ description: "USD per million input (prompt) tokens" }),
+    output: z.number().min(0).meta({ description: "USD per million output (completion) tokens" }),
+  })
+  .meta({ description: "Model prices; without them usage is counted in tokens and costUsd is null" });
+
 /** A JSON Schema document, kept as data; validate.ts checks that it compiles. */
 export const jsonSchemaObject = z.record(z.string(), z.unknown()).meta({ description: "A JSON Schema (draft 2020-12)" });

@@ -2,7 +2,7 @@
 // Durations and expressions stay strings; the engine parses them. No defaults, no transforms.
 import { z } from "zod";
 import { durationSchema } from "../duration";
-import { expressionSchema, llmProviderSchema, jsonSchemaObject, workflowIdSchema } from "./fields";
+import { expressionSchema, llmPricingSchema, llmProviderSchema, jsonSchemaObject, workflowIdSchema } from "./fields";
 import { stepSchema } from "./steps";
 import { triggerSchema } from "./triggers";
 
@@ -18,10 +18,11 @@ const keyField = expressionSchema.optional().meta({ description: "JSONata expres
 export const triageSchema = z.strictObject({
   provider: llmProviderSchema,
   model: z.string().min(1),
-  baseUrl: z.string().optional(),
-  apiKey: z.string().optional().meta({ description: "Usually {{ secrets.NAME }}" }),
+  baseUrl: z.string().optional().meta({ description: "OpenAI-compatible API root (default https://api.openai.com/v1)" }),
+  apiKey: z.string().optional().meta({ description: "Usually {{ secrets.NAME }}; no other placeholder is allowed here" }),
   allow: z.array(z.enum(TRIAGE_ACTIONS)).min(1).meta({ description: "Actions the model may propose" }),
-  maxActions: z.int().min(1).optional().meta({ description: "Most actions applied per run" }),
+  maxActions: z.int().min(1).optional().meta({ description: "Most actions applied per run (each redrive gets a fresh budget); default 3" }),
+  pricing: llmPricingSchema.optional(),
 });
 
 export const definitionSchema = z

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { durationSchema } from "../duration";
 import { retryPolicySchema } from "../retry";
-import { expressionSchema, jsonSchemaObject, llmProviderSchema, stepIdSchema, templateSchema, workflowIdSchema } from "./fields";
+import { expressionSchema, jsonSchemaObject, llmPricingSchema, llmProviderSchema, stepIdSchema, templateSchema, workflowIdSchema } from "./fields";
 
 export const STEP_TYPES = ["http", "transform", "sleep", "approval", "wait", "map", "workflow", "llm", "retrieve"] as const;
 export type StepType = (typeof STEP_TYPES)[number];
@@ -67,10 +67,11 @@ const llmShape = {
   system: templateSchema.optional(),
   prompt: templateSchema.optional(),
   messages: z.array(llmMessageSchema).optional(),
-  context: templateSchema.optional(),
+  context: templateSchema.optional().meta({ description: "Grounding passages (e.g. {{ steps.find.output }}); the model is asked to cite them as [n]" }),
   temperature: z.number().min(0).max(2).optional(),
   maxTokens: z.int().min(1).optional(),
   schema: jsonSchemaObject.optional().meta({ description: "JSON Schema the reply must satisfy (parsed as JSON)" }),
+  pricing: llmPricingSchema.optional(),
 };
 const retrieveShape = {
   type: z.literal("retrieve"),

@@ -3,6 +3,7 @@
 import { expressionIssues } from "./check-expressions";
 import { jsonSchemaIssues } from "./check-schemas";
 import { stepGraphIssues } from "./check-steps";
+import { triageIssues } from "./check-triage";
 import { triggerIssues } from "./check-triggers";
 import { issuesFromZod, type Issue } from "./issues";
 import { definitionSchema, type Definition } from "./schema";
@@ -27,6 +28,7 @@ export function validateDefinition(raw: unknown): ValidationResult {
     ...triggerIssues(raw),
     ...expressionIssues(raw),
     ...jsonSchemaIssues(raw),
+    ...triageIssues(raw),
   ];
   if (issues.length > 0 || !parsed.success) return { ok: false, issues: dedupe(issues) };
   return { ok: true, definition: parsed.data };
