@@ -9,8 +9,11 @@ import { authorizeRoute } from "./auth";
 import { cors } from "./cors";
 import { registerEventRoutes } from "./events";
 import { registerHookRoutes } from "./hooks";
+import { registerKnowledgeRoutes } from "./knowledge";
 import { rateLimit } from "./limits";
+import { registerMeRoute } from "./me";
 import { registerMetaRoutes } from "./meta";
+import { registerMetricsRoutes } from "./metrics";
 import { onError, onNotFound } from "./on-error";
 import { limitBody } from "./request-body";
 import { registerRunStartRoute } from "./run-start";
@@ -42,6 +45,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("/hooks/*", rateLimit);
 
   registerMetaRoutes(app);
+  registerMeRoute(app);
   registerWorkflowRoutes(app);
   registerRunStartRoute(app);
   registerRunRoutes(app);
@@ -51,6 +55,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerEventRoutes(app);
   registerApprovalRoutes(app);
   registerApprovalLinkRoutes(app);
+  registerMetricsRoutes(app);
+  registerKnowledgeRoutes(app);
   registerAuditRoutes(app);
   registerHookRoutes(app);
 

@@ -16,6 +16,7 @@ export const ROUTE_ROLES: Readonly<Record<RouteKey, RouteAccess>> = {
   "GET /api/openapi.json": "public",
   "GET /api/definition.schema.json": "public",
   "POST /hooks/{id}": "signature",
+  "GET /api/me": "viewer",
 
   "GET /api/workflows": "viewer",
   "GET /api/workflows/{id}": "viewer",
@@ -30,6 +31,7 @@ export const ROUTE_ROLES: Readonly<Record<RouteKey, RouteAccess>> = {
   "GET /api/runs": "viewer",
   "GET /api/runs/{id}": "viewer",
   "GET /api/runs/{id}/live": "viewer",
+  "GET /api/runs/{id}/steps/{stepId}/items": "viewer",
   "POST /api/runs/{id}/cancel": "operator",
   "POST /api/runs/{id}/retry": "operator",
   "POST /api/runs/{id}/rerun": "operator",
@@ -43,6 +45,10 @@ export const ROUTE_ROLES: Readonly<Record<RouteKey, RouteAccess>> = {
   "GET /api/approvals": "viewer",
   "GET /api/approval-links": "link",
   "POST /api/approval-links": "link",
+  "GET /api/metrics": "viewer",
+  "PUT /api/knowledge/{collection}/{docId}": "editor",
+  "GET /api/knowledge/{collection}": "viewer",
+  "DELETE /api/knowledge/{collection}/{docId}": "editor",
 
   "GET /api/audit": "admin",
   "GET /api/audit/verify": "admin",

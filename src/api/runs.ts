@@ -30,6 +30,26 @@ const listQuery = filterSchema.extend({
   cursor: z.string().optional().openapi({ description: "nextCursor of the previous page" }),
 });
 
+const ITEM_STATUSES = ["pending", "running", "succeeded", "failed", "skipped", "cancelled"] as const;
+const itemsQuery = z.object({
+  status: z.enum(ITEM_STATUSES).optional().openapi({ description: "Only items with this status (running includes retrying and waiting)" }),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().regex(/^\d{1,5}$/, { message: "expected the nextCursor of the previous page" }).optional().openapi({ description: "nextCursor of the previous page" }),
+});
+const mapItemSchema = z
+  .object({
+    index: z.int(),
+    status: z.string(),
+    item: z.unknown(),
+    output: z.unknown(),
+    error: z.unknown(),
+    startedAt: z.string().nullable(),
+    finishedAt: z.string().nullable(),
+    attempts: z.array(z.record(z.string(), z.unknown())),
+    childRunId: z.string().optional(),
+  })
+  .openapi("MapItem");
+
 const rerunBody = z.strictObject({
   input: z.unknown().optional().openapi({ description: "Replace the input; default the original run's" }),
   fromStep: z.string().optional().openapi({ description: "Copy the outputs of the steps before this one; run it and everything after" }),
@@ -84,6 +104,11 @@ const getRoute = createRoute({
   request: { params: runIdParam },
   responses: { 200: jsonContent(runSchema, "The run"), ...problems },
 });
+const itemsRoute = createRoute({
+  ...route("get", "/api/runs/{id}/steps/{stepId}/items", "The items of a map step, in item order, with each one's attempts"),
+  request: { params: runIdParam.extend({ stepId: z.string().openapi({ param: { name: "stepId", in: "path" }, example: "fetch" }) }), query: itemsQuery },
+  responses: { 200: jsonContent(z.object({ items: z.array(mapItemSchema), nextCursor: z.string().nullable() }), "A page of items"), ...problems },
+});
 const commandRoute = (action: "cancel" | "retry", summary: string) =>
   createRoute({
     ...route("post", `/api/runs/{id}/${action}`, summary),
@@ -123,6 +148,15 @@ export function registerRunRoutes(app: OpenAPIHono<AppEnv>): void {
     const run = await stubFor(c, id).getRun();
     if (!run) throw notFound(`run ${id}`);
     return c.json(run, 200);
+  });
+
+  app.openapi(itemsRoute, async (c) => {
+    const { id, stepId } = c.req.valid("param");
+    const { status, limit, cursor } = c.req.valid("query");
+    const page = await stubFor(c, id).listItems(stepId, { after: cursor === undefined ? -1 : Number(cursor), limit, ...(status ? { status } : {}) });
+    if (!page.ok && page.code === "not_found") throw notFound(`step ${stepId} of run ${id}`);
+    if (!page.ok) throw new AppError("invalid_state", page.message);
+    return c.json({ items: page.items, nextCursor: page.nextCursor }, 200);
   });
 
   app.openapi(commandRoute("cancel", "Cancel a run"), async (c) => {

@@ -8,3 +8,14 @@ export function jsonByteLength(value: unknown): number {
   if (value === undefined) return 0;
   return new TextEncoder().encode(JSON.stringify(value)).byteLength;
 }
+
+/** Items one map may have. */
+export const MAX_MAP_ITEMS = 10_000;
+/** Steps one run may execute, map items included. */
+export const MAX_EXECUTED_STEPS = 25_000;
+/**
+ * One item's value and one item's output: each is a row of its own in the run's item
+ * store, so it is held well under the storage's row size; the assembled map output is
+ * held to MAX_VALUE_BYTES like any step output.
+ */
+export const MAX_ITEM_BYTES = 1024 * 1024;

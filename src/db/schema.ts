@@ -2,7 +2,7 @@
 // `npm run db:generate`; D1 holds what outlives a run: definitions, the run index,
 // idempotency keys and the audit log. The per-step hot path never waits on it.
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const workflows = sqliteTable("workflows", {
   id: text("id").primaryKey(),
@@ -47,10 +47,19 @@ export const runs = sqliteTable(
     startedAt: integer("started_at"),
     finishedAt: integer("finished_at"),
     updatedAt: integer("updated_at").notNull(),
+    /** Attempts beyond the first of each step and round (redrives excluded), summed: for /api/metrics. */
+    retries: integer("retries").notNull().default(0),
+    /** Model tokens of every llm attempt and triage of the run, and their cost when priced: for /api/metrics. */
+    inputTokens: integer("input_tokens").notNull().default(0),
+    outputTokens: integer("output_tokens").notNull().default(0),
+    costUsd: real("cost_usd"),
   },
   (table) => [
     index("runs_workflow_id").on(table.workflowId, table.id),
     index("runs_status_id").on(table.status, table.id),
+    // /api/metrics reads a time window, across workflows or for one.
+    index("runs_created_at").on(table.createdAt),
+    index("runs_workflow_created_at").on(table.workflowId, table.createdAt),
   ],
 );
 
@@ -241,3 +250,39 @@ export const maintenance = sqliteTable("maintenance", {
   task: text("task").primaryKey(),
   lastRunAt: integer("last_run_at").notNull(),
 });
+
+/**
+ * The knowledge store that `retrieve` steps search (PUT /api/knowledge/{collection}/{docId}):
+ * one row per document, with its metadata; its text lives in chunks.
+ */
+export const knowledgeDocuments = sqliteTable(
+  "knowledge_documents",
+  {
+    collection: text("collection").notNull(),
+    docId: text("doc_id").notNull(),
+    /** JSON object, or null. */
+    metadata: text("metadata"),
+    bytes: integer("bytes").notNull(),
+    chunks: integer("chunks").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.collection, table.docId] })],
+);
+
+/**
+ * A document's text, cut into overlapping chunks. The FTS5 table `knowledge_fts` (migration
+ * 0008, written by hand: drizzle-kit cannot declare virtual tables) indexes `text` with this
+ * table as its external content, keyed by `id`; db/knowledge.ts keeps the two in step.
+ */
+export const knowledgeChunks = sqliteTable(
+  "knowledge_chunks",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    collection: text("collection").notNull(),
+    docId: text("doc_id").notNull(),
+    chunk: integer("chunk").notNull(),
+    text: text("text").notNull(),
+  },
+  (table) => [uniqueIndex("knowledge_chunks_doc").on(table.collection, table.docId, table.chunk)],
+);

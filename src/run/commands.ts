@@ -1,7 +1,7 @@
 // What the edge and the queue consumer send to a run's Durable Object, validated
 // at the RPC boundary (STYLE §7), and what the object answers.
 import { z } from "zod";
-import type { RunView } from "./view";
+import type { MapItemView, RunView } from "./view";
 
 const errorRecordSchema = z.object({
   code: z.string(),
@@ -13,12 +13,15 @@ const errorRecordSchema = z.object({
   response: z.object({ status: z.number(), headers: z.record(z.string(), z.string()), body: z.unknown() }).optional(),
 });
 
+/** Model usage of an llm attempt or a triage (reported with success and failure alike). */
+const usageSchema = z.object({ inputTokens: z.number().min(0), outputTokens: z.number().min(0), costUsd: z.number().min(0).optional() });
+
 export const taskReportSchema = z.object({
   stepId: z.string(),
   attempt: z.int().min(1),
   outcome: z.discriminatedUnion("ok", [
-    z.object({ ok: z.literal(true), output: z.unknown(), httpStatus: z.number().optional() }),
-    z.object({ ok: z.literal(false), error: errorRecordSchema }),
+    z.object({ ok: z.literal(true), output: z.unknown(), httpStatus: z.number().optional(), usage: usageSchema.optional() }),
+    z.object({ ok: z.literal(false), error: errorRecordSchema, usage: usageSchema.optional() }),
   ]),
 });
 export type TaskReport = z.infer<typeof taskReportSchema>;
@@ -57,3 +60,7 @@ export type ApprovalRequestResult =
 export type RerunPlan =
   | { ok: true; definition: unknown; input: unknown; workflow: string; version: number; carriedSteps: Record<string, unknown> }
   | { ok: false; code: "not_found" | "unknown_step" };
+
+export type MapItemPage =
+  | { ok: true; items: MapItemView[]; nextCursor: string | null }
+  | { ok: false; code: "not_found" | "invalid_state"; message: string };

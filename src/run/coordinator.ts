@@ -6,7 +6,7 @@ import { DurableObject } from "cloudflare:workers";
 import { IntentLock } from "../durable/intent-lock";
 import { SingleAlarm } from "../durable/single-alarm";
 import type { Definition } from "../core/definition/schema";
-import { approvalRefusal, createRunState, nextWakeAt, planRerun, timerKey, transition } from "../core/engine";
+import { approvalRefusal, createRunState, nextWakeAt, planRerun, resolveStep, timerKey, transition } from "../core/engine";
 import type { Effect, ReceivedEvent, RunEvent, RunState, StepState, TaskEffect } from "../core/engine/types";
 import { FINISHED_RUN_STATUSES } from "../core/engine/types";
 import { GateLink } from "../gate/run-link";
@@ -15,6 +15,7 @@ import {
   type ApprovalDecisionCommand,
   type ApprovalRequestResult,
   type CommandResult,
+  type MapItemPage,
   type RerunPlan,
   type StartCommand,
   type TaskReport,
@@ -26,6 +27,7 @@ import { hasBlobReferences, restoreRun, storedForms, taskMessage } from "./blobs
 import { flushOutbox, runIndexRow } from "./outbox";
 import { RunStorage } from "./storage";
 import { acceptListener, broadcastChanges } from "./live";
+import { pageItems, type ItemQuery } from "./item-pages";
 import { toRunView, type RunView } from "./view";
 
 /** How soon a failed outbox flush is tried again. */
@@ -118,9 +120,19 @@ export class RunCoordinator extends DurableObject<Env> {
   /** A task's outcome from the queue consumer; stale and duplicate reports are ignored by the engine. */
   async report(report: TaskReport): Promise<void> {
     const parsed = taskReportSchema.parse(report);
-    const event: RunEvent = parsed.outcome.ok
-      ? { type: "step_completed", stepId: parsed.stepId, attempt: parsed.attempt, output: parsed.outcome.output, httpStatus: parsed.outcome.httpStatus }
-      : { type: "step_failed", stepId: parsed.stepId, attempt: parsed.attempt, error: parsed.outcome.error };
+    const { outcome, stepId, attempt } = parsed;
+    const usage = outcome.usage ? { usage: outcome.usage } : {};
+    const event: RunEvent = outcome.ok
+      ? { type: "step_completed", stepId, attempt, output: outcome.output, httpStatus: outcome.httpStatus, ...usage }
+      : { type: "step_failed", stepId, attempt, error: outcome.error, ...usage };
+    await this.serially(async () => this.perform(await this.apply(event)));
+  }
+
+  /** The answer of failure triage for a step that waits on it (core/engine/triage.ts). */
+  async triaged(report: TaskReport): Promise<void> {
+    const { stepId, attempt, outcome } = taskReportSchema.parse(report);
+    const answer = outcome.ok ? { ok: true as const, output: outcome.output } : { ok: false as const, error: outcome.error };
+    const event: RunEvent = { type: "triage_decided", stepId, attempt, outcome: answer, ...(outcome.usage ? { usage: outcome.usage } : {}) };
     await this.serially(async () => this.perform(await this.apply(event)));
   }
 
@@ -136,7 +148,7 @@ export class RunCoordinator extends DurableObject<Env> {
   async decideApproval(command: ApprovalDecisionCommand): Promise<CommandResult> {
     return this.serially(async () => {
       if (!this.state || !this.definition) return { ok: false, code: "not_found", message: "run not found" } as const;
-      const refusal = approvalRefusal(this.allSteps(), this.state, command.stepId, command.decider, command.attempt);
+      const refusal = approvalRefusal(this.stepDefinitions(command.stepId), this.state, command.stepId, command.decider, command.attempt);
       if (refusal) return { ok: false, ...refusal } as const;
       const attempt = command.attempt ?? this.state.steps[command.stepId]!.attempts.at(-1)!.n;
       const { stepId, decision, comment } = command;
@@ -148,7 +160,7 @@ export class RunCoordinator extends DurableObject<Env> {
   /** What a signed link for a waiting approval needs (its attempt and timeout), if `minter` may decide it. */
   async approvalRequest(stepId: string, minter: { name: string; role: string }): Promise<ApprovalRequestResult> {
     if (!this.state || !this.definition) return { ok: false, code: "not_found", message: "run not found" };
-    const refusal = approvalRefusal(this.allSteps(), this.state, stepId, minter);
+    const refusal = approvalRefusal(this.stepDefinitions(stepId), this.state, stepId, minter);
     if (refusal) return { ok: false, ...refusal };
     return { ok: true, attempt: this.state.steps[stepId]!.attempts.at(-1)!.n, expiresAt: this.state.timers[timerKey({ kind: "timeout", stepId })]?.at ?? null };
   }
@@ -207,7 +219,13 @@ export class RunCoordinator extends DurableObject<Env> {
   }
 
   async getRun(): Promise<RunView | null> {
-    return this.state ? toRunView(this.state) : null;
+    return this.state ? { ...toRunView(this.state), storageBytes: this.ctx.storage.sql.databaseSize } : null;
+  }
+
+  /** A page of a map step's items (see item-pages.ts). */
+  async listItems(stepId: string, query: ItemQuery): Promise<MapItemPage> {
+    if (!this.state) return { ok: false, code: "not_found", message: "run not found" };
+    return pageItems(this.storage, this.state, stepId, query);
   }
 
   /** What a rerun of this run needs: its pinned definition, input, and the steps before `fromStep`. */
@@ -239,8 +257,10 @@ export class RunCoordinator extends DurableObject<Env> {
     return this.startSoon && this.state?.status === "queued";
   }
 
-  private allSteps() {
-    return [...this.definition!.steps, ...(this.definition!.onFailure ?? [])];
+  /** The step's definition as a list for approvalRefusal: empty when the run has no such step. */
+  private stepDefinitions(stepId: string) {
+    const step = resolveStep(this.definition!, stepId);
+    return step ? [step as typeof step & { approvers?: string[] }] : [];
   }
 
   private async createRun(command: StartCommand): Promise<void> {
@@ -279,7 +299,7 @@ export class RunCoordinator extends DurableObject<Env> {
     // A report can reach an object whose run never started (a stray message): nothing to do.
     if (!before || !this.definition) return [];
     const now = Date.now();
-    const { state, effects } = await transition(this.definition, before, event, now);
+    const { state, effects } = await transition(this.definition, before, event, now, this.storage.items);
     if (state === before && effects.length === 0) return effects;
     const stored = await storedForms(this.env.BLOBS, before, state);
     this.ctx.storage.transactionSync(() => {
@@ -292,6 +312,8 @@ export class RunCoordinator extends DurableObject<Env> {
           this.storage.appendOutbox("audit", { at: now, action: effect.action, target, runId: state.id, detail });
         }
         if (effect.type === "finished") this.gates.oweReleases();
+        if (effect.type === "map_items_created") this.storage.insertItems(effect.stepId, effect.items);
+        if (effect.type === "map_item_finished") this.storage.finishItem(effect.record);
         recordHold(effect, state, now, this.storage, this.duties);
       }
     });

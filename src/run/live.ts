@@ -21,7 +21,8 @@ export function acceptListener(ctx: DurableObjectState, state: RunState): Respon
 export function broadcastChanges(ctx: DurableObjectState, before: RunState, after: RunState): void {
   const sockets = ctx.getWebSockets();
   if (sockets.length === 0) return;
-  const changed = Object.values(after.steps).filter((step) => before.steps[step.id] !== step);
+  // Items of maps show through their map's counts, like in the run view.
+  const changed = Object.values(after.steps).filter((step) => !step.item && before.steps[step.id] !== step);
   const { steps: _steps, ...run } = toRunView({ ...after, steps: {} });
   const message = JSON.stringify({ type: "update", run, steps: changed.map(toStepView) } satisfies LiveMessage);
   for (const socket of sockets) {

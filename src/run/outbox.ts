@@ -42,7 +42,26 @@ export function runIndexRow(state: RunState, now: number): RunIndexRow {
     startedAt: state.startedAt ?? null,
     finishedAt: state.finishedAt ?? null,
     updatedAt: now,
+    retries: countRetries(state),
+    inputTokens: state.usage?.inputTokens ?? 0,
+    outputTokens: state.usage?.outputTokens ?? 0,
+    costUsd: state.usage?.costUsd ?? null,
   };
+}
+
+/**
+ * Attempts beyond the first of each step in each round: what retry policies spent. A redrive
+ * opens a new round, so it is not a retry. One pass over the steps; map items are left out:
+ * finished ones leave the state for the item store, so only some would be seen.
+ */
+function countRetries(state: RunState): number {
+  let retries = 0;
+  for (const step of Object.values(state.steps)) {
+    if ("item" in step && step.item !== undefined) continue;
+    const rounds = new Set(step.attempts.map((attempt) => attempt.runAttempt ?? 1));
+    retries += step.attempts.length - rounds.size;
+  }
+  return retries;
 }
 
 /** Sends pending outbox rows to D1 and acknowledges them. Returns true when the outbox is empty. */

@@ -1,15 +1,27 @@
 // The run's SQLite storage inside its Durable Object: one row for the run, one per
-// step (attempts inside it) and one per timer, plus the outbox towards D1.
-// Only the steps and timers whose object identity changed are written.
+// step (attempts inside it) and one per timer, the items of its maps, and the outbox
+// towards D1. Only the steps and timers whose object identity changed are written.
 import type { Definition } from "../core/definition/schema";
-import type { RunState, StepState, Timer } from "../core/engine/types";
+import type { MapItemRecord, MapItemStore, RunState, StepState, Timer } from "../core/engine/types";
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS steps (id TEXT PRIMARY KEY, position INTEGER NOT NULL, state TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS timers (key TEXT PRIMARY KEY, at INTEGER NOT NULL, timer TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, payload TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS map_items (
+    map TEXT NOT NULL, idx INTEGER NOT NULL, value TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending', record TEXT,
+    PRIMARY KEY (map, idx)
+  ) WITHOUT ROWID;
 `;
+
+/** An item of a map as stored: its value, and how it ended once it did. */
+export interface StoredItem {
+  index: number;
+  value: unknown;
+  record?: MapItemRecord;
+}
 
 export interface OutboxRow {
   seq: number;
@@ -29,8 +41,22 @@ export interface StoredForms {
 const AS_IS: StoredForms = { step: (step) => step };
 
 export class RunStorage {
+  /** The item store as the engine reads it: one row per item, read by primary key. */
+  readonly items: MapItemStore;
+
   constructor(private readonly sql: SqlStorage) {
     sql.exec(SCHEMA);
+    this.items = {
+      value: (map, index) => this.itemColumn(map, index, "value"),
+      record: (map, index) => this.itemColumn<MapItemRecord>(map, index, "record"),
+      outputs: (map, total) => {
+        const outputs = new Array<unknown>(total).fill(null);
+        for (const row of this.sql.exec<{ idx: number; record: string }>("SELECT idx, record FROM map_items WHERE map = ? AND status = 'succeeded'", map)) {
+          outputs[row.idx] = (JSON.parse(row.record) as MapItemRecord).output ?? null;
+        }
+        return outputs;
+      },
+    };
   }
 
   loadDefinition(): Definition | undefined {
@@ -63,6 +89,10 @@ export class RunStorage {
     const { steps, timers, input: _input, output, ...run } = after;
     this.writeMeta("run", run);
     if (output !== before?.output) this.writeMeta("output", (stored.output ?? output) ?? null);
+    for (const id of Object.keys(before?.steps ?? {})) {
+      // Items of maps leave the steps when they end (their record is in map_items).
+      if (!(id in steps)) this.sql.exec("DELETE FROM steps WHERE id = ?", id);
+    }
     let position = 0;
     for (const [id, step] of Object.entries(steps)) {
       if (before?.steps[id] !== step) {
@@ -85,7 +115,31 @@ export class RunStorage {
    * gate links) are emptied rather than dropped, so the object stays usable.
    */
   erase(others: readonly string[]): void {
-    for (const table of ["meta", "steps", "timers", "outbox", ...others]) this.sql.exec(`DELETE FROM ${table}`);
+    for (const table of ["meta", "steps", "timers", "outbox", "map_items", ...others]) this.sql.exec(`DELETE FROM ${table}`);
+  }
+
+  /** A map evaluated its items: one row each, pending until the item ends. */
+  insertItems(map: string, items: readonly unknown[]): void {
+    for (const [index, value] of items.entries()) {
+      this.sql.exec("INSERT OR REPLACE INTO map_items (map, idx, value) VALUES (?, ?, ?)", map, index, JSON.stringify(value ?? null));
+    }
+  }
+
+  finishItem(record: MapItemRecord): void {
+    this.sql.exec("UPDATE map_items SET status = ?, record = ? WHERE map = ? AND idx = ?", record.status, JSON.stringify(record), record.map, record.index);
+  }
+
+  /** A page of a map's items in index order, after `afterIndex`, optionally only those with `status`. */
+  listItems(map: string, afterIndex: number, limit: number, status?: string): StoredItem[] {
+    const rows = status === undefined
+      ? this.sql.exec<{ idx: number; value: string; record: string | null }>("SELECT idx, value, record FROM map_items WHERE map = ? AND idx > ? ORDER BY idx LIMIT ?", map, afterIndex, limit)
+      : this.sql.exec<{ idx: number; value: string; record: string | null }>("SELECT idx, value, record FROM map_items WHERE map = ? AND idx > ? AND status = ? ORDER BY idx LIMIT ?", map, afterIndex, status, limit);
+    return rows.toArray().map((row) => ({ index: row.idx, value: JSON.parse(row.value), ...(row.record ? { record: JSON.parse(row.record) as MapItemRecord } : {}) }));
+  }
+
+  private itemColumn<T>(map: string, index: number, column: "value" | "record"): T | undefined {
+    const row = this.sql.exec<{ value: string | null }>(`SELECT ${column} AS value FROM map_items WHERE map = ? AND idx = ?`, map, index).toArray()[0];
+    return row?.value ? (JSON.parse(row.value) as T) : undefined;
   }
 
   /** The run starts from its alarm rather than from the call that created it. */

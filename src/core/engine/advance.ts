@@ -1,5 +1,6 @@
 // Moves a run forward as far as it can go within one transition: starts every due step
-// (transforms finish inline, so chains complete here), then settles the run's status.
+// (transforms finish inline, so chains complete here), moves maps on, then settles the
+// run's status.
 import type { Step } from "../definition/schema";
 import { evaluateExpression } from "../expr";
 import { toErrorRecord, type ErrorRecord } from "../errors";
@@ -7,6 +8,7 @@ import type { SkipReason } from "./types";
 import { FINISHED_STEP_STATUSES, isRunFinished, type Draft } from "./draft";
 import { failStep, skipStep } from "./outcome";
 import { buildScope, isTruthy } from "./scope";
+import { pumpMaps } from "./map";
 import { settle } from "./settle";
 import { startStep } from "./start-step";
 
@@ -14,7 +16,7 @@ type Decision = { run: true } | { run: false; skip: SkipReason } | { run: false;
 
 export async function advance(draft: Draft): Promise<void> {
   do {
-    while (!isRunFinished(draft.state) && (await startDueSteps(draft)));
+    while (!isRunFinished(draft.state) && ((await startDueSteps(draft)) || (await pumpMaps(draft))));
   } while ((await settle(draft)) === "advance");
 }
 

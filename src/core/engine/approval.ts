@@ -9,7 +9,7 @@ import { includesRole, isRole } from "../roles";
 import type { Decider, RunState } from "./types";
 import { audit, beginAttempt, currentAttempt, patchStep, setTimer, type Draft } from "./draft";
 import { completeStep, failAttempt } from "./outcome";
-import { buildScope, secretPlaceholders } from "./scope";
+import { secretPlaceholders, stepScope } from "./scope";
 
 export type ApprovalDecision = "approve" | "reject";
 
@@ -47,7 +47,7 @@ async function renderNotify(draft: Draft, step: ApprovalStep, expiresAt: number 
     rejectUrl: approvalLinkPlaceholder("reject", linkExpiry),
     expiresAt: new Date(linkExpiry).toISOString(),
   };
-  const scope = { ...buildScope(draft.state, { secrets: secretPlaceholders(step.notify) }), approval };
+  const scope = { ...stepScope(draft.state, step.id, { secrets: secretPlaceholders(step.notify) }), approval };
   const rendered = (await renderTemplate(step.notify, scope, { now: draft.now })) as Record<string, unknown>;
   const request: Record<string, unknown> = { method: rendered.method ?? "POST", url: rendered.url, headers: rendered.headers ?? {}, query: rendered.query ?? {} };
   if (rendered.body !== undefined) request.body = rendered.body;
@@ -90,7 +90,8 @@ export function approvalRefusal(steps: readonly { id: string; type: string; appr
   const definition = steps.find((step) => step.id === stepId);
   const step = state.steps[stepId];
   if (!definition || !step) return { code: "not_found", message: `run ${state.id} has no step ${stepId}` };
-  if (definition.type !== "approval") return { code: "invalid_state", message: `step ${stepId} is a ${definition.type} step, not an approval` };
+  // A failed step that triage escalated is decided like an approval (triage.ts).
+  if (definition.type !== "approval" && step.triaging !== "person") return { code: "invalid_state", message: `step ${stepId} is a ${definition.type} step, not an approval` };
   const current = currentAttempt(step)?.n;
   if (step.status !== "waiting") return { code: "invalid_state", message: `step ${stepId} is ${step.status}, not waiting for a decision` };
   if (attempt !== undefined && attempt !== current) return { code: "invalid_state", message: `this decision was for attempt ${attempt} of step ${stepId}, which is over` };

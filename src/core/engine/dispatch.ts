@@ -8,15 +8,19 @@ import { toErrorRecord } from "../errors";
 import { renderTemplate } from "../expr";
 import { beginAttempt, patchStep, setTimer, type Draft } from "./draft";
 import { failAttempt } from "./outcome";
-import { buildScope, secretPlaceholders } from "./scope";
+import { secretPlaceholders, stepScope } from "./scope";
 
 export type IoStep = HttpStep | LlmStep | RetrieveStep;
 
 const DEFAULT_TIMEOUT_MS: Record<IoStep["type"], number> = { http: 30_000, llm: 120_000, retrieve: 30_000 };
 // Fields every step has; the rest of an llm or retrieve step is its request.
 const COMMON_FIELDS = new Set(["id", "type", "needs", "if", "retry", "timeout", "onError", "description"]);
-// Data, not templates: a JSON Schema is passed through as written.
-const LITERAL_FIELDS = new Set(["schema"]);
+// Data, not templates: a JSON Schema and prices are passed through as written.
+const LITERAL_FIELDS = new Set(["schema", "pricing"]);
+/** An llm reply that did not parse or match its schema; the next attempt is told why. */
+export const INVALID_OUTPUT = "invalid_output";
+/** How much of the rejected reply the next attempt repeats to the model. */
+const REPAIR_REPLY_CHARS = 4_000;
 
 /** Starts the next attempt; a request that fails to render fails the step without retry. */
 export async function dispatchAttempt(draft: Draft, step: IoStep): Promise<void> {
@@ -38,14 +42,20 @@ export async function dispatchAttempt(draft: Draft, step: IoStep): Promise<void>
     stepType: step.type,
     request,
     timeoutMs,
-    idempotencyKey: `${runId}:${step.id}`,
+    idempotencyKey: idempotencyKey(draft, step.id),
     ...(step.type === "http" && expectedStatuses(step) ? { expect: expectedStatuses(step) } : {}),
   });
   setTimer(draft, { kind: "deadline", at: draft.now + timeoutMs, stepId: step.id, attempt });
 }
 
+/** SPEC §3: `<runId>:<stepId>`, and `<runId>:<stepId>:<index>` for an item of a map. */
+function idempotencyKey(draft: Draft, stepId: string): string {
+  const item = draft.state.steps[stepId]?.item;
+  return item ? `${draft.state.id}:${item.map}:${item.index}` : `${draft.state.id}:${stepId}`;
+}
+
 async function renderRequest(draft: Draft, step: IoStep): Promise<unknown> {
-  const scope = buildScope(draft.state, { secrets: secretPlaceholders(step) });
+  const scope = stepScope(draft.state, step.id, { secrets: secretPlaceholders(step) });
   const render = (value: unknown) => renderTemplate(value, scope, { now: draft.now });
   if (step.type === "http") {
     const rendered = (await render(step.request)) as Record<string, unknown>;
@@ -57,5 +67,22 @@ async function renderRequest(draft: Draft, step: IoStep): Promise<unknown> {
   for (const [field, value] of Object.entries(step)) {
     if (!COMMON_FIELDS.has(field)) request[field] = LITERAL_FIELDS.has(field) ? value : await render(value);
   }
+  if (step.type === "llm") {
+    const repair = repairOf(draft, step.id);
+    if (repair) request.repair = repair;
+  }
   return request;
+}
+
+/**
+ * When the previous attempt's reply was invalid, the request carries that reply and what
+ * was wrong with it, so the model can correct itself (the consumer adds both as messages).
+ */
+function repairOf(draft: Draft, stepId: string): { reply: string; problem: string } | undefined {
+  const previous = draft.state.steps[stepId]!.attempts.at(-2);
+  const error = previous?.error;
+  if (error?.code !== INVALID_OUTPUT) return undefined;
+  const body = error.response?.body;
+  const reply = typeof body === "string" ? body : JSON.stringify(body ?? "");
+  return { reply: reply.slice(0, REPAIR_REPLY_CHARS), problem: error.message };
 }

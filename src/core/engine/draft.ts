@@ -2,10 +2,12 @@
 // holds a fresh top-level object whose `steps` and `timers` records are shallow copies,
 // and every change replaces one entry with a new object. Untouched steps and timers
 // keep their identity, which is how the shell knows what to persist.
-import type { Definition, Step } from "../definition/schema";
-import type { Attempt, Effect, RunState, StepState, StepStatus, Timer, TransitionResult } from "./types";
+import type { Definition } from "../definition/schema";
+import type { Attempt, Effect, MapItemRecord, MapItemStore, RunState, StepState, StepStatus, Timer, TransitionResult } from "./types";
 import { FINISHED_RUN_STATUSES } from "./types";
 import { holdEffects } from "./holds";
+import { itemKey } from "./item-key";
+import { StepCatalog } from "./step-catalog";
 import { timerKey } from "./timers";
 
 export interface Draft {
@@ -13,8 +15,17 @@ export interface Draft {
   readonly now: number;
   readonly state: RunState;
   readonly effects: Effect[];
-  readonly stepDefinitions: ReadonlyMap<string, Step>;
+  readonly stepDefinitions: StepCatalog;
+  /** The run's item store as it stands in this transition (see map.ts). */
+  readonly items: MapItemStore;
+  /** What this transition wrote to the item store, read back before the store itself. */
+  readonly itemWrites: { created: Map<string, unknown[]>; finished: Map<string, MapItemRecord> };
+  /** Items that finished and left `state.steps` in this transition, in their final state. */
+  readonly removedItems: Map<string, StepState>;
 }
+
+/** A store with no items: runs without maps, and tests that need none. */
+export const NO_ITEMS: MapItemStore = { value: () => undefined, record: () => undefined, outputs: (_map, total) => new Array<unknown>(total).fill(null) };
 
 /** Statuses of a step that holds work in flight (a task, a retry timer or a wait). */
 export const ACTIVE_STEP_STATUSES: readonly StepStatus[] = ["running", "retrying", "waiting"];
@@ -22,11 +33,21 @@ export const ACTIVE_STEP_STATUSES: readonly StepStatus[] = ["running", "retrying
 export const FINISHED_STEP_STATUSES: readonly StepStatus[] = ["succeeded", "failed", "skipped"];
 const TERMINAL_STEP_STATUSES: readonly StepStatus[] = [...FINISHED_STEP_STATUSES, "cancelled"];
 
-export function openDraft(definition: Definition, state: RunState, now: number): Draft {
-  const stepDefinitions = new Map<string, Step>();
-  for (const step of [...definition.steps, ...(definition.onFailure ?? [])]) stepDefinitions.set(step.id, step);
+export function openDraft(definition: Definition, state: RunState, now: number, store: MapItemStore = NO_ITEMS): Draft {
   const working: RunState = { ...state, steps: { ...state.steps }, timers: { ...state.timers } };
-  return { definition, now, state: working, effects: [], stepDefinitions };
+  const itemWrites = { created: new Map<string, unknown[]>(), finished: new Map<string, MapItemRecord>() };
+  const items: MapItemStore = {
+    value: (map, index) => (itemWrites.created.has(map) ? itemWrites.created.get(map)![index] : store.value(map, index)),
+    record: (map, index) => itemWrites.finished.get(itemKey(map, index)) ?? (itemWrites.created.has(map) ? undefined : store.record(map, index)),
+    outputs: (map, total) => {
+      const outputs = itemWrites.created.has(map) ? new Array<unknown>(total).fill(null) : store.outputs(map, total);
+      for (const record of itemWrites.finished.values()) {
+        if (record.map === map) outputs[record.index] = record.status === "succeeded" ? (record.output ?? null) : null;
+      }
+      return outputs;
+    },
+  };
+  return { definition, now, state: working, effects: [], stepDefinitions: new StepCatalog(definition), items, itemWrites, removedItems: new Map() };
 }
 
 /** Ends the transition; adds the one index effect when a status the index shows changed. */
@@ -56,6 +77,7 @@ export function beginAttempt(draft: Draft, stepId: string): number {
   const step = draft.state.steps[stepId]!;
   const n = (currentAttempt(step)?.n ?? 0) + 1;
   const attempt: Attempt = { n, status: "running", startedAt: draft.now, runAttempt: draft.state.attempt };
+  if (step.item) attempt.mapRound = mapRound(draft, step.item.map);
   const firstOfRound = step.status === "pending";
   patchStep(draft, stepId, { status: "running", attempts: [...step.attempts, attempt], ...(firstOfRound ? { startedAt: draft.now } : {}) });
   return n;
@@ -71,7 +93,17 @@ export function patchAttempt(draft: Draft, stepId: string, patch: Partial<Attemp
 
 /** Attempts made since the last redrive: what the retry policy counts. */
 export function attemptsThisRound(draft: Draft, stepId: string): number {
-  return draft.state.steps[stepId]!.attempts.filter((attempt) => (attempt.runAttempt ?? 1) === draft.state.attempt).length;
+  const step = draft.state.steps[stepId]!;
+  if (step.item) {
+    const round = mapRound(draft, step.item.map);
+    return step.attempts.filter((attempt) => attempt.mapRound === round).length;
+  }
+  return step.attempts.filter((attempt) => (attempt.runAttempt ?? 1) === draft.state.attempt).length;
+}
+
+/** The current attempt of a map, which numbers the rounds of its items. */
+function mapRound(draft: Draft, mapId: string): number {
+  return currentAttempt(draft.state.steps[mapId]!)?.n ?? 1;
 }
 
 export function setTimer(draft: Draft, timer: Timer): void {
@@ -95,7 +127,9 @@ export function emitIndex(draft: Draft): void {
 
 function changesIndex(before: RunState, after: RunState): boolean {
   if (before.status !== after.status) return true;
+  // Items of maps are not in the index: their map's own status is.
   return Object.values(after.steps).some((step) => {
+    if (step.item) return false;
     const old = before.steps[step.id];
     if (old === step || old?.status === step.status) return false;
     return TERMINAL_STEP_STATUSES.includes(step.status) || (old !== undefined && TERMINAL_STEP_STATUSES.includes(old.status));

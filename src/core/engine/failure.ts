@@ -23,7 +23,7 @@ export function failRun(draft: Draft, error: RunError, endingAs: "failed" | "tim
 export function cancelStep(draft: Draft, stepId: string): void {
   const step = draft.state.steps[stepId]!;
   if (currentAttempt(step)?.status === "running") patchAttempt(draft, stepId, { status: "cancelled", finishedAt: draft.now });
-  patchStep(draft, stepId, { status: "cancelled", finishedAt: draft.now });
+  patchStep(draft, stepId, { status: "cancelled", finishedAt: draft.now, triaging: undefined });
   clearStepTimers(draft, stepId);
 }
 

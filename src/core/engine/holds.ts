@@ -12,9 +12,10 @@ const HOLDING_TYPES = new Set(["approval", "wait", "workflow"]);
 
 export function holdEffects(draft: Draft, before: RunState): HoldEffect[] {
   const effects: HoldEffect[] = [];
-  for (const step of Object.values(draft.state.steps)) {
+  // Items of maps that ended in this transition have left the steps: they close what they held too.
+  for (const step of [...Object.values(draft.state.steps), ...draft.removedItems.values()]) {
     const old = before.steps[step.id];
-    if (old === step || !HOLDING_TYPES.has(step.type)) continue;
+    if (old === step || !(HOLDING_TYPES.has(step.type) || isEscalated(step) || isEscalated(old))) continue;
     const held = heldAttempt(old);
     const holds = heldAttempt(step);
     if (held === holds) continue;
@@ -25,12 +26,19 @@ export function holdEffects(draft: Draft, before: RunState): HoldEffect[] {
 }
 
 function heldAttempt(step: StepState | undefined): number | undefined {
-  return step?.status === "waiting" ? currentAttempt(step)?.n : undefined;
+  const holding = step !== undefined && (HOLDING_TYPES.has(step.type) || isEscalated(step));
+  return holding && step.status === "waiting" ? currentAttempt(step)?.n : undefined;
+}
+
+/** A failed step that triage escalated waits in the approvals inbox (triage.ts), any operator deciding. */
+function isEscalated(step: StepState | undefined): boolean {
+  return step?.triaging === "person";
 }
 
 function open(draft: Draft, step: StepState, attempt: number): HoldEffect {
   const definition = draft.stepDefinitions.get(step.id)!;
   const startedAt = currentAttempt(step)!.startedAt;
+  if (isEscalated(step)) return { type: "approval_opened", stepId: step.id, attempt, approvers: [], requestedAt: draft.now };
   if (definition.type === "approval") {
     const expiresAt = draft.state.timers[timerKey({ kind: "timeout", stepId: step.id })]?.at;
     const approvers = (definition as ApprovalStep).approvers ?? [];
@@ -55,7 +63,7 @@ function open(draft: Draft, step: StepState, attempt: number): HoldEffect {
 }
 
 function close(old: StepState, now: StepState, attempt: number): HoldEffect[] {
-  if (old.type === "approval") return [{ type: "approval_closed", stepId: old.id, attempt, status: now.status }];
+  if (old.type === "approval" || isEscalated(old)) return [{ type: "approval_closed", stepId: old.id, attempt, status: now.status }];
   if (old.type === "wait") return [{ type: "waiter_removed", stepId: old.id, attempt }];
   // A child that has not ended on its own is cancelled with the step.
   const ended = now.childRunId === old.childRunId && now.childStatus !== undefined;

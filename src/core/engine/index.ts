@@ -7,3 +7,5 @@ export { nextWakeAt, timerKey } from "./timers";
 export { buildScope } from "./scope";
 export { approvalRefusal, type ApprovalDecision } from "./approval";
 export { MAX_RUN_DEPTH, runDepth } from "./child-run";
+export { resolveStep } from "./step-catalog";
+export { itemKey, parseItemKey } from "./item-key";

@@ -5,12 +5,14 @@ import { hasAttemptsLeft, jitterSeed, nextDelayMs, resolveRetryPolicy } from "..
 import type { SkipReason } from "./types";
 import { attemptsThisRound, audit, clearStepTimers, currentAttempt, patchAttempt, patchStep, setTimer, type Draft } from "./draft";
 import { failRun } from "./failure";
+import { isTriaged, startTriage } from "./triage";
 
 export function completeStep(draft: Draft, stepId: string, output: unknown, httpStatus?: number): void {
   patchAttempt(draft, stepId, { status: "succeeded", finishedAt: draft.now, httpStatus });
   const step = patchStep(draft, stepId, { status: "succeeded", output, error: undefined, finishedAt: draft.now });
   clearStepTimers(draft, stepId);
-  audit(draft, "step.succeeded", { stepId, attempt: currentAttempt(step)?.n });
+  // An item of a map is recorded in the item store; its map's success is audited once.
+  if (!step.item) audit(draft, "step.succeeded", { stepId, attempt: currentAttempt(step)?.n });
 }
 
 /** Records the failed attempt, then retries by policy or fails the step for good. */
@@ -21,7 +23,7 @@ export function failAttempt(draft: Draft, step: Step, error: ErrorRecord): void 
   const policy = resolveRetryPolicy(step);
   // The budget counts this round only, so a redriven step gets its full policy again.
   const round = attemptsThisRound(draft, step.id);
-  if (!error.retryable || !hasAttemptsLeft(policy, round)) return failStep(draft, step, error);
+  if (!error.retryable || !hasAttemptsLeft(policy, round)) return isTriaged(draft, step) ? startTriage(draft, step, error) : failStep(draft, step, error);
   const delayMs = nextDelayMs(policy, round, { retryAfterMs: error.retryAfterMs, jitterSeed: jitterSeed(draft.state.id, step.id, n) });
   patchStep(draft, step.id, { status: "retrying" });
   setTimer(draft, { kind: "retry", at: draft.now + delayMs, stepId: step.id, attempt: n });
@@ -34,7 +36,8 @@ export function failStep(draft: Draft, step: Step, error: ErrorRecord): void {
   clearStepTimers(draft, step.id);
   audit(draft, "step.failed", { stepId: step.id, attempt: currentAttempt(state)?.n, detail: { error } });
   // An onFailure step failing cannot fail the run twice: the run is already failing.
-  if (step.onError !== "continue" && !state.onFailure) failRun(draft, { ...error, stepId: step.id });
+  // An item of a map fails its map, which decides (see map.ts).
+  if (step.onError !== "continue" && !state.onFailure && !state.item) failRun(draft, { ...error, stepId: step.id });
 }
 
 export function skipStep(draft: Draft, stepId: string, reason: SkipReason): void {

@@ -4,6 +4,7 @@
 import { parseDuration } from "../duration";
 import type { RunState, StepState } from "./types";
 import { audit, setTimer, type Draft } from "./draft";
+import { storeLeftoverItems } from "./map";
 
 const REDRIVABLE = new Set<RunState["status"]>(["failed", "timed_out", "cancelled"]);
 
@@ -20,6 +21,7 @@ export function reopenRun(draft: Draft): void {
   delete state.finishedAt;
   delete state.output;
   delete state.endingAs;
+  storeLeftoverItems(draft);
   for (const step of Object.values(state.steps)) {
     if (needsRerun(step)) state.steps[step.id] = resetStep(step);
   }
@@ -39,5 +41,9 @@ function needsRerun(step: StepState): boolean {
 function resetStep(step: StepState): StepState {
   const reset: StepState = { id: step.id, type: step.type, status: "pending", attempts: step.attempts };
   if (step.onFailure) reset.onFailure = true;
+  // A map keeps its items (and the store keeps what succeeded) for its next round.
+  if (step.map) reset.map = step.map;
+  // Triage answers stay as history; maxActions counts per run attempt.
+  if (step.triage) reset.triage = step.triage;
   return reset;
 }

@@ -1,6 +1,6 @@
 // What expressions and templates see (SPEC §2): input, steps.<id>.{output,status}, run,
-// and for I/O steps `secrets` as placeholders the consumer substitutes after decryption,
-// so secret values never enter the run state.
+// `item`/`index` inside a map, and for I/O steps `secrets` as placeholders the consumer
+// substitutes after decryption, so secret values never enter the run state.
 import { secretPlaceholder } from "../secret-placeholder";
 import type { RunState } from "./types";
 
@@ -8,7 +8,9 @@ const SECRET_REFERENCE = /secrets\.([A-Za-z_][A-Za-z0-9_]*)/g;
 
 export function buildScope(state: RunState, extra: { secrets?: Record<string, string> } = {}): Record<string, unknown> {
   const steps: Record<string, { output: unknown; status: string }> = {};
-  for (const step of Object.values(state.steps)) steps[step.id] = { output: step.output, status: step.status };
+  for (const step of Object.values(state.steps)) {
+    if (!step.item) steps[step.id] = { output: step.output, status: step.status };
+  }
   const run: Record<string, unknown> = {
     id: state.id,
     workflow: state.workflow,
@@ -18,6 +20,13 @@ export function buildScope(state: RunState, extra: { secrets?: Record<string, st
   };
   if (state.error) run.error = state.error;
   return { input: state.input, steps, run, ...extra };
+}
+
+/** The scope of one step: `buildScope`, plus `item` and `index` when the step is an item of a map. */
+export function stepScope(state: RunState, stepId: string, extra: { secrets?: Record<string, string> } = {}): Record<string, unknown> {
+  const scope = buildScope(state, extra);
+  const item = state.steps[stepId]?.item;
+  return item ? { ...scope, item: item.value, index: item.index } : scope;
 }
 
 /** A placeholder for every secret name the step's definition mentions. */

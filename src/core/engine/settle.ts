@@ -14,7 +14,8 @@ export async function settle(draft: Draft): Promise<"done" | "advance"> {
   const active = Object.values(state.steps).filter((step) => ACTIVE_STEP_STATUSES.includes(step.status));
   if (active.length > 0) {
     // Waiting only when nothing is in flight: a run with a task out is running.
-    state.status = active.every((step) => step.status === "waiting") ? "waiting" : "running";
+    // A step waiting on the triage model has a task out too.
+    state.status = active.every((step) => step.status === "waiting" && step.triaging !== "model") ? "waiting" : "running";
     return "done";
   }
   if (state.endingAs) {

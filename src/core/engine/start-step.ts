@@ -1,6 +1,6 @@
 // One executor per step type, in one table. Steps without I/O finish or park here;
 // I/O steps go to the task queue (dispatch.ts).
-import type { ApprovalStep, SleepStep, Step, StepType, TransformStep, WaitStep, WorkflowStep } from "../definition/schema";
+import type { ApprovalStep, MapStep, SleepStep, Step, StepType, TransformStep, WaitStep, WorkflowStep } from "../definition/schema";
 import { parseDuration } from "../duration";
 import { NonRetryableError, toErrorRecord } from "../errors";
 import { evaluateExpression } from "../expr";
@@ -9,8 +9,9 @@ import { beginAttempt, patchStep, setTimer, type Draft } from "./draft";
 import { startApproval } from "./approval";
 import { startChildRun } from "./child-run";
 import { dispatchAttempt } from "./dispatch";
+import { startMap } from "./map";
 import { completeStep, failAttempt } from "./outcome";
-import { buildScope } from "./scope";
+import { stepScope } from "./scope";
 import { startWait } from "./wait";
 
 type StepStarter = (draft: Draft, step: Step) => Promise<void>;
@@ -24,24 +25,18 @@ const STARTERS: Record<StepType, StepStarter> = {
   approval: (draft, step) => startApproval(draft, step as ApprovalStep),
   wait: (draft, step) => startWait(draft, step as WaitStep),
   workflow: (draft, step) => startChildRun(draft, step as WorkflowStep),
-  // Executors still to come. Until they land these steps fail here, and only here.
-  map: notImplemented,
+  map: (draft, step) => startMap(draft, step as MapStep),
 };
 
 export async function startStep(draft: Draft, step: Step): Promise<void> {
   await STARTERS[step.type](draft, step);
 }
 
-async function notImplemented(draft: Draft, step: Step): Promise<void> {
-  beginAttempt(draft, step.id);
-  failAttempt(draft, step, { code: "not_implemented", message: `${step.type} steps are not implemented yet`, retryable: false });
-}
-
 /** Evaluated inline, so a chain of transforms completes within one transition. */
 async function runTransform(draft: Draft, step: TransformStep): Promise<void> {
   beginAttempt(draft, step.id);
   try {
-    const output = await evaluateExpression(step.expr, buildScope(draft.state), { now: draft.now });
+    const output = await evaluateExpression(step.expr, stepScope(draft.state, step.id), { now: draft.now });
     const bytes = jsonByteLength(output);
     if (bytes > MAX_VALUE_BYTES) throw new NonRetryableError("output_too_large", `the output is ${bytes} bytes; the limit is ${MAX_VALUE_BYTES}`);
     completeStep(draft, step.id, output);
@@ -70,7 +65,7 @@ async function startSleep(draft: Draft, step: SleepStep): Promise<void> {
  */
 async function sleepTarget(draft: Draft, step: SleepStep): Promise<number> {
   if (step.until === undefined) return draft.now + parseDuration(step.duration ?? "0s");
-  const value = await evaluateExpression(step.until, buildScope(draft.state), { now: draft.now });
+  const value = await evaluateExpression(step.until, stepScope(draft.state, step.id), { now: draft.now });
   if (value === undefined || value === null) return draft.now;
   const at = typeof value === "string" ? Date.parse(value) : typeof value === "number" ? value : Number.NaN;
   if (!Number.isFinite(at) || Number.isNaN(new Date(at).getTime())) {

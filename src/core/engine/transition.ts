@@ -1,34 +1,48 @@
 // The engine's one entry point: (definition, state, event, now) → (new state, effects).
 // Deterministic and free of I/O; async only because JSONata evaluation is.
-import type { ApprovalStep, Definition, Step, WaitStep, WorkflowStep } from "../definition/schema";
+import type { ApprovalStep, Definition, MapStep, Step, WaitStep, WorkflowStep } from "../definition/schema";
 import { parseDuration } from "../duration";
 import { neutralizePlaceholders } from "../secret-placeholder";
-import type { RunEvent, RunState, Timer, TransitionResult } from "./types";
+import type { MapItemStore, RunEvent, RunState, Timer, TransitionResult } from "./types";
 import { advance } from "./advance";
 import { decideApproval, timeOutApproval } from "./approval";
 import { finishChildRun, timeOutChildRun } from "./child-run";
 import { audit, closeDraft, currentAttempt, emitIndex, isRunFinished, openDraft, setTimer, type Draft } from "./draft";
 import { cancelRun, failRun } from "./failure";
 import { completeStep, failAttempt } from "./outcome";
+import { timeOutMap } from "./map";
 import { isRedrivable, reopenRun } from "./redrive";
+import { resolveStep } from "./step-catalog";
 import { startStep } from "./start-step";
 import { dueTimers } from "./timers";
 import { isForWait, receiveEvent, timeOutWait } from "./wait";
+import { decideEscalation, decideTriage, timeOutTriage } from "./triage";
+import { addRunUsage, recordAttemptUsage } from "./usage";
 
-export async function transition(definition: Definition, state: RunState, incoming: RunEvent, now: number): Promise<TransitionResult> {
+/**
+ * `items` is the run's item store (see map.ts), read but never written here: what a
+ * transition stores comes back as `map_items_created` and `map_item_finished` effects.
+ */
+export async function transition(definition: Definition, state: RunState, incoming: RunEvent, now: number, items?: MapItemStore): Promise<TransitionResult> {
   // Ignored events (duplicates, stale reports, cancelling a finished run) change nothing.
   if (!isAccepted(definition, state, incoming, now)) return { state, effects: [] };
   const event = neutralizePlaceholders(incoming);
-  const draft = openDraft(definition, state, now);
+  const draft = openDraft(definition, state, now, items);
   switch (event.type) {
     case "start":
       startRun(draft);
       break;
     case "step_completed":
+      recordAttemptUsage(draft, event.stepId, event.usage);
       completeStep(draft, event.stepId, event.output, event.httpStatus);
       break;
     case "step_failed":
+      recordAttemptUsage(draft, event.stepId, event.usage);
       failAttempt(draft, draft.stepDefinitions.get(event.stepId)!, event.error);
+      break;
+    case "triage_decided":
+      addRunUsage(draft, event.usage);
+      await decideTriage(draft, draft.stepDefinitions.get(event.stepId)!, event.outcome);
       break;
     case "timers_due":
       await fireDueTimers(draft);
@@ -40,7 +54,8 @@ export async function transition(definition: Definition, state: RunState, incomi
       reopenRun(draft);
       break;
     case "approval_decided":
-      decideApproval(draft, stepOf<ApprovalStep>(draft, event.stepId), event.decision, event.by, event.comment);
+      if (draft.state.steps[event.stepId]!.triaging === "person") await decideEscalation(draft, stepOf<Step>(draft, event.stepId), event.decision, event.by, event.comment);
+      else decideApproval(draft, stepOf<ApprovalStep>(draft, event.stepId), event.decision, event.by, event.comment);
       break;
     case "event_received":
       // An event whose `match` does not hold changes nothing.
@@ -61,7 +76,7 @@ function isAccepted(definition: Definition, state: RunState, event: RunEvent, no
     case "step_completed":
     case "step_failed": {
       const step = state.steps[event.stepId];
-      const known = step !== undefined && [...definition.steps, ...(definition.onFailure ?? [])].some((s) => s.id === event.stepId);
+      const known = step !== undefined && resolveStep(definition, event.stepId) !== undefined;
       return known && !isRunFinished(state) && step.status === "running" && currentAttempt(step)?.n === event.attempt;
     }
     case "timers_due":
@@ -70,25 +85,27 @@ function isAccepted(definition: Definition, state: RunState, event: RunEvent, no
       return !isRunFinished(state);
     case "retry":
       return isRedrivable(state);
-    case "approval_decided":
-      return isWaitingStep(definition, state, event.stepId, "approval") && currentAttempt(state.steps[event.stepId]!)?.n === event.attempt;
+    case "triage_decided": {
+      const step = state.steps[event.stepId];
+      return !isRunFinished(state) && step?.status === "waiting" && step.triaging === "model" && currentAttempt(step)?.n === event.attempt && resolveStep(definition, event.stepId) !== undefined;
+    }
+    case "approval_decided": {
+      const escalated = !isRunFinished(state) && state.steps[event.stepId]?.status === "waiting" && state.steps[event.stepId]?.triaging === "person";
+      return (escalated || isWaitingStep(definition, state, event.stepId, "approval")) && currentAttempt(state.steps[event.stepId]!)?.n === event.attempt;
+    }
     case "event_received": {
       if (!isWaitingStep(definition, state, event.stepId, "wait")) return false;
       const step = state.steps[event.stepId]!;
-      return currentAttempt(step)?.n === event.attempt && isForWait(stepDefinition(definition, event.stepId) as WaitStep, step, event.event);
+      return currentAttempt(step)?.n === event.attempt && isForWait(resolveStep(definition, event.stepId) as WaitStep, step, event.event);
     }
     case "child_finished":
       return isWaitingStep(definition, state, event.stepId, "workflow") && state.steps[event.stepId]!.childRunId === event.childRunId;
   }
 }
 
-function stepDefinition(definition: Definition, stepId: string) {
-  return [...definition.steps, ...(definition.onFailure ?? [])].find((step) => step.id === stepId);
-}
-
 /** The step exists in the definition with `type` and waits, in an unfinished run. */
 function isWaitingStep(definition: Definition, state: RunState, stepId: string, type: string): boolean {
-  return !isRunFinished(state) && stepDefinition(definition, stepId)?.type === type && state.steps[stepId]?.status === "waiting";
+  return !isRunFinished(state) && resolveStep(definition, stepId)?.type === type && state.steps[stepId]?.status === "waiting";
 }
 
 function stepOf<S>(draft: Draft, stepId: string): S {
@@ -125,10 +142,14 @@ async function fireTimer(draft: Draft, timer: Timer): Promise<void> {
   if (!step || !definition || currentAttempt(step)?.n !== timer.attempt) return;
   if (timer.kind === "deadline" && step.status === "running") {
     failAttempt(draft, definition, { code: "timed_out", message: `attempt ${timer.attempt} got no result in time`, retryable: true });
+  } else if (timer.kind === "deadline" && step.status === "waiting" && step.triaging === "model") {
+    await timeOutTriage(draft, definition);
   } else if (timer.kind === "retry" && step.status === "retrying") {
     await startStep(draft, definition);
   } else if (timer.kind === "sleep" && step.status === "waiting") {
     completeStep(draft, step.id, { sleptUntil: new Date(timer.at).toISOString() });
+  } else if (timer.kind === "timeout" && definition.type === "map") {
+    timeOutMap(draft, definition as MapStep);
   } else if (timer.kind === "timeout" && step.status === "waiting") {
     timeOutWaitingStep(draft, definition);
   }

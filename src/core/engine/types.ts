@@ -20,7 +20,9 @@ export type SkipReason =
   /** Never started: the run failed or timed out first. */
   | "run_failed"
   /** An onFailure step of a run that did not fail. */
-  | "run_succeeded";
+  | "run_succeeded"
+  /** Failure triage chose to skip the failed step (triage.ts). */
+  | "triage_skipped";
 
 /** How the run was started (SPEC §4); free-form beyond `type`. */
 export interface TriggerInfo {
@@ -37,6 +39,35 @@ export interface Attempt {
   httpStatus?: number;
   /** The run attempt (1 + redrives) this attempt belongs to; each redrive gets a fresh retry budget. */
   runAttempt?: number;
+  /** Items of maps: the map's attempt this attempt belongs to; each round of the map gets a fresh budget. */
+  mapRound?: number;
+  /** Tokens (and cost, when priced) a model call of this attempt used (llm steps). */
+  usage?: Usage;
+}
+
+/** Model usage of an attempt, a triage or a whole run. */
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  /** USD, when the step (or triage) gives `pricing`. */
+  costUsd?: number;
+}
+
+/** One answer of failure triage on a step (triage.ts), applied or refused. */
+export interface TriageRecord {
+  /** The action the model proposed; null when triage gave no usable answer. */
+  action: string | null;
+  reason: string;
+  applied: boolean;
+  /** Why the engine did not apply it (not allowed, no actions left, triage failed). */
+  refusal?: string;
+  /** A triage that failed (model unreachable, invalid answer, no answer in time). */
+  error?: ErrorRecord;
+  retryAfterMs?: number;
+  /** The failed attempt triaged, and the run attempt it belongs to (maxActions counts per run attempt). */
+  attempt: number;
+  runAttempt: number;
+  at: number;
 }
 
 export interface StepState {
@@ -56,6 +87,55 @@ export interface StepState {
   /** workflow steps: the child run of the current attempt, and its final status once known. */
   childRunId?: string;
   childStatus?: RunStatus;
+  /** map steps: how far the current round got (see map.ts). */
+  map?: MapProgress;
+  /** An item of a map in flight, a step of its own under the key `<map>[<index>]` (see map.ts). */
+  item?: MapItemRef;
+  /** Failure triage answers on this step, oldest first. */
+  triage?: TriageRecord[];
+  /** While the failed step waits on triage: the model's answer, or a person (escalated). */
+  triaging?: "model" | "person";
+}
+
+/** Which item of which map a step in flight is, and the item's value (`item` in its scope). */
+export interface MapItemRef {
+  map: string;
+  index: number;
+  value: unknown;
+}
+
+/**
+ * A map step's round: items are started in index order, at most `concurrency` at once.
+ * Only the items in flight live in the run's steps; finished ones leave to the item store,
+ * so the map's own state stays O(concurrency) whatever the number of items.
+ */
+export interface MapProgress {
+  total: number;
+  concurrency: number;
+  /** The next index to start. */
+  next: number;
+  /** Indexes in flight, as steps `<map>[<index>]`. */
+  inFlight: number[];
+  succeeded: number;
+  failed: number;
+  skipped: number;
+  cancelled: number;
+}
+
+/** What the item store keeps of an item once it finished: its step state, without the value. */
+export type MapItemRecord = Omit<StepState, "item" | "map"> & { map: string; index: number };
+
+/**
+ * The run's item store as the engine reads it (the shell keeps it in its own table).
+ * Reads are synchronous and O(1) per item, except `outputs`, read once when a map succeeds.
+ */
+export interface MapItemStore {
+  /** The value of an item, stored when its map first evaluated `items`. */
+  value(map: string, index: number): unknown;
+  /** How an item ended in an earlier round, if it did. */
+  record(map: string, index: number): MapItemRecord | undefined;
+  /** Every item's output in index order (null for items that did not succeed). */
+  outputs(map: string, total: number): unknown[];
 }
 
 /** `timeout` bounds a waiting step (approval, wait, workflow); `deadline` bounds a task attempt. */
@@ -99,6 +179,10 @@ export interface RunState {
   attempt: number;
   /** The run this one was rerun from, if any. */
   rerunOf?: string;
+  /** Items its maps evaluated so far: they count towards the executed-steps limit. */
+  mapItems?: number;
+  /** Model usage summed over every attempt and triage of the run. */
+  usage?: Usage;
   /** Keyed by step id; main steps and onFailure steps share one namespace. */
   steps: Record<string, StepState>;
   /** Keyed by `timerKey(timer)`; at most one timer per kind and step. */
@@ -130,6 +214,10 @@ export type Effect =
   | { type: "audit"; action: string; stepId?: string; attempt?: number; detail?: Record<string, unknown> }
   /** The run reached a final status. */
   | { type: "finished"; status: RunStatus }
+  /** A map evaluated its items: the shell stores them, one row per item. */
+  | { type: "map_items_created"; stepId: string; items: unknown[] }
+  /** An item of a map ended: the shell stores its record (and drops its step row). */
+  | { type: "map_item_finished"; record: MapItemRecord }
   | HoldEffect;
 
 /**
@@ -164,8 +252,10 @@ export interface ReceivedEvent {
 
 export type RunEvent =
   | { type: "start" }
-  | { type: "step_completed"; stepId: string; attempt: number; output: unknown; httpStatus?: number }
-  | { type: "step_failed"; stepId: string; attempt: number; error: ErrorRecord }
+  | { type: "step_completed"; stepId: string; attempt: number; output: unknown; httpStatus?: number; usage?: Usage }
+  | { type: "step_failed"; stepId: string; attempt: number; error: ErrorRecord; usage?: Usage }
+  /** The answer of failure triage for a step waiting on it (triage.ts). */
+  | { type: "triage_decided"; stepId: string; attempt: number; outcome: { ok: true; output: unknown } | { ok: false; error: ErrorRecord }; usage?: Usage }
   /** Sent by the alarm: handles every timer with `at <= now`. */
   | { type: "timers_due" }
   | { type: "cancel"; reason?: string }

@@ -8,7 +8,7 @@ import { evaluateExpression } from "../expr";
 import type { ReceivedEvent, StepState } from "./types";
 import { audit, beginAttempt, currentAttempt, patchStep, setTimer, type Draft } from "./draft";
 import { completeStep, failAttempt } from "./outcome";
-import { buildScope, isTruthy } from "./scope";
+import { isTruthy, stepScope } from "./scope";
 
 export const DEFAULT_LOOKBACK = "10m";
 
@@ -34,7 +34,7 @@ export function isForWait(step: WaitStep, state: StepState, event: ReceivedEvent
 /** Completes the wait with the event's payload when `match` holds; false when it does not. */
 export async function receiveEvent(draft: Draft, step: WaitStep, event: ReceivedEvent): Promise<boolean> {
   if (step.match !== undefined) {
-    const scope = { ...buildScope(draft.state), event: { name: event.name, payload: event.payload, key: event.key, receivedAt: new Date(event.receivedAt).toISOString() } };
+    const scope = { ...stepScope(draft.state, step.id), event: { name: event.name, payload: event.payload, key: event.key, receivedAt: new Date(event.receivedAt).toISOString() } };
     try {
       if (!isTruthy(await evaluateExpression(step.match, scope, { now: draft.now }))) return false;
     } catch (error) {

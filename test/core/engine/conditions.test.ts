@@ -125,12 +125,3 @@ describe("transforms", () => {
     });
   });
 });
-
-describe("steps still to come", () => {
-  it("a map step fails as not_implemented", async () => {
-    const step = { id: "x", type: "map", items: "[1, 2]", step: { type: "transform", expr: "item" } };
-    const run = new RunHarness(flow([step as Definition["steps"][number]]));
-    await run.start();
-    expect(run.step("x")).toMatchObject({ status: "failed", error: { code: "not_implemented", retryable: false } });
-  });
-});

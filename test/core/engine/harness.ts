@@ -9,6 +9,8 @@ import {
   nextWakeAt,
   transition,
   type Effect,
+  type MapItemRecord,
+  type MapItemStore,
   type RunEvent,
   type RunInit,
   type RunState,
@@ -27,6 +29,8 @@ export class RunHarness {
   effects: Effect[] = [];
   /** The latest transition's input and output, for identity checks. */
   previous?: RunState;
+  /** The run's item store, kept from the effects the way the shell keeps it. */
+  readonly items = new MemoryItemStore();
 
   constructor(definition: Definition, init: Partial<RunInit> = {}) {
     this.definition = deepFreeze(definitionSchema.parse(definition) as Definition);
@@ -45,9 +49,10 @@ export class RunHarness {
   /** Sends one event at the current time. */
   async send(event: RunEvent): Promise<TransitionResult> {
     this.previous = deepFreeze(this.state);
-    const result = await transition(this.definition, this.previous, event, this.now);
+    const result = await transition(this.definition, this.previous, event, this.now, this.items);
     this.state = result.state;
     this.effects = result.effects;
+    this.items.apply(result.effects);
     return result;
   }
 
@@ -104,6 +109,39 @@ export class RunHarness {
 
   statuses(): Record<string, string> {
     return Object.fromEntries(Object.values(this.state.steps).map((step) => [step.id, step.status]));
+  }
+}
+
+/** Items of maps, in memory, with counters of what a transition read and wrote. */
+export class MemoryItemStore implements MapItemStore {
+  readonly values = new Map<string, unknown[]>();
+  readonly records = new Map<string, MapItemRecord>();
+  reads = 0;
+  writes = 0;
+
+  apply(effects: readonly Effect[]): void {
+    for (const effect of effects) {
+      if (effect.type === "map_items_created") this.values.set(effect.stepId, effect.items), (this.writes += effect.items.length);
+      if (effect.type === "map_item_finished") this.records.set(`${effect.record.map}[${effect.record.index}]`, effect.record), this.writes++;
+    }
+  }
+
+  value(map: string, index: number): unknown {
+    this.reads++;
+    return this.values.get(map)?.[index];
+  }
+
+  record(map: string, index: number): MapItemRecord | undefined {
+    this.reads++;
+    return this.records.get(`${map}[${index}]`);
+  }
+
+  outputs(map: string, total: number): unknown[] {
+    this.reads += total;
+    return Array.from({ length: total }, (_, index) => {
+      const record = this.records.get(`${map}[${index}]`);
+      return record?.status === "succeeded" ? (record.output ?? null) : null;
+    });
   }
 }
 
