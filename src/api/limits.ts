@@ -19,6 +19,8 @@ const ROUTE_BODY_LIMITS: readonly { method: string; path: RegExp; maxBytes: numb
   { method: "POST", path: /^\/api\/events$/, maxBytes: 2 * 1024 * 1024 },
   { method: "PUT", path: /^\/api\/secrets\/[^/]+$/, maxBytes: 256 * 1024 },
   { method: "POST", path: /^\/api\/approval-links$/, maxBytes: 64 * 1024 },
+  // Knowledge documents are held to 1 MiB of text (src/api/knowledge.ts); JSON escaping and metadata need room.
+  { method: "PUT", path: /^\/api\/knowledge\/[^/]+\/[^/]+$/, maxBytes: 4 * 1024 * 1024 },
 ];
 
 /** The body limit of a request, from ROUTE_BODY_LIMITS. */

@@ -49,6 +49,11 @@ export const runSchema = z
     finishedAt: z.string().nullable(),
     parent: z.object({ runId: z.string(), stepId: z.string() }).nullable().optional().openapi({ description: "The run and workflow step that started this run as a child" }),
     steps: z.array(z.record(z.string(), z.unknown())),
+    usage: z
+      .object({ inputTokens: z.int(), outputTokens: z.int(), costUsd: z.number().nullable() })
+      .nullable()
+      .optional()
+      .openapi({ description: "Model tokens (and cost, when priced) the run's llm steps and triage used" }),
     storageBytes: z.int().optional().openapi({ description: "Bytes the run's Durable Object stores (GET /api/runs/{id})" }),
   })
   .openapi("Run");

@@ -5,7 +5,7 @@ import type { Api } from "../api";
 import { h, replaceChildren } from "../dom";
 import { elapsedMs, formatDuration, formatTime } from "../format";
 import type { Session } from "../session";
-import type { AttemptView, StepDefinition, StepWithProgress } from "../types";
+import type { AttemptView, StepDefinition, StepWithProgress, TriageView, UsageView } from "../types";
 import { approvalForm } from "./approval-form";
 import { jsonView } from "./json-view";
 import { statusBadge } from "./status";
@@ -45,6 +45,8 @@ export class StepPanel {
       step.skipReason ? h("p", { class: "muted" }, `Skipped: ${step.skipReason}`) : null,
       step.childRunId ? h("p", {}, "Child run: ", h("a", { href: `/runs/${encodeURIComponent(step.childRunId)}`, class: "mono" }, step.childRunId)) : null,
       step.items ? itemProgress(step.items) : null,
+      step.triaging ? h("p", { class: "notice", role: "status" }, step.triaging === "model" ? "Failed; waiting for the triage model's proposal." : "Failed; triage escalated it to a person (approve to run it again, reject to fail it).") : null,
+      step.triage && step.triage.length > 0 ? triageList(step.triage) : null,
       step.type === "approval" && step.status === "waiting" ? approvalForm(this.api, this.session, this.runId, step.id, definition?.approvers) : null,
       step.attempts.length > 0 ? attemptsTable(step.attempts) : null,
       section("Input", step.input),
@@ -52,6 +54,35 @@ export class StepPanel {
       step.error ? section("Error", step.error) : null,
     );
   }
+}
+
+/** Tokens, and cost when the step was priced. */
+export function formatUsage(usage: UsageView): string {
+  const tokens = `${usage.inputTokens.toLocaleString()} in · ${usage.outputTokens.toLocaleString()} out`;
+  return usage.costUsd === null ? `${tokens} tokens` : `${tokens} tokens · $${usage.costUsd.toFixed(4)}`;
+}
+
+/** What failure triage proposed, and whether the engine applied it (and why not). */
+function triageList(entries: readonly TriageView[]): HTMLElement {
+  return h(
+    "div",
+    { class: "triage" },
+    h("h4", {}, "Triage"),
+    h(
+      "ol",
+      {},
+      entries.map((entry) =>
+        h(
+          "li",
+          {},
+          h("strong", {}, entry.action ?? "no answer"),
+          entry.applied ? " (applied)" : ` (not applied${entry.refusal ? `: ${entry.refusal}` : ""})`,
+          `, attempt ${entry.attempt}, ${formatTime(entry.at)}: `,
+          entry.error ? `${entry.error.code}: ${entry.error.message}` : entry.reason,
+        ),
+      ),
+    ),
+  );
 }
 
 function section(title: string, value: unknown): HTMLElement {
@@ -69,6 +100,8 @@ function itemProgress(items: NonNullable<StepWithProgress["items"]>): HTMLElemen
 }
 
 function attemptsTable(attempts: readonly AttemptView[]): HTMLElement {
+  // A model column only for steps that called one (llm), so http steps keep their table.
+  const usage = attempts.some((attempt) => attempt.usage !== undefined);
   return h(
     "div",
     { class: "table-wrap" },
@@ -76,7 +109,7 @@ function attemptsTable(attempts: readonly AttemptView[]): HTMLElement {
       "table",
       { class: "attempts" },
       h("caption", { class: "visually-hidden" }, "Attempts"),
-      h("thead", {}, h("tr", {}, ["#", "Outcome", "Started", "Took", "HTTP", "Error"].map((name) => h("th", { scope: "col" }, name)))),
+      h("thead", {}, h("tr", {}, ["#", "Outcome", "Started", "Took", "HTTP", ...(usage ? ["Tokens"] : []), "Error"].map((name) => h("th", { scope: "col" }, name)))),
       h(
         "tbody",
         {},
@@ -90,6 +123,7 @@ function attemptsTable(attempts: readonly AttemptView[]): HTMLElement {
             h("td", {}, h("time", { datetime: attempt.startedAt }, formatTime(attempt.startedAt))),
             h("td", {}, took === undefined ? "–" : `${formatDuration(took)}${attempt.finishedAt ? "" : " so far"}`),
             h("td", {}, attempt.httpStatus === undefined ? "–" : String(attempt.httpStatus)),
+            usage ? h("td", {}, attempt.usage ? formatUsage(attempt.usage) : "–") : null,
             h("td", {}, attempt.error ? `${attempt.error.code}: ${attempt.error.message}${attempt.error.retryable ? " (retryable)" : ""}` : "–"),
           );
         }),

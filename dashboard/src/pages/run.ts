@@ -9,6 +9,7 @@ import { stepGraph } from "../components/graph";
 import { jsonView } from "../components/json-view";
 import { timeline, timelineLegend } from "../components/timeline";
 import { h, replaceChildren } from "../dom";
+import { formatUsage } from "../components/step-panel";
 import { elapsedMs, formatDuration, formatTime } from "../format";
 import { applyLiveMessage, watchRun, type LiveState } from "../live";
 import type { PageContext, PageModule } from "../router";
@@ -141,7 +142,7 @@ class RunScreen {
 
   private factsKey = "";
   private renderFacts(run: RunView): void {
-    const key = `${run.status}|${run.finishedAt}|${run.startedAt}`;
+    const key = `${run.status}|${run.finishedAt}|${run.startedAt}|${JSON.stringify(run.usage)}`;
     if (key === this.factsKey) return;
     this.factsKey = key;
     const duration = elapsedMs(run.startedAt, run.finishedAt);
@@ -155,6 +156,7 @@ class RunScreen {
       fact("Duration", duration === undefined ? "–" : formatDuration(duration)),
       run.rerunOf ? fact("Rerun of", h("a", { href: `/runs/${encodeURIComponent(run.rerunOf)}`, class: "mono" }, run.rerunOf)) : null,
       run.parent ? fact("Started by", h("a", { href: `/runs/${encodeURIComponent(run.parent.runId)}`, class: "mono" }, run.parent.runId), ` step ${run.parent.stepId}`) : null,
+      run.usage ? fact("Model usage", formatUsage(run.usage)) : null,
     );
   }
 
