@@ -6,18 +6,41 @@ import { webhookDeliveries } from "./schema";
 
 export const DELIVERY_TTL_MS = 24 * 60 * 60 * 1000;
 
-/** Claims a delivery id for `runId`; returns the run id of an earlier claim when there is one. */
-export async function claimDelivery(db: Database, claim: { workflowId: string; deliveryId: string; runId: string; now: number }): Promise<string | undefined> {
+export interface EarlierClaim {
+  runId: string;
+  createdAt: number;
+}
+
+/**
+ * Claims a delivery id for `runId` in one round trip (an expired claim is dropped first);
+ * returns the earlier claim when there is one.
+ */
+export async function claimDelivery(db: Database, claim: { workflowId: string; deliveryId: string; runId: string; now: number }): Promise<EarlierClaim | undefined> {
   const key = and(eq(webhookDeliveries.workflowId, claim.workflowId), eq(webhookDeliveries.deliveryId, claim.deliveryId));
-  await db.delete(webhookDeliveries).where(and(key, lt(webhookDeliveries.expiresAt, claim.now)));
-  const inserted = await db
-    .insert(webhookDeliveries)
-    .values({ workflowId: claim.workflowId, deliveryId: claim.deliveryId, runId: claim.runId, createdAt: claim.now, expiresAt: claim.now + DELIVERY_TTL_MS })
-    .onConflictDoNothing()
-    .returning()
-    .get();
-  if (inserted) return undefined;
-  return (await db.select({ runId: webhookDeliveries.runId }).from(webhookDeliveries).where(key).get())?.runId;
+  const [, inserted, existing] = await db.batch([
+    db.delete(webhookDeliveries).where(and(key, lt(webhookDeliveries.expiresAt, claim.now))),
+    db
+      .insert(webhookDeliveries)
+      .values({ workflowId: claim.workflowId, deliveryId: claim.deliveryId, runId: claim.runId, createdAt: claim.now, expiresAt: claim.now + DELIVERY_TTL_MS })
+      .onConflictDoNothing()
+      .returning({ runId: webhookDeliveries.runId }),
+    db.select({ runId: webhookDeliveries.runId, createdAt: webhookDeliveries.createdAt }).from(webhookDeliveries).where(key),
+  ]);
+  if (inserted.length > 0) return undefined;
+  return existing[0];
+}
+
+/**
+ * Takes over a claim whose first delivery never created its run (its handler died between
+ * the claim and the run): only if the claim still names that run, so one taker wins.
+ */
+export async function takeOverClaim(db: Database, claim: { workflowId: string; deliveryId: string; staleRunId: string; runId: string; now: number }): Promise<boolean> {
+  const taken = await db
+    .update(webhookDeliveries)
+    .set({ runId: claim.runId, createdAt: claim.now, expiresAt: claim.now + DELIVERY_TTL_MS })
+    .where(and(eq(webhookDeliveries.workflowId, claim.workflowId), eq(webhookDeliveries.deliveryId, claim.deliveryId), eq(webhookDeliveries.runId, claim.staleRunId)))
+    .returning({ runId: webhookDeliveries.runId });
+  return taken.length > 0;
 }
 
 /** Points a claim at the run its delivery joined (a debounced trigger joins a pending run). */

@@ -6,7 +6,6 @@ import type { Definition } from "../core/definition/schema";
 import { hasFlowControl, planGates, type GateStage } from "../core/flow-control";
 import { database } from "../db/client";
 import { insertRunIndex } from "../db/runs";
-import { findWorkflow, findWorkflowVersion } from "../db/workflows";
 import { AppError, notFound, validationFailed } from "../api/problem";
 import { gateStub } from "../gate/client";
 import type { StartCommand } from "../run/commands";
@@ -14,6 +13,7 @@ import { runStub } from "../run/client";
 import { newRunId } from "../run/ids";
 import type { RunView } from "../run/view";
 import { inputIssues } from "./input-schema";
+import { loadPinnedWorkflow } from "./pinned-definitions";
 
 export interface StartRunRequest {
   workflowId: string;
@@ -41,15 +41,12 @@ export interface PinnedWorkflow {
 
 /** The definition a new run pins: the given version, or the latest. Disabled or archived workflows start nothing. */
 export async function resolveWorkflow(env: Env, workflowId: string, version?: number): Promise<PinnedWorkflow> {
-  const db = database(env.DB);
-  const workflow = await findWorkflow(db, workflowId);
+  const { workflow, pinned } = await loadPinnedWorkflow(database(env.DB), workflowId, version);
   if (!workflow) throw notFound(`workflow ${workflowId}`);
   if (workflow.archivedAt !== null) throw new AppError("workflow_disabled", `workflow ${workflowId} is archived`);
   if (!workflow.enabled) throw new AppError("workflow_disabled", `workflow ${workflowId} is disabled`);
-  const pinned = version ?? workflow.latestVersion;
-  const row = await findWorkflowVersion(db, workflowId, pinned);
-  if (!row) throw notFound(`version ${pinned} of workflow ${workflowId}`);
-  return { version: pinned, definition: JSON.parse(row.definition) as Definition };
+  if (!pinned) throw notFound(`version ${version ?? workflow.latestVersion} of workflow ${workflowId}`);
+  return pinned;
 }
 
 export function assertValidInput(definition: Definition, input: unknown): void {

@@ -4,10 +4,11 @@ import type { Definition, WebhookTrigger } from "../core/definition/schema";
 import { evaluateExpression } from "../core/expr";
 import { AppError, notFound } from "../api/problem";
 import { database } from "../db/client";
-import { claimDelivery, releaseDelivery, settleDelivery } from "../db/webhook-deliveries";
+import type { Database } from "../db/client";
+import { claimDelivery, releaseDelivery, settleDelivery, takeOverClaim, type EarlierClaim } from "../db/webhook-deliveries";
 import { runStub } from "../run/client";
 import { newRunId } from "../run/ids";
-import { findWorkflow, findWorkflowVersion } from "../db/workflows";
+import { loadPinnedWorkflow, probableDefinition } from "./pinned-definitions";
 import { startRun } from "./start-run";
 import { parseWebhookBody } from "./webhook/parse-body";
 import { verifyWebhook } from "./webhook/verify";
@@ -25,12 +26,12 @@ export type WebhookOutcome = { runId: string; duplicate: boolean } | { handshake
 
 export async function acceptWebhook(env: Env, delivery: WebhookDelivery, now: number): Promise<WebhookOutcome> {
   const db = database(env.DB);
-  const workflow = await findWorkflow(db, delivery.workflowId);
-  if (!workflow || workflow.archivedAt !== null) throw notFound(`workflow ${delivery.workflowId}`);
-  const version = await findWorkflowVersion(db, workflow.id, workflow.latestVersion);
-  const pinned = { version: workflow.latestVersion, definition: JSON.parse(version!.definition) as Definition };
+  // The secret of the definition this isolate saw last is read alongside the workflow's row.
+  const guess = webhookTriggerOf(probableDefinition(delivery.workflowId))?.verify.secret;
+  const [{ workflow, pinned }, guessedSecret] = await Promise.all([loadPinnedWorkflow(db, delivery.workflowId), resolveWebhookSecret(env, guess)]);
+  if (!workflow || !pinned || workflow.archivedAt !== null) throw notFound(`workflow ${delivery.workflowId}`);
   const trigger = webhookTrigger(pinned.definition);
-  const secret = await resolveWebhookSecret(env, trigger.verify.secret);
+  const secret = trigger.verify.secret === guess ? guessedSecret : await resolveWebhookSecret(env, trigger.verify.secret);
   const verdict = await verifyWebhook(delivery, trigger.verify, secret, now);
   if (!verdict.ok) throw new AppError("unauthorized", `webhook verification failed: ${verdict.reason}`);
   // Checked after verification, so only the sender learns that the workflow is disabled.
@@ -43,8 +44,12 @@ export async function acceptWebhook(env: Env, delivery: WebhookDelivery, now: nu
   const input = trigger.input === undefined ? body : await mapInput(trigger.input, request, now);
   const runId = newRunId(now);
   if (verdict.deliveryId) {
-    const earlier = await claimDelivery(db, { workflowId: delivery.workflowId, deliveryId: verdict.deliveryId, runId, now });
-    if (earlier) return { runId: await existingRun(env, earlier), duplicate: true };
+    const claim = { workflowId: delivery.workflowId, deliveryId: verdict.deliveryId, runId, now };
+    const earlier = await claimDelivery(db, claim);
+    if (earlier && (await runExists(env, earlier.runId))) return { runId: earlier.runId, duplicate: true };
+    if (earlier && !(await takeOver(db, claim, earlier))) {
+      throw new AppError("unavailable", "the first delivery with this id is still being handled; try again", { retryAfter: 1 });
+    }
   }
   const runTrigger = { type: "webhook" as const, scheme: verdict.scheme, ...(verdict.deliveryId ? { deliveryId: verdict.deliveryId } : {}) };
   let run;
@@ -58,14 +63,22 @@ export async function acceptWebhook(env: Env, delivery: WebhookDelivery, now: nu
   return { runId: run.id, duplicate: false };
 }
 
+/** How long a claim without its run may be the first delivery still at work, before a redelivery takes it over. */
+export const STALE_CLAIM_MS = 30_000;
+
+async function runExists(env: Env, runId: string): Promise<boolean> {
+  return (await runStub(env, runId).getRun()) !== null;
+}
+
 /**
  * A redelivery names the run of the first delivery, once that run exists. While the first
- * delivery is still being handled (or failed and is about to release its claim), the
- * sender is asked to try again rather than told about a run that may never exist.
+ * delivery may still be at work, the sender is asked to try again (503) rather than told
+ * about a run that may never exist; a claim older than STALE_CLAIM_MS whose run never
+ * appeared belonged to a handler that died, and this delivery takes it over.
  */
-async function existingRun(env: Env, runId: string): Promise<string> {
-  if (await runStub(env, runId).getRun()) return runId;
-  throw new AppError("unavailable", "the first delivery with this id is still being handled; try again", { retryAfter: 1 });
+async function takeOver(db: Database, claim: { workflowId: string; deliveryId: string; runId: string; now: number }, earlier: EarlierClaim): Promise<boolean> {
+  if (claim.now - earlier.createdAt < STALE_CLAIM_MS) return false;
+  return takeOverClaim(db, { ...claim, staleRunId: earlier.runId });
 }
 
 /**
@@ -80,9 +93,13 @@ function providerHandshake(scheme: string, headers: Headers, body: unknown): Rec
 }
 
 function webhookTrigger(definition: Definition): WebhookTrigger {
-  const trigger = definition.triggers.find((candidate): candidate is WebhookTrigger => candidate.type === "webhook");
+  const trigger = webhookTriggerOf(definition);
   if (!trigger) throw notFound(`a webhook trigger on workflow ${definition.id}`);
   return trigger;
+}
+
+function webhookTriggerOf(definition: Definition | undefined): WebhookTrigger | undefined {
+  return definition?.triggers.find((candidate): candidate is WebhookTrigger => candidate.type === "webhook");
 }
 
 async function mapInput(expression: string, request: unknown, now: number): Promise<unknown> {

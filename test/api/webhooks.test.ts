@@ -73,6 +73,24 @@ describe("a GitHub webhook", () => {
     await expectProblem(response, 503, "unavailable");
   });
 
+  it("redelivered long after a first delivery whose handler died before creating its run, takes the claim over and starts the run", async () => {
+    await githubWorkflow("hook-orphan");
+    const body = JSON.stringify({ action: "reopened" });
+    const orphan = "run_01JD3X5Q8R9W4Y7Z2B6C0N1M6K";
+    const claimedAt = Date.now() - 31_000;
+    await env.DB.prepare("INSERT INTO webhook_deliveries (workflow_id, delivery_id, run_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+      .bind("hook-orphan", "d-orphan", orphan, claimedAt, claimedAt + 60_000)
+      .run();
+    const headers = { "x-hub-signature-256": await sign(body), "x-github-delivery": "d-orphan" };
+    const { runId } = await expectJson<{ runId: string }>(await deliver("hook-orphan", body, headers), 202);
+    expect(runId).not.toBe(orphan);
+    expect((await runStartedByWebhook(runId)).status).toBe("succeeded");
+    const claim = await env.DB.prepare("SELECT run_id FROM webhook_deliveries WHERE workflow_id = ? AND delivery_id = ?").bind("hook-orphan", "d-orphan").first<{ run_id: string }>();
+    expect(claim?.run_id).toBe(runId);
+    // The next redelivery names the run that now exists.
+    expect(await expectJson(await deliver("hook-orphan", body, headers), 200)).toEqual({ runId, duplicate: true });
+  });
+
   it("maps the request through the trigger's input expression", async () => {
     await githubWorkflow("hook-mapped", { input: "{ 'number': body.issue.number, 'event': headers.`x-github-event`, 'source': query.source }" });
     const body = JSON.stringify({ issue: { number: 42 } });
