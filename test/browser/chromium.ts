@@ -53,4 +53,12 @@ export function watchForViolations(page: Page): string[] {
   return problems;
 }
 
+/** Signs in through the dashboard's form and waits for the Runs page it lands on. */
+export async function signIn(page: Page, baseUrl: string, token: string, timeout = 15_000): Promise<void> {
+  await page.goto(`${baseUrl}/`);
+  await page.getByLabel("API token").fill(token);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Runs" }).waitFor({ timeout });
+}
+
 export const screenshot = (page: Page, name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });

@@ -5,7 +5,7 @@
 import type { Page } from "playwright-core";
 import { afterEach, describe, expect, it } from "vitest";
 import { useReceiver, useStack } from "../support/stack";
-import { screenshot, useChromium, watchForViolations } from "./chromium";
+import { screenshot, signIn, useChromium, watchForViolations } from "./chromium";
 
 const stack = useStack("browser");
 const receiver = useReceiver();
@@ -36,13 +36,6 @@ async function open(viewport?: { width: number; height: number }): Promise<Page>
   const { page } = await chromium.current.newPage(viewport);
   violations = watchForViolations(page);
   return page;
-}
-
-async function signIn(page: Page, token: string): Promise<void> {
-  await page.goto(`${stack.current.url}/`);
-  await page.getByLabel("API token").fill(token);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("heading", { name: "Runs" }).waitFor({ timeout: TIMEOUT });
 }
 
 describe("the dashboard", () => {
@@ -122,7 +115,7 @@ describe("the dashboard", () => {
 
   it("reads well on a phone", async () => {
     const phone = await open({ width: 390, height: 844 });
-    await signIn(phone, stack.current.vars.WAYMARK_ADMIN_TOKEN);
+    await signIn(phone, stack.current.url, stack.current.vars.WAYMARK_ADMIN_TOKEN);
     await phone.locator("tr[data-run-id]").first().waitFor({ timeout: TIMEOUT });
     await phone.locator(".count").first().waitFor({ timeout: TIMEOUT });
     expect(await phone.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
@@ -141,7 +134,7 @@ describe("the dashboard", () => {
     expect(issued.status).toBe(201);
 
     const viewer = await open();
-    await signIn(viewer, issued.body.token);
+    await signIn(viewer, stack.current.url, issued.body.token);
     expect(await viewer.getByTestId("who").textContent()).toBe("browser-viewer");
     await viewer.goto(`${stack.current.url}/runs/${waiting.id}`);
     await viewer.locator("h1 .badge", { hasText: "waiting" }).waitFor({ timeout: TIMEOUT });

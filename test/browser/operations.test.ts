@@ -10,7 +10,7 @@ import type { Page } from "playwright-core";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../../src/dev/local-stack";
 import { useReceiver, useStack } from "../support/stack";
-import { screenshot, useChromium, watchForViolations } from "./chromium";
+import { screenshot, signIn, useChromium, watchForViolations } from "./chromium";
 
 const stack = useStack("operations");
 const receiver = useReceiver();
@@ -46,13 +46,6 @@ async function open(): Promise<Page> {
   return page;
 }
 
-async function signIn(page: Page, token: string): Promise<void> {
-  await page.goto(`${stack.current.url}/`);
-  await page.getByLabel("API token").fill(token);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("heading", { name: "Runs" }).waitFor({ timeout: TIMEOUT });
-}
-
 describe("the operations pages", () => {
   let page: Page;
   let orderRun: string;
@@ -70,7 +63,7 @@ describe("the operations pages", () => {
 
   it("approves from the inbox, a map item's approval too, and the runs succeed", async () => {
     page = await open();
-    await signIn(page, stack.current.vars.WAYMARK_ADMIN_TOKEN);
+    await signIn(page, stack.current.url, stack.current.vars.WAYMARK_ADMIN_TOKEN);
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Approvals" }).click();
     await page.getByRole("heading", { name: "Approvals" }).waitFor({ timeout: TIMEOUT });
     const order = page.locator(`li.inbox-item[data-run-id="${orderRun}"][data-step="approve"]`);
@@ -162,7 +155,7 @@ describe("the operations pages", () => {
     const issued = await stack.current.api.request<{ token: string }>("POST", "/api/tokens", { name: "ops-viewer", role: "viewer" });
     expect(issued.status).toBe(201);
     const viewer = await open();
-    await signIn(viewer, issued.body.token);
+    await signIn(viewer, stack.current.url, issued.body.token);
     const nav = viewer.getByRole("navigation", { name: "Main" });
     expect(await nav.getByRole("link").allTextContents()).toEqual(expect.arrayContaining(["Runs", "Approvals", "Metrics"]));
     expect(await nav.getByRole("link", { name: "Audit" }).count()).toBe(0);

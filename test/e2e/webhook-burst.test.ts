@@ -3,6 +3,7 @@
 // delivery may be lost or doubled: every acknowledged id is exactly one run, every
 // redelivery answers that run and starts nothing, and every run succeeds.
 import { describe, expect, it } from "vitest";
+import { pooled } from "../support/pool";
 import { useStack } from "../support/stack";
 import { standardHeaders, toBase64, unixSeconds } from "../support/webhook-signing";
 
@@ -42,20 +43,6 @@ async function deliver(deliveryId: string, index: number): Promise<Acknowledgeme
     }
     return { deliveryId, status: response.status, body: text.startsWith("{") ? JSON.parse(text) : { text }, latencyMs, retries };
   }
-}
-
-/** Runs `work` over `items` with at most `limit` at a time, keeping the order of results. */
-async function pooled<T, R>(items: T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 interface Summary {

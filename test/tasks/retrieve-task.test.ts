@@ -1,12 +1,12 @@
 // The retrieve step through the real consumer (issue 7): BM25 ranking over a small corpus
 // the test writes, passages with collection, docId, chunk and score as citations, user text
 // with FTS5 syntax in it searched as plain words, and an empty collection as a clear error.
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import type { Passage } from "../../src/knowledge/search";
 import { call, saveWorkflow } from "../support/workers/api";
 import { readRun, startRecordedRun } from "../support/workers/runs";
 import { deliver } from "../support/workers/tasks";
 import { uniqueName } from "../support/workers/tokens";
-import { vi } from "vitest";
 
 const WORKFLOW = uniqueName("retrieve");
 const CORPUS = uniqueName("policies");
@@ -20,14 +20,6 @@ const corpus: Record<string, string> = {
   holidays: "Holidays. The office is closed on public holidays.",
 };
 
-interface Passage {
-  collection: string;
-  docId: string;
-  chunk: number;
-  text: string;
-  score: number;
-  metadata?: Record<string, unknown>;
-}
 
 async function retrieve(collection: string, query: string, limit?: number): Promise<{ status: string; passages?: Passage[]; error: unknown }> {
   const run = await startRecordedRun(WORKFLOW, { collection, query, ...(limit ? { limit } : {}) });

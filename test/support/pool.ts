@@ -1,0 +1,15 @@
+// Bounded concurrency for tests and the bench: many requests, a fixed number in flight.
+
+/** Runs `work` over `items` with at most `limit` at a time, keeping the order of results. */
+export async function pooled<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
