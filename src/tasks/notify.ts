@@ -19,8 +19,7 @@ export async function fillApprovalLinks(task: TaskMessage, env: Env): Promise<un
 }
 
 function publicUrl(env: Env): string {
-  const configured = (env as unknown as { WAYMARK_PUBLIC_URL?: string }).WAYMARK_PUBLIC_URL;
-  return (configured ?? "").replace(/\/+$/, "");
+  return (env.WAYMARK_PUBLIC_URL ?? "").replace(/\/+$/, "");
 }
 
 function replaceStrings(value: unknown, transform: (text: string) => string): unknown {
