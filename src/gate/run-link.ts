@@ -20,6 +20,11 @@ export class GateLink {
     this.sql.exec("UPDATE gates SET owed = 1");
   }
 
+  /** The run passed gates when it was created (its workflow has flow control). */
+  isGated(): boolean {
+    return this.sql.exec("SELECT 1 FROM gates LIMIT 1").toArray().length > 0;
+  }
+
   hasOwed(): boolean {
     return this.sql.exec("SELECT 1 FROM gates WHERE owed = 1 LIMIT 1").toArray().length > 0;
   }

@@ -140,8 +140,10 @@ export class RunCoordinator extends DurableObject<Env> {
     return this.command({ type: "cancel", reason }, (state) => !isFinished(state), "only an unfinished run can be cancelled");
   }
 
+  /** Redrive; a run under flow control goes back through its gates, queued until one starts it (a `readmit` duty). */
   async redrive(): Promise<CommandResult> {
-    return this.command({ type: "retry" }, (state) => ["failed", "timed_out", "cancelled"].includes(state.status), "only a failed, timed-out or cancelled run can be retried");
+    const queued = this.gates.isGated();
+    return this.command({ type: "retry", queued }, (state) => ["failed", "timed_out", "cancelled"].includes(state.status), "only a failed, timed-out or cancelled run can be retried");
   }
 
   /** A decision on a waiting approval, after checking the step and that the decider is admitted. */
@@ -312,6 +314,8 @@ export class RunCoordinator extends DurableObject<Env> {
           this.storage.appendOutbox("audit", { at: now, action: effect.action, target, runId: state.id, detail });
         }
         if (effect.type === "finished") this.gates.oweReleases();
+        // Written with the queued state, so a crash cannot leave the run queued with no gate told.
+        if (effect.type === "requeued") this.duties.owe("readmit", "readmit", {});
         if (effect.type === "map_items_created") this.storage.insertItems(effect.stepId, effect.items);
         if (effect.type === "map_item_finished") this.storage.finishItem(effect.record);
         recordHold(effect, state, now, this.storage, this.duties);
@@ -354,6 +358,8 @@ export class RunCoordinator extends DurableObject<Env> {
       const context = {
         env: this.env,
         state: this.state!,
+        definition: this.definition!,
+        releaseGates: async () => (await this.releaseGates(), !this.gates.hasOwed()),
         outboxFlushed: () => !this.storage.hasOutbox(),
         deliverEvent: (delivery: { stepId: string; attempt: number; event: ReceivedEvent }) => this.deliverEvent(delivery),
         childFinished: (report: ChildReport) => this.childFinished(report),

@@ -1,11 +1,11 @@
 // What a run owes other parties, kept in its own storage next to its state and retried
 // through its alarm until done (the pattern of the gate release, src/gate/run-link.ts):
 // the event lookback of a wait, starting and cancelling child runs, telling the parent
-// run that this child finished. A duty is written in the same transaction as the state
+// run that this child finished, asking its gates to start it again after a redrive. A duty is written in the same transaction as the state
 // that creates it, so a crash between the two loses nothing.
 const SCHEMA = `CREATE TABLE IF NOT EXISTS duties (seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, payload TEXT NOT NULL)`;
 
-export const DUTY_KINDS = ["lookback", "start_child", "cancel_child", "notify_parent"] as const;
+export const DUTY_KINDS = ["lookback", "start_child", "cancel_child", "notify_parent", "readmit"] as const;
 export type DutyKind = (typeof DUTY_KINDS)[number];
 
 export interface Duty {

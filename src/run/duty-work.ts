@@ -3,7 +3,10 @@
 // for a child it no longer waits for. A duty that fails stays owed; the alarm retries it.
 import type { ErrorRecord } from "../core/errors";
 import type { ReceivedEvent, RunState, RunStatus } from "../core/engine/types";
+import type { Definition } from "../core/definition/schema";
+import { planGates } from "../core/flow-control";
 import { database } from "../db/client";
+import { gateStub } from "../gate/client";
 import { findEventsSince } from "../db/waiters";
 import { startRun } from "../triggers/start-run";
 import { runStub } from "./client";
@@ -26,6 +29,9 @@ export interface ChildReport {
 export interface DutyContext {
   env: Env;
   state: RunState;
+  definition: Definition;
+  /** Tells the gates the run's earlier end; true once none is owed any more. */
+  releaseGates(): Promise<boolean>;
   /** True once every outbox row (so every waiter row) has reached D1. */
   outboxFlushed(): boolean;
   deliverEvent(delivery: { stepId: string; attempt: number; event: ReceivedEvent }): Promise<{ resumed: boolean; waiting: boolean }>;
@@ -45,6 +51,8 @@ export async function performDuty(duty: Duty, context: DutyContext): Promise<boo
         return true;
       case "notify_parent":
         return await notifyParent(duty.payload as NotifyParentDuty, context);
+      case "readmit":
+        return await readmit(context);
     }
   } catch (error) {
     console.error(`run ${context.state.id}: ${duty.kind} failed; the alarm retries it`, error);
@@ -85,5 +93,19 @@ async function notifyParent(duty: NotifyParentDuty, context: DutyContext): Promi
   const child = context.state;
   const report: ChildReport = { stepId: duty.parentStepId, childRunId: child.id, status: child.status, output: child.output ?? null, error: child.error ?? null };
   await runStub(context.env, duty.parentRunId).childFinished(report);
+  return true;
+}
+
+/**
+ * A redriven run under flow control waits queued until its gates start it again, as a new
+ * run would. Its earlier end must have reached them first (a gate ignores a run it still
+ * holds); the first gate then queues it or starts it (calling back into this run).
+ */
+async function readmit(context: DutyContext): Promise<boolean> {
+  if (context.state.status !== "queued") return true;
+  if (!(await context.releaseGates())) return false;
+  const [first, ...next] = await planGates(context.definition, context.state.input, Date.now());
+  if (!first) return true;
+  await gateStub(context.env, first.name).admit({ runId: context.state.id, policy: first.policy, next, skipDebounce: true });
   return true;
 }

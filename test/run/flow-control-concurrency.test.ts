@@ -75,6 +75,29 @@ describe("a concurrency limit of 1", () => {
     expect((await gate.inspect()).admitted.map((run) => run.runId)).toEqual([third!.id]);
   });
 
+  it("sends a redriven run back through its gate: it waits queued for the slot, then runs again", async () => {
+    const workflowId = await freshWorkflow(oneAtATime);
+    const first = await startRunThroughApi(workflowId, { input: { order: 1 } });
+    const second = await startRunThroughApi(workflowId, { input: { order: 2 } });
+    await runStubFor(first.id).report({ stepId: "ship", attempt: 1, outcome: { ok: false, error: { code: "http_status", message: "404", retryable: false, httpStatus: 404 } } });
+    expect(await statusOf(first.id)).toBe("failed");
+    await waitForStatus(second.id, "running");
+
+    // The slot is the second run's: the redriven first run waits its turn.
+    const { run: redriven } = await expectJson<{ run: RunView }>(await call("POST", `/api/runs/${first.id}/retry`), 200);
+    expect(redriven).toMatchObject({ status: "queued", attempt: 2 });
+    const gate = gateStubFor(workflowId);
+    await pollUntil(() => gate.inspect(), (state) => state.waiting.some((run) => run.runId === first.id));
+    expect((await gate.inspect()).admitted.map((run) => run.runId)).toEqual([second.id]);
+
+    await finishShipping(second.id);
+    await waitForStatus(first.id, "running");
+    expect((await gate.inspect()).admitted.map((run) => run.runId)).toEqual([first.id]);
+    await runStubFor(first.id).report({ stepId: "ship", attempt: 2, outcome: { ok: true, output: { status: 201 } } });
+    expect(await waitForStatus(first.id, "succeeded")).toBe("succeeded");
+    await pollUntil(() => gate.inspect(), (state) => state.admitted.length === 0 && state.waiting.length === 0);
+  });
+
   it("keeps its queue when the gate's object restarts", async () => {
     const workflowId = await freshWorkflow(oneAtATime);
     const [first, second] = await startThree(workflowId);

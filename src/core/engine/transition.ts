@@ -52,6 +52,13 @@ export async function transition(definition: Definition, state: RunState, incomi
       return closeDraft(draft, state);
     case "retry":
       reopenRun(draft);
+      // A run under flow control waits for its gate to start it again, like a new run.
+      if (event.queued) {
+        draft.state.status = "queued";
+        delete draft.state.timers["run_timeout:run"];
+        draft.effects.push({ type: "requeued" });
+        return closeDraft(draft, state);
+      }
       break;
     case "approval_decided":
       if (draft.state.steps[event.stepId]!.triaging === "person") await decideEscalation(draft, stepOf<Step>(draft, event.stepId), event.decision, event.by, event.comment);
@@ -114,7 +121,8 @@ function stepOf<S>(draft: Draft, stepId: string): S {
 
 function startRun(draft: Draft): void {
   draft.state.status = "running";
-  draft.state.startedAt = draft.now;
+  // A redriven run that waited for its gate keeps the time it first started.
+  draft.state.startedAt ??= draft.now;
   if (draft.definition.timeout !== undefined) {
     setTimer(draft, { kind: "run_timeout", at: draft.now + parseDuration(draft.definition.timeout) });
   }

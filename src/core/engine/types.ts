@@ -214,6 +214,8 @@ export type Effect =
   | { type: "audit"; action: string; stepId?: string; attempt?: number; detail?: Record<string, unknown> }
   /** The run reached a final status. */
   | { type: "finished"; status: RunStatus }
+  /** A redriven run under flow control is queued again: its gates must be asked to start it. */
+  | { type: "requeued" }
   /** A map evaluated its items: the shell stores them, one row per item. */
   | { type: "map_items_created"; stepId: string; items: unknown[] }
   /** An item of a map ended: the shell stores its record (and drops its step row). */
@@ -259,8 +261,8 @@ export type RunEvent =
   /** Sent by the alarm: handles every timer with `at <= now`. */
   | { type: "timers_due" }
   | { type: "cancel"; reason?: string }
-  /** Redrive: resume a failed, timed-out or cancelled run in place. */
-  | { type: "retry" }
+  /** Redrive: resume a failed, timed-out or cancelled run in place; `queued` (runs under flow control) until its gate starts it again. */
+  | { type: "retry"; queued?: boolean }
   /** A person (or a signed link) decided a waiting approval; admission is the shell's to check first. */
   | { type: "approval_decided"; stepId: string; attempt: number; decision: "approve" | "reject"; by: string; comment?: string }
   /** An event with the name a waiting `wait` step listens for; its `match` decides. */

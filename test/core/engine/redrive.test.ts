@@ -28,6 +28,24 @@ async function failedAtLoad(): Promise<RunHarness> {
 }
 
 describe("redrive", () => {
+  it("a queued redrive (a run under flow control) resets the run and waits for its gate's start", async () => {
+    const run = await failedAtLoad();
+    const startedAt = run.state.startedAt;
+    run.now += 60_000;
+    await run.send({ type: "retry", queued: true });
+    expect(run.state).toMatchObject({ status: "queued", attempt: 2, error: null });
+    expect(run.step("load").status).toBe("pending");
+    expect(run.dispatched()).toEqual([]);
+    expect(run.state.timers).toEqual({});
+    expect(run.effects).toContainEqual({ type: "requeued" });
+    run.now += 5_000;
+    await run.start();
+    expect(run.dispatched()).toMatchObject([{ stepId: "load", attempt: 2 }]);
+    // The run keeps the time it first started; its timeout counts from the new start.
+    expect(run.state).toMatchObject({ status: "running", startedAt });
+    expect(run.state.timers["run_timeout:run"]).toMatchObject({ at: run.now + 60 * 60_000 });
+  });
+
   it("redrive keeps succeeded outputs and reruns the failed step", async () => {
     const run = await failedAtLoad();
     const extract = run.step("extract");
