@@ -1,6 +1,6 @@
 // The dashboard's only way to the server: `/api` with the signed-in token. Problems
 // (RFC 9457) become ApiError with the server's code and detail; a 401 signs out.
-import type { Approval, AuditChain, AuditPage, Me, Metrics, RunPage, RunView, WorkflowSummary, WorkflowVersion } from "./types";
+import type { Approval, AuditChain, AuditPage, MapItemView, Me, Metrics, RunPage, RunView, WorkflowSummary, WorkflowVersion } from "./types";
 import type { DefinitionFormat, Issue, VersionSummary, WorkflowDetail } from "./types";
 
 export class ApiError extends Error {
@@ -82,6 +82,12 @@ export class Api {
 
   workflowVersion(id: string, version: number): Promise<WorkflowVersion> {
     return this.request("GET", `/api/workflows/${encodeURIComponent(id)}/versions/${version}`);
+  }
+
+  /** A page of a map step's items (step ids are encoded: a path segment may not hold everything an id may). */
+  mapItems(runId: string, stepId: string, query: { status?: string; cursor?: string; limit?: number }): Promise<{ items: MapItemView[]; nextCursor: string | null }> {
+    const search = new URLSearchParams(Object.entries(query).filter((entry): entry is [string, string | number] => entry[1] !== undefined).map(([key, value]) => [key, String(value)]));
+    return this.request("GET", `/api/runs/${encodeURIComponent(runId)}/steps/${encodeURIComponent(stepId)}/items?${search}`);
   }
 
   async cancel(id: string): Promise<RunView> {

@@ -1,9 +1,9 @@
 // The API's shapes as the dashboard reads them. Runs come straight from the server's own
 // projection (src/run/view.ts), so a change there is a type error here.
-import type { AttemptView, RunView, StepView, TriageView, UsageView } from "../../src/run/view";
+import type { AttemptView, MapItemView, RunView, StepView, TriageView, UsageView } from "../../src/run/view";
 import type { Role } from "../../src/core/roles";
 
-export type { AttemptView, Role, RunView, StepView, TriageView, UsageView };
+export type { AttemptView, MapItemView, Role, RunView, StepView, TriageView, UsageView };
 
 export const RUN_STATUSES = ["queued", "running", "waiting", "succeeded", "failed", "cancelled", "timed_out"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];

@@ -89,6 +89,22 @@ describe("the operations pages", () => {
     expect((await stack.current.api.waitForFinish(reviewRun)).status).toBe("succeeded");
   });
 
+  it("lists a map step's items with who approved each, filtered by status", async () => {
+    await page.goto(`${stack.current.url}/runs/${reviewRun}`);
+    await page.locator("h1 .badge", { hasText: "succeeded" }).waitFor({ timeout: TIMEOUT });
+    await page.locator("details#step-review > summary").click();
+    await page.locator("details#step-review details.map-items > summary").click();
+    const rows = page.locator("details#step-review .items-table tbody tr");
+    await rows.nth(1).waitFor({ timeout: TIMEOUT });
+    expect(await rows.evaluateAll((found) => found.map((row) => [...row.querySelectorAll("td")].map((cell) => cell.textContent)))).toEqual([
+      ["0", "✓ succeeded", '"terms"', expect.stringContaining('"decision":"approved"'), "1"],
+      ["1", "✓ succeeded", '"privacy"', expect.stringContaining('"decision":"approved"'), "1"],
+    ]);
+    await page.getByLabel("Status").selectOption("failed");
+    await page.locator("details#step-review .map-items").getByText("No items.").waitFor({ timeout: TIMEOUT });
+    expect(await rows.count()).toBe(0);
+  });
+
   it("shows the approved run with its retry and decision (README's screenshot)", async () => {
     await page.goto(`${stack.current.url}/runs/${orderRun}`);
     await page.locator("h1 .badge", { hasText: "succeeded" }).waitFor({ timeout: TIMEOUT });

@@ -8,6 +8,7 @@ import type { Session } from "../session";
 import type { AttemptView, StepDefinition, StepWithProgress, TriageView, UsageView } from "../types";
 import { approvalForm } from "./approval-form";
 import { jsonView } from "./json-view";
+import { MapItems } from "./map-items";
 import { statusBadge } from "./status";
 
 export class StepPanel {
@@ -15,6 +16,8 @@ export class StepPanel {
   private readonly summary = h("summary");
   private readonly body = h("div", { class: "step-body" });
   private drawn = "";
+  /** Kept across redraws, so an open item list keeps its filter and pages while the map runs. */
+  private items: MapItems | undefined;
 
   constructor(
     private readonly api: Api,
@@ -45,6 +48,7 @@ export class StepPanel {
       step.skipReason ? h("p", { class: "muted" }, `Skipped: ${step.skipReason}`) : null,
       step.childRunId ? h("p", {}, "Child run: ", h("a", { href: `/runs/${encodeURIComponent(step.childRunId)}`, class: "mono" }, step.childRunId)) : null,
       step.items ? itemProgress(step.items) : null,
+      step.items ? (this.items ??= new MapItems(this.api, this.runId, step.id)).element : null,
       step.triaging ? h("p", { class: "notice", role: "status" }, step.triaging === "model" ? "Failed; waiting for the triage model's proposal." : "Failed; triage escalated it to a person (approve to run it again, reject to fail it).") : null,
       step.triage && step.triage.length > 0 ? triageList(step.triage) : null,
       step.type === "approval" && step.status === "waiting" ? approvalForm(this.api, this.session, this.runId, step.id, definition?.approvers) : null,
