@@ -28,7 +28,8 @@ const ROUTES: readonly Route[] = [
   { path: "/metrics", page: metricsPage },
   { path: "/audit", page: auditPage },
   { path: "/workflows", page: workflowsPage },
-  { path: "/workflows/new", page: workflowPage }, // before :id, so no workflow can be called "new" here
+  // Outside /workflows/…, so every workflow id (even "new") has its page.
+  { path: "/new-workflow", page: workflowPage },
   { path: "/workflows/:id", page: workflowPage },
   { path: "/workflows/:id/versions", page: versionsPage },
 ];

@@ -95,6 +95,8 @@ describe("the workflows pages", () => {
   it("flags a bad duration and a YAML syntax error at their lines, previews the graph, saves and runs", async () => {
     await page.getByRole("link", { name: "New workflow" }).click();
     await page.getByRole("heading", { name: "New workflow" }).waitFor({ timeout: TIMEOUT });
+    // Outside /workflows/{id}, so a workflow may be called "new".
+    expect(new URL(page.url()).pathname).toBe("/new-workflow");
     const editor = page.getByLabel("Definition", { exact: true });
     const problems = page.getByRole("list", { name: /Problems/ });
 

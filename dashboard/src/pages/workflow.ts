@@ -1,7 +1,7 @@
 // One workflow (SPEC §7): its triggers, webhook URL, schedules and switch; its definition
 // in an editor that validates as you type, with a live graph preview and Save (editors);
 // "Run now" with a form generated from the input schema (operators). Viewers read only.
-// `/workflows/new` is the same page on a template, until the first save names it.
+// `/new-workflow` is the same page on a template, until the first save names it.
 import { ApiError } from "../api";
 import { DefinitionEditor } from "../components/definition-editor";
 import { definitionToText, isRecord } from "../components/definition-text";

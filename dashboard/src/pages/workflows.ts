@@ -64,7 +64,7 @@ export const workflowsPage: PageModule = ({ api, session }, _params, query) => {
   const element = h(
     "section",
     { class: "workflows-page" },
-    h("div", { class: "page-head" }, h("h1", { tabindex: "-1" }, "Workflows"), session.can("editor") ? h("a", { class: "button primary", href: "/workflows/new" }, "New workflow") : null),
+    h("div", { class: "page-head" }, h("h1", { tabindex: "-1" }, "Workflows"), session.can("editor") ? h("a", { class: "button primary", href: "/new-workflow" }, "New workflow") : null),
     h("div", { class: "filters" }, h("div", { class: "inline-field" }, archivedBox, h("label", { for: "show-archived" }, "Show archived"))),
     table,
   );
