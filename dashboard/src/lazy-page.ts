@@ -26,6 +26,7 @@ export function lazyPage(title: string, load: () => Promise<PageModule>): PageMo
         disposed = true;
         page?.dispose?.();
       },
+      hasUnsavedChanges: () => page?.hasUnsavedChanges?.() ?? false,
     };
   };
 }

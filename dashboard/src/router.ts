@@ -15,6 +15,8 @@ export interface Page {
   readonly title: string;
   readonly element: HTMLElement;
   dispose?(): void;
+  /** True while leaving would lose the reader's work (an edited definition): the shell asks first. */
+  hasUnsavedChanges?(): boolean;
 }
 
 export type PageModule = (context: PageContext, params: Record<string, string>, query: URLSearchParams) => Page;

@@ -24,6 +24,8 @@ export interface ShellOptions {
 
 export class Shell {
   private current: Page | undefined;
+  /** The path the current page was rendered for (where a refused back or forward returns). */
+  private path = "";
   private readonly main = h("main", { id: "main", tabindex: "-1" });
   private readonly navLinks: HTMLAnchorElement[];
   readonly element: HTMLElement;
@@ -46,9 +48,11 @@ export class Shell {
     // The skip link targets the main region without leaving the page's route.
     header.querySelector(".skip")!.addEventListener("click", (event) => (event.preventDefault(), this.main.focus()));
     window.addEventListener("popstate", this.onPopState);
+    window.addEventListener("beforeunload", this.onBeforeUnload);
   }
 
   navigate(path: string, options: { replace?: boolean } = {}): void {
+    if (!this.mayLeave()) return;
     if (options.replace) history.replaceState(null, "", path);
     else history.pushState(null, "", path);
     this.render();
@@ -59,6 +63,7 @@ export class Shell {
     const match = matchRoute(this.options.routes, location.pathname);
     const page = (match?.page ?? this.options.notFound)(this.context, match?.params ?? {}, new URLSearchParams(location.search));
     this.current = page;
+    this.path = `${location.pathname}${location.search}`;
     replaceChildren(this.main, page.element);
     document.title = `${page.title} · Waymark`;
     for (const link of this.navLinks) {
@@ -68,11 +73,25 @@ export class Shell {
     (this.main.querySelector("h1") ?? this.main).focus({ preventScroll: true });
   }
 
-  private readonly onPopState = () => this.render();
+  /** Back and forward have already moved the URL: staying puts it back. */
+  private readonly onPopState = () => {
+    if (this.mayLeave()) this.render();
+    else history.pushState(null, "", this.path);
+  };
+
+  /** Closing or reloading the tab with unsaved work: the browser asks (its own wording). */
+  private readonly onBeforeUnload = (event: BeforeUnloadEvent) => {
+    if (this.current?.hasUnsavedChanges?.()) event.preventDefault();
+  };
+
+  private mayLeave(): boolean {
+    return !this.current?.hasUnsavedChanges?.() || window.confirm("Leave this page? Your changes are not saved.");
+  }
 
   dispose(): void {
     this.current?.dispose?.();
     window.removeEventListener("popstate", this.onPopState);
+    window.removeEventListener("beforeunload", this.onBeforeUnload);
   }
 }
 

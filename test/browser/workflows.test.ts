@@ -161,6 +161,24 @@ describe("the workflows pages", () => {
     expect(run.steps.find((step) => step.id === "done")!.output).toBe("HELLO, ADA – dry)");
   });
 
+  it("asks before leaving an edited definition, and stays when told to", async () => {
+    await page.goto(`${stack.current.url}/workflows/wf-editor`);
+    const editor = page.getByLabel("Definition", { exact: true });
+    await page.getByRole("status").filter({ hasText: "No problems found." }).waitFor({ timeout: TIMEOUT });
+    await editor.press("End");
+    await editor.pressSequentially("\n# an unsaved note");
+    const runsLink = page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Runs" });
+    const asked: string[] = [];
+    page.once("dialog", (dialog) => (asked.push(dialog.message()), void dialog.dismiss()));
+    await runsLink.click();
+    await expect.poll(() => asked).toEqual(["Leave this page? Your changes are not saved."]);
+    expect(new URL(page.url()).pathname).toBe("/workflows/wf-editor");
+    expect(await editor.inputValue()).toContain("# an unsaved note");
+    page.once("dialog", (dialog) => void dialog.accept());
+    await runsLink.click();
+    await page.getByRole("heading", { name: "Runs" }).waitFor({ timeout: TIMEOUT });
+  });
+
   it("shows the version history with a diff between v1 and v2", async () => {
     await page.goto(`${stack.current.url}/workflows/wf-editor/versions`);
     await page.getByRole("heading", { name: "Changes from version 1 to version 2" }).waitFor({ timeout: TIMEOUT });

@@ -32,7 +32,7 @@ steps:
 
 export const workflowPage: PageModule = (context, params) => {
   const screen = new WorkflowScreen(context, params.id);
-  return { title: params.id ? `Workflow ${params.id}` : "New workflow", element: screen.element, dispose: () => screen.dispose() };
+  return { title: params.id ? `Workflow ${params.id}` : "New workflow", element: screen.element, dispose: () => screen.dispose(), hasUnsavedChanges: () => screen.hasUnsavedChanges() };
 };
 
 class WorkflowScreen {
@@ -46,6 +46,8 @@ class WorkflowScreen {
   private readonly preview = h("div", { class: "graph-wrap", role: "region", "aria-label": "Graph preview" });
   private workflow: WorkflowDetail | undefined;
   private editor: DefinitionEditor | undefined;
+  /** The text as last loaded or saved; the editor differing from it is unsaved work. */
+  private savedText: string | undefined;
   private disposed = false;
 
   constructor(
@@ -71,6 +73,7 @@ class WorkflowScreen {
     const text = this.workflow ? definitionToText(this.workflow.definition, "yaml") : TEMPLATE;
     const mayEdit = this.context.session.can("editor");
     this.editor = new DefinitionEditor({ api: this.context.api, text, format: "yaml", readOnly: !mayEdit, onParsed: (value) => this.drawPreview(value) });
+    this.savedText = mayEdit ? text : undefined;
     replaceChildren(
       this.body,
       this.facts,
@@ -167,6 +170,7 @@ class WorkflowScreen {
       const { workflow, created } = await this.context.api.saveWorkflow(id, editor.text, editor.format);
       if (this.disposed) return;
       this.workflow = workflow;
+      this.savedText = editor.text;
       if (!this.id) {
         this.id = id;
         history.replaceState(null, "", `/workflows/${encodeURIComponent(id)}`);
@@ -189,6 +193,10 @@ class WorkflowScreen {
       if (error instanceof ApiError && error.status === 404) return false;
       throw error;
     }
+  }
+
+  hasUnsavedChanges(): boolean {
+    return this.editor !== undefined && this.savedText !== undefined && this.editor.text !== this.savedText;
   }
 
   dispose(): void {
