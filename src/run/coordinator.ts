@@ -6,7 +6,7 @@ import { DurableObject } from "cloudflare:workers";
 import { IntentLock } from "../durable/intent-lock";
 import { SingleAlarm } from "../durable/single-alarm";
 import type { Definition } from "../core/definition/schema";
-import { approvalRefusal, createRunState, nextWakeAt, planRerun, resolveStep, timerKey, transition } from "../core/engine";
+import { approvalRefusal, createRunState, nextWakeAt, planRerun, timerKey, transition } from "../core/engine";
 import type { Effect, ReceivedEvent, RunEvent, RunState, StepState, TaskEffect } from "../core/engine/types";
 import { FINISHED_RUN_STATUSES } from "../core/engine/types";
 import { GateLink } from "../gate/run-link";
@@ -150,7 +150,7 @@ export class RunCoordinator extends DurableObject<Env> {
   async decideApproval(command: ApprovalDecisionCommand): Promise<CommandResult> {
     return this.serially(async () => {
       if (!this.state || !this.definition) return { ok: false, code: "not_found", message: "run not found" } as const;
-      const refusal = approvalRefusal(this.stepDefinitions(command.stepId), this.state, command.stepId, command.decider, command.attempt);
+      const refusal = approvalRefusal(this.definition, this.state, command.stepId, command.decider, command.attempt);
       if (refusal) return { ok: false, ...refusal } as const;
       const attempt = command.attempt ?? this.state.steps[command.stepId]!.attempts.at(-1)!.n;
       const { stepId, decision, comment } = command;
@@ -162,7 +162,7 @@ export class RunCoordinator extends DurableObject<Env> {
   /** What a signed link for a waiting approval needs (its attempt and timeout), if `minter` may decide it. */
   async approvalRequest(stepId: string, minter: { name: string; role: string }): Promise<ApprovalRequestResult> {
     if (!this.state || !this.definition) return { ok: false, code: "not_found", message: "run not found" };
-    const refusal = approvalRefusal(this.stepDefinitions(stepId), this.state, stepId, minter);
+    const refusal = approvalRefusal(this.definition, this.state, stepId, minter);
     if (refusal) return { ok: false, ...refusal };
     return { ok: true, attempt: this.state.steps[stepId]!.attempts.at(-1)!.n, expiresAt: this.state.timers[timerKey({ kind: "timeout", stepId })]?.at ?? null };
   }
@@ -257,12 +257,6 @@ export class RunCoordinator extends DurableObject<Env> {
 
   private isStartingSoon(): boolean {
     return this.startSoon && this.state?.status === "queued";
-  }
-
-  /** The step's definition as a list for approvalRefusal: empty when the run has no such step. */
-  private stepDefinitions(stepId: string) {
-    const step = resolveStep(this.definition!, stepId);
-    return step ? [step as typeof step & { approvers?: string[] }] : [];
   }
 
   private async createRun(command: StartCommand): Promise<void> {

@@ -1,6 +1,6 @@
 // Approval steps (SPEC §2): the step waits for a person. Who may decide is checked here
 // too, as a pure rule the shell applies before it sends the decision in.
-import type { ApprovalStep } from "../definition/schema";
+import type { ApprovalStep, Definition } from "../definition/schema";
 import { parseDuration } from "../duration";
 import { approvalLinkPlaceholder } from "../approval-link-placeholder";
 import { toErrorRecord } from "../errors";
@@ -9,6 +9,7 @@ import { includesRole, isRole } from "../roles";
 import type { Decider, RunState } from "./types";
 import { audit, beginAttempt, currentAttempt, patchStep, setTimer, type Draft } from "./draft";
 import { completeStep, failAttempt } from "./outcome";
+import { resolveStep } from "./step-catalog";
 import { secretPlaceholders, stepScope } from "./scope";
 
 export type ApprovalDecision = "approve" | "reject";
@@ -86,8 +87,9 @@ export interface ApprovalRefusal {
  * entries that are role names admit that role and above; other entries are token names.
  * Without approvers any operator may decide. A signed link was minted by someone admitted.
  */
-export function approvalRefusal(steps: readonly { id: string; type: string; approvers?: string[] }[], state: RunState, stepId: string, decider: Decider, attempt?: number): ApprovalRefusal | undefined {
-  const definition = steps.find((step) => step.id === stepId);
+export function approvalRefusal(workflow: Pick<Definition, "steps" | "onFailure">, state: RunState, stepId: string, decider: Decider, attempt?: number): ApprovalRefusal | undefined {
+  // Items of maps included: an approval inside a map is decided as `<map>[<index>]`.
+  const definition = resolveStep(workflow, stepId) as { type: string; approvers?: string[] } | undefined;
   const step = state.steps[stepId];
   if (!definition || !step) return { code: "not_found", message: `run ${state.id} has no step ${stepId}` };
   // A failed step that triage escalated is decided like an approval (triage.ts).

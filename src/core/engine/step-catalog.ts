@@ -7,7 +7,7 @@ import { parseItemKey } from "./item-key";
 export class StepCatalog {
   private readonly byId = new Map<string, Step>();
 
-  constructor(definition: Definition) {
+  constructor(definition: Pick<Definition, "steps" | "onFailure">) {
     for (const step of [...definition.steps, ...(definition.onFailure ?? [])]) this.byId.set(step.id, step);
   }
 
@@ -27,6 +27,6 @@ export class StepCatalog {
 }
 
 /** The step definition for `stepId` in `definition`, items of maps included. */
-export function resolveStep(definition: Definition, stepId: string): Step | undefined {
+export function resolveStep(definition: Pick<Definition, "steps" | "onFailure">, stepId: string): Step | undefined {
   return new StepCatalog(definition).get(stepId);
 }

@@ -128,7 +128,7 @@ describe("an approval's notify request", () => {
 });
 
 describe("who may decide an approval", () => {
-  const approvers = (list?: string[]) => [{ id: "approve", type: "approval", ...(list ? { approvers: list } : {}) }, { id: "calc", type: "transform" }];
+  const approvers = (list?: string[]) => ({ steps: [{ id: "approve", type: "approval", ...(list ? { approvers: list } : {}) }, { id: "calc", type: "transform" }] }) as never;
   const waiting = async (list?: string[]) => (await waitingSignOff(list ? { approvers: list } : {})).state;
 
   it.each([
@@ -151,7 +151,7 @@ describe("who may decide an approval", () => {
     ["an attempt that is over", "approve", 7, "invalid_state"],
   ])("deciding %s is refused", async (_name, stepId, attempt, code) => {
     const state = await waiting();
-    const steps = [...approvers(), { id: "calc", type: "transform" }];
+    const steps = approvers();
     state.steps.calc = { id: "calc", type: "transform", status: "succeeded", attempts: [] };
     expect(approvalRefusal(steps, state, stepId, { name: "op", role: "operator" }, attempt)?.code).toBe(code);
   });

@@ -141,8 +141,8 @@ describe("failure triage", () => {
     expect(run.step("charge")).toMatchObject({ status: "waiting", triaging: "person" });
     expect(run.state.status).toBe("waiting");
     expect(run.effects).toContainEqual({ type: "approval_opened", stepId: "charge", attempt: 1, approvers: [], requestedAt: T0 });
-    expect(approvalRefusal(run.definition.steps as never, run.state, "charge", { name: "ops", role: "operator" })).toBeUndefined();
-    expect(approvalRefusal(run.definition.steps as never, run.state, "charge", { name: "eve", role: "viewer" })).toMatchObject({ code: "forbidden" });
+    expect(approvalRefusal(run.definition, run.state, "charge", { name: "ops", role: "operator" })).toBeUndefined();
+    expect(approvalRefusal(run.definition, run.state, "charge", { name: "eve", role: "viewer" })).toMatchObject({ code: "forbidden" });
     await run.send({ type: "approval_decided", stepId: "charge", attempt: 1, decision: "approve", by: "ops" });
     expect(run.effects).toContainEqual({ type: "approval_closed", stepId: "charge", attempt: 1, status: "running" });
     expect(run.dispatched()).toMatchObject([{ stepType: "http", stepId: "charge", attempt: 2 }]);
