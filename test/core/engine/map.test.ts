@@ -198,6 +198,26 @@ describe("map", () => {
     expect((run.state.output as { review: Array<{ by: string }> }).review.map((output) => output.by)).toEqual(["bob", "ada", "cy"]);
   });
 
+  it("items that are child runs start one child each and take its output", async () => {
+    const run = new RunHarness(
+      { id: "fan", triggers: [{ type: "api" }], steps: [{ id: "each", type: "map", items: "input.orders", concurrency: 2, step: { type: "workflow", workflow: "invoice", input: { order: "{{ item }}" } } }] } as never,
+      { input: { orders: ["A", "B", "C"] } },
+    );
+    await run.start();
+    const children = run.effects.filter((effect) => effect.type === "start_child") as Array<{ stepId: string; childRunId: string; input: unknown }>;
+    expect(children.map((child) => [child.stepId, child.input])).toEqual([
+      ["each[0]", { order: "A" }],
+      ["each[1]", { order: "B" }],
+    ]);
+    expect(new Set(children.map((child) => child.childRunId)).size).toBe(2);
+    await run.send({ type: "child_finished", stepId: "each[1]", childRunId: children[1]!.childRunId, status: "succeeded", output: { invoice: 2 } });
+    const third = run.effects.find((effect) => effect.type === "start_child") as { stepId: string; childRunId: string };
+    expect(third.stepId).toBe("each[2]");
+    await run.send({ type: "child_finished", stepId: "each[0]", childRunId: children[0]!.childRunId, status: "succeeded", output: { invoice: 1 } });
+    await run.send({ type: "child_finished", stepId: "each[2]", childRunId: third.childRunId, status: "succeeded", output: { invoice: 3 } });
+    expect(run.state).toMatchObject({ status: "succeeded", output: { each: [{ invoice: 1 }, { invoice: 2 }, { invoice: 3 }] } });
+  });
+
   it("the cost of an item is constant: state, writes and reads per answer do not grow with the items", async () => {
     const run = await fetching(2_000, { concurrency: 5 });
     let maxSteps = 0;
