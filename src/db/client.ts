@@ -4,6 +4,15 @@ import * as schema from "./schema";
 
 export type Database = DrizzleD1Database<typeof schema>;
 
+// Building a handle walks the whole schema (relational config); a binding lives as long
+// as its isolate, so each gets one handle, not one per request or per outbox flush.
+const handles = new WeakMap<D1Database, Database>();
+
 export function database(d1: D1Database): Database {
-  return drizzle(d1, { schema });
+  let handle = handles.get(d1);
+  if (!handle) {
+    handle = drizzle(d1, { schema });
+    handles.set(d1, handle);
+  }
+  return handle;
 }

@@ -76,37 +76,49 @@ export async function flushOutbox(storage: RunStorage, d1: D1Database): Promise<
   }
 }
 
+/** D1 binds at most 100 parameters per statement; an audit row binds 11. */
+const AUDIT_ROWS_PER_INSERT = 9;
+
 function toStatements(db: ReturnType<typeof database>, rows: OutboxRow[]) {
   // Only the newest index row matters: the run's row is a snapshot, not a log.
   const latestIndex = rows.findLast((row) => row.kind === "index");
   const statements = [];
+  // Consecutive audit rows go in one multi-row insert (their order, so the chain's, kept).
+  let audits: (typeof auditLog.$inferInsert)[] = [];
+  const insertAudits = () => {
+    for (let start = 0; start < audits.length; start += AUDIT_ROWS_PER_INSERT) {
+      statements.push(db.insert(auditLog).values(audits.slice(start, start + AUDIT_ROWS_PER_INSERT)).onConflictDoNothing());
+    }
+    audits = [];
+  };
   for (const row of rows) {
     if (row.kind === "audit") {
-      const record = JSON.parse(row.payload) as AuditRecord;
-      statements.push(
-        db
-          .insert(auditLog)
-          .values({
-            eventId: `${record.runId}:${row.seq}`,
-            at: record.at,
-            actorType: "run",
-            actorId: record.runId,
-            actorName: null,
-            action: record.action,
-            target: record.target,
-            runId: record.runId,
-            requestId: null,
-            result: "ok",
-            detail: record.detail ? JSON.stringify(record.detail) : null,
-          })
-          .onConflictDoNothing(),
-      );
+      audits.push(auditValues(JSON.parse(row.payload) as AuditRecord, row.seq));
+      continue;
     }
+    insertAudits();
     if (row.kind === "approval") statements.push(approvalStatement(db, JSON.parse(row.payload) as ApprovalRecord));
     if (row.kind === "waiter") statements.push(waiterStatement(db, JSON.parse(row.payload) as WaiterRecord));
   }
+  insertAudits();
   if (latestIndex) statements.push(upsertRunIndex(db, JSON.parse(latestIndex.payload) as RunIndexRow));
   return statements;
+}
+
+function auditValues(record: AuditRecord, seq: number): typeof auditLog.$inferInsert {
+  return {
+    eventId: `${record.runId}:${seq}`,
+    at: record.at,
+    actorType: "run",
+    actorId: record.runId,
+    actorName: null,
+    action: record.action,
+    target: record.target,
+    runId: record.runId,
+    requestId: null,
+    result: "ok",
+    detail: record.detail ? JSON.stringify(record.detail) : null,
+  };
 }
 
 function approvalStatement(db: ReturnType<typeof database>, record: ApprovalRecord) {
