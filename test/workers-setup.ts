@@ -1,5 +1,7 @@
-// Every Workers test file starts with the D1 schema applied (migrations/ as in production).
+// Every Workers test file starts with the D1 schema applied (migrations/ as in production)
+// and the starts webhooks queue recorded (see recordAcceptedStarts).
 import { applyD1Migrations, env, type D1Migration } from "cloudflare:test";
+import { recordAcceptedStarts } from "./support/workers/runs";
 
 declare global {
   namespace Cloudflare {
@@ -10,3 +12,4 @@ declare global {
 }
 
 await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
+recordAcceptedStarts();

@@ -33,7 +33,24 @@ export async function listRuns(db: Database, filter: RunFilter): Promise<RunInde
 
 /** Records a run the moment it is accepted, so lists show it before its first transition lands. */
 export async function insertRunIndex(db: Database, row: typeof runs.$inferInsert): Promise<void> {
-  await db.insert(runs).values(row).onConflictDoNothing();
+  await runIndexInsert(db, row);
+}
+
+/** The same insert, as a statement a batch can carry. */
+export function runIndexInsert(db: Database, row: typeof runs.$inferInsert) {
+  return db.insert(runs).values(row).onConflictDoNothing();
+}
+
+export async function findRunIndexRow(db: Database, runId: string): Promise<RunIndexRow | undefined> {
+  return db.select().from(runs).where(eq(runs.id, runId)).get();
+}
+
+/** An accepted start that was never carried out: its queued row fails with `code` (a run that exists is left alone). */
+export async function failAcceptedRunIndex(db: Database, runId: string, code: string, now: number): Promise<void> {
+  await db
+    .update(runs)
+    .set({ status: "failed", errorCode: code, finishedAt: now, updatedAt: now })
+    .where(and(eq(runs.id, runId), eq(runs.status, "queued")));
 }
 
 /** The statement the run's outbox uses to bring its row up to date. */

@@ -1,8 +1,9 @@
 // Delivery ids of accepted webhooks: the first delivery claims its id, a redelivery
 // within 24 h finds the claim and starts nothing.
-import { and, eq, lt } from "drizzle-orm";
+import { and, eq, getTableColumns, lt, sql } from "drizzle-orm";
 import type { Database } from "./client";
-import { webhookDeliveries } from "./schema";
+import type { RunIndexRow } from "./runs";
+import { runs, webhookDeliveries } from "./schema";
 
 export const DELIVERY_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -11,11 +12,18 @@ export interface EarlierClaim {
   createdAt: number;
 }
 
+export interface DeliveryClaim {
+  workflowId: string;
+  deliveryId: string;
+  runId: string;
+  now: number;
+}
+
 /**
  * Claims a delivery id for `runId` in one round trip (an expired claim is dropped first);
  * returns the earlier claim when there is one.
  */
-export async function claimDelivery(db: Database, claim: { workflowId: string; deliveryId: string; runId: string; now: number }): Promise<EarlierClaim | undefined> {
+export async function claimDelivery(db: Database, claim: DeliveryClaim): Promise<EarlierClaim | undefined> {
   const key = and(eq(webhookDeliveries.workflowId, claim.workflowId), eq(webhookDeliveries.deliveryId, claim.deliveryId));
   const [, inserted, existing] = await db.batch([
     db.delete(webhookDeliveries).where(and(key, lt(webhookDeliveries.expiresAt, claim.now))),
@@ -28,6 +36,33 @@ export async function claimDelivery(db: Database, claim: { workflowId: string; d
   ]);
   if (inserted.length > 0) return undefined;
   return existing[0];
+}
+
+/**
+ * Claims a delivery id for an accepted run and, only when the claim is that run's, lists the
+ * run: one round trip. Returns whichever claim holds the id now (the run's own, or an earlier one).
+ */
+export async function claimDeliveryAndList(db: Database, claim: DeliveryClaim, listed: RunIndexRow): Promise<EarlierClaim> {
+  const key = and(eq(webhookDeliveries.workflowId, claim.workflowId), eq(webhookDeliveries.deliveryId, claim.deliveryId));
+  const [, , holder] = await db.batch([
+    db.delete(webhookDeliveries).where(and(key, lt(webhookDeliveries.expiresAt, claim.now))),
+    db
+      .insert(webhookDeliveries)
+      .values({ workflowId: claim.workflowId, deliveryId: claim.deliveryId, runId: claim.runId, createdAt: claim.now, expiresAt: claim.now + DELIVERY_TTL_MS })
+      .onConflictDoNothing(),
+    db.select({ runId: webhookDeliveries.runId, createdAt: webhookDeliveries.createdAt }).from(webhookDeliveries).where(key),
+    // Every column, in the table's order (what an INSERT … SELECT fills), from the listed row.
+    db
+      .insert(runs)
+      .select(
+        sql`SELECT ${sql.join(
+          Object.keys(getTableColumns(runs)).map((column) => sql`${listed[column as keyof RunIndexRow]}`),
+          sql`, `,
+        )} WHERE EXISTS (SELECT 1 FROM ${webhookDeliveries} WHERE ${and(key, eq(webhookDeliveries.runId, claim.runId))})`,
+      )
+      .onConflictDoNothing(),
+  ]);
+  return holder[0]!;
 }
 
 /**

@@ -1,7 +1,8 @@
 // The queue consumer: executes one attempt of an I/O step and reports the outcome
-// to the run. The run owns retries; the queue only owns delivery (STYLE §4): a
+// to the run (and carries out the starts webhooks accepted, see accepted-starts.ts). The run owns retries; the queue only owns delivery (STYLE §4): a
 // message is retried only when the run could not be told.
 import type { TaskReport } from "../run/commands";
+import { carryOutStart, isStartMessage } from "../triggers/accepted-starts";
 import { runStub } from "../run/client";
 import { executeTask } from "./execute";
 import { taskMessageSchema, type TaskMessage } from "./task-message";
@@ -11,6 +12,7 @@ export async function consumeTasks(batch: MessageBatch<unknown>, env: Env): Prom
 }
 
 async function handleTask(message: Message<unknown>, env: Env): Promise<void> {
+  if (isStartMessage(message.body)) return carryOutStart(message, env);
   const parsed = taskMessageSchema.safeParse(message.body);
   if (!parsed.success) {
     // A malformed message can never succeed; its attempt deadline fails the step.

@@ -23,12 +23,13 @@ export async function loadPinnedWorkflow(db: Database, workflowId: string, versi
   const workflow = await findWorkflow(db, workflowId);
   if (!workflow) return {};
   const pinnedVersion = version ?? workflow.latestVersion;
-  const definition = await versionDefinition(db, workflowId, pinnedVersion);
+  const definition = await loadVersion(db, workflowId, pinnedVersion);
   if (definition && pinnedVersion === workflow.latestVersion) newest.set(workflowId, definition);
   return { workflow, ...(definition ? { pinned: { version: pinnedVersion, definition } } : {}) };
 }
 
-async function versionDefinition(db: Database, workflowId: string, version: number): Promise<Definition | undefined> {
+/** A saved version's definition, from this isolate's cache when it has read it before. */
+export async function loadVersion(db: Database, workflowId: string, version: number): Promise<Definition | undefined> {
   const key = `${workflowId}@${version}`;
   const cached = versions.get(key);
   if (cached) return cached;

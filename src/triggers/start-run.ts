@@ -5,7 +5,7 @@
 import type { Definition } from "../core/definition/schema";
 import { hasFlowControl, planGates, type GateStage } from "../core/flow-control";
 import { database } from "../db/client";
-import { insertRunIndex } from "../db/runs";
+import { runIndexInsert } from "../db/runs";
 import { AppError, notFound, validationFailed } from "../api/problem";
 import { gateStub } from "../gate/client";
 import type { StartCommand } from "../run/commands";
@@ -24,11 +24,13 @@ export interface StartRunRequest {
   carriedSteps?: StartCommand["carriedSteps"];
   /** A run id chosen by the caller (idempotency, cron); a new one otherwise. */
   runId?: string;
+  /** When the trigger was accepted, if earlier than now (a webhook's start carried out by the queue). */
+  acceptedAt?: number;
   /**
-   * Answer once the run is durably created, before its first transition (webhooks): its
-   * own alarm starts it. Runs under flow control are admitted by their gate either way.
+   * Hands the run's index insert to the caller instead of writing it here: an API call writes
+   * it in its audit entry's batch (api/audit-trail.ts), one D1 round trip for both.
    */
-  startSoon?: boolean;
+  listWith?: (insert: ReturnType<typeof runIndexInsert>) => void;
 }
 
 /** The run a trigger started, or (`debounced`) the pending run it joined: its id differs from a requested `runId`. */
@@ -67,14 +69,13 @@ export async function startRun(env: Env, request: StartRunRequest, pinned?: Pinn
     definition,
     input,
     trigger: request.trigger,
-    createdAt: now,
+    createdAt: request.acceptedAt ?? now,
     rerunOf: request.rerunOf,
     carriedSteps: request.carriedSteps,
   };
-  if (hasFlowControl(definition)) return startThroughGates(env, command, await gatesFor(definition, input, now));
-  const stub = runStub(env, runId);
-  const run = request.startSoon ? await stub.createAndStartSoon(command) : await stub.start(command);
-  await recordInIndex(env, command, run);
+  if (hasFlowControl(definition)) return startThroughGates(env, command, await gatesFor(definition, input, now), request.listWith);
+  const run = await runStub(env, runId).start(command);
+  await recordInIndex(env, command, run, request.listWith);
   return run;
 }
 
@@ -82,22 +83,24 @@ export async function startRun(env: Env, request: StartRunRequest, pinned?: Pinn
  * Lists the run at once, after it exists (a failed start leaves no phantom row). The run's
  * outbox writes the same row too, so a crash right here loses nothing and the newest state wins.
  */
-async function recordInIndex(env: Env, command: StartCommand, run: RunView): Promise<void> {
+async function recordInIndex(env: Env, command: StartCommand, run: RunView, listWith: StartRunRequest["listWith"]): Promise<void> {
   const startedAt = run.startedAt === null ? null : Date.parse(run.startedAt);
-  await insertRunIndex(database(env.DB), { ...indexRow(command), status: run.status, startedAt });
+  const insert = runIndexInsert(database(env.DB), { ...indexRow(command), status: run.status, startedAt });
+  if (listWith) listWith(insert);
+  else await insert;
 }
 
 /**
  * The first gate creates the run (queued) and starts it now, queues it, or merges the
  * trigger into its pending debounced run. A rerun is never merged: it carries its own steps.
  */
-async function startThroughGates(env: Env, command: StartCommand, gates: GateStage[]): Promise<StartedRun> {
+async function startThroughGates(env: Env, command: StartCommand, gates: GateStage[], listWith: StartRunRequest["listWith"]): Promise<StartedRun> {
   const [first, ...next] = gates as [GateStage, ...GateStage[]];
   const create = { ...command, gates: gates.map((gate) => gate.name) };
   const answer = await gateStub(env, first.name).admit({ runId: command.runId, policy: first.policy, next, create, skipDebounce: command.trigger.type === "rerun" || command.trigger.type === "workflow" });
   if (!answer.run) throw new AppError("unavailable", `run ${command.runId} could not be created; try again`, { retryAfter: 1 });
   if (answer.debounced) return { ...answer.run, debounced: true };
-  await recordInIndex(env, command, answer.run);
+  await recordInIndex(env, command, answer.run, listWith);
   return answer.run;
 }
 

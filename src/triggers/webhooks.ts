@@ -1,15 +1,19 @@
 // POST /hooks/{workflowId} (SPEC §4): verify the signature over the raw bytes, drop
-// redeliveries by the provider's delivery id, map the request to the run input, start.
+// redeliveries by the provider's delivery id, map the request to the run input, and accept
+// the start onto the queue (or start at once, under flow control).
 import type { Definition, WebhookTrigger } from "../core/definition/schema";
 import { evaluateExpression } from "../core/expr";
 import { AppError, notFound } from "../api/problem";
 import { database } from "../db/client";
 import type { Database } from "../db/client";
-import { claimDelivery, releaseDelivery, settleDelivery, takeOverClaim, type EarlierClaim } from "../db/webhook-deliveries";
+import { insertRunIndex } from "../db/runs";
+import { claimDelivery, claimDeliveryAndList, releaseDelivery, settleDelivery, takeOverClaim, type DeliveryClaim, type EarlierClaim } from "../db/webhook-deliveries";
+import { hasFlowControl } from "../core/flow-control";
 import { runStub } from "../run/client";
 import { newRunId } from "../run/ids";
+import { acceptedIndexRow, sendStart, type StartMessage } from "./accepted-starts";
 import { loadPinnedWorkflow, probableDefinition } from "./pinned-definitions";
-import { startRun } from "./start-run";
+import { assertValidInput, startRun, type PinnedWorkflow } from "./start-run";
 import { parseWebhookBody } from "./webhook/parse-body";
 import { verifyWebhook } from "./webhook/verify";
 import { resolveWebhookSecret } from "./webhook-secret";
@@ -42,24 +46,74 @@ export async function acceptWebhook(env: Env, delivery: WebhookDelivery, now: nu
   if (handshake) return { handshake };
   const request = { body, headers: Object.fromEntries(delivery.headers), query: Object.fromEntries(delivery.query) };
   const input = trigger.input === undefined ? body : await mapInput(trigger.input, request, now);
-  const runId = newRunId(now);
-  if (verdict.deliveryId) {
-    const claim = { workflowId: delivery.workflowId, deliveryId: verdict.deliveryId, runId, now };
+  const runTrigger = { type: "webhook" as const, scheme: verdict.scheme, ...(verdict.deliveryId ? { deliveryId: verdict.deliveryId } : {}) };
+  const accepted = { workflowId: delivery.workflowId, pinned, input, trigger: runTrigger, now };
+  // Flow control decides at admission which run a trigger joins (debounce), so those start here and now.
+  return hasFlowControl(pinned.definition) ? startAtOnce(env, db, accepted) : acceptOntoQueue(env, db, accepted);
+}
+
+interface AcceptedDelivery {
+  workflowId: string;
+  pinned: PinnedWorkflow;
+  input: unknown;
+  trigger: StartMessage["trigger"];
+  now: number;
+}
+
+/** Acknowledged once the start is on the queue and the delivery id claimed (accepted-starts.ts). */
+async function acceptOntoQueue(env: Env, db: Database, delivery: AcceptedDelivery): Promise<WebhookOutcome> {
+  assertValidInput(delivery.pinned.definition, delivery.input);
+  const start: StartMessage = {
+    type: "start",
+    runId: newRunId(delivery.now),
+    workflowId: delivery.workflowId,
+    version: delivery.pinned.version,
+    input: delivery.input,
+    trigger: delivery.trigger,
+    acceptedAt: delivery.now,
+  };
+  try {
+    await sendStart(env, start);
+  } catch (error) {
+    console.error(`webhook for ${delivery.workflowId}: the start could not be queued`, error);
+    throw new AppError("unavailable", "the delivery could not be accepted right now; try again", { retryAfter: 1 });
+  }
+  const deliveryId = delivery.trigger.deliveryId;
+  const listed = acceptedIndexRow(start);
+  if (!deliveryId) {
+    await insertRunIndex(db, listed);
+    return { runId: start.runId, duplicate: false };
+  }
+  const claim = { workflowId: delivery.workflowId, deliveryId, runId: start.runId, now: delivery.now };
+  const holder = await claimDeliveryAndList(db, claim, listed);
+  if (holder.runId === start.runId) return { runId: start.runId, duplicate: false };
+  // Every queued claim has its start message, so a recent one is a run on its way; an old one
+  // whose run never appeared was left by a handler that died before starting it.
+  if (delivery.now - holder.createdAt < STALE_CLAIM_MS || (await runExists(env, holder.runId))) return { runId: holder.runId, duplicate: true };
+  if (await takeOverClaim(db, { ...claim, staleRunId: holder.runId })) return { runId: start.runId, duplicate: false };
+  throw new AppError("unavailable", "another delivery with this id is being handled; try again", { retryAfter: 1 });
+}
+
+/** Claims the delivery id, then starts the run before answering: a failed start frees the id again. */
+async function startAtOnce(env: Env, db: Database, delivery: AcceptedDelivery): Promise<WebhookOutcome> {
+  const runId = newRunId(delivery.now);
+  const deliveryId = delivery.trigger.deliveryId;
+  if (deliveryId) {
+    const claim = { workflowId: delivery.workflowId, deliveryId, runId, now: delivery.now };
     const earlier = await claimDelivery(db, claim);
     if (earlier && (await runExists(env, earlier.runId))) return { runId: earlier.runId, duplicate: true };
     if (earlier && !(await takeOver(db, claim, earlier))) {
       throw new AppError("unavailable", "the first delivery with this id is still being handled; try again", { retryAfter: 1 });
     }
   }
-  const runTrigger = { type: "webhook" as const, scheme: verdict.scheme, ...(verdict.deliveryId ? { deliveryId: verdict.deliveryId } : {}) };
   let run;
   try {
-    run = await startRun(env, { workflowId: delivery.workflowId, input, trigger: runTrigger, runId, startSoon: true }, pinned);
+    run = await startRun(env, { workflowId: delivery.workflowId, input: delivery.input, trigger: delivery.trigger, runId }, delivery.pinned);
   } catch (error) {
-    if (verdict.deliveryId) await releaseDelivery(db, delivery.workflowId, verdict.deliveryId);
+    if (deliveryId) await releaseDelivery(db, delivery.workflowId, deliveryId);
     throw error;
   }
-  if (verdict.deliveryId && run.id !== runId) await settleDelivery(db, delivery.workflowId, verdict.deliveryId, run.id);
+  if (deliveryId && run.id !== runId) await settleDelivery(db, delivery.workflowId, deliveryId, run.id);
   return { runId: run.id, duplicate: false };
 }
 
@@ -76,7 +130,7 @@ async function runExists(env: Env, runId: string): Promise<boolean> {
  * about a run that may never exist; a claim older than STALE_CLAIM_MS whose run never
  * appeared belonged to a handler that died, and this delivery takes it over.
  */
-async function takeOver(db: Database, claim: { workflowId: string; deliveryId: string; runId: string; now: number }, earlier: EarlierClaim): Promise<boolean> {
+async function takeOver(db: Database, claim: DeliveryClaim, earlier: EarlierClaim): Promise<boolean> {
   if (claim.now - earlier.createdAt < STALE_CLAIM_MS) return false;
   return takeOverClaim(db, { ...claim, staleRunId: earlier.runId });
 }

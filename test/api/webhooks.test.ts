@@ -5,7 +5,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, expectJson, expectProblem, getRun, saveWorkflow } from "../support/workers/api";
-import { runStartedByWebhook } from "../support/workers/runs";
+import { hasAcceptedStart, runStartedByWebhook } from "../support/workers/runs";
 
 const SECRET = "gh-webhook-secret-0123456789";
 
@@ -30,7 +30,7 @@ async function githubWorkflow(id: string, extra: object = {}): Promise<void> {
 }
 
 describe("a GitHub webhook", () => {
-  it("with a valid signature is answered once the run exists; the run then starts from its own alarm", async () => {
+  it("with a valid signature is answered once its start is queued; the consumer then creates and runs it", async () => {
     await githubWorkflow("hook-valid");
     const body = JSON.stringify({ action: "opened", issue: { number: 7 } });
     const response = await deliver("hook-valid", body, { "x-hub-signature-256": await sign(body), "x-github-delivery": "d-1" });
@@ -61,10 +61,29 @@ describe("a GitHub webhook", () => {
     expect(runs.runs).toHaveLength(1);
   });
 
-  it("redelivered while the first delivery's run does not exist yet answers 503 with Retry-After", async () => {
-    await githubWorkflow("hook-inflight");
+  it("redelivered while the first delivery's run is still on the queue answers 200 with that run", async () => {
+    await githubWorkflow("hook-queued-dupe");
     const body = JSON.stringify({ action: "edited" });
-    // The first delivery has claimed its id but its run is not created yet.
+    const headers = { "x-hub-signature-256": await sign(body), "x-github-delivery": "d-queued" };
+    const first = await expectJson<{ runId: string }>(await deliver("hook-queued-dupe", body, headers), 202);
+    // Nothing has consumed the first start yet: its claim alone names the run.
+    expect(await expectJson(await deliver("hook-queued-dupe", body, headers), 200)).toEqual({ runId: first.runId, duplicate: true });
+    expect((await runStartedByWebhook(first.runId)).status).toBe("succeeded");
+  });
+
+  it("under flow control starts the run before answering; a redelivery while the first is still being handled answers 503 with Retry-After", async () => {
+    await githubWorkflow("hook-inflight", {});
+    await saveWorkflow("hook-inflight", {
+      id: "hook-inflight",
+      concurrency: { limit: 2 },
+      triggers: [{ type: "webhook", verify: { scheme: "github", secret: "{{ secrets.GH_SECRET }}" } }],
+      steps: [{ id: "echo", type: "transform", expr: "input" }],
+    });
+    const body = JSON.stringify({ action: "edited" });
+    const started = await expectJson<{ runId: string }>(await deliver("hook-inflight", body, { "x-hub-signature-256": await sign(body), "x-github-delivery": "d-gated" }), 202);
+    expect(hasAcceptedStart(started.runId)).toBe(false);
+    expect((await getRun(started.runId)).status).toBe("succeeded");
+    // A first delivery has claimed its id but its run is not created yet.
     await env.DB.prepare("INSERT INTO webhook_deliveries (workflow_id, delivery_id, run_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
       .bind("hook-inflight", "d-inflight", "run_01JD3X5Q8R9W4Y7Z2B6C0N1M5K", Date.now(), Date.now() + 60_000)
       .run();
@@ -96,7 +115,7 @@ describe("a GitHub webhook", () => {
     const body = JSON.stringify({ issue: { number: 42 } });
     const response = await deliver("hook-mapped", body, { "x-hub-signature-256": await sign(body), "x-github-delivery": "d-4", "x-github-event": "issues" }, "?source=test");
     const { runId } = await expectJson<{ runId: string }>(response, 202);
-    expect((await getRun(runId)).input).toEqual({ number: 42, event: "issues", source: "test" });
+    expect((await runStartedByWebhook(runId)).input).toEqual({ number: 42, event: "issues", source: "test" });
   });
 
   it("to a disabled workflow answers 409 workflow_disabled after verifying", async () => {
@@ -141,6 +160,6 @@ describe("a webhook with scheme none", () => {
     await saveWorkflow("hook-open", { id: "hook-open", triggers: [{ type: "webhook", verify: { scheme: "none" } }], steps: [{ id: "echo", type: "transform", expr: "input" }] });
     const response = await call("POST", "/hooks/hook-open", { token: null, raw: "text=hello&user=ada", contentType: "application/x-www-form-urlencoded" });
     const { runId } = await expectJson<{ runId: string }>(response, 202);
-    expect((await getRun(runId)).input).toEqual({ text: "hello", user: "ada" });
+    expect((await runStartedByWebhook(runId)).input).toEqual({ text: "hello", user: "ada" });
   });
 });
