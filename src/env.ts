@@ -1,5 +1,6 @@
 // Hono's environment: the bindings come from `wrangler types` (worker-configuration.d.ts);
 // variables are what middleware puts on the context for the routes.
+import type { WriteAlongsideAudit } from "./api/audit-trail";
 import type { Actor } from "./security/roles";
 
 export interface AppEnv {
@@ -7,5 +8,7 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     actor: Actor;
+    /** D1 writes that go in the request's audit batch (api/audit-trail.ts). */
+    alongsideAudit: WriteAlongsideAudit[];
   };
 }

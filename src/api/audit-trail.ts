@@ -1,17 +1,27 @@
 // Every mutating API call is audited: who (token id, name, role), what (method and
 // route), on what (path), from where (client IP), with which request id and result.
 // API calls wait for their entry, so a crash cannot lose it; webhook deliveries do not
-// (their run's own outbox records the trigger), to keep acknowledgements fast.
+// (their run's own outbox records the trigger), to keep acknowledgements fast. A route may
+// hand over D1 writes of its own (`alongsideAudit`): they go in the entry's round trip.
 import type { MiddlewareHandler } from "hono";
+import type { BatchItem } from "drizzle-orm/batch";
 import { database } from "../db/client";
-import { insertAuditEntries, type NewAuditEntry } from "../db/audit";
+import { auditInsert, type NewAuditEntry } from "../db/audit";
 import type { AppEnv } from "../env";
+
+/** A D1 write a route leaves to the audit entry's batch: written with it, before the answer on /api. */
+export type WriteAlongsideAudit = BatchItem<"sqlite">;
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 export const auditTrail: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const alongside: WriteAlongsideAudit[] = [];
+  c.set("alongsideAudit", alongside);
   await next();
-  if (!MUTATING.has(c.req.method)) return;
+  if (!MUTATING.has(c.req.method)) {
+    if (alongside.length > 0) await database(c.env.DB).batch(alongside as [WriteAlongsideAudit, ...WriteAlongsideAudit[]]);
+    return;
+  }
   const actor = c.get("actor");
   const entry: NewAuditEntry = {
     eventId: `request:${c.get("requestId")}`,
@@ -28,7 +38,8 @@ export const auditTrail: MiddlewareHandler<AppEnv> = async (c, next) => {
     result: String(c.res.status),
     detail: null,
   };
-  const write = insertAuditEntries(database(c.env.DB), [entry]).catch((error: unknown) => console.error("audit write failed", error));
+  const db = database(c.env.DB);
+  const write = db.batch([auditInsert(db, [entry]), ...alongside]).catch((error: unknown) => console.error("audit write failed", error));
   if (c.req.path.startsWith("/api/")) return void (await write);
   try {
     c.executionCtx.waitUntil(write);

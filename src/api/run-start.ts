@@ -8,6 +8,7 @@ import type { AppEnv } from "../env";
 import { runStub } from "../run/client";
 import { newRunId } from "../run/ids";
 import { startRun } from "../triggers/start-run";
+import type { WriteAlongsideAudit } from "./audit-trail";
 import { AppError } from "./problem";
 import { requireJsonBody } from "./request-body";
 import { jsonContent, problems, runSchema, workflowIdParam } from "./schemas";
@@ -40,7 +41,8 @@ export function registerRunStartRoute(app: OpenAPIHono<AppEnv>): void {
     const { id } = c.req.valid("param");
     const body = c.req.valid("json") ?? {};
     const key = c.req.valid("header")["idempotency-key"];
-    const request = { workflowId: id, input: body.input, version: body.version, trigger: { type: "api" as const } };
+    const alongsideAudit = c.get("alongsideAudit");
+    const request = { workflowId: id, input: body.input, version: body.version, trigger: { type: "api" as const }, listWith: (insert: WriteAlongsideAudit) => alongsideAudit.push(insert) };
     if (!key) return c.json({ run: await startRun(c.env, request) }, 202);
 
     const db = database(c.env.DB);

@@ -12,7 +12,12 @@ const CHAIN_BATCH = 200;
 
 export async function insertAuditEntries(db: Database, entries: NewAuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  await db.insert(auditLog).values(entries).onConflictDoNothing();
+  await auditInsert(db, entries);
+}
+
+/** The insert of `entries` (at least one), as a statement a batch can carry. */
+export function auditInsert(db: Database, entries: NewAuditEntry[]) {
+  return db.insert(auditLog).values(entries).onConflictDoNothing();
 }
 
 export interface AuditFilter {
