@@ -25,20 +25,30 @@ import { performDuty, type ChildReport } from "./duty-work";
 import { recordHold } from "./holds";
 import { hasBlobReferences, restoreRun, storedForms, taskMessage } from "./blobs";
 import { flushOutbox, runIndexRow } from "./outbox";
-import { RunStorage } from "./storage";
+import { RunStorage, SqlTables } from "./storage";
 import { acceptListener, broadcastChanges } from "./live";
 import { pageItems, type ItemQuery } from "./item-pages";
 import { toRunView, type RunView } from "./view";
 
 /** How soon a failed outbox flush is tried again. */
 const OUTBOX_RETRY_MS = 5_000;
+/**
+ * How long the audit rows of a running run may wait in the outbox: the rows of the next
+ * steps join them in one D1 batch instead of one batch per step. Short enough that the
+ * audit log trails the run by a blink; nobody waits on these rows (see isFlushUrgent).
+ */
+const OUTBOX_COALESCE_MS = 250;
 
 export class RunCoordinator extends DurableObject<Env> {
+  private readonly tables: SqlTables;
   private readonly storage: RunStorage;
   private readonly gates: GateLink;
   private readonly duties: Duties;
   private definition: Definition | undefined;
-  /** Created by createAndStartSoon: the alarm starts the run. */
+  /**
+   * Marked by webhooks before their starts went through the queue (createAndStartSoon): such
+   * a run, created but not started, is still started by its alarm.
+   */
   private startSoon: boolean;
   private state: RunState | undefined;
   /** Each intent runs alone: load → transition → save is never interleaved. */
@@ -46,15 +56,18 @@ export class RunCoordinator extends DurableObject<Env> {
   /** Every timer multiplexed onto the object's one alarm. */
   private readonly wakeUp: SingleAlarm;
   private flushing: Promise<void> | undefined;
+  /** Set when a flush failed: the alarm tries again then. */
+  private outboxRetryAt: number | undefined;
   private releasing: Promise<void> | undefined;
   private dutying: Promise<void> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.wakeUp = new SingleAlarm(ctx.storage);
-    this.storage = new RunStorage(ctx.storage.sql);
-    this.gates = new GateLink(ctx.storage.sql);
-    this.duties = new Duties(ctx.storage.sql);
+    this.tables = new SqlTables(ctx.storage.sql);
+    this.storage = new RunStorage(ctx.storage.sql, this.tables);
+    this.gates = new GateLink(ctx.storage.sql, this.tables);
+    this.duties = new Duties(ctx.storage.sql, this.tables);
     this.definition = this.storage.loadDefinition();
     this.state = this.storage.load();
     this.startSoon = this.storage.startsSoon();
@@ -76,22 +89,6 @@ export class RunCoordinator extends DurableObject<Env> {
   async create(command: StartCommand): Promise<RunView> {
     return this.serially(async () => {
       if (!this.state) await this.createRun(command);
-      return toRunView(this.state!);
-    });
-  }
-
-  /**
-   * Creates the run and lets its alarm start it at once, so the caller (a webhook) can
-   * answer before the first transition; a repeated call returns the existing run.
-   */
-  async createAndStartSoon(command: StartCommand): Promise<RunView> {
-    return this.serially(async () => {
-      if (!this.state) {
-        await this.createRun(command);
-        this.storage.markStartSoon();
-        this.startSoon = true;
-      }
-      this.armAlarm();
       return toRunView(this.state!);
     });
   }
@@ -196,7 +193,11 @@ export class RunCoordinator extends DurableObject<Env> {
       if (!isFinished(this.state)) return { purged: false, reason: `the run is ${this.state.status}` };
       if (this.storage.hasOutbox() || this.duties.hasAny() || this.gates.hasOwed()) return { purged: false, reason: "the run still owes records" };
       for (const socket of this.ctx.getWebSockets()) socket.close(1000, "run pruned");
-      this.ctx.storage.transactionSync(() => this.storage.erase(["duties", "gates"]));
+      this.transaction(() => {
+        this.storage.erase();
+        this.duties.erase();
+        this.gates.erase();
+      });
       this.state = undefined;
       this.definition = undefined;
       this.startSoon = false;
@@ -272,7 +273,7 @@ export class RunCoordinator extends DurableObject<Env> {
       carriedSteps: command.carriedSteps as Record<string, StepState> | undefined,
     });
     const stored = await storedForms(this.env.BLOBS, undefined, state);
-    this.ctx.storage.transactionSync(() => {
+    this.transaction(() => {
       this.storage.create(definition, state, stored);
       this.gates.remember(command.gates ?? []);
     });
@@ -298,10 +299,11 @@ export class RunCoordinator extends DurableObject<Env> {
     const { state, effects } = await transition(this.definition, before, event, now, this.storage.items);
     if (state === before && effects.length === 0) return effects;
     const stored = await storedForms(this.env.BLOBS, before, state);
-    this.ctx.storage.transactionSync(() => {
+    this.transaction(() => {
       this.storage.save(before, state, stored);
       for (const effect of effects) {
-        if (effect.type === "index") this.storage.appendOutbox("index", runIndexRow(state, now));
+        // A step's end also refreshes the index row (retries, usage): only a new run status is awaited.
+        if (effect.type === "index") this.storage.appendOutbox("index", runIndexRow(state, now), state.status !== before.status);
         if (effect.type === "audit") {
           const target = effect.stepId ? `run:${state.id}/step:${effect.stepId}` : `run:${state.id}`;
           const detail = { ...effect.detail, ...(effect.attempt !== undefined ? { attempt: effect.attempt } : {}) };
@@ -321,7 +323,17 @@ export class RunCoordinator extends DurableObject<Env> {
     return effects;
   }
 
-  /** Dispatches tasks (after the state that expects them is saved) and flushes the outbox in the background. */
+  /** One synchronous write; a table it created is forgotten again if it rolls back. */
+  private transaction(write: () => void): void {
+    try {
+      this.ctx.storage.transactionSync(write);
+    } catch (error) {
+      this.tables.relearn();
+      throw error;
+    }
+  }
+
+  /** Dispatches tasks (after the state that expects them is saved) and flushes the outbox in the background when it is urgent. */
   private async perform(effects: Effect[]): Promise<void> {
     const tasks = effects.filter((effect): effect is TaskEffect => effect.type === "dispatch");
     if (tasks.length > 0) {
@@ -331,7 +343,8 @@ export class RunCoordinator extends DurableObject<Env> {
         console.error("task dispatch failed; the attempt deadline will retry it", error);
       });
     }
-    if (this.storage.hasOutbox() || this.duties.hasAny()) this.ctx.waitUntil(this.flush().then(() => this.performDuties()));
+    if (this.isFlushUrgent()) this.ctx.waitUntil(this.flush().then(() => this.performDuties()));
+    else if (this.duties.hasAny()) this.ctx.waitUntil(this.performDuties());
     // In the background, never under the lock: the gate may be calling this run (or the next) meanwhile.
     if (this.gates.hasOwed()) this.ctx.waitUntil(this.releaseGates());
   }
@@ -371,23 +384,50 @@ export class RunCoordinator extends DurableObject<Env> {
     return this.duties.list().find((duty) => !tried.has(duty.key));
   }
 
+  /**
+   * Whether the outbox should go to D1 now rather than with the next steps' rows: when
+   * others wait on a row (a new run status, the approvals inbox, event waiters), when the
+   * run is not running (no next step is coming soon), or when its oldest row waited long enough.
+   */
+  private isFlushUrgent(): boolean {
+    const pending = this.storage.pendingOutbox();
+    if (!pending) return false;
+    return pending.urgent || this.state?.status !== "running" || Date.now() >= pending.since + OUTBOX_COALESCE_MS;
+  }
+
+  /** Sends every pending row (deferred ones too, in order); a pass that failed is retried by the alarm. */
   private async flush(): Promise<void> {
-    this.flushing ??= flushOutbox(this.storage, this.env.DB)
-      .then(() => undefined)
-      .catch((error: unknown) => console.error("outbox flush failed; the alarm retries it", error))
-      .finally(() => (this.flushing = undefined));
-    await this.flushing;
+    // Rows appended just as a pass ends (after its last read) are not left for the alarm.
+    do {
+      this.flushing ??= this.flushPass().finally(() => (this.flushing = undefined));
+      await this.flushing;
+    } while (this.outboxRetryAt === undefined && this.storage.pendingOutbox());
     this.armAlarm();
   }
 
-  /** The alarm is the earliest of: the next engine timer, a retry of a pending outbox flush or gate release. */
+  private async flushPass(): Promise<void> {
+    try {
+      await flushOutbox(this.storage, this.env.DB);
+      this.outboxRetryAt = undefined;
+    } catch (error) {
+      console.error("outbox flush failed; the alarm retries it", error);
+      this.outboxRetryAt = Date.now() + OUTBOX_RETRY_MS;
+    }
+  }
+
+  /**
+   * The alarm is the earliest of: the next engine timer, the deferred flush of audit rows,
+   * a retry of a failed (or not yet finished) outbox flush, gate release or duty.
+   */
   // Computed and set synchronously, so the last caller always wins with fresh state.
   private armAlarm(): void {
     const candidates: number[] = [];
     const wake = this.state && !isFinished(this.state) ? nextWakeAt(this.state) : undefined;
     if (wake !== undefined) candidates.push(wake);
     if (this.isStartingSoon()) candidates.push(Date.now());
-    if (this.storage.hasOutbox() || this.gates.hasOwed() || this.duties.hasAny()) candidates.push(Date.now() + OUTBOX_RETRY_MS);
+    const pending = this.storage.pendingOutbox();
+    if (pending) candidates.push(this.outboxRetryAt ?? (this.isFlushUrgent() ? Date.now() + OUTBOX_RETRY_MS : pending.since + OUTBOX_COALESCE_MS));
+    if (this.gates.hasOwed() || this.duties.hasAny()) candidates.push(Date.now() + OUTBOX_RETRY_MS);
     const at = candidates.length === 0 ? null : Math.min(...candidates);
     this.wakeUp.set(at);
   }

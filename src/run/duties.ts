@@ -2,7 +2,11 @@
 // through its alarm until done (the pattern of the gate release, src/gate/run-link.ts):
 // the event lookback of a wait, starting and cancelling child runs, telling the parent
 // run that this child finished, asking its gates to start it again after a redrive. A duty is written in the same transaction as the state
-// that creates it, so a crash between the two loses nothing.
+// that creates it, so a crash between the two loses nothing. Most runs owe nothing: the
+// table is created by the first duty (storage.ts, SqlTables).
+import type { SqlTables } from "./storage";
+
+const TABLE = "duties";
 const SCHEMA = `CREATE TABLE IF NOT EXISTS duties (seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, payload TEXT NOT NULL)`;
 
 export const DUTY_KINDS = ["lookback", "start_child", "cancel_child", "notify_parent", "readmit"] as const;
@@ -15,17 +19,20 @@ export interface Duty {
 }
 
 export class Duties {
-  constructor(private readonly sql: SqlStorage) {
-    sql.exec(SCHEMA);
-  }
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly tables: SqlTables,
+  ) {}
 
   /** Records a duty; owing the same key again replaces its payload. */
   owe(key: string, kind: DutyKind, payload: unknown): void {
+    this.tables.create([TABLE], SCHEMA);
     this.sql.exec("INSERT INTO duties (key, kind, payload) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, payload = excluded.payload", key, kind, JSON.stringify(payload));
   }
 
   /** Oldest first, so a child is started before it is cancelled. */
   list(): Duty[] {
+    if (!this.tables.has(TABLE)) return [];
     return this.sql
       .exec<{ key: string; kind: string; payload: string }>("SELECT key, kind, payload FROM duties ORDER BY seq")
       .toArray()
@@ -33,10 +40,16 @@ export class Duties {
   }
 
   settle(key: string): void {
+    if (!this.tables.has(TABLE)) return;
     this.sql.exec("DELETE FROM duties WHERE key = ?", key);
   }
 
   hasAny(): boolean {
-    return this.sql.exec("SELECT 1 FROM duties LIMIT 1").toArray().length > 0;
+    return this.tables.has(TABLE) && this.sql.exec("SELECT 1 FROM duties LIMIT 1").toArray().length > 0;
+  }
+
+  /** Retention: forgets every duty (the table stays, emptied). */
+  erase(): void {
+    if (this.tables.has(TABLE)) this.sql.exec("DELETE FROM duties");
   }
 }

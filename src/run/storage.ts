@@ -4,17 +4,56 @@
 import type { Definition } from "../core/definition/schema";
 import type { MapItemRecord, MapItemStore, RunState, StepState, Timer } from "../core/engine/types";
 
-const SCHEMA = `
+/** Every run needs these: a new object creates them in one go, an existing one has them. */
+const CORE_TABLES = ["meta", "steps", "timers", "outbox"] as const;
+const CORE_SCHEMA = `
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS steps (id TEXT PRIMARY KEY, position INTEGER NOT NULL, state TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS timers (key TEXT PRIMARY KEY, at INTEGER NOT NULL, timer TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, payload TEXT NOT NULL);
+`;
+/** Only a run with a map step has items: created by the first map. */
+const ITEMS = "map_items";
+const ITEMS_SCHEMA = `
   CREATE TABLE IF NOT EXISTS map_items (
     map TEXT NOT NULL, idx INTEGER NOT NULL, value TEXT NOT NULL,
     status TEXT NOT NULL DEFAULT 'pending', record TEXT,
     PRIMARY KEY (map, idx)
   ) WITHOUT ROWID;
 `;
+
+/**
+ * The tables of the object's database, learnt with one query when the object starts. A
+ * plain run needs neither the items of maps nor gates nor duties, so those tables are
+ * created by their first write, and their reads answer empty (without a query) until then.
+ */
+export class SqlTables {
+  private names: Set<string>;
+
+  constructor(private readonly sql: SqlStorage) {
+    this.names = this.read();
+  }
+
+  has(name: string): boolean {
+    return this.names.has(name);
+  }
+
+  /** Runs `ddl` (CREATE TABLE IF NOT EXISTS …) unless every table of `names` exists already. */
+  create(names: readonly string[], ddl: string): void {
+    if (names.every((name) => this.names.has(name))) return;
+    this.sql.exec(ddl);
+    for (const name of names) this.names.add(name);
+  }
+
+  /** A rolled-back transaction takes the tables it created with it: learn them again. */
+  relearn(): void {
+    this.names = this.read();
+  }
+
+  private read(): Set<string> {
+    return new Set(this.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").toArray().map((row) => row.name));
+  }
+}
 
 /** An item of a map as stored: its value, and how it ended once it did. */
 export interface StoredItem {
@@ -27,6 +66,14 @@ export interface OutboxRow {
   seq: number;
   kind: "index" | "audit" | "approval" | "waiter";
   payload: string;
+}
+
+/** What the outbox holds, as this instance knows without reading it. */
+export interface PendingOutbox {
+  /** When the oldest pending row was appended; 0 for rows an earlier instance left. */
+  since: number;
+  /** Whether a pending row is awaited by others (not only audit and step-level index rows). */
+  urgent: boolean;
 }
 
 type RunRow = Omit<RunState, "steps" | "timers" | "input" | "output">;
@@ -44,13 +91,23 @@ export class RunStorage {
   /** The item store as the engine reads it: one row per item, read by primary key. */
   readonly items: MapItemStore;
 
-  constructor(private readonly sql: SqlStorage) {
-    sql.exec(SCHEMA);
+  /** Set by every append, cleared when a read finds the outbox empty: never undefined while rows are pending. */
+  private pending: PendingOutbox | undefined;
+
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly tables: SqlTables,
+  ) {
+    const isNew = !CORE_TABLES.every((name) => tables.has(name));
+    tables.create(CORE_TABLES, CORE_SCHEMA);
+    // Rows an earlier instance left (evicted before its flush) are flushed at once.
+    if (!isNew && this.hasOutbox()) this.pending = { since: 0, urgent: true };
     this.items = {
       value: (map, index) => this.itemColumn(map, index, "value"),
       record: (map, index) => this.itemColumn<MapItemRecord>(map, index, "record"),
       outputs: (map, total) => {
         const outputs = new Array<unknown>(total).fill(null);
+        if (!this.tables.has(ITEMS)) return outputs;
         for (const row of this.sql.exec<{ idx: number; record: string }>("SELECT idx, record FROM map_items WHERE map = ? AND status = 'succeeded'", map)) {
           outputs[row.idx] = (JSON.parse(row.record) as MapItemRecord).output ?? null;
         }
@@ -110,27 +167,30 @@ export class RunStorage {
     }
   }
 
-  /**
-   * Retention: forgets the run. Its own tables (and those of `others`, e.g. duties and
-   * gate links) are emptied rather than dropped, so the object stays usable.
-   */
-  erase(others: readonly string[]): void {
-    for (const table of ["meta", "steps", "timers", "outbox", "map_items", ...others]) this.sql.exec(`DELETE FROM ${table}`);
+  /** Retention: forgets the run. Its tables are emptied rather than dropped, so the object stays usable. */
+  erase(): void {
+    for (const table of [...CORE_TABLES, ITEMS]) {
+      if (this.tables.has(table)) this.sql.exec(`DELETE FROM ${table}`);
+    }
+    this.pending = undefined;
   }
 
   /** A map evaluated its items: one row each, pending until the item ends. */
   insertItems(map: string, items: readonly unknown[]): void {
+    this.tables.create([ITEMS], ITEMS_SCHEMA);
     for (const [index, value] of items.entries()) {
       this.sql.exec("INSERT OR REPLACE INTO map_items (map, idx, value) VALUES (?, ?, ?)", map, index, JSON.stringify(value ?? null));
     }
   }
 
   finishItem(record: MapItemRecord): void {
+    if (!this.tables.has(ITEMS)) return;
     this.sql.exec("UPDATE map_items SET status = ?, record = ? WHERE map = ? AND idx = ?", record.status, JSON.stringify(record), record.map, record.index);
   }
 
   /** A page of a map's items in index order, after `afterIndex`, optionally only those with `status`. */
   listItems(map: string, afterIndex: number, limit: number, status?: string): StoredItem[] {
+    if (!this.tables.has(ITEMS)) return [];
     const rows = status === undefined
       ? this.sql.exec<{ idx: number; value: string; record: string | null }>("SELECT idx, value, record FROM map_items WHERE map = ? AND idx > ? ORDER BY idx LIMIT ?", map, afterIndex, limit)
       : this.sql.exec<{ idx: number; value: string; record: string | null }>("SELECT idx, value, record FROM map_items WHERE map = ? AND idx > ? AND status = ? ORDER BY idx LIMIT ?", map, afterIndex, status, limit);
@@ -138,29 +198,41 @@ export class RunStorage {
   }
 
   private itemColumn<T>(map: string, index: number, column: "value" | "record"): T | undefined {
+    if (!this.tables.has(ITEMS)) return undefined;
     const row = this.sql.exec<{ value: string | null }>(`SELECT ${column} AS value FROM map_items WHERE map = ? AND idx = ?`, map, index).toArray()[0];
     return row?.value ? (JSON.parse(row.value) as T) : undefined;
   }
 
-  /** The run starts from its alarm rather than from the call that created it. */
-  markStartSoon(): void {
-    this.writeMeta("start_soon", true);
-  }
-
+  /** Whether the run was created to start from its alarm (webhook runs created before starts were queued). */
   startsSoon(): boolean {
     return this.readMeta<boolean>("start_soon") === true;
   }
 
-  appendOutbox(kind: OutboxRow["kind"], payload: unknown): void {
+  /**
+   * Appends a record for D1. `urgent` when others wait on it (the approvals inbox, event
+   * waiters, a run's new status); audit rows may wait for the next flush (coordinator.ts).
+   */
+  appendOutbox(kind: OutboxRow["kind"], payload: unknown, urgent = kind !== "audit"): void {
     this.sql.exec("INSERT INTO outbox (kind, payload) VALUES (?, ?)", kind, JSON.stringify(payload));
+    this.pending ??= { since: Date.now(), urgent: false };
+    if (urgent) this.pending.urgent = true;
   }
 
+  /** The oldest pending rows, in order; an empty answer means nothing is pending. */
   readOutbox(limit: number): OutboxRow[] {
-    return this.sql.exec<{ seq: number; kind: string; payload: string }>("SELECT seq, kind, payload FROM outbox ORDER BY seq LIMIT ?", limit)
+    const rows = this.sql.exec<{ seq: number; kind: string; payload: string }>("SELECT seq, kind, payload FROM outbox ORDER BY seq LIMIT ?", limit)
       .toArray()
       .map((row) => ({ seq: row.seq, kind: row.kind as OutboxRow["kind"], payload: row.payload }));
+    if (rows.length === 0) this.pending = undefined;
+    return rows;
   }
 
+  /** What the outbox holds, known in memory (no query): for the per-step path. */
+  pendingOutbox(): PendingOutbox | undefined {
+    return this.pending;
+  }
+
+  /** Whether the outbox holds rows, read from storage. */
   hasOutbox(): boolean {
     return this.sql.exec("SELECT 1 FROM outbox LIMIT 1").toArray().length > 0;
   }

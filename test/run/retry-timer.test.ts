@@ -7,7 +7,7 @@ import type { TaskReport } from "../../src/run/commands";
 import { CALL_TIMEOUT_MS, inventoryCall, RETRY_DELAY_MS } from "../fixtures/workflows-api/inventory-call";
 import { saveWorkflow } from "../support/workers/api";
 import { advanceClock, freezeClock, restoreClock } from "../support/workers/clock";
-import { readAlarm, readRun, readTimers, startRecordedRun, waitForOutboxFlush, type RecordedRun } from "../support/workers/runs";
+import { countOutbox, readAlarm, readRun, readTimers, startRecordedRun, type RecordedRun } from "../support/workers/runs";
 
 const UNAVAILABLE: TaskReport["outcome"] = { ok: false, error: { code: "http_status", message: "503 Service Unavailable", retryable: true, httpStatus: 503 } };
 const FORBIDDEN: TaskReport["outcome"] = { ok: false, error: { code: "http_status", message: "403 Forbidden", retryable: false, httpStatus: 403 } };
@@ -34,7 +34,10 @@ describe("a retryable failure", () => {
     expect(step.status).toBe("retrying");
     expect(step.attempts).toEqual([expect.objectContaining({ n: 1, status: "failed", httpStatus: 503, error: expect.objectContaining({ retryable: true }) })]);
     expect(await readTimers(run.runId)).toEqual({ "retry:call": now + RETRY_DELAY_MS });
-    await waitForOutboxFlush(run.runId);
+    // The run is still running: the failure's audit row waits for the alarm that coalesces
+    // flushes (OUTBOX_COALESCE_MS in src/run/coordinator.ts); once it has left, the alarm is the retry's.
+    expect(await runDurableObjectAlarm(run.stub)).toBe(true);
+    expect(await countOutbox(run.runId)).toBe(0);
     expect(await readAlarm(run.runId)).toBe(now + RETRY_DELAY_MS);
   });
 
