@@ -6,7 +6,12 @@ import { secrets } from "./schema";
 export type SecretRow = typeof secrets.$inferSelect;
 
 export async function findSecret(db: Database, name: string): Promise<SecretRow | undefined> {
-  return db.select().from(secrets).where(eq(secrets.name, name)).get();
+  return secretQuery(db, name).get();
+}
+
+/** The read of one secret's row, as a statement a batch can carry (an array of at most one row). */
+export function secretQuery(db: Database, name: string) {
+  return db.select().from(secrets).where(eq(secrets.name, name)).limit(1);
 }
 
 export async function listSecretNames(db: Database): Promise<Pick<SecretRow, "name" | "createdAt" | "updatedAt">[]> {

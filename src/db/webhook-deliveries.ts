@@ -39,6 +39,27 @@ export async function claimDelivery(db: Database, claim: DeliveryClaim): Promise
 }
 
 /**
+ * Claims each delivery id for its run unless a claim holds it already, in one round trip
+ * for all of them; returns the claim that holds each id now (the run's own, or an earlier one).
+ */
+export async function claimDeliveries(db: Database, claims: readonly DeliveryClaim[]): Promise<EarlierClaim[]> {
+  if (claims.length === 0) return [];
+  const statements = claims.flatMap((claim) => {
+    const key = and(eq(webhookDeliveries.workflowId, claim.workflowId), eq(webhookDeliveries.deliveryId, claim.deliveryId));
+    return [
+      db.delete(webhookDeliveries).where(and(key, lt(webhookDeliveries.expiresAt, claim.now))),
+      db
+        .insert(webhookDeliveries)
+        .values({ workflowId: claim.workflowId, deliveryId: claim.deliveryId, runId: claim.runId, createdAt: claim.now, expiresAt: claim.now + DELIVERY_TTL_MS })
+        .onConflictDoNothing(),
+      db.select({ runId: webhookDeliveries.runId, createdAt: webhookDeliveries.createdAt }).from(webhookDeliveries).where(key),
+    ];
+  });
+  const results = await db.batch(statements as [(typeof statements)[number], ...typeof statements]);
+  return claims.map((_claim, i) => (results[i * 3 + 2] as EarlierClaim[])[0]!);
+}
+
+/**
  * Claims a delivery id for an accepted run and, only when the claim is that run's, lists the
  * run: one round trip. Returns whichever claim holds the id now (the run's own, or an earlier one).
  */

@@ -7,7 +7,12 @@ export type WorkflowRow = typeof workflows.$inferSelect;
 export type WorkflowVersionRow = typeof workflowVersions.$inferSelect;
 
 export async function findWorkflow(db: Database, id: string): Promise<WorkflowRow | undefined> {
-  return db.select().from(workflows).where(eq(workflows.id, id)).get();
+  return workflowQuery(db, id).get();
+}
+
+/** The read of one workflow's row, as a statement a batch can carry (an array of at most one row). */
+export function workflowQuery(db: Database, id: string) {
+  return db.select().from(workflows).where(eq(workflows.id, id)).limit(1);
 }
 
 export async function listWorkflows(db: Database, options: { includeArchived: boolean }): Promise<WorkflowRow[]> {

@@ -2,17 +2,18 @@
 // to the run (and carries out the starts webhooks accepted, see accepted-starts.ts). The run owns retries; the queue only owns delivery (STYLE §4): a
 // message is retried only when the run could not be told.
 import type { TaskReport } from "../run/commands";
-import { carryOutStart, isStartMessage } from "../triggers/accepted-starts";
+import { carryOutStarts, isStartMessage } from "../triggers/accepted-starts";
 import { runStub } from "../run/client";
 import { executeTask } from "./execute";
 import { taskMessageSchema, type TaskMessage } from "./task-message";
 
 export async function consumeTasks(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  await Promise.all(batch.messages.map((message) => handleTask(message, env)));
+  const starts = batch.messages.filter((message) => isStartMessage(message.body));
+  const tasks = batch.messages.filter((message) => !isStartMessage(message.body));
+  await Promise.all([carryOutStarts(starts, env), ...tasks.map((message) => handleTask(message, env))]);
 }
 
 async function handleTask(message: Message<unknown>, env: Env): Promise<void> {
-  if (isStartMessage(message.body)) return carryOutStart(message, env);
   const parsed = taskMessageSchema.safeParse(message.body);
   if (!parsed.success) {
     // A malformed message can never succeed; its attempt deadline fails the step.

@@ -13,7 +13,7 @@ import { createRunState } from "../core/engine";
 import type { Definition } from "../core/definition/schema";
 import { database } from "../db/client";
 import { failAcceptedRunIndex, findRunIndexRow, type RunIndexRow } from "../db/runs";
-import { claimDelivery } from "../db/webhook-deliveries";
+import { claimDeliveries, type EarlierClaim } from "../db/webhook-deliveries";
 import { offload, restore } from "../run/blobs";
 import { toRunView, type RunView } from "../run/view";
 import { loadVersion } from "./pinned-definitions";
@@ -65,25 +65,52 @@ export function acceptedIndexRow(start: StartMessage): RunIndexRow {
 }
 
 /**
- * The consumer's half: creates and starts the run unless another delivery holds its
- * delivery id. Starting is idempotent (one object per run id), so a redelivered message
- * finds the run already there. A failure is redelivered with backoff, then dead-lettered.
+ * The consumer's half, for the starts of one message batch: their delivery ids are claimed
+ * in one D1 round trip, then each run is created and started unless another delivery holds
+ * its id. Starting is idempotent (one object per run id), so a redelivered message finds
+ * the run already there. A failure is redelivered with backoff, then dead-lettered.
  */
-export async function carryOutStart(message: Message<unknown>, env: Env): Promise<void> {
-  const parsed = startMessageSchema.safeParse(message.body);
-  if (!parsed.success) {
-    console.error("dropping malformed start message", parsed.error.issues);
-    return message.ack();
+export async function carryOutStarts(messages: readonly Message<unknown>[], env: Env): Promise<void> {
+  const starts: { message: Message<unknown>; start: StartMessage }[] = [];
+  for (const message of messages) {
+    const parsed = startMessageSchema.safeParse(message.body);
+    if (parsed.success) starts.push({ message, start: parsed.data });
+    else {
+      console.error("dropping malformed start message", parsed.error.issues);
+      message.ack();
+    }
   }
-  const start = parsed.data;
+  const claimed = starts.filter(({ start }) => start.trigger.deliveryId !== undefined);
+  const holders = await claimAll(env, claimed);
+  await Promise.all(
+    starts.map(async ({ message, start }) => {
+      if (start.trigger.deliveryId !== undefined) {
+        const holder = holders?.get(start.runId);
+        if (!holder) return; // the claims failed: redelivered
+        // A redelivery's own message: the first delivery's run is the one.
+        if (holder.runId !== start.runId) return message.ack();
+      }
+      await carryOutStart(message, start, env);
+    }),
+  );
+}
+
+/** The claim holding each start's delivery id, by run id; undefined (each message redelivered) when D1 fails. */
+async function claimAll(env: Env, claimed: { message: Message<unknown>; start: StartMessage }[]): Promise<Map<string, EarlierClaim> | undefined> {
+  try {
+    const claims = claimed.map(({ start }) => ({ workflowId: start.workflowId, deliveryId: start.trigger.deliveryId!, runId: start.runId, now: Date.now() }));
+    const holders = await claimDeliveries(database(env.DB), claims);
+    return new Map(claimed.map(({ start }, i) => [start.runId, holders[i]!]));
+  } catch (error) {
+    console.error(`could not claim the delivery ids of ${claimed.length} accepted starts; redelivering them`, error);
+    for (const { message } of claimed) redeliver(message);
+    return undefined;
+  }
+}
+
+async function carryOutStart(message: Message<unknown>, start: StartMessage, env: Env): Promise<void> {
   try {
     const db = database(env.DB);
-    const deliveryId = start.trigger.deliveryId;
-    if (deliveryId) {
-      const holder = await claimDelivery(db, { workflowId: start.workflowId, deliveryId, runId: start.runId, now: Date.now() });
-      // A redelivery's own message: the first delivery's run is the one.
-      if (holder && holder.runId !== start.runId) return message.ack();
-    }
     const definition = await loadVersion(db, start.workflowId, start.version);
     if (!definition) {
       console.error(`start of ${start.runId}: version ${start.version} of workflow ${start.workflowId} no longer exists; dropping it`);
@@ -97,8 +124,12 @@ export async function carryOutStart(message: Message<unknown>, env: Env): Promis
     message.ack();
   } catch (error) {
     console.error(`could not start accepted run ${start.runId}; redelivering`, error);
-    message.retry({ delaySeconds: Math.min(2 ** message.attempts, 60) });
+    redeliver(message);
   }
+}
+
+function redeliver(message: Message<unknown>): void {
+  message.retry({ delaySeconds: Math.min(2 ** message.attempts, 60) });
 }
 
 /** A start that exhausted its deliveries: its listed run fails with `delivery_failed` instead of staying queued forever. */

@@ -19,12 +19,21 @@ export interface WorkflowWithDefinition {
 }
 
 /** The workflow's row and its `version` (default: latest), or undefined for either that does not exist. */
-export async function loadPinnedWorkflow(db: Database, workflowId: string, version?: number): Promise<{ workflow?: WorkflowRow; pinned?: { version: number; definition: Definition } }> {
-  const workflow = await findWorkflow(db, workflowId);
+export async function loadPinnedWorkflow(db: Database, workflowId: string, version?: number): Promise<PinnedLookup> {
+  return pinVersion(db, await findWorkflow(db, workflowId), version);
+}
+
+export interface PinnedLookup {
+  workflow?: WorkflowRow;
+  pinned?: { version: number; definition: Definition };
+}
+
+/** The definition of `version` (default: latest) of a workflow whose row the caller read. */
+export async function pinVersion(db: Database, workflow: WorkflowRow | undefined, version?: number): Promise<PinnedLookup> {
   if (!workflow) return {};
   const pinnedVersion = version ?? workflow.latestVersion;
-  const definition = await loadVersion(db, workflowId, pinnedVersion);
-  if (definition && pinnedVersion === workflow.latestVersion) newest.set(workflowId, definition);
+  const definition = await loadVersion(db, workflow.id, pinnedVersion);
+  if (definition && pinnedVersion === workflow.latestVersion) newest.set(workflow.id, definition);
   return { workflow, ...(definition ? { pinned: { version: pinnedVersion, definition } } : {}) };
 }
 

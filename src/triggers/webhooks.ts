@@ -7,16 +7,18 @@ import { AppError, notFound } from "../api/problem";
 import { database } from "../db/client";
 import type { Database } from "../db/client";
 import { insertRunIndex } from "../db/runs";
+import { secretQuery } from "../db/secrets";
+import { workflowQuery } from "../db/workflows";
 import { claimDelivery, claimDeliveryAndList, releaseDelivery, settleDelivery, takeOverClaim, type DeliveryClaim, type EarlierClaim } from "../db/webhook-deliveries";
 import { hasFlowControl } from "../core/flow-control";
 import { runStub } from "../run/client";
 import { newRunId } from "../run/ids";
 import { acceptedIndexRow, sendStart, type StartMessage } from "./accepted-starts";
-import { loadPinnedWorkflow, probableDefinition } from "./pinned-definitions";
+import { pinVersion, probableDefinition } from "./pinned-definitions";
 import { assertValidInput, startRun, type PinnedWorkflow } from "./start-run";
 import { parseWebhookBody } from "./webhook/parse-body";
 import { verifyWebhook } from "./webhook/verify";
-import { resolveWebhookSecret } from "./webhook-secret";
+import { resolveWebhookSecret, webhookSecretFromRows, webhookSecretNames } from "./webhook-secret";
 
 export interface WebhookDelivery {
   workflowId: string;
@@ -30,9 +32,13 @@ export type WebhookOutcome = { runId: string; duplicate: boolean } | { handshake
 
 export async function acceptWebhook(env: Env, delivery: WebhookDelivery, now: number): Promise<WebhookOutcome> {
   const db = database(env.DB);
-  // The secret of the definition this isolate saw last is read alongside the workflow's row.
+  // The secret of the definition this isolate saw last is read in one batch with the workflow's row.
   const guess = webhookTriggerOf(probableDefinition(delivery.workflowId))?.verify.secret;
-  const [{ workflow, pinned }, guessedSecret] = await Promise.all([loadPinnedWorkflow(db, delivery.workflowId), resolveWebhookSecret(env, guess)]);
+  const [workflowRows, ...secretRows] = await db.batch([workflowQuery(db, delivery.workflowId), ...webhookSecretNames(guess).map((name) => secretQuery(db, name))]);
+  const [{ workflow, pinned }, guessedSecret] = await Promise.all([
+    pinVersion(db, workflowRows[0]),
+    webhookSecretFromRows(env, guess, secretRows.map((rows) => rows[0])),
+  ]);
   if (!workflow || !pinned || workflow.archivedAt !== null) throw notFound(`workflow ${delivery.workflowId}`);
   const trigger = webhookTrigger(pinned.definition);
   const secret = trigger.verify.secret === guess ? guessedSecret : await resolveWebhookSecret(env, trigger.verify.secret);

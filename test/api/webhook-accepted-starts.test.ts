@@ -74,6 +74,20 @@ describe("a webhook accepted onto the queue", () => {
     expect(listed.runs.map((run) => run.id)).toEqual([first.runId]);
   });
 
+  it("claims the delivery ids of a whole message batch at once: of two starts for one id in the same batch, one run", async () => {
+    const workflowId = await openWorkflow("accept-batch");
+    const first = await expectJson<{ runId: string }>(await post(workflowId, { n: 5 }, "evt-batch"), 202);
+    const other = await expectJson<{ runId: string }>(await post(workflowId, { n: 6 }, "evt-other"), 202);
+    const before = queuedStarts(workflowId);
+    await post(workflowId, { n: 5 }, "evt-batch");
+    const redelivered = queuedStarts(workflowId).find((runId) => !before.includes(runId))!;
+    const batch = await deliver([acceptedStart(redelivered), acceptedStart(first.runId), acceptedStart(other.runId)]);
+    expect(batch.result.explicitAcks).toHaveLength(3);
+    expect(await runStubFor(redelivered).getRun()).toBeNull();
+    expect((await readRun(first.runId)).status).toBe("succeeded");
+    expect((await readRun(other.runId)).status).toBe("succeeded");
+  });
+
   it("loses nothing when the edge died after queueing the start and before claiming: the consumer claims the id itself", async () => {
     const workflowId = await openWorkflow("accept-orphan");
     const { runId } = await expectJson<{ runId: string }>(await post(workflowId, { n: 2 }, "evt-orphan"), 202);
