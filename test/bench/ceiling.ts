@@ -28,6 +28,26 @@ export async function httpWrites(url: string, count: number, inFlight: number, p
   return { count, perSecond: (count * 1000) / (performance.now() - t0), latencies, errors };
 }
 
+/** `count` requests to `path` all at once (what a burst of webhook deliveries is), each one's latency. */
+export async function burst(url: string, path: string, method: "GET" | "POST", count: number): Promise<CeilingFigures> {
+  const errors: string[] = [];
+  const t0 = performance.now();
+  const latencies = await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const sent = performance.now();
+      try {
+        const response = await fetch(`${url}${path}`, { method });
+        await response.text();
+        if (!response.ok) errors.push(`${path} ${i}: ${response.status}`);
+      } catch (error) {
+        errors.push(`${path} ${i}: ${String(error)}`);
+      }
+      return performance.now() - sent;
+    }),
+  );
+  return { count, perSecond: (count * 1000) / (performance.now() - t0), latencies, errors };
+}
+
 /** One request that writes to `count` objects at once from inside the Worker. */
 export async function fannedOutWrites(url: string, count: number, prefix: string): Promise<CeilingFigures> {
   const t0 = performance.now();

@@ -1,14 +1,17 @@
-// `npm run bench:profile -- <base-url> <token> [starts]`: where Waymark's CPU goes. With a
-// stack running (`npm start` prints the URL and token), it samples the Worker's isolate
-// through wrangler's inspector (127.0.0.1:9229) while it starts runs of a 5-step transform
-// flow, 16 in flight, and prints the functions with the most self time and the most
-// inclusive time. Loopback only; the numbers are shares of the samples, not milliseconds.
+// `npm run bench:profile -- <base-url> <token> [count] [starts|webhooks]`: where Waymark's
+// CPU goes. With a stack running (`npm start` prints the URL and token), it samples the
+// Worker's isolate through wrangler's inspector (127.0.0.1:9229) while it starts runs of a
+// 5-step transform flow through the API, 16 in flight (`starts`), or sends webhook
+// deliveries all at once (`webhooks`), and prints the answers' p50/p99 and the functions
+// with the most self time and the most inclusive time. Loopback only; the numbers are
+// shares of the samples, not milliseconds.
 import { pooled } from "../support/pool.ts";
 
 const INSPECTOR = process.env.WAYMARK_INSPECTOR ?? "ws://127.0.0.1:9229/ws";
 // wrangler's inspector proxy accepts the DevTools origins only.
 const DEVTOOLS_ORIGIN = "https://devtools.devprod.cloudflare.dev";
 const WORKFLOW_ID = "bench-profile-five";
+const HOOK_WORKFLOW_ID = "bench-profile-hook";
 
 interface ProfileNode {
   id: number;
@@ -21,32 +24,70 @@ interface Profile {
   samples: number[];
 }
 
-const [base, token, count = "300"] = process.argv.slice(2);
-if (!base || !token) {
-  console.error("usage: npm run bench:profile -- <base-url> <token> [starts]");
+const [base, token, count = "300", mode = "starts"] = process.argv.slice(2);
+if (!base || !token || !["starts", "webhooks"].includes(mode)) {
+  console.error("usage: npm run bench:profile -- <base-url> <token> [count] [starts|webhooks]");
   process.exit(2);
 }
 
 const inspector = await connect(INSPECTOR);
 const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
-const steps = [1, 2, 3, 4, 5].map((n) => ({ id: `s${n}`, type: "transform", ...(n > 1 ? { needs: [`s${n - 1}`] } : {}), expr: n === 1 ? "input.n + 1" : `steps.s${n - 1}.output + 1` }));
-await expectOk(await fetch(`${base}/api/workflows/${WORKFLOW_ID}`, { method: "PUT", headers, body: JSON.stringify({ id: WORKFLOW_ID, triggers: [{ type: "api" }], steps }) }));
-const start = async (n: number) => expectOk(await fetch(`${base}/api/workflows/${WORKFLOW_ID}/runs`, { method: "POST", headers, body: JSON.stringify({ input: { n } }) }));
-await pooled([...Array(20).keys()], 4, start); // warm up
+const load = mode === "webhooks" ? await webhookLoad() : await startLoad();
+await load(4); // warm up
 
 await inspector.call("Profiler.enable");
-await inspector.call("Profiler.setSamplingInterval", { interval: 100 });
+// A burst runs longer: sample it less often, so the profile stays small enough for the inspector proxy.
+await inspector.call("Profiler.setSamplingInterval", { interval: mode === "webhooks" ? 1_000 : 100 });
 await inspector.call("Profiler.start");
 const began = performance.now();
-await pooled([...Array(Number(count)).keys()], 16, start);
+const latencies = await load(Number(count));
 const elapsed = performance.now() - began;
-// The runs' outbox flushes finish in the background.
-await new Promise((resolve) => setTimeout(resolve, 1_500));
+// The runs' outbox flushes (and, for webhooks, the queued starts) finish in the background.
+await new Promise((resolve) => setTimeout(resolve, mode === "webhooks" ? 5_000 : 1_500));
 const { profile } = (await inspector.call("Profiler.stop")) as { profile: Profile };
 inspector.close();
 
-console.log(`${count} starts in ${elapsed.toFixed(0)} ms (${((Number(count) / elapsed) * 1000).toFixed(1)}/s, profiler on)`);
+const sorted = latencies.sort((a, b) => a - b);
+const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!.toFixed(0);
+console.log(`${count} ${mode} in ${elapsed.toFixed(0)} ms (${((Number(count) / elapsed) * 1000).toFixed(1)}/s, profiler on); answer p50 ${at(50)} ms, p99 ${at(99)} ms`);
 report(profile);
+
+/** Starts of a 5-step transform flow through the API, 16 in flight; each answer's latency. */
+async function startLoad(): Promise<(n: number) => Promise<number[]>> {
+  const steps = [1, 2, 3, 4, 5].map((n) => ({ id: `s${n}`, type: "transform", ...(n > 1 ? { needs: [`s${n - 1}`] } : {}), expr: n === 1 ? "input.n + 1" : `steps.s${n - 1}.output + 1` }));
+  await expectOk(await fetch(`${base}/api/workflows/${WORKFLOW_ID}`, { method: "PUT", headers, body: JSON.stringify({ id: WORKFLOW_ID, triggers: [{ type: "api" }], steps }) }));
+  return (n) =>
+    pooled([...Array(n).keys()], 16, async (i) => {
+      const sent = performance.now();
+      await expectOk(await fetch(`${base}/api/workflows/${WORKFLOW_ID}/runs`, { method: "POST", headers, body: JSON.stringify({ input: { n: i } }) }));
+      return performance.now() - sent;
+    });
+}
+
+/** Webhook deliveries of a 1-step flow (shared-token scheme, a delivery id each), all sent at once. */
+async function webhookLoad(): Promise<(n: number) => Promise<number[]>> {
+  const secret = crypto.randomUUID();
+  await expectOk(await fetch(`${base}/api/secrets/PROFILE_HOOK_TOKEN`, { method: "PUT", headers, body: JSON.stringify({ value: secret }) }));
+  const definition = {
+    id: HOOK_WORKFLOW_ID,
+    triggers: [{ type: "webhook", verify: { scheme: "token", secret: "{{ secrets.PROFILE_HOOK_TOKEN }}", idHeader: "x-request-id" } }],
+    steps: [{ id: "echo", type: "transform", expr: "input" }],
+  };
+  await expectOk(await fetch(`${base}/api/workflows/${HOOK_WORKFLOW_ID}`, { method: "PUT", headers, body: JSON.stringify(definition) }));
+  return (n) =>
+    Promise.all(
+      [...Array(n).keys()].map(async (i) => {
+        const sent = performance.now();
+        const response = await fetch(`${base}/hooks/${HOOK_WORKFLOW_ID}`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-webhook-token": secret, "x-request-id": crypto.randomUUID() },
+          body: JSON.stringify({ i }),
+        });
+        await expectOk(response);
+        return performance.now() - sent;
+      }),
+    );
+}
 
 function report(profile: Profile): void {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));

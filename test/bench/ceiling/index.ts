@@ -1,6 +1,7 @@
 // The ceiling of the benchmark: the least work a run could cost on this runtime. A request
 // that reaches one Durable Object and writes one SQLite row; the same fanned out inside one
-// request (no HTTP per write); and queue messages from send to the consumer's ack.
+// request (no HTTP per write); queue messages from send to the consumer's ack; and a
+// request answered once it has put one message on the queue.
 import { DurableObject } from "cloudflare:workers";
 
 interface CeilingEnv {
@@ -50,6 +51,11 @@ export default {
       return Response.json({ sent: n });
     }
     if (url.pathname === "/queue") return Response.json(received.get(url.searchParams.get("round") ?? "r") ?? { count: 0, lastAt: 0 });
+    // POST /enqueue?round=…: one message sent, then 202: the least an acknowledgement after a durable enqueue costs.
+    if (url.pathname === "/enqueue") {
+      await env.PINGS.send({ round: url.searchParams.get("round") ?? "r" });
+      return Response.json({ queued: true }, { status: 202 });
+    }
     return Response.json({ error: "not found" }, { status: 404 });
   },
 

@@ -1,6 +1,6 @@
 // The ceiling rows: the runtime's own figures on this machine, which Waymark's rows are
 // compared with (W/ceiling). Latencies are measured as the Waymark rows they serve.
-import { fannedOutWrites, httpWrites, queueRoundTrip } from "../ceiling.ts";
+import { burst, fannedOutWrites, httpWrites, queueRoundTrip } from "../ceiling.ts";
 import { percentile } from "../stats.ts";
 import { groupUsage } from "../systems.ts";
 import type { Measured, Scenario } from "./scenario.ts";
@@ -103,6 +103,32 @@ export const ceilingScenarios = (): Scenario[] => [
       ceiling: async (c, round) => {
         const count = c.options.webhookDeliveries;
         const f = await httpWrites(c.workers.ceiling.url, count, count, key(round));
+        return figure(percentile(f.latencies, 99), f.errors, { requests: count, p50Ms: percentile(f.latencies, 50) });
+      },
+    },
+  },
+  {
+    id: "ceil-burst-enqueue",
+    title: "ceiling: HTTP → 1 queue send → 202, all at once, p99",
+    unit: "ms",
+    better: "lower",
+    measure: {
+      ceiling: async (c, round) => {
+        const count = c.options.webhookDeliveries;
+        const f = await burst(c.workers.ceiling.url, `/enqueue?round=${key(round)}`, "POST", count);
+        return figure(percentile(f.latencies, 99), f.errors, { requests: count, p50Ms: percentile(f.latencies, 50) });
+      },
+    },
+  },
+  {
+    id: "ceil-burst-health",
+    title: "ceiling: GET /health (a Worker alone), all at once, p99",
+    unit: "ms",
+    better: "lower",
+    measure: {
+      ceiling: async (c) => {
+        const count = c.options.webhookDeliveries;
+        const f = await burst(c.workers.ceiling.url, "/health", "GET", count);
         return figure(percentile(f.latencies, 99), f.errors, { requests: count, p50Ms: percentile(f.latencies, 50) });
       },
     },
