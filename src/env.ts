@@ -10,5 +10,7 @@ export interface AppEnv {
     actor: Actor;
     /** D1 writes that go in the request's audit batch (api/audit-trail.ts). */
     alongsideAudit: WriteAlongsideAudit[];
+    /** Set by a route that wrote the request's audit entry in its own batch (an accepted webhook). */
+    auditWritten: boolean;
   };
 }

@@ -3,7 +3,7 @@
 // API calls wait for their entry, so a crash cannot lose it; webhook deliveries do not
 // (their run's own outbox records the trigger), to keep acknowledgements fast. A route may
 // hand over D1 writes of its own (`alongsideAudit`): they go in the entry's round trip.
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { BatchItem } from "drizzle-orm/batch";
 import { database } from "../db/client";
 import { auditInsert, type NewAuditEntry } from "../db/audit";
@@ -22,8 +22,23 @@ export const auditTrail: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (alongside.length > 0) await database(c.env.DB).batch(alongside as [WriteAlongsideAudit, ...WriteAlongsideAudit[]]);
     return;
   }
+  // The route wrote this request's entry itself, in its own D1 batch (an accepted webhook).
+  if (c.get("auditWritten")) return;
+  const entry = requestAuditEntry(c, String(c.res.status));
+  const db = database(c.env.DB);
+  const write = db.batch([auditInsert(db, [entry]), ...alongside]).catch((error: unknown) => console.error("audit write failed", error));
+  if (c.req.path.startsWith("/api/")) return void (await write);
+  try {
+    c.executionCtx.waitUntil(write);
+  } catch {
+    await write; // no execution context (called directly in tests)
+  }
+};
+
+/** This request's audit entry, answered with `result` (the status). */
+export function requestAuditEntry(c: Context<AppEnv>, result: string): NewAuditEntry {
   const actor = c.get("actor");
-  const entry: NewAuditEntry = {
+  return {
     eventId: `request:${c.get("requestId")}`,
     at: Date.now(),
     actorType: actor ? "token" : c.req.path.startsWith("/hooks/") ? "webhook" : "anonymous",
@@ -35,15 +50,7 @@ export const auditTrail: MiddlewareHandler<AppEnv> = async (c, next) => {
     runId: null,
     requestId: c.get("requestId"),
     clientIp: c.req.header("cf-connecting-ip") ?? null,
-    result: String(c.res.status),
+    result,
     detail: null,
   };
-  const db = database(c.env.DB);
-  const write = db.batch([auditInsert(db, [entry]), ...alongside]).catch((error: unknown) => console.error("audit write failed", error));
-  if (c.req.path.startsWith("/api/")) return void (await write);
-  try {
-    c.executionCtx.waitUntil(write);
-  } catch {
-    await write; // no execution context (called directly in tests)
-  }
-};
+}

@@ -3,6 +3,7 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
 import { acceptWebhook } from "../triggers/webhooks";
+import { requestAuditEntry } from "./audit-trail";
 import { jsonContent, problems, workflowIdParam } from "./schemas";
 
 const hookRoute = createRoute({
@@ -27,10 +28,17 @@ export function registerHookRoutes(app: OpenAPIHono<AppEnv>): void {
     const url = new URL(c.req.url);
     const outcome = await acceptWebhook(
       c.env,
-      { workflowId: c.req.valid("param").id, rawBody: new Uint8Array(await c.req.arrayBuffer()), headers: c.req.raw.headers, query: url.searchParams },
+      {
+        workflowId: c.req.valid("param").id,
+        rawBody: new Uint8Array(await c.req.arrayBuffer()),
+        headers: c.req.raw.headers,
+        query: url.searchParams,
+        auditIfAccepted: requestAuditEntry(c, "202"),
+      },
       Date.now(),
     );
     if ("handshake" in outcome) return c.json(outcome.handshake, 200);
+    if (outcome.auditWritten) c.set("auditWritten", true);
     return outcome.duplicate ? c.json({ runId: outcome.runId, duplicate: true as const }, 200) : c.json({ runId: outcome.runId }, 202);
   });
 }

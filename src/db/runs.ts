@@ -1,6 +1,7 @@
 // The run index: one row per run, for listing and filtering. The run's Durable
 // Object is the source of truth; this table follows it through the outbox.
 import { and, desc, eq, gte, isNotNull, lt, sql, type SQL } from "drizzle-orm";
+import { auditInsert, type NewAuditEntry } from "./audit";
 import type { Database } from "./client";
 import { approvals, runs, waiters, workflows } from "./schema";
 
@@ -34,6 +35,11 @@ export async function listRuns(db: Database, filter: RunFilter): Promise<RunInde
 /** Records a run the moment it is accepted, so lists show it before its first transition lands. */
 export async function insertRunIndex(db: Database, row: typeof runs.$inferInsert): Promise<void> {
   await runIndexInsert(db, row);
+}
+
+/** Lists an accepted run and writes the audit entry of the request that accepted it: one round trip. */
+export async function listAcceptedRun(db: Database, row: RunIndexRow, audited?: NewAuditEntry): Promise<void> {
+  await db.batch([runIndexInsert(db, row), ...(audited ? [auditInsert(db, [audited])] : [])]);
 }
 
 /** The same insert, as a statement a batch can carry. */

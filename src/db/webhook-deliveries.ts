@@ -1,9 +1,11 @@
 // Delivery ids of accepted webhooks: the first delivery claims its id, a redelivery
 // within 24 h finds the claim and starts nothing.
-import { and, eq, getTableColumns, lt, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, lt, sql, type SQL } from "drizzle-orm";
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
+import type { NewAuditEntry } from "./audit";
 import type { Database } from "./client";
 import type { RunIndexRow } from "./runs";
-import { runs, webhookDeliveries } from "./schema";
+import { auditLog, runs, webhookDeliveries } from "./schema";
 
 export const DELIVERY_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -24,18 +26,9 @@ export interface DeliveryClaim {
  * returns the earlier claim when there is one.
  */
 export async function claimDelivery(db: Database, claim: DeliveryClaim): Promise<EarlierClaim | undefined> {
-  const key = and(eq(webhookDeliveries.workflowId, claim.workflowId), eq(webhookDeliveries.deliveryId, claim.deliveryId));
-  const [, inserted, existing] = await db.batch([
-    db.delete(webhookDeliveries).where(and(key, lt(webhookDeliveries.expiresAt, claim.now))),
-    db
-      .insert(webhookDeliveries)
-      .values({ workflowId: claim.workflowId, deliveryId: claim.deliveryId, runId: claim.runId, createdAt: claim.now, expiresAt: claim.now + DELIVERY_TTL_MS })
-      .onConflictDoNothing()
-      .returning({ runId: webhookDeliveries.runId }),
-    db.select({ runId: webhookDeliveries.runId, createdAt: webhookDeliveries.createdAt }).from(webhookDeliveries).where(key),
-  ]);
-  if (inserted.length > 0) return undefined;
-  return existing[0];
+  const [, , holder] = await db.batch(claimStatements(db, claim));
+  const current = holder[0]!;
+  return current.runId === claim.runId ? undefined : current;
 }
 
 /**
@@ -44,46 +37,46 @@ export async function claimDelivery(db: Database, claim: DeliveryClaim): Promise
  */
 export async function claimDeliveries(db: Database, claims: readonly DeliveryClaim[]): Promise<EarlierClaim[]> {
   if (claims.length === 0) return [];
-  const statements = claims.flatMap((claim) => {
-    const key = and(eq(webhookDeliveries.workflowId, claim.workflowId), eq(webhookDeliveries.deliveryId, claim.deliveryId));
-    return [
-      db.delete(webhookDeliveries).where(and(key, lt(webhookDeliveries.expiresAt, claim.now))),
-      db
-        .insert(webhookDeliveries)
-        .values({ workflowId: claim.workflowId, deliveryId: claim.deliveryId, runId: claim.runId, createdAt: claim.now, expiresAt: claim.now + DELIVERY_TTL_MS })
-        .onConflictDoNothing(),
-      db.select({ runId: webhookDeliveries.runId, createdAt: webhookDeliveries.createdAt }).from(webhookDeliveries).where(key),
-    ];
-  });
+  const statements = claims.flatMap((claim) => claimStatements(db, claim));
   const results = await db.batch(statements as [(typeof statements)[number], ...typeof statements]);
   return claims.map((_claim, i) => (results[i * 3 + 2] as EarlierClaim[])[0]!);
 }
 
 /**
  * Claims a delivery id for an accepted run and, only when the claim is that run's, lists the
- * run: one round trip. Returns whichever claim holds the id now (the run's own, or an earlier one).
+ * run and writes the request's audit entry: one round trip. Returns whichever claim holds the
+ * id now (the run's own, or an earlier one).
  */
-export async function claimDeliveryAndList(db: Database, claim: DeliveryClaim, listed: RunIndexRow): Promise<EarlierClaim> {
-  const key = and(eq(webhookDeliveries.workflowId, claim.workflowId), eq(webhookDeliveries.deliveryId, claim.deliveryId));
+export async function claimDeliveryAndList(db: Database, claim: DeliveryClaim, listed: RunIndexRow, audited?: NewAuditEntry): Promise<EarlierClaim> {
+  const claimedByRun = sql`EXISTS (SELECT 1 FROM ${webhookDeliveries} WHERE ${and(claimKey(claim), eq(webhookDeliveries.runId, claim.runId))})`;
   const [, , holder] = await db.batch([
-    db.delete(webhookDeliveries).where(and(key, lt(webhookDeliveries.expiresAt, claim.now))),
+    ...claimStatements(db, claim),
+    db.insert(runs).select(rowWhere(runs, listed, claimedByRun)).onConflictDoNothing(),
+    ...(audited ? [db.insert(auditLog).select(rowWhere(auditLog, audited, claimedByRun)).onConflictDoNothing()] : []),
+  ]);
+  return holder[0]!;
+}
+
+function claimKey(claim: DeliveryClaim) {
+  return and(eq(webhookDeliveries.workflowId, claim.workflowId), eq(webhookDeliveries.deliveryId, claim.deliveryId));
+}
+
+/** Drop an expired claim, insert this one unless one holds the id, read the one that holds it. */
+function claimStatements(db: Database, claim: DeliveryClaim) {
+  return [
+    db.delete(webhookDeliveries).where(and(claimKey(claim), lt(webhookDeliveries.expiresAt, claim.now))),
     db
       .insert(webhookDeliveries)
       .values({ workflowId: claim.workflowId, deliveryId: claim.deliveryId, runId: claim.runId, createdAt: claim.now, expiresAt: claim.now + DELIVERY_TTL_MS })
       .onConflictDoNothing(),
-    db.select({ runId: webhookDeliveries.runId, createdAt: webhookDeliveries.createdAt }).from(webhookDeliveries).where(key),
-    // Every column, in the table's order (what an INSERT … SELECT fills), from the listed row.
-    db
-      .insert(runs)
-      .select(
-        sql`SELECT ${sql.join(
-          Object.keys(getTableColumns(runs)).map((column) => sql`${listed[column as keyof RunIndexRow]}`),
-          sql`, `,
-        )} WHERE EXISTS (SELECT 1 FROM ${webhookDeliveries} WHERE ${and(key, eq(webhookDeliveries.runId, claim.runId))})`,
-      )
-      .onConflictDoNothing(),
-  ]);
-  return holder[0]!;
+    db.select({ runId: webhookDeliveries.runId, createdAt: webhookDeliveries.createdAt }).from(webhookDeliveries).where(claimKey(claim)),
+  ] as const;
+}
+
+/** `SELECT <row's values, in the table's column order> WHERE <condition>`: what an INSERT … SELECT of `row` needs. */
+function rowWhere<T extends SQLiteTable>(table: T, row: Record<string, unknown>, condition: SQL): SQL {
+  const values = Object.keys(getTableColumns(table)).map((column) => sql`${row[column] ?? null}`);
+  return sql`SELECT ${sql.join(values, sql`, `)} WHERE ${condition}`;
 }
 
 /**

@@ -6,7 +6,8 @@ import { evaluateExpression } from "../core/expr";
 import { AppError, notFound } from "../api/problem";
 import { database } from "../db/client";
 import type { Database } from "../db/client";
-import { insertRunIndex } from "../db/runs";
+import type { NewAuditEntry } from "../db/audit";
+import { listAcceptedRun } from "../db/runs";
 import { secretQuery } from "../db/secrets";
 import { workflowQuery } from "../db/workflows";
 import { claimDelivery, claimDeliveryAndList, releaseDelivery, settleDelivery, takeOverClaim, type DeliveryClaim, type EarlierClaim } from "../db/webhook-deliveries";
@@ -25,10 +26,12 @@ export interface WebhookDelivery {
   rawBody: Uint8Array;
   headers: Headers;
   query: URLSearchParams;
+  /** The request's audit entry as a 202: written in the claim's batch when the start is accepted onto the queue. */
+  auditIfAccepted?: NewAuditEntry;
 }
 
 /** A run started (or found, for a redelivery), or a provider handshake answered without a run. */
-export type WebhookOutcome = { runId: string; duplicate: boolean } | { handshake: Record<string, unknown> };
+export type WebhookOutcome = { runId: string; duplicate: boolean; auditWritten?: true } | { handshake: Record<string, unknown> };
 
 export async function acceptWebhook(env: Env, delivery: WebhookDelivery, now: number): Promise<WebhookOutcome> {
   const db = database(env.DB);
@@ -53,7 +56,7 @@ export async function acceptWebhook(env: Env, delivery: WebhookDelivery, now: nu
   const request = { body, headers: Object.fromEntries(delivery.headers), query: Object.fromEntries(delivery.query) };
   const input = trigger.input === undefined ? body : await mapInput(trigger.input, request, now);
   const runTrigger = { type: "webhook" as const, scheme: verdict.scheme, ...(verdict.deliveryId ? { deliveryId: verdict.deliveryId } : {}) };
-  const accepted = { workflowId: delivery.workflowId, pinned, input, trigger: runTrigger, now };
+  const accepted = { workflowId: delivery.workflowId, pinned, input, trigger: runTrigger, now, audited: delivery.auditIfAccepted };
   // Flow control decides at admission which run a trigger joins (debounce), so those start here and now.
   return hasFlowControl(pinned.definition) ? startAtOnce(env, db, accepted) : acceptOntoQueue(env, db, accepted);
 }
@@ -64,6 +67,7 @@ interface AcceptedDelivery {
   input: unknown;
   trigger: StartMessage["trigger"];
   now: number;
+  audited?: NewAuditEntry;
 }
 
 /** Acknowledged once the start is on the queue and the delivery id claimed (accepted-starts.ts). */
@@ -86,17 +90,23 @@ async function acceptOntoQueue(env: Env, db: Database, delivery: AcceptedDeliver
   }
   const deliveryId = delivery.trigger.deliveryId;
   const listed = acceptedIndexRow(start);
+  // The request's audit entry (a 202, naming the run) goes in the same batch, written only if the run is this delivery's.
+  const audited = delivery.audited ? { ...delivery.audited, runId: start.runId } : undefined;
+  const accepted = { runId: start.runId, duplicate: false, ...(audited ? { auditWritten: true as const } : {}) };
   if (!deliveryId) {
-    await insertRunIndex(db, listed);
-    return { runId: start.runId, duplicate: false };
+    await listAcceptedRun(db, listed, audited);
+    return accepted;
   }
   const claim = { workflowId: delivery.workflowId, deliveryId, runId: start.runId, now: delivery.now };
-  const holder = await claimDeliveryAndList(db, claim, listed);
-  if (holder.runId === start.runId) return { runId: start.runId, duplicate: false };
+  const holder = await claimDeliveryAndList(db, claim, listed, audited);
+  if (holder.runId === start.runId) return accepted;
   // Every queued claim has its start message, so a recent one is a run on its way; an old one
   // whose run never appeared was left by a handler that died before starting it.
   if (delivery.now - holder.createdAt < STALE_CLAIM_MS || (await runExists(env, holder.runId))) return { runId: holder.runId, duplicate: true };
-  if (await takeOverClaim(db, { ...claim, staleRunId: holder.runId })) return { runId: start.runId, duplicate: false };
+  if (await takeOverClaim(db, { ...claim, staleRunId: holder.runId })) {
+    await listAcceptedRun(db, listed, audited);
+    return accepted;
+  }
   throw new AppError("unavailable", "another delivery with this id is being handled; try again", { retryAfter: 1 });
 }
 

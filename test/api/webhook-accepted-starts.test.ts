@@ -5,7 +5,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, expectJson, getRun, saveWorkflow } from "../support/workers/api";
-import { acceptedStart, readRun, recordedStartIds, runStartedByWebhook, runStubFor, waitForOutboxFlush } from "../support/workers/runs";
+import { acceptedStart, pollUntil, readRun, recordedStartIds, runStartedByWebhook, runStubFor, waitForOutboxFlush } from "../support/workers/runs";
 import { DEAD_LETTER_QUEUE, deliver } from "../support/workers/tasks";
 import { uniqueName } from "../support/workers/tokens";
 import type { RunView } from "../../src/run/view";
@@ -49,6 +49,10 @@ describe("a webhook accepted onto the queue", () => {
       ["second", "pending"],
     ]);
 
+    // The request's audit entry was written with the listing, naming the run.
+    const audited = await env.DB.prepare("SELECT action, target, actor_type, result, run_id FROM audit_log WHERE target = ?").bind(`/hooks/${workflowId}`).all();
+    expect(audited.results).toEqual([{ action: "POST /hooks/:id", target: `/hooks/${workflowId}`, actor_type: "webhook", result: "202", run_id: runId }]);
+
     const run = await runStartedByWebhook(runId);
     expect(run).toMatchObject({ status: "succeeded", input: { order: 1 }, output: { second: { order: 1 } }, trigger: { type: "webhook", scheme: "none" } });
     expect(Date.parse(run.createdAt)).toBe(Date.parse(queued.createdAt));
@@ -60,6 +64,11 @@ describe("a webhook accepted onto the queue", () => {
     expect(await claimOf(workflowId, "evt-1")).toBe(first.runId);
     const sentBefore = queuedStarts(workflowId);
     expect(await expectJson(await post(workflowId, { n: 1 }, "evt-1"), 200)).toEqual({ runId: first.runId, duplicate: true });
+    // Each delivery has its audit entry: the first written with its claim, the redelivery's by the audit trail.
+    await pollUntil(
+      async () => (await env.DB.prepare("SELECT result, run_id FROM audit_log WHERE target = ? ORDER BY seq").bind(`/hooks/${workflowId}`).all()).results,
+      (rows) => rows.length === 2,
+    ).then((rows) => expect(rows).toEqual([{ result: "202", run_id: first.runId }, { result: "200", run_id: null }]));
 
     // The redelivery queued a start of its own before it learnt it was one: the consumer drops it.
     const redelivered = queuedStarts(workflowId).filter((runId) => !sentBefore.includes(runId));
