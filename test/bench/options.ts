@@ -5,6 +5,8 @@ export interface BenchOptions {
   rounds: number;
   /** Only the scenarios whose ids start with one of these (`--only a5,g`); empty: all. */
   only: string[];
+  /** `--report <results.json>`: print the table of a saved run instead of measuring. */
+  report?: string;
   /** Start requests in flight at once in the throughput scenarios. */
   inFlight: number;
   runs: { seq1: number; seq5: number; http5: number; parallel10: number; sleep1: number };
@@ -61,6 +63,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   };
   const rounds = value("--rounds");
   if (rounds !== undefined) options.rounds = Math.max(1, Number(rounds));
+  const report = value("--report");
+  if (report) options.report = report;
   const only = value("--only");
   if (only) options.only = only.split(",").map((id) => id.trim()).filter(Boolean);
   return options;

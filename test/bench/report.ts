@@ -62,22 +62,28 @@ export function buildRows(scenarios: Scenario[], samples: Sample[]): Row[] {
 }
 
 /**
- * Flatness of the per-step cost across map sizes from 100 up (below that, the marginal cost
- * of a few items is under the 1 ms resolution of a run's finish time), memory growth during
- * the largest map, and DO storage per map item.
+ * Flatness of the per-step cost across map sizes from 100 up, as the marginal cost between
+ * consecutive sizes: (run time of the larger map − of the smaller) ÷ (items added), from the
+ * median run times. Below 100 items the difference is under the 1 ms resolution of a run's
+ * finish time; and the marginal cost, unlike (run time − empty map) ÷ items, leaves out what a
+ * map costs once whatever its size. Also memory growth during the largest map, and DO
+ * storage per map item.
  */
 function derivedRows(rows: Row[], samples: Sample[]): Row[] {
   const growth = rows.filter((row) => /^h\d+$/.test(row.id) && Number(row.id.slice(1)) >= FLAT_FROM && row.waymark);
   if (growth.length < 2) return [];
-  const medians = growth.map((row) => row.waymark!.median);
-  // A marginal cost at or below zero (noise around the empty map) makes the ratio meaningless.
-  const flat = Math.min(...medians) > 0 ? Math.max(...medians) / Math.min(...medians) : Number.NaN;
+  const runMs = growth.map((row) => spread(samples.filter((s) => s.scenario === row.id).map((s) => Number(s.detail?.runMs)).filter(Number.isFinite))?.median ?? Number.NaN);
+  const sizes = growth.map((row) => Number(row.id.slice(1)));
+  const slopes = sizes.slice(1).map((size, i) => ((runMs[i + 1]! - runMs[i]!) * 1000) / (size - sizes[i]!));
+  // A marginal cost at or below zero (noise) makes the ratio meaningless.
+  const flat = Math.min(...slopes) > 0 ? Math.max(...slopes) / Math.min(...slopes) : Number.NaN;
+  const spans = sizes.slice(1).map((size, i) => `${sizes[i]}→${size}: ${slopes[i]!.toFixed(0)} µs`).join(", ");
   const errors = rows.filter((row) => /^h\d+$/.test(row.id)).reduce((sum, row) => sum + row.errors, 0);
   const blank = { peer: null, ceiling: null, ceilingFrom: null, wOverPeer: null, wOverCeiling: null };
   const derived: Row[] = [
     {
       id: "h-flat",
-      title: `per-step cost, max/min over maps of ${growth.map((row) => row.id.slice(1)).join(", ")}`,
+      title: `marginal per-step cost, max/min (${spans})`,
       unit: "×",
       waymark: { median: flat, min: flat, max: flat },
       ...blank,
