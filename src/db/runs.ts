@@ -51,6 +51,11 @@ export async function findRunIndexRow(db: Database, runId: string): Promise<RunI
   return db.select().from(runs).where(eq(runs.id, runId)).get();
 }
 
+/** Takes back the listing of an accepted start that will never be carried out (a run that exists is left alone). */
+export async function unlistAcceptedRun(db: Database, runId: string): Promise<void> {
+  await db.delete(runs).where(and(eq(runs.id, runId), eq(runs.status, "queued")));
+}
+
 /** An accepted start that was never carried out: its queued row fails with `code` (a run that exists is left alone). */
 export async function failAcceptedRunIndex(db: Database, runId: string, code: string, now: number): Promise<void> {
   await db

@@ -1,7 +1,8 @@
 // A webhook delivery is acknowledged once its start is durable on the queue, not once its
 // run exists (SPEC §4: "answers 202 {runId} fast: the run proceeds after the response").
-// The edge verifies, checks the input, sends a `start` message, claims the delivery id and
-// lists the run as queued; the task consumer then creates and starts the run. Creating a
+// The edge verifies, checks the input, sends a `start` message, then claims the delivery id,
+// lists the run as queued and writes the request's audit entry in one D1 batch; the task
+// consumer then creates and starts the run. Creating a
 // Durable Object per delivery is the costliest part of a start, so a burst of deliveries
 // no longer waits on it.
 //
@@ -12,7 +13,7 @@ import { z } from "zod";
 import { createRunState } from "../core/engine";
 import type { Definition } from "../core/definition/schema";
 import { database } from "../db/client";
-import { failAcceptedRunIndex, findRunIndexRow, type RunIndexRow } from "../db/runs";
+import { failAcceptedRunIndex, findRunIndexRow, unlistAcceptedRun, type RunIndexRow } from "../db/runs";
 import { claimDeliveries, type EarlierClaim } from "../db/webhook-deliveries";
 import { offload, restore } from "../run/blobs";
 import { toRunView, type RunView } from "../run/view";
@@ -88,7 +89,7 @@ export async function carryOutStarts(messages: readonly Message<unknown>[], env:
         const holder = holders?.get(start.runId);
         if (!holder) return; // the claims failed: redelivered
         // A redelivery's own message: the first delivery's run is the one.
-        if (holder.runId !== start.runId) return message.ack();
+        if (holder.runId !== start.runId) return dropStart(message, start, holder, env);
       }
       await carryOutStart(message, start, env);
     }),
@@ -105,6 +106,20 @@ async function claimAll(env: Env, claimed: { message: Message<unknown>; start: S
     console.error(`could not claim the delivery ids of ${claimed.length} accepted starts; redelivering them`, error);
     for (const { message } of claimed) redeliver(message);
     return undefined;
+  }
+}
+
+/**
+ * A claim taken after this start was accepted means a later delivery took it over (this one
+ * looked dead): its listing goes too. An earlier claim is the usual redelivery: nothing was listed.
+ */
+async function dropStart(message: Message<unknown>, start: StartMessage, holder: EarlierClaim, env: Env): Promise<void> {
+  try {
+    if (holder.createdAt > start.acceptedAt) await unlistAcceptedRun(database(env.DB), start.runId);
+    message.ack();
+  } catch (error) {
+    console.error(`could not take back the listing of superseded start ${start.runId}; redelivering`, error);
+    redeliver(message);
   }
 }
 

@@ -4,7 +4,7 @@
 // large input travels through R2, and a start that exhausts its deliveries fails its run.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, expectJson, getRun, saveWorkflow } from "../support/workers/api";
+import { call, expectJson, expectProblem, getRun, saveWorkflow } from "../support/workers/api";
 import { acceptedStart, pollUntil, readRun, recordedStartIds, runStartedByWebhook, runStubFor, waitForOutboxFlush } from "../support/workers/runs";
 import { DEAD_LETTER_QUEUE, deliver } from "../support/workers/tasks";
 import { uniqueName } from "../support/workers/tokens";
@@ -107,6 +107,24 @@ describe("a webhook accepted onto the queue", () => {
     expect(await claimOf(workflowId, "evt-orphan")).toBe(runId);
     // The provider's retry of the delivery that got no answer names that run.
     expect(await expectJson(await post(workflowId, { n: 2 }, "evt-orphan"), 200)).toEqual({ runId, duplicate: true });
+  });
+
+  it("takes a claim over when its start never ran for 30 s; the superseded start is then dropped and unlisted", async () => {
+    const workflowId = await openWorkflow("accept-takeover");
+    const stale = await expectJson<{ runId: string }>(await post(workflowId, { n: 7 }, "evt-stuck"), 202);
+    // As if the first start had sat unconsumed for over 30 s.
+    await env.DB.prepare("UPDATE webhook_deliveries SET created_at = created_at - 31000 WHERE workflow_id = ?").bind(workflowId).run();
+    const fresh = await expectJson<{ runId: string }>(await post(workflowId, { n: 7 }, "evt-stuck"), 202);
+    expect(fresh.runId).not.toBe(stale.runId);
+    expect(await claimOf(workflowId, "evt-stuck")).toBe(fresh.runId);
+
+    expect((await deliver([acceptedStart(stale.runId)])).result.explicitAcks).toHaveLength(1);
+    expect(await runStubFor(stale.runId).getRun()).toBeNull();
+    expect((await runStartedByWebhook(fresh.runId)).status).toBe("succeeded");
+    await waitForOutboxFlush(fresh.runId);
+    const listed = await expectJson<{ runs: { id: string }[] }>(await call("GET", `/api/runs?workflow=${workflowId}`), 200);
+    expect(listed.runs.map((run) => run.id)).toEqual([fresh.runId]);
+    await expectProblem(await call("GET", `/api/runs/${stale.runId}`), 404, "not_found");
   });
 
   it("carries an input over 64 KiB through R2, since a queue message holds 128 KB at most", async () => {

@@ -1,9 +1,9 @@
 // The ceiling rows: the runtime's own figures on this machine, which Waymark's rows are
 // compared with (W/ceiling). Latencies are measured as the Waymark rows they serve.
-import { burst, fannedOutWrites, httpWrites, queueRoundTrip } from "../ceiling.ts";
+import { burst, fannedOutWrites, httpWrites, queueRoundTrip, type CeilingFigures } from "../ceiling.ts";
 import { percentile } from "../stats.ts";
 import { groupUsage } from "../systems.ts";
-import type { Measured, Scenario } from "./scenario.ts";
+import type { Context, Measured, Scenario } from "./scenario.ts";
 
 let prefix = 0;
 const key = (round: number) => `r${round}-${++prefix}`;
@@ -94,43 +94,24 @@ export const ceilingScenarios = (): Scenario[] => [
       },
     },
   },
-  {
-    id: "ceil-burst",
-    title: "ceiling: HTTP → DO write, all at once, p99",
-    unit: "ms",
-    better: "lower",
-    measure: {
-      ceiling: async (c, round) => {
-        const count = c.options.webhookDeliveries;
-        const f = await httpWrites(c.workers.ceiling.url, count, count, key(round));
-        return figure(percentile(f.latencies, 99), f.errors, { requests: count, p50Ms: percentile(f.latencies, 50) });
-      },
-    },
-  },
-  {
-    id: "ceil-burst-enqueue",
-    title: "ceiling: HTTP → 1 queue send → 202, all at once, p99",
-    unit: "ms",
-    better: "lower",
-    measure: {
-      ceiling: async (c, round) => {
-        const count = c.options.webhookDeliveries;
-        const f = await burst(c.workers.ceiling.url, `/enqueue?round=${key(round)}`, "POST", count);
-        return figure(percentile(f.latencies, 99), f.errors, { requests: count, p50Ms: percentile(f.latencies, 50) });
-      },
-    },
-  },
-  {
-    id: "ceil-burst-health",
-    title: "ceiling: GET /health (a Worker alone), all at once, p99",
-    unit: "ms",
-    better: "lower",
-    measure: {
-      ceiling: async (c) => {
-        const count = c.options.webhookDeliveries;
-        const f = await burst(c.workers.ceiling.url, "/health", "GET", count);
-        return figure(percentile(f.latencies, 99), f.errors, { requests: count, p50Ms: percentile(f.latencies, 50) });
-      },
-    },
-  },
+  burstScenario("ceil-burst", "HTTP → DO write", (c, round, count) => httpWrites(c.workers.ceiling.url, count, count, key(round))),
+  burstScenario("ceil-burst-enqueue", "HTTP → 1 queue send → 202", (c, round, count) => burst(c.workers.ceiling.url, `/enqueue?round=${key(round)}`, "POST", count)),
+  burstScenario("ceil-burst-health", "GET /health (a Worker alone)", (c, _round, count) => burst(c.workers.ceiling.url, "/health", "GET", count)),
 ];
+
+/** As many requests at once as the webhook scenario sends deliveries: their p99. */
+function burstScenario(id: string, what: string, send: (c: Context, round: number, count: number) => Promise<CeilingFigures>): Scenario {
+  return {
+    id,
+    title: `ceiling: ${what}, all at once, p99`,
+    unit: "ms",
+    better: "lower",
+    measure: {
+      ceiling: async (c, round) => {
+        const count = c.options.webhookDeliveries;
+        const f = await send(c, round, count);
+        return figure(percentile(f.latencies, 99), f.errors, { requests: count, p50Ms: percentile(f.latencies, 50) });
+      },
+    },
+  };
+}
