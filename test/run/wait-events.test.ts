@@ -89,6 +89,29 @@ describe("a wait step", () => {
     expect((await publish(event, { order: "A-7", amount: 1 })).resumed).toEqual([]);
   });
 
+  it("as a map's items: each item has its own waiter, and each event resumes the item it matches", async () => {
+    const event = `payment-${crypto.randomUUID().slice(0, 8)}`;
+    await saveWorkflow("wait-items", {
+      id: "wait-items",
+      triggers: [{ type: "api" }],
+      steps: [{ id: "paid", type: "map", items: "input.orders", step: { type: "wait", event, match: "event.payload.order = item", timeout: "1h" } }],
+    });
+    const run = await startRunThroughApi("wait-items", { input: { orders: ["M-1", "M-2"] } });
+    expect(run.status).toBe("waiting");
+    await waitForOutboxFlush(run.id);
+    expect((await waitersOf(run.id)).sort((a, b) => String(a.step_id).localeCompare(String(b.step_id)))).toEqual([
+      { step_id: "paid[0]", attempt: 1, event_name: event },
+      { step_id: "paid[1]", attempt: 1, event_name: event },
+    ]);
+    expect((await publish(event, { order: "M-2", amount: 2 })).resumed).toEqual([run.id]);
+    expect((await getRun(run.id)).status).toBe("waiting");
+    expect((await publish(event, { order: "M-1", amount: 1 })).resumed).toEqual([run.id]);
+    const finished = await getRun(run.id);
+    expect(finished).toMatchObject({ status: "succeeded", output: { paid: [{ order: "M-1", amount: 1 }, { order: "M-2", amount: 2 }] } });
+    await waitForOutboxFlush(run.id);
+    expect(await waitersOf(run.id)).toEqual([]);
+  });
+
   it("resumes every run waiting for the event whose match holds, and only those", async () => {
     const event = `payment-${crypto.randomUUID().slice(0, 8)}`;
     await saveWorkflow("wait-fanin", paymentWait(event));

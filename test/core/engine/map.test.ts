@@ -198,6 +198,56 @@ describe("map", () => {
     expect((run.state.output as { review: Array<{ by: string }> }).review.map((output) => output.by)).toEqual(["bob", "ada", "cy"]);
   });
 
+  it("items that wait for events each hold their own waiter, match with `item` in scope and output their event's payload", async () => {
+    const run = new RunHarness(
+      {
+        id: "payments",
+        triggers: [{ type: "api" }],
+        steps: [{ id: "paid", type: "map", items: "input.orders", step: { type: "wait", event: "payment.received", match: "event.payload.order = item", timeout: "1h" } }],
+      } as never,
+      { input: { orders: ["A", "B"] } },
+    );
+    await run.start();
+    expect(run.state.status).toBe("waiting");
+    expect(run.effects.filter((effect) => effect.type === "waiter_added").map((effect) => (effect as { stepId: string }).stepId)).toEqual(["paid[0]", "paid[1]"]);
+    expect(run.state.timers["timeout:paid[0]"]).toMatchObject({ kind: "timeout", at: T0 + 3_600_000, stepId: "paid[0]" });
+    const payment = (order: string, amount: number) => ({ id: `evt_${order}`, name: "payment.received", payload: { order, amount }, key: null, receivedAt: run.now });
+    // An event for another item's order leaves this item waiting.
+    await run.send({ type: "event_received", stepId: "paid[0]", attempt: 1, event: payment("B", 2) });
+    expect(run.step("paid[0]").status).toBe("waiting");
+    await run.send({ type: "event_received", stepId: "paid[1]", attempt: 1, event: payment("B", 2) });
+    expect(run.effects).toContainEqual({ type: "waiter_removed", stepId: "paid[1]", attempt: 1 });
+    expect(run.step("paid").status).toBe("waiting");
+    await run.send({ type: "event_received", stepId: "paid[0]", attempt: 1, event: payment("A", 1) });
+    expect(run.state).toMatchObject({
+      status: "succeeded",
+      output: {
+        paid: [
+          { order: "A", amount: 1 },
+          { order: "B", amount: 2 },
+        ],
+      },
+    });
+    expect(run.state.timers).toEqual({});
+  });
+
+  it("a map among the onFailure steps runs its items once the run has failed, with run.error in scope", async () => {
+    const run = new RunHarness(
+      {
+        id: "cleanup",
+        triggers: [{ type: "api" }],
+        steps: [{ id: "charge", type: "http", request: { method: "POST", url: "https://pay.example/charge" } }],
+        onFailure: [{ id: "undo", type: "map", items: "input.holds", step: { type: "transform", expr: "{ 'release': item, 'because': run.error.code }" } }],
+      } as never,
+      { input: { holds: ["h1", "h2", "h3"] } },
+    );
+    await run.start();
+    await run.fail("charge", { code: "http_status", message: "402", retryable: false, httpStatus: 402 });
+    expect(run.step("undo")).toMatchObject({ status: "succeeded", map: { total: 3, succeeded: 3 } });
+    expect(run.step("undo").output).toEqual(["h1", "h2", "h3"].map((hold) => ({ release: hold, because: "http_status" })));
+    expect(run.state).toMatchObject({ status: "failed", error: { stepId: "charge", code: "http_status" } });
+  });
+
   it("items that are child runs start one child each and take its output", async () => {
     const run = new RunHarness(
       { id: "fan", triggers: [{ type: "api" }], steps: [{ id: "each", type: "map", items: "input.orders", concurrency: 2, step: { type: "workflow", workflow: "invoice", input: { order: "{{ item }}" } } }] } as never,
