@@ -32,17 +32,12 @@ export async function listRuns(db: Database, filter: RunFilter): Promise<RunInde
     .all();
 }
 
-/** Records a run the moment it is accepted, so lists show it before its first transition lands. */
-export async function insertRunIndex(db: Database, row: typeof runs.$inferInsert): Promise<void> {
-  await runIndexInsert(db, row);
-}
-
 /** Lists an accepted run and writes the audit entry of the request that accepted it: one round trip. */
 export async function listAcceptedRun(db: Database, row: RunIndexRow, audited?: NewAuditEntry): Promise<void> {
   await db.batch([runIndexInsert(db, row), ...(audited ? [auditInsert(db, [audited])] : [])]);
 }
 
-/** The same insert, as a statement a batch can carry. */
+/** Records a run the moment it is accepted, so lists show it before its first transition lands: a statement for a batch. */
 export function runIndexInsert(db: Database, row: typeof runs.$inferInsert) {
   return db.insert(runs).values(row).onConflictDoNothing();
 }

@@ -11,7 +11,6 @@
 // redelivery's message finds the first delivery's claim and is dropped.
 import { z } from "zod";
 import { createRunState } from "../core/engine";
-import type { Definition } from "../core/definition/schema";
 import { database } from "../db/client";
 import { failAcceptedRunIndex, findRunIndexRow, unlistAcceptedRun, type RunIndexRow } from "../db/runs";
 import { claimDeliveries, type EarlierClaim } from "../db/webhook-deliveries";
@@ -166,7 +165,7 @@ export async function acceptedRunView(env: Env, runId: string): Promise<RunView 
   const db = database(env.DB);
   const row = await findRunIndexRow(db, runId);
   if (!row || row.triggerType !== "webhook" || !["queued", "failed"].includes(row.status)) return null;
-  const definition: Definition | undefined = await loadVersion(db, row.workflowId, row.version);
+  const definition = await loadVersion(db, row.workflowId, row.version);
   if (!definition) return null;
   const view = toRunView(createRunState(definition, { id: row.id, workflow: row.workflowId, version: row.version, trigger: { type: "webhook" }, input: null, createdAt: row.createdAt }));
   if (row.status === "queued") return view;
