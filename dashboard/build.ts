@@ -39,9 +39,12 @@ const written = outputs.filter(({ name, content }) => writeIfChanged(path.join(O
 const current = new Set(outputs.map(({ name }) => name));
 for (const chunk of readdirSync(path.join(OUT, "chunks"))) {
   // A .tmp file is another build (a parallel `wrangler dev`) writing right now.
-  if (!chunk.endsWith(".tmp") && !current.has(path.join("chunks", chunk))) rmSync(path.join(OUT, "chunks", chunk), { force: true });
+  if (!chunk.endsWith(".tmp") && !current.has(path.join("chunks", chunk)))
+    rmSync(path.join(OUT, "chunks", chunk), { force: true });
 }
-console.log(`dashboard: ${written.length === 0 ? "up to date" : `wrote ${written.map((file) => file.name).join(", ")}`} in ${path.relative(process.cwd(), OUT) || "."}`);
+console.log(
+  `dashboard: ${written.length === 0 ? "up to date" : `wrote ${written.map((file) => file.name).join(", ")}`} in ${path.relative(process.cwd(), OUT) || "."}`,
+);
 
 /**
  * Several `wrangler dev` may build at once (tests run in parallel), and each watches

@@ -39,10 +39,12 @@ const server = createServer(async (request, response) => {
     if (orderId.startsWith("FAIL")) return send(response, 500, { error: "carrier unavailable" });
     return send(response, 201, { id: `shp_${orderId}`, carrier: "post" });
   }
-  if (url.pathname === "/crm/customers") return send(response, 200, { name: `Customer ${url.searchParams.get("github")}`, plan: "pro" });
+  if (url.pathname === "/crm/customers")
+    return send(response, 200, { name: `Customer ${url.searchParams.get("github")}`, plan: "pro" });
   if (url.pathname === "/shop/stats/sales") return send(response, 200, { orders: 42, revenue: 12_480 });
   if (url.pathname === "/shop/stats/refunds") return send(response, 200, { amount: 310 });
-  if (url.pathname.startsWith("/slack/") || url.pathname.startsWith("/pager/")) return send(response, 200, { ok: true });
+  if (url.pathname.startsWith("/slack/") || url.pathname.startsWith("/pager/"))
+    return send(response, 200, { ok: true });
   if (url.pathname.startsWith("/helpdesk/queues/")) return send(response, 201, { queued: true });
   if (url.pathname === "/v1/chat/completions") return send(response, 200, completion(body as ChatBody));
   send(response, 404, { error: "no such mock route" });
@@ -60,15 +62,32 @@ function completion(body: ChatBody) {
   const system = body.messages.find((message) => message.role === "system")?.content ?? "";
   const user = body.messages.filter((message) => message.role === "user").at(-1)?.content ?? "";
   let content: unknown;
-  if (system.startsWith("You triage a step")) content = { action: "escalate", reason: "The mock model always asks a person." };
+  if (system.startsWith("You triage a step"))
+    content = { action: "escalate", reason: "The mock model always asks a person." };
   else if (system.includes("Sources:")) {
     const first = /\[1\] \([^)]*\)\n([^\n]+)/.exec(system)?.[1];
-    content = first ? { answer: `${first} [1]`, citations: [1] } : { answer: "The policies do not say.", citations: [] };
+    content = first
+      ? { answer: `${first} [1]`, citations: [1] }
+      : { answer: "The policies do not say.", citations: [] };
   } else {
     const text = user.toLowerCase();
-    const category = /charge|invoice|refund|bill/.test(text) ? "billing" : /crash|error|bug|broken/.test(text) ? "bug" : /please add|feature|would be nice/.test(text) ? "feature" : "other";
+    const category = /charge|invoice|refund|bill/.test(text)
+      ? "billing"
+      : /crash|error|bug|broken/.test(text)
+        ? "bug"
+        : /please add|feature|would be nice/.test(text)
+          ? "feature"
+          : "other";
     content = { category, urgent: /!|urgent|asap|down/.test(text), summary: user.split("\n").at(-1)!.slice(0, 120) };
   }
   const text = JSON.stringify(content);
-  return { id: "mock", model: body.model, choices: [{ index: 0, message: { role: "assistant", content: text } }], usage: { prompt_tokens: Math.ceil(JSON.stringify(body.messages).length / 4), completion_tokens: Math.ceil(text.length / 4) } };
+  return {
+    id: "mock",
+    model: body.model,
+    choices: [{ index: 0, message: { role: "assistant", content: text } }],
+    usage: {
+      prompt_tokens: Math.ceil(JSON.stringify(body.messages).length / 4),
+      completion_tokens: Math.ceil(text.length / 4),
+    },
+  };
 }

@@ -12,7 +12,17 @@ export default defineConfig({
     root,
     projects: [
       {
-        test: { name: "core", root, include: ["test/core/**/*.test.ts", "test/tasks/**/*.node.test.ts", "test/security/**/*.node.test.ts", "test/triggers/**/*.node.test.ts"], environment: "node" },
+        test: {
+          name: "core",
+          root,
+          include: [
+            "test/core/**/*.test.ts",
+            "test/tasks/**/*.node.test.ts",
+            "test/security/**/*.node.test.ts",
+            "test/triggers/**/*.node.test.ts",
+          ],
+          environment: "node",
+        },
       },
       {
         plugins: [
@@ -34,15 +44,39 @@ export default defineConfig({
         // One workerd runner for every file, files one after another: ~16 s instead of ~2 min
         // (a runner per file). Files share D1 and the isolate, so each test names its own
         // workflows and restores what it fakes (Date, fetch); see test/support/workers/.
-        test: { name: "workers", root, isolate: false, fileParallelism: false, include: ["test/{api,run,tasks}/**/*.test.ts"], exclude: ["test/**/*.node.test.ts"], setupFiles: ["test/workers-setup.ts"] },
+        test: {
+          name: "workers",
+          root,
+          isolate: false,
+          fileParallelism: false,
+          include: ["test/{api,run,tasks}/**/*.test.ts"],
+          exclude: ["test/**/*.node.test.ts"],
+          setupFiles: ["test/workers-setup.ts"],
+        },
       },
       {
-        test: { name: "e2e", root, include: ["test/e2e/**/*.test.ts"], environment: "node", testTimeout: 120_000, hookTimeout: 180_000, fileParallelism: false },
+        test: {
+          name: "e2e",
+          root,
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
       },
       {
         // The dashboard in Debian's Chromium (playwright-core) against `wrangler dev`, which
         // builds dashboard/dist first through wrangler.toml's [build].
-        test: { name: "browser", root, include: ["test/browser/**/*.test.ts"], environment: "node", testTimeout: 60_000, hookTimeout: 180_000, fileParallelism: false },
+        test: {
+          name: "browser",
+          root,
+          include: ["test/browser/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
       },
     ],
   },

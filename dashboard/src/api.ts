@@ -1,6 +1,17 @@
 // The dashboard's only way to the server: `/api` with the signed-in token. Problems
 // (RFC 9457) become ApiError with the server's code and detail; a 401 signs out.
-import type { Approval, AuditChain, AuditPage, MapItemView, Me, Metrics, RunPage, RunView, WorkflowSummary, WorkflowVersion } from "./types";
+import type {
+  Approval,
+  AuditChain,
+  AuditPage,
+  MapItemView,
+  Me,
+  Metrics,
+  RunPage,
+  RunView,
+  WorkflowSummary,
+  WorkflowVersion,
+} from "./types";
 import type { DefinitionFormat, Issue, VersionSummary, WorkflowDetail } from "./types";
 
 export class ApiError extends Error {
@@ -49,7 +60,12 @@ export class Api {
   }
 
   async listWorkflows(options: { archived?: boolean } = {}): Promise<WorkflowSummary[]> {
-    return (await this.request<{ workflows: WorkflowSummary[] }>("GET", `/api/workflows${options.archived ? "?archived=true" : ""}`)).workflows;
+    return (
+      await this.request<{ workflows: WorkflowSummary[] }>(
+        "GET",
+        `/api/workflows${options.archived ? "?archived=true" : ""}`,
+      )
+    ).workflows;
   }
 
   getWorkflow(id: string): Promise<WorkflowDetail> {
@@ -57,7 +73,9 @@ export class Api {
   }
 
   async workflowVersions(id: string): Promise<VersionSummary[]> {
-    return (await this.request<{ versions: VersionSummary[] }>("GET", `/api/workflows/${encodeURIComponent(id)}/versions`)).versions;
+    return (
+      await this.request<{ versions: VersionSummary[] }>("GET", `/api/workflows/${encodeURIComponent(id)}/versions`)
+    ).versions;
   }
 
   setWorkflowEnabled(id: string, enabled: boolean): Promise<WorkflowDetail> {
@@ -65,7 +83,11 @@ export class Api {
   }
 
   /** Saves definition text as written (JSON or YAML); `created` is false when nothing changed. */
-  async saveWorkflow(id: string, text: string, format: DefinitionFormat): Promise<{ workflow: WorkflowDetail; created: boolean }> {
+  async saveWorkflow(
+    id: string,
+    text: string,
+    format: DefinitionFormat,
+  ): Promise<{ workflow: WorkflowDetail; created: boolean }> {
     const response = await this.send("PUT", `/api/workflows/${encodeURIComponent(id)}`, definitionBody(text, format));
     const body = await response.text();
     if (!response.ok) throw this.failure(response, body);
@@ -77,7 +99,8 @@ export class Api {
   }
 
   async startWorkflowRun(id: string, input: unknown): Promise<RunView> {
-    return (await this.request<{ run: RunView }>("POST", `/api/workflows/${encodeURIComponent(id)}/runs`, { input })).run;
+    return (await this.request<{ run: RunView }>("POST", `/api/workflows/${encodeURIComponent(id)}/runs`, { input }))
+      .run;
   }
 
   workflowVersion(id: string, version: number): Promise<WorkflowVersion> {
@@ -85,9 +108,20 @@ export class Api {
   }
 
   /** A page of a map step's items (step ids are encoded: a path segment may not hold everything an id may). */
-  mapItems(runId: string, stepId: string, query: { status?: string; cursor?: string; limit?: number }): Promise<{ items: MapItemView[]; nextCursor: string | null }> {
-    const search = new URLSearchParams(Object.entries(query).filter((entry): entry is [string, string | number] => entry[1] !== undefined).map(([key, value]) => [key, String(value)]));
-    return this.request("GET", `/api/runs/${encodeURIComponent(runId)}/steps/${encodeURIComponent(stepId)}/items?${search}`);
+  mapItems(
+    runId: string,
+    stepId: string,
+    query: { status?: string; cursor?: string; limit?: number },
+  ): Promise<{ items: MapItemView[]; nextCursor: string | null }> {
+    const search = new URLSearchParams(
+      Object.entries(query)
+        .filter((entry): entry is [string, string | number] => entry[1] !== undefined)
+        .map(([key, value]) => [key, String(value)]),
+    );
+    return this.request(
+      "GET",
+      `/api/runs/${encodeURIComponent(runId)}/steps/${encodeURIComponent(stepId)}/items?${search}`,
+    );
   }
 
   async cancel(id: string): Promise<RunView> {
@@ -104,7 +138,11 @@ export class Api {
 
   decide(runId: string, stepId: string, decision: "approve" | "reject", comment: string): Promise<unknown> {
     const body = comment.trim() === "" ? {} : { comment: comment.trim() };
-    return this.request("POST", `/api/runs/${encodeURIComponent(runId)}/steps/${encodeURIComponent(stepId)}/${decision}`, body);
+    return this.request(
+      "POST",
+      `/api/runs/${encodeURIComponent(runId)}/steps/${encodeURIComponent(stepId)}/${decision}`,
+      body,
+    );
   }
 
   async listApprovals(): Promise<Approval[]> {
@@ -125,7 +163,12 @@ export class Api {
 
   /** Every matching entry as NDJSON, fetched with the token (a plain link could not carry it). */
   async exportAudit(filter: AuditFilter): Promise<Blob> {
-    const response = await this.send("GET", `/api/audit${query({ ...filter, format: "ndjson" })}`, undefined, "application/x-ndjson");
+    const response = await this.send(
+      "GET",
+      `/api/audit${query({ ...filter, format: "ndjson" })}`,
+      undefined,
+      "application/x-ndjson",
+    );
     if (response.ok) return response.blob();
     throw this.failure(response, await response.text());
   }
@@ -148,7 +191,11 @@ export class Api {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, accept };
     if (body !== undefined) headers["content-type"] = body instanceof TextBody ? body.contentType : "application/json";
     try {
-      return await fetch(path, { method, headers, body: body === undefined ? null : body instanceof TextBody ? body.text : JSON.stringify(body) });
+      return await fetch(path, {
+        method,
+        headers,
+        body: body === undefined ? null : body instanceof TextBody ? body.text : JSON.stringify(body),
+      });
     } catch {
       throw new ApiError(0, "network", "The server could not be reached. Check your connection and try again.");
     }
@@ -157,7 +204,12 @@ export class Api {
   /** A refused call as ApiError (its problem's code and detail); a 401 signs out. */
   private failure(response: Response, text: string): ApiError {
     const problem = (parseJson(text) ?? {}) as { code?: string; detail?: string; title?: string; issues?: Issue[] };
-    const error = new ApiError(response.status, problem.code ?? `http_${response.status}`, problem.detail ?? problem.title ?? `The server answered ${response.status}.`, Array.isArray(problem.issues) ? problem.issues : []);
+    const error = new ApiError(
+      response.status,
+      problem.code ?? `http_${response.status}`,
+      problem.detail ?? problem.title ?? `The server answered ${response.status}.`,
+      Array.isArray(problem.issues) ? problem.issues : [],
+    );
     if (response.status === 401) this.options.onUnauthorized?.(error);
     return error;
   }
@@ -171,11 +223,13 @@ class TextBody {
   ) {}
 }
 
-const definitionBody = (text: string, format: DefinitionFormat) => new TextBody(text, format === "yaml" ? "application/yaml" : "application/json");
+const definitionBody = (text: string, format: DefinitionFormat) =>
+  new TextBody(text, format === "yaml" ? "application/yaml" : "application/json");
 
 function query(params: object): string {
   const search = new URLSearchParams();
-  for (const [name, value] of Object.entries(params) as [string, string | number | undefined][]) if (value !== undefined && value !== "") search.set(name, String(value));
+  for (const [name, value] of Object.entries(params) as [string, string | number | undefined][])
+    if (value !== undefined && value !== "") search.set(name, String(value));
   const text = search.toString();
   return text === "" ? "" : `?${text}`;
 }

@@ -7,12 +7,20 @@ export type Attributes = Record<string, string | number | boolean | null | undef
 const SVG_NS = "http://www.w3.org/2000/svg";
 
 /** `h("a", { href, class: "x", onclick }, "text", child)`: attributes, listeners (`on…`), children. */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Attributes = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attributes: Attributes = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   return decorate(document.createElement(tag), attributes, children);
 }
 
 /** The SVG twin of `h`, for the graph and the timeline. */
-export function svg<K extends keyof SVGElementTagNameMap>(tag: K, attributes: Attributes = {}, ...children: Child[]): SVGElementTagNameMap[K] {
+export function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attributes: Attributes = {},
+  ...children: Child[]
+): SVGElementTagNameMap[K] {
   return decorate(document.createElementNS(SVG_NS, tag), attributes, children);
 }
 

@@ -22,7 +22,16 @@ export function formatDuration(ms: number): string {
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return "–";
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  return Number.isNaN(date.getTime())
+    ? iso
+    : date.toLocaleString(undefined, {
+        year: "numeric",
+        month: "short",
+        day: "numeric",
+        hour: "2-digit",
+        minute: "2-digit",
+        second: "2-digit",
+      });
 }
 
 /** `12s ago`, `5m ago`, `3h ago`, or the date when older than a day. */
@@ -36,7 +45,11 @@ export function formatAgo(iso: string | null | undefined, now = Date.now()): str
 }
 
 /** Milliseconds between two ISO times, the end defaulting to now (still running). */
-export function elapsedMs(startIso: string | null | undefined, endIso: string | null | undefined, now = Date.now()): number | undefined {
+export function elapsedMs(
+  startIso: string | null | undefined,
+  endIso: string | null | undefined,
+  now = Date.now(),
+): number | undefined {
   if (!startIso) return undefined;
   return (endIso ? Date.parse(endIso) : now) - Date.parse(startIso);
 }

@@ -18,7 +18,9 @@ export function lazyPage(title: string, load: () => Promise<PageModule>): PageMo
         document.title = `${page.title} · Waymark`;
         element.querySelector<HTMLElement>("h1")?.focus({ preventScroll: true });
       })
-      .catch((error: unknown) => replaceChildren(element, errorNotice(error, `The ${title} page could not be loaded.`)));
+      .catch((error: unknown) =>
+        replaceChildren(element, errorNotice(error, `The ${title} page could not be loaded.`)),
+      );
     return {
       title,
       element,

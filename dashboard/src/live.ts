@@ -64,5 +64,11 @@ export function applyLiveMessage(run: RunView | undefined, message: LiveMessage)
   if (!run) return undefined;
   const changed = new Map(message.steps.map((step) => [step.id, step]));
   const known = new Set(run.steps.map((step) => step.id));
-  return { ...message.run, steps: [...run.steps.map((step) => changed.get(step.id) ?? step), ...message.steps.filter((step) => !known.has(step.id))] };
+  return {
+    ...message.run,
+    steps: [
+      ...run.steps.map((step) => changed.get(step.id) ?? step),
+      ...message.steps.filter((step) => !known.has(step.id)),
+    ],
+  };
 }

@@ -64,8 +64,17 @@ function onSignedIn(token: string, me: Me): void {
 }
 
 function start(token: string, me: Me): void {
-  const api = new Api(token, { onUnauthorized: () => signOut("Your token is no longer accepted (revoked or expired). Sign in again.") });
-  shell = new Shell({ api, session: new Session(me), routes: ROUTES, nav: NAV, notFound: notFoundPage, onSignOut: () => signOut() });
+  const api = new Api(token, {
+    onUnauthorized: () => signOut("Your token is no longer accepted (revoked or expired). Sign in again."),
+  });
+  shell = new Shell({
+    api,
+    session: new Session(me),
+    routes: ROUTES,
+    nav: NAV,
+    notFound: notFoundPage,
+    onSignOut: () => signOut(),
+  });
   replaceChildren(root, shell.element);
   if (location.pathname === "/") history.replaceState(null, "", `/runs${location.search}`);
   shell.render();
@@ -77,8 +86,17 @@ async function boot(): Promise<void> {
   try {
     start(token, await new Api(token).me());
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) return signOut("Your token is no longer accepted (revoked or expired). Sign in again.");
-    replaceChildren(root, h("main", { id: "main", class: "centered" }, errorNotice(error, "Could not reach Waymark."), h("button", { type: "button", onclick: () => void boot() }, "Try again")));
+    if (error instanceof ApiError && error.status === 401)
+      return signOut("Your token is no longer accepted (revoked or expired). Sign in again.");
+    replaceChildren(
+      root,
+      h(
+        "main",
+        { id: "main", class: "centered" },
+        errorNotice(error, "Could not reach Waymark."),
+        h("button", { type: "button", onclick: () => void boot() }, "Try again"),
+      ),
+    );
   }
 }
 

@@ -57,11 +57,20 @@ export function matchRoute(routes: readonly Route[], pathname: string): Match | 
  */
 export function interceptLinks(root: HTMLElement, navigate: (path: string) => void): void {
   root.addEventListener("click", (event) => {
-    if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    if (
+      event.defaultPrevented ||
+      event.button !== 0 ||
+      event.metaKey ||
+      event.ctrlKey ||
+      event.shiftKey ||
+      event.altKey
+    )
+      return;
     const anchor = (event.target as Element | null)?.closest("a");
     if (!anchor || anchor.target || anchor.hasAttribute("download")) return;
     const url = new URL(anchor.href, location.href);
-    if (url.origin !== location.origin || url.pathname.startsWith("/api/") || url.pathname.startsWith("/hooks/")) return;
+    if (url.origin !== location.origin || url.pathname.startsWith("/api/") || url.pathname.startsWith("/hooks/"))
+      return;
     if (url.hash && url.pathname === location.pathname && url.search === location.search) return; // an anchor on this page
     event.preventDefault();
     navigate(url.pathname + url.search);

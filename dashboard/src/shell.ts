@@ -34,14 +34,24 @@ export class Shell {
   constructor(private readonly options: ShellOptions) {
     const { session } = options;
     this.context = { api: options.api, session, navigate: (path, navigation) => this.navigate(path, navigation) };
-    this.navLinks = options.nav.filter((item) => session.can(item.minimum)).map((item) => h("a", { href: item.href }, item.label));
+    this.navLinks = options.nav
+      .filter((item) => session.can(item.minimum))
+      .map((item) => h("a", { href: item.href }, item.label));
     const header = h(
       "header",
       { class: "top" },
       h("a", { class: "skip", href: "#main" }, "Skip to content"),
       h("a", { class: "brand", href: "/runs" }, "Waymark"),
       h("nav", { "aria-label": "Main" }, this.navLinks),
-      h("div", { class: "who" }, h("span", { class: "muted" }, "Signed in as "), h("strong", { "data-testid": "who" }, session.me.name), " ", h("span", { class: "role" }, session.me.role), h("button", { type: "button", class: "link", onclick: () => options.onSignOut() }, "Sign out")),
+      h(
+        "div",
+        { class: "who" },
+        h("span", { class: "muted" }, "Signed in as "),
+        h("strong", { "data-testid": "who" }, session.me.name),
+        " ",
+        h("span", { class: "role" }, session.me.role),
+        h("button", { type: "button", class: "link", onclick: () => options.onSignOut() }, "Sign out"),
+      ),
     );
     this.element = h("div", { class: "shell" }, header, this.main);
     interceptLinks(this.element, (path) => this.navigate(path));
@@ -61,7 +71,11 @@ export class Shell {
   render(): void {
     this.current?.dispose?.();
     const match = matchRoute(this.options.routes, location.pathname);
-    const page = (match?.page ?? this.options.notFound)(this.context, match?.params ?? {}, new URLSearchParams(location.search));
+    const page = (match?.page ?? this.options.notFound)(
+      this.context,
+      match?.params ?? {},
+      new URLSearchParams(location.search),
+    );
     this.current = page;
     this.path = `${location.pathname}${location.search}`;
     replaceChildren(this.main, page.element);

@@ -121,7 +121,9 @@ export interface MapProgress {
 export type StepWithProgress = Omit<StepView, "items"> & { items?: MapProgress };
 
 /** Messages on `/api/runs/{id}/live` (src/run/live.ts). */
-export type LiveMessage = { type: "snapshot"; run: RunView } | { type: "update"; run: Omit<RunView, "steps">; steps: StepView[] };
+export type LiveMessage =
+  | { type: "snapshot"; run: RunView }
+  | { type: "update"; run: Omit<RunView, "steps">; steps: StepView[] };
 
 export function isFinished(status: string): boolean {
   return FINISHED_RUN_STATUSES.includes(status);

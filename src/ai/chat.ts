@@ -43,13 +43,19 @@ export interface ChatDeps {
 export async function chat(request: ChatRequest, deps: ChatDeps): Promise<ChatReply> {
   if (request.provider === "openai") return callOpenAiCompatible(request, deps);
   if (!deps.ai) {
-    throw new NonRetryableError("provider_unavailable", "the workers-ai provider needs the AI binding: add `[ai] binding = \"AI\"` to wrangler.toml (see README, AI steps)");
+    throw new NonRetryableError(
+      "provider_unavailable",
+      'the workers-ai provider needs the AI binding: add `[ai] binding = "AI"` to wrangler.toml (see README, AI steps)',
+    );
   }
   return callWorkersAi(request, deps.ai);
 }
 
 /** Prices are USD per million tokens. */
-export function costOf(reply: Pick<ChatReply, "inputTokens" | "outputTokens">, pricing: { input: number; output: number } | undefined): number | undefined {
+export function costOf(
+  reply: Pick<ChatReply, "inputTokens" | "outputTokens">,
+  pricing: { input: number; output: number } | undefined,
+): number | undefined {
   if (!pricing) return undefined;
   return Math.round(((reply.inputTokens * pricing.input + reply.outputTokens * pricing.output) / 1e6) * 1e9) / 1e9;
 }

@@ -36,7 +36,8 @@ export async function callOpenAiCompatible(request: ChatRequest, deps: ChatDeps)
       throw new ProviderFailure({ ...record, message: `the model provider answered ${record.message}` });
     }
     const read = await readCappedBody(response, MAX_REPLY_BYTES);
-    if (read.truncated) throw new NonRetryableError("output_too_large", `the provider's answer is larger than ${MAX_REPLY_BYTES} bytes`);
+    if (read.truncated)
+      throw new NonRetryableError("output_too_large", `the provider's answer is larger than ${MAX_REPLY_BYTES} bytes`);
     text = decodeText(read.bytes, response.headers.get("content-type"));
   } catch (error) {
     throw classify(error, signal, request.timeoutMs);
@@ -51,12 +52,14 @@ function completionsUrl(baseUrl: string): string {
   } catch {
     throw new NonRetryableError("invalid_request", `baseUrl is not a valid URL: ${baseUrl}`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new NonRetryableError("invalid_request", `baseUrl must be http or https, not ${url.protocol}`);
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new NonRetryableError("invalid_request", `baseUrl must be http or https, not ${url.protocol}`);
   return url.href;
 }
 
 function classify(error: unknown, signal: AbortSignal, timeoutMs: number): Error {
-  if (error instanceof ProviderFailure || error instanceof NonRetryableError || error instanceof RetryableError) return error;
+  if (error instanceof ProviderFailure || error instanceof NonRetryableError || error instanceof RetryableError)
+    return error;
   if (signal.aborted) return new RetryableError("timed_out", `no answer from the model within ${timeoutMs} ms`);
   const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : "";
   return new RetryableError("network_error", `${error instanceof Error ? error.message : String(error)}${cause}`);
@@ -68,10 +71,14 @@ function readCompletion(text: string, requestedModel: string, status: number): C
   try {
     completion = JSON.parse(text) as Completion;
   } catch {
-    throw new RetryableError("provider_error", `the provider answered ${status} with a body that is not JSON: ${text.slice(0, 200)}`);
+    throw new RetryableError(
+      "provider_error",
+      `the provider answered ${status} with a body that is not JSON: ${text.slice(0, 200)}`,
+    );
   }
   const content = completion.choices?.[0]?.message?.content;
-  if (typeof content !== "string") throw new RetryableError("provider_error", "the provider's answer has no choices[0].message.content");
+  if (typeof content !== "string")
+    throw new RetryableError("provider_error", "the provider's answer has no choices[0].message.content");
   return {
     text: content,
     model: typeof completion.model === "string" ? completion.model : requestedModel,

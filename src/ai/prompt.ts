@@ -35,13 +35,19 @@ export function buildMessages(parts: PromptParts): { messages: ChatMessage[]; so
   if (parts.system) system.push(parts.system);
   const { text: contextText, sources } = renderContext(parts.context);
   if (contextText !== undefined) system.push(contextText);
-  if (parts.schema) system.push(`Answer with one JSON value that matches this JSON Schema, and nothing else (no prose, no Markdown):\n${JSON.stringify(parts.schema)}`);
+  if (parts.schema)
+    system.push(
+      `Answer with one JSON value that matches this JSON Schema, and nothing else (no prose, no Markdown):\n${JSON.stringify(parts.schema)}`,
+    );
   const messages: ChatMessage[] = system.length > 0 ? [{ role: "system", content: system.join("\n\n") }] : [];
   messages.push(...(parts.messages ?? []));
   if (parts.prompt !== undefined) messages.push({ role: "user", content: parts.prompt });
   if (parts.repair) {
     messages.push({ role: "assistant", content: parts.repair.reply });
-    messages.push({ role: "user", content: `Your previous reply was invalid: ${parts.repair.problem}. Answer again with only JSON matching the schema.` });
+    messages.push({
+      role: "user",
+      content: `Your previous reply was invalid: ${parts.repair.problem}. Answer again with only JSON matching the schema.`,
+    });
   }
   return { messages, sources };
 }
@@ -50,11 +56,25 @@ export function buildMessages(parts: PromptParts): { messages: ChatMessage[]; so
 function renderContext(context: unknown): { text?: string; sources: SourceRef[] } {
   if (context === undefined || context === null || context === "") return { sources: [] };
   const passages = passagesIn(context);
-  if (!passages) return { text: `Context:\n${typeof context === "string" ? context : JSON.stringify(context)}`, sources: [] };
-  if (passages.length === 0) return { text: "No sources were found for this question. Say that you cannot answer from the sources.", sources: [] };
-  const sources = passages.map((passage, index) => ({ n: index + 1, collection: passage.collection, docId: passage.docId, chunk: passage.chunk, ...(passage.score !== undefined ? { score: passage.score } : {}) }));
-  const listed = passages.map((passage, index) => `[${index + 1}] (${passage.collection}/${passage.docId}#${passage.chunk})\n${passage.text}`);
-  const instruction = "Answer only from the sources below. Cite every claim with the number of its source in brackets, like [1]. If the sources do not contain the answer, say so.";
+  if (!passages)
+    return { text: `Context:\n${typeof context === "string" ? context : JSON.stringify(context)}`, sources: [] };
+  if (passages.length === 0)
+    return {
+      text: "No sources were found for this question. Say that you cannot answer from the sources.",
+      sources: [],
+    };
+  const sources = passages.map((passage, index) => ({
+    n: index + 1,
+    collection: passage.collection,
+    docId: passage.docId,
+    chunk: passage.chunk,
+    ...(passage.score !== undefined ? { score: passage.score } : {}),
+  }));
+  const listed = passages.map(
+    (passage, index) => `[${index + 1}] (${passage.collection}/${passage.docId}#${passage.chunk})\n${passage.text}`,
+  );
+  const instruction =
+    "Answer only from the sources below. Cite every claim with the number of its source in brackets, like [1]. If the sources do not contain the answer, say so.";
   return { text: `${instruction}\n\nSources:\n${listed.join("\n\n")}`, sources };
 }
 
@@ -66,5 +86,12 @@ function passagesIn(context: unknown): Passage[] | undefined {
 
 function isPassage(value: unknown): value is Passage {
   const passage = value as Passage;
-  return typeof passage === "object" && passage !== null && typeof passage.text === "string" && typeof passage.docId === "string" && typeof passage.collection === "string" && typeof passage.chunk === "number";
+  return (
+    typeof passage === "object" &&
+    passage !== null &&
+    typeof passage.text === "string" &&
+    typeof passage.docId === "string" &&
+    typeof passage.collection === "string" &&
+    typeof passage.chunk === "number"
+  );
 }

@@ -20,8 +20,18 @@ export function parseStructured(text: string, schema: Record<string, unknown>): 
   const result = new Validator(schema as Schema, "2020-12", false).validate(json);
   if (result.valid) return { ok: true, json };
   // The deepest problems say the most; the validator also reports every enclosing keyword.
-  const leaves = result.errors.filter((issue) => !result.errors.some((other) => other !== issue && other.instanceLocation.startsWith(issue.instanceLocation) && other.instanceLocation.length > issue.instanceLocation.length));
-  const issues = (leaves.length > 0 ? leaves : result.errors).slice(0, MAX_ISSUES).map((issue) => `${issue.instanceLocation.replace(/^#/, "") || "/"}: ${issue.error}`);
+  const leaves = result.errors.filter(
+    (issue) =>
+      !result.errors.some(
+        (other) =>
+          other !== issue &&
+          other.instanceLocation.startsWith(issue.instanceLocation) &&
+          other.instanceLocation.length > issue.instanceLocation.length,
+      ),
+  );
+  const issues = (leaves.length > 0 ? leaves : result.errors)
+    .slice(0, MAX_ISSUES)
+    .map((issue) => `${issue.instanceLocation.replace(/^#/, "") || "/"}: ${issue.error}`);
   return invalid(`the reply does not match the schema: ${[...new Set(issues)].join("; ")}`, text);
 }
 
@@ -33,5 +43,8 @@ function stripFence(text: string): string {
 
 function invalid(message: string, reply: string): StructuredResult {
   const body = reply.length > KEPT_REPLY_CHARS ? `${reply.slice(0, KEPT_REPLY_CHARS)}… [truncated]` : reply;
-  return { ok: false, error: { code: INVALID_OUTPUT, message, retryable: true, response: { status: 200, headers: {}, body } } };
+  return {
+    ok: false,
+    error: { code: INVALID_OUTPUT, message, retryable: true, response: { status: 200, headers: {}, body } },
+  };
 }

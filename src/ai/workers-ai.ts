@@ -20,7 +20,10 @@ export async function callWorkersAi(request: ChatRequest, ai: AiBinding): Promis
   if (request.maxTokens !== undefined) inputs.max_tokens = request.maxTokens;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new RetryableError("timed_out", `no answer from Workers AI within ${request.timeoutMs} ms`)), request.timeoutMs);
+    timer = setTimeout(
+      () => reject(new RetryableError("timed_out", `no answer from Workers AI within ${request.timeoutMs} ms`)),
+      request.timeoutMs,
+    );
   });
   let answer: AiAnswer;
   try {
@@ -28,12 +31,16 @@ export async function callWorkersAi(request: ChatRequest, ai: AiBinding): Promis
   } catch (error) {
     if (error instanceof RetryableError) throw error;
     // Capacity and internal errors pass; a bad model name fails every attempt, bounded by the policy.
-    throw new RetryableError("provider_error", `Workers AI failed: ${error instanceof Error ? error.message : String(error)}`);
+    throw new RetryableError(
+      "provider_error",
+      `Workers AI failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
   } finally {
     clearTimeout(timer);
   }
   const response = answer?.response;
-  if (response === undefined || response === null) throw new RetryableError("provider_error", "Workers AI answered without a response");
+  if (response === undefined || response === null)
+    throw new RetryableError("provider_error", "Workers AI answered without a response");
   return {
     // In JSON mode some models hand back the parsed object.
     text: typeof response === "string" ? response : JSON.stringify(response),

@@ -17,21 +17,28 @@ const MAX_COMMENT = 2000;
 
 const PAGE_HEADERS = {
   "content-type": "text/html; charset=utf-8",
-  "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+  "content-security-policy":
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
   "cache-control": "no-store",
 };
 
 const tokenQuery = z.object({ token: z.string().min(1).max(2048).openapi({ description: "The signed link token" }) });
-const linkProblems = { ...problems, 410: { description: "The link has expired", content: { "application/problem+json": { schema: z.object({}) } } } };
+const linkProblems = {
+  ...problems,
+  410: { description: "The link has expired", content: { "application/problem+json": { schema: z.object({}) } } },
+};
 const pageRoute = createRoute({
   method: "get",
   path: APPROVAL_LINK_PATH,
   tags: ["approvals"],
   summary: "A confirmation page for a signed approval link (it does not decide)",
   request: { query: tokenQuery },
-  responses: { 200: { description: "A text-only page with a confirm button", content: { "text/html": { schema: z.string() } } }, ...linkProblems },
+  responses: {
+    200: { description: "A text-only page with a confirm button", content: { "text/html": { schema: z.string() } } },
+    ...linkProblems,
+  },
 });
 const decideRoute = createRoute({
   method: "post",
@@ -40,7 +47,14 @@ const decideRoute = createRoute({
   summary: "Decide through a signed approval link (once); the decision is by `link`",
   request: { query: tokenQuery },
   responses: {
-    200: { description: "Decided", content: { "application/json": { schema: z.object({ runId: z.string(), stepId: z.string(), decision: z.string(), status: z.string() }) } } },
+    200: {
+      description: "Decided",
+      content: {
+        "application/json": {
+          schema: z.object({ runId: z.string(), stepId: z.string(), decision: z.string(), status: z.string() }),
+        },
+      },
+    },
     ...linkProblems,
   },
 });
@@ -48,7 +62,8 @@ const decideRoute = createRoute({
 async function claimsOf(c: Context<AppEnv>, token: string): Promise<ApprovalLinkClaims> {
   const claims = await verifyApprovalLink(c.env.WAYMARK_MASTER_KEY, token);
   if (!claims || !isRunId(claims.runId)) throw new AppError("forbidden", "this approval link is not valid");
-  if (claims.expiresAt <= Date.now()) throw new AppError("link_expired", `this approval link expired at ${new Date(claims.expiresAt).toISOString()}`);
+  if (claims.expiresAt <= Date.now())
+    throw new AppError("link_expired", `this approval link expired at ${new Date(claims.expiresAt).toISOString()}`);
   return claims;
 }
 
@@ -56,8 +71,10 @@ async function claimsOf(c: Context<AppEnv>, token: string): Promise<ApprovalLink
 async function commentOf(c: Context<AppEnv>): Promise<string | undefined> {
   const type = mediaType(c.req.header("content-type"));
   let comment: unknown;
-  if (type === "application/x-www-form-urlencoded" || type === "multipart/form-data") comment = (await c.req.parseBody()).comment;
-  else if (type === "application/json") comment = ((await c.req.json().catch(() => ({}))) as { comment?: unknown }).comment;
+  if (type === "application/x-www-form-urlencoded" || type === "multipart/form-data")
+    comment = (await c.req.parseBody()).comment;
+  else if (type === "application/json")
+    comment = ((await c.req.json().catch(() => ({}))) as { comment?: unknown }).comment;
   return typeof comment === "string" && comment.trim() !== "" ? comment.slice(0, MAX_COMMENT) : undefined;
 }
 
@@ -82,7 +99,10 @@ export function registerApprovalLinkRoutes(app: OpenAPIHono<AppEnv>): void {
     const run = unwrapDecision(result, claims.runId);
     const status = run.steps.find((step) => step.id === claims.stepId)?.status ?? "unknown";
     if (mediaType(c.req.header("content-type")) === "application/x-www-form-urlencoded") {
-      return new Response(page("Decision recorded", [`Your decision (${claims.decision}) was recorded.`]), { status: 200, headers: PAGE_HEADERS }) as never;
+      return new Response(page("Decision recorded", [`Your decision (${claims.decision}) was recorded.`]), {
+        status: 200,
+        headers: PAGE_HEADERS,
+      }) as never;
     }
     return c.json({ runId: claims.runId, stepId: claims.stepId, decision: claims.decision, status }, 200);
   });
@@ -90,7 +110,12 @@ export function registerApprovalLinkRoutes(app: OpenAPIHono<AppEnv>): void {
 
 function confirmationPage(claims: ApprovalLinkClaims, token: string): string {
   const verb = claims.decision === "approve" ? "Approve" : "Reject";
-  const lines = [`Run: ${claims.runId}`, `Step: ${claims.stepId}`, `This link expires at ${new Date(claims.expiresAt).toISOString()}.`, "Nothing has been decided yet."];
+  const lines = [
+    `Run: ${claims.runId}`,
+    `Step: ${claims.stepId}`,
+    `This link expires at ${new Date(claims.expiresAt).toISOString()}.`,
+    "Nothing has been decided yet.",
+  ];
   const form = `<form method="post" action="?token=${escapeHtml(encodeURIComponent(token))}"><p><label>Comment (optional)<br><textarea name="comment" maxlength="${MAX_COMMENT}"></textarea></label></p><p><button type="submit">${verb}</button></p></form>`;
   return page(`${verb} this step?`, lines, form);
 }

@@ -23,14 +23,29 @@ const stepParams = z.object({
   id: z.string().openapi({ param: { name: "id", in: "path" }, example: "run_01JD3X5Q8R9W4Y7Z2B6C0N1M5K" }),
   stepId: z.string().openapi({ param: { name: "stepId", in: "path" }, example: "approve" }),
 });
-export const commentSchema = z.string().max(2000).optional().openapi({ description: "Why; recorded in the step's output and the audit log" });
+export const commentSchema = z
+  .string()
+  .max(2000)
+  .optional()
+  .openapi({ description: "Why; recorded in the step's output and the audit log" });
 const decisionBody = z.strictObject({ comment: commentSchema });
 const linkBody = z.strictObject({
-  expiresIn: durationSchema.optional().openapi({ description: "How long the links stay valid; default the approval's timeout, else 7d (at most 30d)" }),
+  expiresIn: durationSchema
+    .optional()
+    .openapi({ description: "How long the links stay valid; default the approval's timeout, else 7d (at most 30d)" }),
 });
-const linksSchema = z.object({ approveUrl: z.string(), rejectUrl: z.string(), expiresAt: z.string() }).openapi("ApprovalLinks");
+const linksSchema = z
+  .object({ approveUrl: z.string(), rejectUrl: z.string(), expiresAt: z.string() })
+  .openapi("ApprovalLinks");
 const approvalSchema = z
-  .object({ runId: z.string(), stepId: z.string(), workflow: z.string(), approvers: z.array(z.string()), requestedAt: z.string(), expiresAt: z.string().nullable() })
+  .object({
+    runId: z.string(),
+    stepId: z.string(),
+    workflow: z.string(),
+    approvers: z.array(z.string()),
+    requestedAt: z.string(),
+    expiresAt: z.string().nullable(),
+  })
   .openapi("Approval");
 const inboxQuery = z.object({
   status: z.enum(APPROVAL_STATUSES).default("pending"),
@@ -42,9 +57,15 @@ const decideRoute = (decision: "approve" | "reject") =>
     method: "post",
     path: `/api/runs/{id}/steps/{stepId}/${decision}`,
     tags: ["approvals"],
-    summary: decision === "approve" ? "Approve a waiting approval step" : "Reject a waiting approval step (the step fails with code rejected)",
+    summary:
+      decision === "approve"
+        ? "Approve a waiting approval step"
+        : "Reject a waiting approval step (the step fails with code rejected)",
     middleware: [requireJsonBody()] as const,
-    request: { params: stepParams, body: { required: false, content: { "application/json": { schema: decisionBody } } } },
+    request: {
+      params: stepParams,
+      body: { required: false, content: { "application/json": { schema: decisionBody } } },
+    },
     responses: { 200: jsonContent(z.object({ run: runSchema }), "The run after the decision"), ...problems },
   });
 const linksRoute = createRoute({
@@ -71,7 +92,10 @@ export function unwrapDecision(result: CommandResult, runId: string) {
   throw refusal(result, runId);
 }
 
-function refusal(result: { code: "not_found" | "invalid_state" | "forbidden"; message: string }, runId: string): AppError {
+function refusal(
+  result: { code: "not_found" | "invalid_state" | "forbidden"; message: string },
+  runId: string,
+): AppError {
   // The object of a run that does not exist cannot name it; a missing step it names itself.
   if (result.code === "not_found" && result.message === "run not found") return notFound(`run ${runId}`);
   return new AppError(result.code, result.message);
@@ -90,7 +114,12 @@ export function registerApprovalRoutes(app: OpenAPIHono<AppEnv>): void {
       const { id, stepId } = c.req.valid("param");
       const actor = c.get("actor");
       const comment = c.req.valid("json")?.comment;
-      const result = await stub(c, id).decideApproval({ stepId, decision, decider: { name: actor.name, role: actor.role }, ...(comment ? { comment } : {}) });
+      const result = await stub(c, id).decideApproval({
+        stepId,
+        decision,
+        decider: { name: actor.name, role: actor.role },
+        ...(comment ? { comment } : {}),
+      });
       return c.json({ run: unwrapDecision(result, id) }, 200);
     });
   }
@@ -103,11 +132,19 @@ export function registerApprovalRoutes(app: OpenAPIHono<AppEnv>): void {
     const expiresIn = c.req.valid("json")?.expiresIn;
     const now = Date.now();
     const limit = now + (expiresIn === undefined ? DEFAULT_LINK_MS : Math.min(parseDuration(expiresIn), MAX_LINK_MS));
-    const expiresAt = expiresIn === undefined && request.expiresAt !== null ? Math.min(request.expiresAt, now + MAX_LINK_MS) : limit;
+    const expiresAt =
+      expiresIn === undefined && request.expiresAt !== null ? Math.min(request.expiresAt, now + MAX_LINK_MS) : limit;
     const origin = new URL(c.req.url).origin;
     const url = async (decision: "approve" | "reject") =>
       `${origin}${APPROVAL_LINK_PATH}?token=${await signApprovalLink(c.env.WAYMARK_MASTER_KEY, { runId: id, stepId, attempt: request.attempt, decision, expiresAt })}`;
-    return c.json({ approveUrl: await url("approve"), rejectUrl: await url("reject"), expiresAt: new Date(expiresAt).toISOString() }, 200);
+    return c.json(
+      {
+        approveUrl: await url("approve"),
+        rejectUrl: await url("reject"),
+        expiresAt: new Date(expiresAt).toISOString(),
+      },
+      200,
+    );
   });
 
   app.openapi(inboxRoute, async (c) => {

@@ -19,14 +19,17 @@ export const auditTrail: MiddlewareHandler<AppEnv> = async (c, next) => {
   c.set("alongsideAudit", alongside);
   await next();
   if (!MUTATING.has(c.req.method)) {
-    if (alongside.length > 0) await database(c.env.DB).batch(alongside as [WriteAlongsideAudit, ...WriteAlongsideAudit[]]);
+    if (alongside.length > 0)
+      await database(c.env.DB).batch(alongside as [WriteAlongsideAudit, ...WriteAlongsideAudit[]]);
     return;
   }
   // The route wrote this request's entry itself, in its own D1 batch (an accepted webhook).
   if (c.get("auditWritten")) return;
   const entry = requestAuditEntry(c, String(c.res.status));
   const db = database(c.env.DB);
-  const write = db.batch([auditInsert(db, [entry]), ...alongside]).catch((error: unknown) => console.error("audit write failed", error));
+  const write = db
+    .batch([auditInsert(db, [entry]), ...alongside])
+    .catch((error: unknown) => console.error("audit write failed", error));
   if (c.req.path.startsWith("/api/")) return void (await write);
   try {
     c.executionCtx.waitUntil(write);

@@ -9,7 +9,12 @@ const entrySchema = z
   .object({
     seq: z.int(),
     at: z.string(),
-    actor: z.object({ type: z.string(), id: z.string().nullable(), name: z.string().nullable(), role: z.string().nullable() }),
+    actor: z.object({
+      type: z.string(),
+      id: z.string().nullable(),
+      name: z.string().nullable(),
+      role: z.string().nullable(),
+    }),
     action: z.string(),
     target: z.string(),
     runId: z.string().nullable(),
@@ -29,7 +34,10 @@ const listQuery = z.object({
   since: z.iso.datetime({ offset: true }).optional(),
   cursor: z.coerce.number().int().min(1).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
-  format: z.enum(["json", "ndjson"]).default("json").openapi({ description: "ndjson streams every matching entry (up to 100,000)" }),
+  format: z
+    .enum(["json", "ndjson"])
+    .default("json")
+    .openapi({ description: "ndjson streams every matching entry (up to 100,000)" }),
 });
 
 const listRoute = createRoute({
@@ -38,7 +46,13 @@ const listRoute = createRoute({
   tags: ["audit"],
   summary: "Audit entries, newest first",
   request: { query: listQuery },
-  responses: { 200: jsonContent(z.object({ entries: z.array(entrySchema), nextCursor: z.string().nullable() }), "A page of entries (or NDJSON)"), ...problems },
+  responses: {
+    200: jsonContent(
+      z.object({ entries: z.array(entrySchema), nextCursor: z.string().nullable() }),
+      "A page of entries (or NDJSON)",
+    ),
+    ...problems,
+  },
 });
 
 const verifyRoute = createRoute({
@@ -47,7 +61,15 @@ const verifyRoute = createRoute({
   tags: ["audit"],
   summary: "Re-walk the hash chain and report the first break",
   responses: {
-    200: jsonContent(z.object({ valid: z.boolean(), checked: z.int(), unchained: z.int(), firstBreak: z.object({ seq: z.int(), reason: z.string() }).optional() }), "The chain's state"),
+    200: jsonContent(
+      z.object({
+        valid: z.boolean(),
+        checked: z.int(),
+        unchained: z.int(),
+        firstBreak: z.object({ seq: z.int(), reason: z.string() }).optional(),
+      }),
+      "The chain's state",
+    ),
     ...problems,
   },
 });
@@ -76,10 +98,14 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>): void {
     const { format, since, ...query } = c.req.valid("query");
     const db = database(c.env.DB);
     const filter = { ...query, since: since ? Date.parse(since) : undefined };
-    if (format === "ndjson") return c.body(ndjsonStream(db, filter), 200, { "content-type": "application/x-ndjson" }) as never;
+    if (format === "ndjson")
+      return c.body(ndjsonStream(db, filter), 200, { "content-type": "application/x-ndjson" }) as never;
     const rows = await listAudit(db, { ...filter, limit: query.limit + 1 });
     const page = rows.slice(0, query.limit);
-    return c.json({ entries: page.map(toEntry), nextCursor: rows.length > query.limit ? String(page[page.length - 1]!.seq) : null }, 200);
+    return c.json(
+      { entries: page.map(toEntry), nextCursor: rows.length > query.limit ? String(page[page.length - 1]!.seq) : null },
+      200,
+    );
   });
 
   app.openapi(verifyRoute, async (c) => {
@@ -90,7 +116,10 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>): void {
 }
 
 /** Every matching entry, newest first, one JSON object per line, read a page at a time. */
-function ndjsonStream(db: ReturnType<typeof database>, filter: Omit<Parameters<typeof listAudit>[1], "limit">): ReadableStream<Uint8Array> {
+function ndjsonStream(
+  db: ReturnType<typeof database>,
+  filter: Omit<Parameters<typeof listAudit>[1], "limit">,
+): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let cursor = filter.cursor;
   let sent = 0;

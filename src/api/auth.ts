@@ -45,7 +45,10 @@ export function matchedRouteKey(c: Context): string | undefined {
 
 /** The subprotocols a WebSocket upgrade offers (`Sec-WebSocket-Protocol`, comma-separated). */
 export function offeredSubprotocols(c: Context): string[] {
-  return (c.req.header("sec-websocket-protocol") ?? "").split(",").map((name) => name.trim()).filter((name) => name !== "");
+  return (c.req.header("sec-websocket-protocol") ?? "")
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => name !== "");
 }
 
 /** The bearer token, or on the live route's upgrade only, the token offered as a subprotocol. */
@@ -80,7 +83,9 @@ async function apiTokenActor(c: Context<AppEnv>, token: string): Promise<Actor |
 
 /** Work the response need not wait for; a failure is logged, never surfaced. */
 function afterResponse(c: Context, work: Promise<unknown>): void {
-  const logged = work.catch((error: unknown) => console.error("token last-used update failed", error instanceof Error ? error.message : error));
+  const logged = work.catch((error: unknown) =>
+    console.error("token last-used update failed", error instanceof Error ? error.message : error),
+  );
   try {
     c.executionCtx.waitUntil(logged);
   } catch {

@@ -9,7 +9,12 @@ const PREFLIGHT_MAX_AGE_SECONDS = "600";
 
 /** The exact origins of a comma-separated setting; blanks ignored. */
 export function allowedOrigins(setting: string | undefined): Set<string> {
-  return new Set((setting ?? "").split(",").map((origin) => origin.trim()).filter((origin) => origin !== ""));
+  return new Set(
+    (setting ?? "")
+      .split(",")
+      .map((origin) => origin.trim())
+      .filter((origin) => origin !== ""),
+  );
 }
 
 /**

@@ -10,7 +10,12 @@ import { jsonContent, problems } from "./schemas";
 const eventBody = z.strictObject({
   name: z.string().min(1).max(200).openapi({ example: "order.created" }),
   payload: z.unknown().optional(),
-  key: z.string().min(1).max(200).optional().openapi({ description: "Deduplicates: the same name and key within 24 h start nothing new" }),
+  key: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .openapi({ description: "Deduplicates: the same name and key within 24 h start nothing new" }),
 });
 
 const outcome = z.object({
@@ -28,7 +33,11 @@ const publishRoute = createRoute({
   summary: "Publish an event: start subscribed workflows",
   middleware: [requireJsonBody()] as const,
   request: { body: { required: true, content: { "application/json": { schema: eventBody } } } },
-  responses: { 200: jsonContent(outcome, "A repeated key: the runs the first event started"), 202: jsonContent(outcome, "Runs started"), ...problems },
+  responses: {
+    200: jsonContent(outcome, "A repeated key: the runs the first event started"),
+    202: jsonContent(outcome, "Runs started"),
+    ...problems,
+  },
 });
 
 /** Events are stored in D1 (one row each, for `wait` lookback), whose rows are capped at 2 MB. */
@@ -38,7 +47,11 @@ export function registerEventRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(publishRoute, async (c) => {
     const event = c.req.valid("json");
     const bytes = jsonByteLength(event.payload);
-    if (bytes > MAX_EVENT_PAYLOAD_BYTES) throw new AppError("payload_too_large", `the event payload is ${bytes} bytes as JSON; the limit is ${MAX_EVENT_PAYLOAD_BYTES}`);
+    if (bytes > MAX_EVENT_PAYLOAD_BYTES)
+      throw new AppError(
+        "payload_too_large",
+        `the event payload is ${bytes} bytes as JSON; the limit is ${MAX_EVENT_PAYLOAD_BYTES}`,
+      );
     const result = await publishEvent(c.env, event, Date.now());
     return c.json(result, result.duplicate ? 200 : 202);
   });

@@ -39,6 +39,8 @@ export function registerHookRoutes(app: OpenAPIHono<AppEnv>): void {
     );
     if ("handshake" in outcome) return c.json(outcome.handshake, 200);
     if (outcome.auditWritten) c.set("auditWritten", true);
-    return outcome.duplicate ? c.json({ runId: outcome.runId, duplicate: true as const }, 200) : c.json({ runId: outcome.runId }, 202);
+    return outcome.duplicate
+      ? c.json({ runId: outcome.runId, duplicate: true as const }, 200)
+      : c.json({ runId: outcome.runId }, 202);
   });
 }

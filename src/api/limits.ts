@@ -25,7 +25,9 @@ const ROUTE_BODY_LIMITS: readonly { method: string; path: RegExp; maxBytes: numb
 
 /** The body limit of a request, from ROUTE_BODY_LIMITS. */
 export function bodyLimitFor(method: string, path: string): number {
-  return ROUTE_BODY_LIMITS.find((rule) => rule.method === method && rule.path.test(path))?.maxBytes ?? DEFAULT_BODY_BYTES;
+  return (
+    ROUTE_BODY_LIMITS.find((rule) => rule.method === method && rule.path.test(path))?.maxBytes ?? DEFAULT_BODY_BYTES
+  );
 }
 
 /**
@@ -39,13 +41,16 @@ export function assertBodyShape(value: unknown): void {
   while (stack.length > 0) {
     const { value: item, depth } = stack.pop()!;
     if (item === null || typeof item !== "object") continue;
-    if (depth + 1 > MAX_JSON_DEPTH) throw new AppError("bad_request", `the body nests deeper than ${MAX_JSON_DEPTH} levels of objects and arrays`);
+    if (depth + 1 > MAX_JSON_DEPTH)
+      throw new AppError("bad_request", `the body nests deeper than ${MAX_JSON_DEPTH} levels of objects and arrays`);
     const children = Array.isArray(item) ? item : Object.values(item);
     if (!Array.isArray(item)) {
       keys += children.length;
-      if (keys > MAX_JSON_KEYS) throw new AppError("bad_request", `the body has more than ${MAX_JSON_KEYS} object keys in total`);
+      if (keys > MAX_JSON_KEYS)
+        throw new AppError("bad_request", `the body has more than ${MAX_JSON_KEYS} object keys in total`);
     }
-    for (const child of children) if (child !== null && typeof child === "object") stack.push({ value: child, depth: depth + 1 });
+    for (const child of children)
+      if (child !== null && typeof child === "object") stack.push({ value: child, depth: depth + 1 });
   }
 }
 
@@ -137,13 +142,23 @@ export function requestsPerMinute(configured: string | undefined, fallback: numb
 
 /** The two key classes: the binding that counts each, else the var and default of the per-isolate fallback. */
 export const RATE_LIMIT_CLASSES = {
-  api: { binding: "API_RATE_LIMITER", perMinuteVar: "WAYMARK_RATE_LIMIT_PER_TOKEN", defaultPerMinute: DEFAULT_TOKEN_REQUESTS_PER_MINUTE },
-  webhook: { binding: "WEBHOOK_RATE_LIMITER", perMinuteVar: "WAYMARK_RATE_LIMIT_PER_WEBHOOK", defaultPerMinute: DEFAULT_WEBHOOK_REQUESTS_PER_MINUTE },
+  api: {
+    binding: "API_RATE_LIMITER",
+    perMinuteVar: "WAYMARK_RATE_LIMIT_PER_TOKEN",
+    defaultPerMinute: DEFAULT_TOKEN_REQUESTS_PER_MINUTE,
+  },
+  webhook: {
+    binding: "WEBHOOK_RATE_LIMITER",
+    perMinuteVar: "WAYMARK_RATE_LIMIT_PER_WEBHOOK",
+    defaultPerMinute: DEFAULT_WEBHOOK_REQUESTS_PER_MINUTE,
+  },
 } as const;
 type KeyClass = (typeof RATE_LIMIT_CLASSES)[keyof typeof RATE_LIMIT_CLASSES];
 
 /** The rate-limit settings, each optional: a deployment may leave out the bindings, and the vars are unset by default. */
-type RateLimitSettings = Partial<Record<KeyClass["binding"], RateLimitBinding> & Record<KeyClass["perMinuteVar"], string>>;
+type RateLimitSettings = Partial<
+  Record<KeyClass["binding"], RateLimitBinding> & Record<KeyClass["perMinuteVar"], string>
+>;
 
 const warnedVars = new Set<string>();
 
@@ -154,7 +169,9 @@ export function limiterFor(keyClass: KeyClass, settings: RateLimitSettings): Rat
   if (!binding) return createWindowLimiter(requestsPerMinute(perMinute, keyClass.defaultPerMinute));
   if (perMinute !== undefined && !warnedVars.has(keyClass.perMinuteVar)) {
     warnedVars.add(keyClass.perMinuteVar);
-    console.warn(`rate limit: ${keyClass.perMinuteVar} is ignored; the ${keyClass.binding} binding in wrangler.toml sets this limit`);
+    console.warn(
+      `rate limit: ${keyClass.perMinuteVar} is ignored; the ${keyClass.binding} binding in wrangler.toml sets this limit`,
+    );
   }
   return createBindingLimiter(binding, keyClass.binding);
 }
@@ -171,13 +188,21 @@ export const rateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (subject) {
     const decision = await limiterFor(subject.keyClass, c.env).limit(subject.key, Date.now());
     if (!decision.allowed) {
-      throw new AppError("rate_limited", `${decision.budget} ${subject.per}; retry after ${decision.retryAfterSeconds} s`, { retryAfter: decision.retryAfterSeconds });
+      throw new AppError(
+        "rate_limited",
+        `${decision.budget} ${subject.per}; retry after ${decision.retryAfterSeconds} s`,
+        { retryAfter: decision.retryAfterSeconds },
+      );
     }
   }
   await next();
 };
 
-function rateSubject(path: string, actorId: string | undefined, clientIp: string | undefined): { keyClass: KeyClass; key: string; per: string } | undefined {
+function rateSubject(
+  path: string,
+  actorId: string | undefined,
+  clientIp: string | undefined,
+): { keyClass: KeyClass; key: string; per: string } | undefined {
   const hook = /^\/hooks\/([^/]+)/.exec(path);
   if (hook) return { keyClass: RATE_LIMIT_CLASSES.webhook, key: `hook:${hook[1]}`, per: "for this webhook" };
   if (actorId === BREAK_GLASS_ACTOR_ID) return undefined;

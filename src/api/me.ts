@@ -10,7 +10,10 @@ const meRoute = createRoute({
   path: "/api/me",
   tags: ["tokens"],
   summary: "The calling token's name and role",
-  responses: { 200: jsonContent(z.object({ name: z.string(), role: z.enum(ROLES) }).openapi("Me"), "The caller"), ...problems },
+  responses: {
+    200: jsonContent(z.object({ name: z.string(), role: z.enum(ROLES) }).openapi("Me"), "The caller"),
+    ...problems,
+  },
 });
 
 export function registerMeRoute(app: OpenAPIHono<AppEnv>): void {

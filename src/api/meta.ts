@@ -25,9 +25,17 @@ export function registerMetaRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(definitionSchemaRoute, (c) => c.json(definitionJsonSchema() as Record<string, unknown>, 200));
   app.doc31("/api/openapi.json", (c) => ({
     openapi: "3.1.0",
-    info: { title: "Waymark API", version: c.env.WAYMARK_VERSION, description: "Durable workflows on Cloudflare Workers" },
+    info: {
+      title: "Waymark API",
+      version: c.env.WAYMARK_VERSION,
+      description: "Durable workflows on Cloudflare Workers",
+    },
     servers: [{ url: new URL(c.req.url).origin }],
     security: [{ bearer: [] }],
   }));
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", description: "A Waymark API token (wm_…)" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "A Waymark API token (wm_…)",
+  });
 }

@@ -25,22 +25,37 @@ export const windowSchema = z
   .string()
   .regex(WINDOW_PATTERN, { message: "expected a duration in minutes, hours or days, such as 1h, 24h, 7d or 30d" })
   // zod runs refinements after a failed regex too: only a well-formed window is measured.
-  .refine((window) => !WINDOW_PATTERN.test(window) || parseDuration(window) <= MAX_WINDOW_MS, { message: "at most 90d" })
+  .refine((window) => !WINDOW_PATTERN.test(window) || parseDuration(window) <= MAX_WINDOW_MS, {
+    message: "at most 90d",
+  })
   .default("24h")
   .openapi({ description: "How far back from now, by creation time: 1h, 24h, 7d, 30d… (at most 90d)", example: "24h" });
 
-const byStatusSchema = z.object(Object.fromEntries(RUN_STATUSES.map((status) => [status, z.int()])) as Record<(typeof RUN_STATUSES)[number], z.ZodInt>).openapi("RunsByStatus");
+const byStatusSchema = z
+  .object(
+    Object.fromEntries(RUN_STATUSES.map((status) => [status, z.int()])) as Record<
+      (typeof RUN_STATUSES)[number],
+      z.ZodInt
+    >,
+  )
+  .openapi("RunsByStatus");
 const msSchema = z.number().nullable();
 const statsShape = {
   runs: z.int(),
   byStatus: byStatusSchema,
-  successRate: z.number().nullable().openapi({ description: "succeeded / finished (succeeded, failed, cancelled, timed_out), 0..1; null when none finished" }),
+  successRate: z.number().nullable().openapi({
+    description: "succeeded / finished (succeeded, failed, cancelled, timed_out), 0..1; null when none finished",
+  }),
   p50Ms: msSchema.openapi({ description: "Median duration (finish − start) of the finished runs, nearest rank" }),
   p95Ms: msSchema,
-  retries: z.int().openapi({ description: "Step attempts beyond the first, summed (redrives and map items not counted)" }),
+  retries: z
+    .int()
+    .openapi({ description: "Step attempts beyond the first, summed (redrives and map items not counted)" }),
   inputTokens: z.int().openapi({ description: "Model input tokens of llm steps and failure triage, summed" }),
   outputTokens: z.int().openapi({ description: "Model output tokens, summed" }),
-  costUsd: z.number().nullable().openapi({ description: "USD of the priced model calls (steps and triage with `pricing`); null when none was priced" }),
+  costUsd: z.number().nullable().openapi({
+    description: "USD of the priced model calls (steps and triage with `pricing`); null when none was priced",
+  }),
 };
 const metricsSchema = z
   .object({
@@ -50,8 +65,17 @@ const metricsSchema = z
     bucket: z.enum(BUCKETS),
     totals: z.object(statsShape),
     workflows: z.array(z.object({ workflow: z.string(), ...statsShape })),
-    series: z.array(z.object({ at: z.string().openapi({ description: "Bucket start (UTC)" }), byStatus: byStatusSchema, p50Ms: msSchema, p95Ms: msSchema })),
-    durationSample: z.object({ runs: z.int(), capped: z.boolean() }).openapi({ description: "The finished runs the percentiles cover: the newest 10,000 in the window at most" }),
+    series: z.array(
+      z.object({
+        at: z.string().openapi({ description: "Bucket start (UTC)" }),
+        byStatus: byStatusSchema,
+        p50Ms: msSchema,
+        p95Ms: msSchema,
+      }),
+    ),
+    durationSample: z
+      .object({ runs: z.int(), capped: z.boolean() })
+      .openapi({ description: "The finished runs the percentiles cover: the newest 10,000 in the window at most" }),
   })
   .openapi("Metrics");
 
@@ -60,7 +84,12 @@ const metricsRoute = createRoute({
   path: "/api/metrics",
   tags: ["metrics"],
   summary: "Runs by status, success rate, p50/p95 duration and retries per workflow, with a series over time",
-  request: { query: z.object({ window: windowSchema, workflow: z.string().optional().openapi({ description: "Only this workflow" }) }) },
+  request: {
+    query: z.object({
+      window: windowSchema,
+      workflow: z.string().optional().openapi({ description: "Only this workflow" }),
+    }),
+  },
   responses: { 200: jsonContent(metricsSchema, "Metrics of the runs created in the window"), ...problems },
 });
 

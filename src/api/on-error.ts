@@ -24,14 +24,17 @@ function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   if (error instanceof HTTPException) return fromHttpException(error);
   if (isTransientInfrastructureError(error)) {
-    return new AppError("unavailable", "a storage component is briefly unavailable; retry the request", { retryAfter: 1 });
+    return new AppError("unavailable", "a storage component is briefly unavailable; retry the request", {
+      retryAfter: 1,
+    });
   }
   console.error("unhandled error", error instanceof Error ? `${error.name}: ${error.message}` : error);
   return new AppError("internal", "an unexpected error occurred; it has been logged");
 }
 
 function fromHttpException(error: HTTPException): AppError {
-  if (error.status === 413) return new AppError("payload_too_large", "the request body is larger than the limit for this route");
+  if (error.status === 413)
+    return new AppError("payload_too_large", "the request body is larger than the limit for this route");
   if (error.status === 401) return new AppError("unauthorized", error.message || "missing or invalid bearer token");
   if (error.status === 400) return new AppError("bad_request", error.message || "the request could not be parsed");
   return new AppError(error.status >= 500 ? "internal" : "bad_request", error.message);
@@ -49,4 +52,5 @@ function isTransientInfrastructureError(error: unknown, depth = 0): boolean {
   return isTransientInfrastructureError(error.cause, depth + 1);
 }
 
-const TRANSIENT_MESSAGE = /overloaded|Network connection lost|storage operation exceeded timeout|timed? ?out|connection reset|temporarily unavailable|SQLITE_BUSY|database is locked/i;
+const TRANSIENT_MESSAGE =
+  /overloaded|Network connection lost|storage operation exceeded timeout|timed? ?out|connection reset|temporarily unavailable|SQLITE_BUSY|database is locked/i;

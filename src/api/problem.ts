@@ -71,7 +71,8 @@ export class AppError extends Error {
 }
 
 export const notFound = (what: string) => new AppError("not_found", `${what} was not found`);
-export const validationFailed = (detail: string, issues: Issue[]) => new AppError("validation_failed", detail, { issues });
+export const validationFailed = (detail: string, issues: Issue[]) =>
+  new AppError("validation_failed", detail, { issues });
 export const badRequest = (detail: string, issues?: Issue[]) => new AppError("bad_request", detail, { issues });
 export const invalidState = (detail: string) => new AppError("invalid_state", detail);
 

@@ -20,7 +20,10 @@ export const limitBody: MiddlewareHandler<AppEnv> = (c, next) => {
     limiter = bodyLimit({
       maxSize,
       onError: () => {
-        throw new AppError("payload_too_large", `the request body is larger than ${maxSize} bytes, the limit for this route`);
+        throw new AppError(
+          "payload_too_large",
+          `the request body is larger than ${maxSize} bytes, the limit for this route`,
+        );
       },
     });
     bodyLimiters.set(maxSize, limiter);

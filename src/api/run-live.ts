@@ -19,7 +19,7 @@ const liveRoute = createRoute({
   responses: {
     101: {
       description:
-        "Switching protocols: messages are JSON `{type: \"snapshot\", run}` then `{type: \"update\", run, steps}`. A browser sends the token as subprotocols `waymark.v1, waymark.token.<token>`; the answer then selects `waymark.v1`.",
+        'Switching protocols: messages are JSON `{type: "snapshot", run}` then `{type: "update", run, steps}`. A browser sends the token as subprotocols `waymark.v1, waymark.token.<token>`; the answer then selects `waymark.v1`.',
     },
     426: { description: "Not a WebSocket upgrade", content: { "application/problem+json": { schema: z.object({}) } } },
     ...problems,
@@ -30,11 +30,16 @@ export function registerRunLiveRoute(app: OpenAPIHono<AppEnv>): void {
   app.openapi(liveRoute, async (c) => {
     const { id } = c.req.valid("param");
     if (!isRunId(id)) throw notFound(`run ${id}`);
-    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new AppError("upgrade_required", "open this URL as a WebSocket (Upgrade: websocket)");
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket")
+      throw new AppError("upgrade_required", "open this URL as a WebSocket (Upgrade: websocket)");
     const response = await runStub(c.env, id).fetch(withoutSubprotocols(c.req.raw));
     if (response.status === 404) throw notFound(`run ${id}`);
     if (!offeredSubprotocols(c).includes(LIVE_SUBPROTOCOL) || !response.webSocket) return response as never;
-    return new Response(null, { status: 101, webSocket: response.webSocket, headers: { "sec-websocket-protocol": LIVE_SUBPROTOCOL } }) as never;
+    return new Response(null, {
+      status: 101,
+      webSocket: response.webSocket,
+      headers: { "sec-websocket-protocol": LIVE_SUBPROTOCOL },
+    }) as never;
   });
 }
 

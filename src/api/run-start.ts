@@ -42,7 +42,13 @@ export function registerRunStartRoute(app: OpenAPIHono<AppEnv>): void {
     const body = c.req.valid("json") ?? {};
     const key = c.req.valid("header")["idempotency-key"];
     const alongsideAudit = c.get("alongsideAudit");
-    const request = { workflowId: id, input: body.input, version: body.version, trigger: { type: "api" as const }, listWith: (insert: WriteAlongsideAudit) => alongsideAudit.push(insert) };
+    const request = {
+      workflowId: id,
+      input: body.input,
+      version: body.version,
+      trigger: { type: "api" as const },
+      listWith: (insert: WriteAlongsideAudit) => alongsideAudit.push(insert),
+    };
     if (!key) return c.json({ run: await startRun(c.env, request) }, 202);
 
     const db = database(c.env.DB);
@@ -51,10 +57,19 @@ export function registerRunStartRoute(app: OpenAPIHono<AppEnv>): void {
     const requestHash = await sha256Hex(canonicalJson({ input: body.input ?? null, version: body.version ?? null }));
     const existing = await claimIdempotencyKey(db, { key: scopedKey, requestHash, runId, now: Date.now() });
     if (existing) {
-      if (existing.requestHash !== requestHash) throw new AppError("idempotency_conflict", "this Idempotency-Key was used with a different request body");
-      if (existing.state !== "done") throw new AppError("idempotency_in_flight", "the first request with this Idempotency-Key is still being handled", { retryAfter: 1 });
+      if (existing.requestHash !== requestHash)
+        throw new AppError("idempotency_conflict", "this Idempotency-Key was used with a different request body");
+      if (existing.state !== "done")
+        throw new AppError(
+          "idempotency_in_flight",
+          "the first request with this Idempotency-Key is still being handled",
+          { retryAfter: 1 },
+        );
       const run = await runStub(c.env, existing.runId).getRun();
-      if (!run) throw new AppError("idempotency_in_flight", "the run for this Idempotency-Key is still being created", { retryAfter: 1 });
+      if (!run)
+        throw new AppError("idempotency_in_flight", "the run for this Idempotency-Key is still being created", {
+          retryAfter: 1,
+        });
       c.header("Idempotent-Replayed", "true");
       return c.json({ run }, 200);
     }

@@ -17,7 +17,18 @@ import { requireJsonBody } from "./request-body";
 import { jsonContent, problems, runIdParam, runSchema } from "./schemas";
 
 const runSummarySchema = z
-  .object({ id: z.string(), workflow: z.string(), version: z.int(), status: z.string(), trigger: z.object({ type: z.string() }), error: z.object({ code: z.string() }).nullable(), rerunOf: z.string().nullable(), createdAt: z.string(), startedAt: z.string().nullable(), finishedAt: z.string().nullable() })
+  .object({
+    id: z.string(),
+    workflow: z.string(),
+    version: z.int(),
+    status: z.string(),
+    trigger: z.object({ type: z.string() }),
+    error: z.object({ code: z.string() }).nullable(),
+    rerunOf: z.string().nullable(),
+    createdAt: z.string(),
+    startedAt: z.string().nullable(),
+    finishedAt: z.string().nullable(),
+  })
   .openapi("RunSummary");
 
 const filterSchema = z.object({
@@ -33,9 +44,16 @@ const listQuery = filterSchema.extend({
 
 const ITEM_STATUSES = ["pending", "running", "succeeded", "failed", "skipped", "cancelled"] as const;
 const itemsQuery = z.object({
-  status: z.enum(ITEM_STATUSES).optional().openapi({ description: "Only items with this status (running includes retrying and waiting)" }),
+  status: z
+    .enum(ITEM_STATUSES)
+    .optional()
+    .openapi({ description: "Only items with this status (running includes retrying and waiting)" }),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
-  cursor: z.string().regex(/^\d{1,5}$/, { message: "expected the nextCursor of the previous page" }).optional().openapi({ description: "nextCursor of the previous page" }),
+  cursor: z
+    .string()
+    .regex(/^\d{1,5}$/, { message: "expected the nextCursor of the previous page" })
+    .optional()
+    .openapi({ description: "nextCursor of the previous page" }),
 });
 const mapItemSchema = z
   .object({
@@ -53,7 +71,10 @@ const mapItemSchema = z
 
 const rerunBody = z.strictObject({
   input: z.unknown().optional().openapi({ description: "Replace the input; default the original run's" }),
-  fromStep: z.string().optional().openapi({ description: "Copy the outputs of the steps before this one; run it and everything after" }),
+  fromStep: z
+    .string()
+    .optional()
+    .openapi({ description: "Copy the outputs of the steps before this one; run it and everything after" }),
 });
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -84,21 +105,41 @@ function unwrap(result: CommandResult, id: string) {
 async function rerun(c: Context<AppEnv>, id: string, options: { input?: unknown; fromStep?: string }) {
   const plan = await stubFor(c, id).rerunPlan(options.fromStep);
   if (!plan.ok && plan.code === "not_found") throw notFound(`run ${id}`);
-  if (!plan.ok) throw validationFailed("fromStep names no step of this run's workflow version", [{ path: "fromStep", message: `unknown step "${options.fromStep}"` }]);
+  if (!plan.ok)
+    throw validationFailed("fromStep names no step of this run's workflow version", [
+      { path: "fromStep", message: `unknown step "${options.fromStep}"` },
+    ]);
   const trigger = { type: "rerun" as const, rerunOf: id, ...(options.fromStep ? { fromStep: options.fromStep } : {}) };
   return startRun(
     c.env,
-    { workflowId: plan.workflow, input: options.input === undefined ? plan.input : options.input, trigger, rerunOf: id, carriedSteps: plan.carriedSteps },
+    {
+      workflowId: plan.workflow,
+      input: options.input === undefined ? plan.input : options.input,
+      trigger,
+      rerunOf: id,
+      carriedSteps: plan.carriedSteps,
+    },
     { version: plan.version, definition: plan.definition as Definition },
   );
 }
 
-const route = <P extends string>(method: "get" | "post", path: P, summary: string) => ({ method, path, tags: ["runs"], summary });
+const route = <P extends string>(method: "get" | "post", path: P, summary: string) => ({
+  method,
+  path,
+  tags: ["runs"],
+  summary,
+});
 
 const listRoute = createRoute({
   ...route("get", "/api/runs", "List runs, newest first"),
   request: { query: listQuery },
-  responses: { 200: jsonContent(z.object({ runs: z.array(runSummarySchema), nextCursor: z.string().nullable() }), "A page of runs"), ...problems },
+  responses: {
+    200: jsonContent(
+      z.object({ runs: z.array(runSummarySchema), nextCursor: z.string().nullable() }),
+      "A page of runs",
+    ),
+    ...problems,
+  },
 });
 const getRoute = createRoute({
   ...route("get", "/api/runs/{id}", "A run with every step and attempt"),
@@ -106,9 +147,21 @@ const getRoute = createRoute({
   responses: { 200: jsonContent(runSchema, "The run"), ...problems },
 });
 const itemsRoute = createRoute({
-  ...route("get", "/api/runs/{id}/steps/{stepId}/items", "The items of a map step, in item order, with each one's attempts"),
-  request: { params: runIdParam.extend({ stepId: z.string().openapi({ param: { name: "stepId", in: "path" }, example: "fetch" }) }), query: itemsQuery },
-  responses: { 200: jsonContent(z.object({ items: z.array(mapItemSchema), nextCursor: z.string().nullable() }), "A page of items"), ...problems },
+  ...route(
+    "get",
+    "/api/runs/{id}/steps/{stepId}/items",
+    "The items of a map step, in item order, with each one's attempts",
+  ),
+  request: {
+    params: runIdParam.extend({
+      stepId: z.string().openapi({ param: { name: "stepId", in: "path" }, example: "fetch" }),
+    }),
+    query: itemsQuery,
+  },
+  responses: {
+    200: jsonContent(z.object({ items: z.array(mapItemSchema), nextCursor: z.string().nullable() }), "A page of items"),
+    ...problems,
+  },
 });
 const commandRoute = (action: "cancel" | "retry", summary: string) =>
   createRoute({
@@ -125,11 +178,23 @@ const rerunRoute = createRoute({
 });
 const bulkRoute = (action: "retry" | "rerun") =>
   createRoute({
-    ...route("post", `/api/runs/${action}`, `${action === "retry" ? "Retry" : "Rerun"} every run matching a filter (at most 100)`),
+    ...route(
+      "post",
+      `/api/runs/${action}`,
+      `${action === "retry" ? "Retry" : "Rerun"} every run matching a filter (at most 100)`,
+    ),
     middleware: [requireJsonBody()] as const,
     request: { body: { required: true, content: { "application/json": { schema: filterSchema.strict() } } } },
     responses: {
-      200: jsonContent(z.object({ matched: z.int(), runs: z.array(z.object({ id: z.string(), ok: z.boolean(), runId: z.string().optional(), error: z.string().optional() })) }), "Outcome per run"),
+      200: jsonContent(
+        z.object({
+          matched: z.int(),
+          runs: z.array(
+            z.object({ id: z.string(), ok: z.boolean(), runId: z.string().optional(), error: z.string().optional() }),
+          ),
+        }),
+        "Outcome per run",
+      ),
       ...problems,
     },
   });
@@ -139,9 +204,16 @@ const BULK_LIMIT = 100;
 export function registerRunRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
-    const rows = await listRuns(database(c.env.DB), { ...query, since: query.since ? Date.parse(query.since) : undefined, limit: query.limit + 1 });
+    const rows = await listRuns(database(c.env.DB), {
+      ...query,
+      since: query.since ? Date.parse(query.since) : undefined,
+      limit: query.limit + 1,
+    });
     const page = rows.slice(0, query.limit);
-    return c.json({ runs: page.map(toSummary), nextCursor: rows.length > query.limit ? page[page.length - 1]!.id : null }, 200);
+    return c.json(
+      { runs: page.map(toSummary), nextCursor: rows.length > query.limit ? page[page.length - 1]!.id : null },
+      200,
+    );
   });
 
   app.openapi(getRoute, async (c) => {
@@ -155,7 +227,11 @@ export function registerRunRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(itemsRoute, async (c) => {
     const { id, stepId } = c.req.valid("param");
     const { status, limit, cursor } = c.req.valid("query");
-    const page = await stubFor(c, id).listItems(stepId, { after: cursor === undefined ? -1 : Number(cursor), limit, ...(status ? { status } : {}) });
+    const page = await stubFor(c, id).listItems(stepId, {
+      after: cursor === undefined ? -1 : Number(cursor),
+      limit,
+      ...(status ? { status } : {}),
+    });
     if (!page.ok && page.code === "not_found") throw notFound(`step ${stepId} of run ${id}`);
     if (!page.ok) throw new AppError("invalid_state", page.message);
     return c.json({ items: page.items, nextCursor: page.nextCursor }, 200);
@@ -178,7 +254,11 @@ export function registerRunRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(bulkRoute("retry"), async (c) => {
     const filter = c.req.valid("json");
-    const rows = await listRuns(database(c.env.DB), { ...filter, since: filter.since ? Date.parse(filter.since) : undefined, limit: BULK_LIMIT });
+    const rows = await listRuns(database(c.env.DB), {
+      ...filter,
+      since: filter.since ? Date.parse(filter.since) : undefined,
+      limit: BULK_LIMIT,
+    });
     const runs = await Promise.all(
       rows.map(async (row) => {
         const result = await runStub(c.env, row.id).redrive();
@@ -190,7 +270,11 @@ export function registerRunRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(bulkRoute("rerun"), async (c) => {
     const filter = c.req.valid("json");
-    const rows = await listRuns(database(c.env.DB), { ...filter, since: filter.since ? Date.parse(filter.since) : undefined, limit: BULK_LIMIT });
+    const rows = await listRuns(database(c.env.DB), {
+      ...filter,
+      since: filter.since ? Date.parse(filter.since) : undefined,
+      limit: BULK_LIMIT,
+    });
     const runs = [];
     for (const row of rows) {
       try {

@@ -12,7 +12,10 @@ export const problemSchema = z
   })
   .openapi("Problem");
 
-const problem = (description: string) => ({ description, content: { "application/problem+json": { schema: problemSchema } } });
+const problem = (description: string) => ({
+  description,
+  content: { "application/problem+json": { schema: problemSchema } },
+});
 
 export const problems = {
   400: problem("Malformed request"),
@@ -47,14 +50,21 @@ export const runSchema = z
     createdAt: z.string(),
     startedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
-    parent: z.object({ runId: z.string(), stepId: z.string() }).nullable().optional().openapi({ description: "The run and workflow step that started this run as a child" }),
+    parent: z
+      .object({ runId: z.string(), stepId: z.string() })
+      .nullable()
+      .optional()
+      .openapi({ description: "The run and workflow step that started this run as a child" }),
     steps: z.array(z.record(z.string(), z.unknown())),
     usage: z
       .object({ inputTokens: z.int(), outputTokens: z.int(), costUsd: z.number().nullable() })
       .nullable()
       .optional()
       .openapi({ description: "Model tokens (and cost, when priced) the run's llm steps and triage used" }),
-    storageBytes: z.int().optional().openapi({ description: "Bytes the run's Durable Object stores (GET /api/runs/{id})" }),
+    storageBytes: z
+      .int()
+      .optional()
+      .openapi({ description: "Bytes the run's Durable Object stores (GET /api/runs/{id})" }),
   })
   .openapi("Run");
 
@@ -69,7 +79,10 @@ export const workflowSchema = z
     webhookUrl: z.string().nullable(),
     triggers: z.array(z.record(z.string(), z.unknown())),
     definition: z.record(z.string(), z.unknown()).optional(),
-    schedules: z.array(z.object({ schedule: z.string(), timezone: z.string(), next: z.array(z.string()) })).optional().openapi({ description: "Cron schedules with their next five fire times" }),
+    schedules: z
+      .array(z.object({ schedule: z.string(), timezone: z.string(), next: z.array(z.string()) }))
+      .optional()
+      .openapi({ description: "Cron schedules with their next five fire times" }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

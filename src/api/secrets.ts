@@ -10,7 +10,12 @@ import { requireJsonBody } from "./request-body";
 import { jsonContent, problems } from "./schemas";
 
 const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
-const nameParam = z.object({ name: z.string().regex(SECRET_NAME, "a secret name is letters, digits and _").openapi({ param: { name: "name", in: "path" }, example: "STRIPE_WHSEC" }) });
+const nameParam = z.object({
+  name: z
+    .string()
+    .regex(SECRET_NAME, "a secret name is letters, digits and _")
+    .openapi({ param: { name: "name", in: "path" }, example: "STRIPE_WHSEC" }),
+});
 const secretInfo = z.object({ name: z.string(), createdAt: z.string(), updatedAt: z.string() }).openapi("SecretInfo");
 
 const putRoute = createRoute({
@@ -19,7 +24,22 @@ const putRoute = createRoute({
   tags: ["secrets"],
   summary: "Create or replace a secret",
   middleware: [requireJsonBody()] as const,
-  request: { params: nameParam, body: { required: true, content: { "application/json": { schema: z.strictObject({ value: z.string().min(1).max(64 * 1024) }) } } } },
+  request: {
+    params: nameParam,
+    body: {
+      required: true,
+      content: {
+        "application/json": {
+          schema: z.strictObject({
+            value: z
+              .string()
+              .min(1)
+              .max(64 * 1024),
+          }),
+        },
+      },
+    },
+  },
   responses: { 200: jsonContent(secretInfo, "Replaced"), 201: jsonContent(secretInfo, "Created"), ...problems },
 });
 const listRoute = createRoute({
@@ -43,10 +63,17 @@ const rotateRoute = createRoute({
   path: "/api/secrets/rotate",
   tags: ["secrets"],
   summary: "Re-encrypt every secret under the current WAYMARK_MASTER_KEY",
-  description: "Values sealed under an older key are opened with the key of their id from WAYMARK_PREVIOUS_MASTER_KEYS. Safe to repeat.",
+  description:
+    "Values sealed under an older key are opened with the key of their id from WAYMARK_PREVIOUS_MASTER_KEYS. Safe to repeat.",
   responses: {
     200: jsonContent(
-      z.object({ rotated: z.int(), alreadyCurrent: z.int(), failed: z.array(z.object({ name: z.string(), reason: z.string() })) }).openapi("SecretRotation"),
+      z
+        .object({
+          rotated: z.int(),
+          alreadyCurrent: z.int(),
+          failed: z.array(z.object({ name: z.string(), reason: z.string() })),
+        })
+        .openapi("SecretRotation"),
       "What was re-encrypted, what already was, and what could not be opened",
     ),
     ...problems,
@@ -65,7 +92,12 @@ export function registerSecretRoutes(app: OpenAPIHono<AppEnv>): void {
   });
   app.openapi(listRoute, async (c) => {
     const rows = await listSecretNames(database(c.env.DB));
-    return c.json({ secrets: rows.map((row) => ({ name: row.name, createdAt: iso(row.createdAt), updatedAt: iso(row.updatedAt) })) }, 200);
+    return c.json(
+      {
+        secrets: rows.map((row) => ({ name: row.name, createdAt: iso(row.createdAt), updatedAt: iso(row.updatedAt) })),
+      },
+      200,
+    );
   });
   app.openapi(rotateRoute, async (c) => c.json(await rotateSecrets(c.env), 200));
   app.openapi(deleteRoute, async (c) => {

@@ -11,9 +11,18 @@ import { requireJsonBody } from "./request-body";
 import { jsonContent, problems } from "./schemas";
 
 const createBody = z.strictObject({
-  name: z.string().trim().min(1).max(100).regex(/^[^\p{Cc}]+$/u, "a token name has no control characters").openapi({ example: "ci-deploy" }),
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .regex(/^[^\p{Cc}]+$/u, "a token name has no control characters")
+    .openapi({ example: "ci-deploy" }),
   role: z.enum(ROLES),
-  expiresAt: z.iso.datetime({ offset: true }).optional().openapi({ description: "ISO time after which the token is refused; none by default" }),
+  expiresAt: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .openapi({ description: "ISO time after which the token is refused; none by default" }),
 });
 
 const tokenInfo = z
@@ -29,7 +38,9 @@ const tokenInfo = z
   })
   .openapi("TokenInfo");
 
-const idParam = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" }, example: "tok_01JD3X5Q8R9W4Y7Z2B6C0N1M5K" }) });
+const idParam = z.object({
+  id: z.string().openapi({ param: { name: "id", in: "path" }, example: "tok_01JD3X5Q8R9W4Y7Z2B6C0N1M5K" }),
+});
 
 const createTokenRoute = createRoute({
   method: "post",
@@ -38,7 +49,10 @@ const createTokenRoute = createRoute({
   summary: "Create a token; the answer is the only place it is ever shown",
   middleware: [requireJsonBody()] as const,
   request: { body: { required: true, content: { "application/json": { schema: createBody } } } },
-  responses: { 201: jsonContent(tokenInfo.extend({ token: z.string().openapi({ description: "wm_…; store it now" }) }), "Created"), ...problems },
+  responses: {
+    201: jsonContent(tokenInfo.extend({ token: z.string().openapi({ description: "wm_…; store it now" }) }), "Created"),
+    ...problems,
+  },
 });
 const listTokensRoute = createRoute({
   method: "get",
@@ -73,11 +87,26 @@ export function registerTokenRoutes(app: OpenAPIHono<AppEnv>): void {
     const body = c.req.valid("json");
     const now = Date.now();
     const expiresAt = body.expiresAt === undefined ? null : Date.parse(body.expiresAt);
-    if (expiresAt !== null && expiresAt <= now) throw validationFailed("the token would be expired already", [{ path: "expiresAt", message: "must be in the future" }]);
+    if (expiresAt !== null && expiresAt <= now)
+      throw validationFailed("the token would be expired already", [
+        { path: "expiresAt", message: "must be in the future" },
+      ]);
     const token = generateToken();
-    const row = { id: newTokenId(now), name: body.name, role: body.role, tokenHash: await hashToken(token), createdAt: now, createdBy: c.get("actor").id, expiresAt };
+    const row = {
+      id: newTokenId(now),
+      name: body.name,
+      role: body.role,
+      tokenHash: await hashToken(token),
+      createdAt: now,
+      createdBy: c.get("actor").id,
+      expiresAt,
+    };
     const { created } = await insertToken(database(c.env.DB), row, now);
-    if (!created) throw new AppError("invalid_state", `a token named "${body.name}" is already active; revoke it or pick another name`);
+    if (!created)
+      throw new AppError(
+        "invalid_state",
+        `a token named "${body.name}" is already active; revoke it or pick another name`,
+      );
     return c.json({ ...toInfo({ ...row, lastUsedAt: null }, now), token }, 201);
   });
 

@@ -14,5 +14,9 @@ export function validationHook(result: { success: boolean; error?: ZodError; dat
     message: issue.message,
   }));
   const where = result.target === "json" ? "body" : result.target === "param" ? "path" : result.target;
-  throw new AppError(result.target === "json" ? "validation_failed" : "bad_request", `the request ${where} is not valid`, { issues });
+  throw new AppError(
+    result.target === "json" ? "validation_failed" : "bad_request",
+    `the request ${where} is not valid`,
+    { issues },
+  );
 }

@@ -2,7 +2,12 @@
 import type { Definition } from "../core/definition/schema";
 import type { WorkflowRow } from "../db/workflows";
 
-export function toWorkflowView(row: WorkflowRow, definition: Definition, origin: string, options: { withDefinition: boolean }) {
+export function toWorkflowView(
+  row: WorkflowRow,
+  definition: Definition,
+  origin: string,
+  options: { withDefinition: boolean },
+) {
   const hasWebhook = definition.triggers.some((trigger) => trigger.type === "webhook");
   return {
     id: row.id,

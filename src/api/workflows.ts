@@ -8,7 +8,14 @@ import type { Definition } from "../core/definition/schema";
 import { validateDefinition } from "../core/definition/validate";
 import { database } from "../db/client";
 import { syncEventSubscriptions } from "../db/events";
-import { findWorkflow, findWorkflowVersion, listWorkflowsWithDefinitions, listWorkflowVersions, saveWorkflowVersion, updateWorkflow } from "../db/workflows";
+import {
+  findWorkflow,
+  findWorkflowVersion,
+  listWorkflowsWithDefinitions,
+  listWorkflowVersions,
+  saveWorkflowVersion,
+  updateWorkflow,
+} from "../db/workflows";
 import type { AppEnv } from "../env";
 import { activeCronTriggers, schedulesForWorkflow, syncSchedules } from "../triggers/cron/schedules";
 import { assertBodyShape } from "./limits";
@@ -30,9 +37,14 @@ const definitionBody = {
 async function readDefinitionBody(c: Context<AppEnv>): Promise<unknown> {
   const contentType = c.req.header("content-type");
   const format = formatFromContentType(contentType);
-  if (!format) throw new AppError("unsupported_media_type", `send the definition as application/json or application/yaml (got ${contentType ?? "no content type"})`);
+  if (!format)
+    throw new AppError(
+      "unsupported_media_type",
+      `send the definition as application/json or application/yaml (got ${contentType ?? "no content type"})`,
+    );
   const parsed = parseDefinitionText(await c.req.text(), format);
-  if (!parsed.ok) throw new AppError("bad_request", `the body is not valid ${format.toUpperCase()}`, { issues: parsed.issues });
+  if (!parsed.ok)
+    throw new AppError("bad_request", `the body is not valid ${format.toUpperCase()}`, { issues: parsed.issues });
   assertBodyShape(parsed.value);
   return parsed.value;
 }
@@ -48,7 +60,10 @@ async function fullView(c: Context<AppEnv>, id: string) {
 async function syncTriggers(c: Context<AppEnv>, id: string, now: number): Promise<void> {
   const { row, definition } = await loadWorkflow(c, id);
   const db = database(c.env.DB);
-  await Promise.all([syncSchedules(db, id, activeCronTriggers(row, definition), now), syncEventSubscriptions(db, id, definition.triggers)]);
+  await Promise.all([
+    syncSchedules(db, id, activeCronTriggers(row, definition), now),
+    syncEventSubscriptions(db, id, definition.triggers),
+  ]);
 }
 
 export async function loadWorkflow(c: Context<AppEnv>, id: string) {
@@ -66,7 +81,11 @@ const putWorkflow = createRoute({
   summary: "Save a definition; a changed definition becomes a new version",
   middleware: [requireJsonBody({ allowYaml: true })] as const,
   request: { params: workflowIdParam, body: definitionBody },
-  responses: { 200: jsonContent(workflowSchema, "Unchanged"), 201: jsonContent(workflowSchema, "New version"), ...problems },
+  responses: {
+    200: jsonContent(workflowSchema, "Unchanged"),
+    201: jsonContent(workflowSchema, "New version"),
+    ...problems,
+  },
 });
 
 const validateRoute = createRoute({
@@ -77,7 +96,10 @@ const validateRoute = createRoute({
   middleware: [requireJsonBody({ allowYaml: true })] as const,
   request: { body: definitionBody },
   responses: {
-    200: jsonContent(z.object({ valid: z.boolean(), issues: z.array(z.object({ path: z.string(), message: z.string() })) }), "Validation result"),
+    200: jsonContent(
+      z.object({ valid: z.boolean(), issues: z.array(z.object({ path: z.string(), message: z.string() })) }),
+      "Validation result",
+    ),
     ...problems,
   },
 });
@@ -107,7 +129,14 @@ const versionsRoute = createRoute({
   summary: "Version history",
   request: { params: workflowIdParam },
   responses: {
-    200: jsonContent(z.object({ versions: z.array(z.object({ version: z.int(), hash: z.string(), createdAt: z.string(), createdBy: z.string().nullable() })) }), "Versions, newest first"),
+    200: jsonContent(
+      z.object({
+        versions: z.array(
+          z.object({ version: z.int(), hash: z.string(), createdAt: z.string(), createdBy: z.string().nullable() }),
+        ),
+      }),
+      "Versions, newest first",
+    ),
     ...problems,
   },
 });
@@ -117,9 +146,25 @@ const versionRoute = createRoute({
   path: "/api/workflows/{id}/versions/{version}",
   tags: ["workflows"],
   summary: "One version's definition",
-  request: { params: workflowIdParam.extend({ version: z.coerce.number().int().min(1).openapi({ param: { name: "version", in: "path" } }) }) },
+  request: {
+    params: workflowIdParam.extend({
+      version: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .openapi({ param: { name: "version", in: "path" } }),
+    }),
+  },
   responses: {
-    200: jsonContent(z.object({ version: z.int(), hash: z.string(), createdAt: z.string(), definition: z.record(z.string(), z.unknown()) }), "The version"),
+    200: jsonContent(
+      z.object({
+        version: z.int(),
+        hash: z.string(),
+        createdAt: z.string(),
+        definition: z.record(z.string(), z.unknown()),
+      }),
+      "The version",
+    ),
     ...problems,
   },
 });
@@ -130,7 +175,10 @@ const patchRoute = createRoute({
   tags: ["workflows"],
   summary: "Enable or disable a workflow",
   middleware: [requireJsonBody()] as const,
-  request: { params: workflowIdParam, body: { required: true, content: { "application/json": { schema: z.strictObject({ enabled: z.boolean() }) } } } },
+  request: {
+    params: workflowIdParam,
+    body: { required: true, content: { "application/json": { schema: z.strictObject({ enabled: z.boolean() }) } } },
+  },
   responses: { 200: jsonContent(workflowSchema, "The workflow"), ...problems },
 });
 
@@ -155,7 +203,10 @@ export function registerWorkflowRoutes(app: OpenAPIHono<AppEnv>): void {
     const withId = raw && typeof raw === "object" && !Array.isArray(raw) && !("id" in raw) ? { ...raw, id } : raw;
     const result = validateDefinition(withId);
     if (!result.ok) throw validationFailed("the definition is not valid", result.issues);
-    if (result.definition.id !== id) throw validationFailed("the definition's id differs from the URL", [{ path: "id", message: `expected "${id}" as in the URL` }]);
+    if (result.definition.id !== id)
+      throw validationFailed("the definition's id differs from the URL", [
+        { path: "id", message: `expected "${id}" as in the URL` },
+      ]);
     const definitionJson = canonicalJson(result.definition);
     const now = Date.now();
     const db = database(c.env.DB);
@@ -174,9 +225,18 @@ export function registerWorkflowRoutes(app: OpenAPIHono<AppEnv>): void {
   });
 
   app.openapi(listRoute, async (c) => {
-    const rows = await listWorkflowsWithDefinitions(database(c.env.DB), { includeArchived: c.req.valid("query").archived === "true" });
+    const rows = await listWorkflowsWithDefinitions(database(c.env.DB), {
+      includeArchived: c.req.valid("query").archived === "true",
+    });
     const origin = new URL(c.req.url).origin;
-    return c.json({ workflows: rows.map((row) => toWorkflowView(row, JSON.parse(row.definition) as Definition, origin, { withDefinition: false })) }, 200);
+    return c.json(
+      {
+        workflows: rows.map((row) =>
+          toWorkflowView(row, JSON.parse(row.definition) as Definition, origin, { withDefinition: false }),
+        ),
+      },
+      200,
+    );
   });
 
   app.openapi(getRoute, async (c) => c.json(await fullView(c, c.req.valid("param").id), 200));
@@ -185,14 +245,32 @@ export function registerWorkflowRoutes(app: OpenAPIHono<AppEnv>): void {
     const { id } = c.req.valid("param");
     await loadWorkflow(c, id);
     const versions = await listWorkflowVersions(database(c.env.DB), id);
-    return c.json({ versions: versions.map((v) => ({ version: v.version, hash: v.hash, createdAt: new Date(v.createdAt).toISOString(), createdBy: v.createdBy })) }, 200);
+    return c.json(
+      {
+        versions: versions.map((v) => ({
+          version: v.version,
+          hash: v.hash,
+          createdAt: new Date(v.createdAt).toISOString(),
+          createdBy: v.createdBy,
+        })),
+      },
+      200,
+    );
   });
 
   app.openapi(versionRoute, async (c) => {
     const { id, version } = c.req.valid("param");
     const row = await findWorkflowVersion(database(c.env.DB), id, version);
     if (!row) throw notFound(`version ${version} of workflow ${id}`);
-    return c.json({ version: row.version, hash: row.hash, createdAt: new Date(row.createdAt).toISOString(), definition: JSON.parse(row.definition) as Record<string, unknown> }, 200);
+    return c.json(
+      {
+        version: row.version,
+        hash: row.hash,
+        createdAt: new Date(row.createdAt).toISOString(),
+        definition: JSON.parse(row.definition) as Record<string, unknown>,
+      },
+      200,
+    );
   });
 
   app.openapi(patchRoute, async (c) => {

@@ -7,7 +7,10 @@ const DURATION_PATTERN = /^(\d+)(ms|s|m|h|d)$/;
 export const durationSchema = z
   .string()
   .regex(DURATION_PATTERN, { message: "expected a duration such as 500ms, 30s, 5m, 2h or 7d" })
-  .meta({ description: "An integer and a unit: ms, s, m, h or d (e.g. 30s)", examples: ["500ms", "30s", "5m", "2h", "7d"] });
+  .meta({
+    description: "An integer and a unit: ms, s, m, h or d (e.g. 30s)",
+    examples: ["500ms", "30s", "5m", "2h", "7d"],
+  });
 
 export type Duration = z.infer<typeof durationSchema>;
 

@@ -47,15 +47,29 @@ export class NonRetryableError extends Error {
 /** Turns anything thrown into the record that crosses boundaries. Unknown errors are retryable. */
 export function toErrorRecord(error: unknown): ErrorRecord {
   if (error instanceof RetryableError) {
-    return compact({ code: error.code, message: error.message, retryable: true, retryAfterMs: error.retryAfterMs, httpStatus: error.httpStatus });
+    return compact({
+      code: error.code,
+      message: error.message,
+      retryable: true,
+      retryAfterMs: error.retryAfterMs,
+      httpStatus: error.httpStatus,
+    });
   }
   if (error instanceof NonRetryableError) {
-    return compact({ code: error.code, message: error.message, retryable: false, httpStatus: error.httpStatus, expression: error.expression });
+    return compact({
+      code: error.code,
+      message: error.message,
+      retryable: false,
+      httpStatus: error.httpStatus,
+      expression: error.expression,
+    });
   }
   const message = error instanceof Error ? error.message : String(error);
   return { code: "internal", message, retryable: true };
 }
 
 function compact(record: ErrorRecord): ErrorRecord {
-  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as unknown as ErrorRecord;
+  return Object.fromEntries(
+    Object.entries(record).filter(([, value]) => value !== undefined),
+  ) as unknown as ErrorRecord;
 }

@@ -138,5 +138,7 @@ function expressionError(source: string, error: unknown): NonRetryableError {
   const failure = (error ?? {}) as JsonataFailure;
   const where = typeof failure.position === "number" ? ` (at position ${failure.position})` : "";
   const message = `${failure.message ?? String(error)}${where}`;
-  return new NonRetryableError("expression_error", `expression \`${source}\` failed: ${message}`, { expression: source });
+  return new NonRetryableError("expression_error", `expression \`${source}\` failed: ${message}`, {
+    expression: source,
+  });
 }

@@ -14,10 +14,10 @@ export const retryPolicySchema = z
     backoff: z.enum(BACKOFF_KINDS).optional(),
     delay: durationSchema.optional().meta({ description: "Delay before the second attempt" }),
     maxDelay: durationSchema.optional().meta({ description: "Upper bound of any delay, Retry-After included" }),
-    jitter: z
-      .boolean()
-      .optional()
-      .meta({ description: "Equal jitter: each delay lies between half and all of its backoff value, derived deterministically from run, step and attempt" }),
+    jitter: z.boolean().optional().meta({
+      description:
+        "Equal jitter: each delay lies between half and all of its backoff value, derived deterministically from run, step and attempt",
+    }),
   })
   .meta({ id: "RetryPolicy" });
 

@@ -10,17 +10,35 @@ export const APPROVAL_STATUSES = ["pending", "resolved"] as const;
 export function openApproval(db: Database, row: Omit<ApprovalRow, "status" | "outcome" | "resolvedAt">) {
   const pending = { ...row, status: "pending", outcome: null, resolvedAt: null };
   const { runId: _runId, stepId: _stepId, ...changes } = pending;
-  return db.insert(approvals).values(pending).onConflictDoUpdate({ target: [approvals.runId, approvals.stepId], set: changes });
+  return db
+    .insert(approvals)
+    .values(pending)
+    .onConflictDoUpdate({ target: [approvals.runId, approvals.stepId], set: changes });
 }
 
 /** The step stopped waiting; a close for an older attempt changes nothing. */
-export function closeApproval(db: Database, key: { runId: string; stepId: string; attempt: number }, outcome: string, at: number) {
+export function closeApproval(
+  db: Database,
+  key: { runId: string; stepId: string; attempt: number },
+  outcome: string,
+  at: number,
+) {
   return db
     .update(approvals)
     .set({ status: "resolved", outcome, resolvedAt: at })
     .where(and(eq(approvals.runId, key.runId), eq(approvals.stepId, key.stepId), eq(approvals.attempt, key.attempt)));
 }
 
-export async function listApprovals(db: Database, status: (typeof APPROVAL_STATUSES)[number], limit: number): Promise<ApprovalRow[]> {
-  return db.select().from(approvals).where(eq(approvals.status, status)).orderBy(desc(approvals.requestedAt), desc(approvals.runId)).limit(limit).all();
+export async function listApprovals(
+  db: Database,
+  status: (typeof APPROVAL_STATUSES)[number],
+  limit: number,
+): Promise<ApprovalRow[]> {
+  return db
+    .select()
+    .from(approvals)
+    .where(eq(approvals.status, status))
+    .orderBy(desc(approvals.requestedAt), desc(approvals.runId))
+    .limit(limit)
+    .all();
 }

@@ -37,14 +37,26 @@ export async function listAudit(db: Database, filter: AuditFilter): Promise<Audi
   if (filter.target) conditions.push(eq(auditLog.target, filter.target));
   if (filter.since !== undefined) conditions.push(gte(auditLog.at, filter.since));
   if (filter.cursor !== undefined) conditions.push(lt(auditLog.seq, filter.cursor));
-  return db.select().from(auditLog).where(and(...conditions)).orderBy(desc(auditLog.seq)).limit(filter.limit).all();
+  return db
+    .select()
+    .from(auditLog)
+    .where(and(...conditions))
+    .orderBy(desc(auditLog.seq))
+    .limit(filter.limit)
+    .all();
 }
 
 /** Chains every unchained entry. Deterministic, so two chainers racing write the same hashes. */
 export async function chainAuditLog(db: Database): Promise<number> {
   let chained = 0;
   for (;;) {
-    const last = await db.select({ seq: auditLog.seq, hash: auditLog.hash }).from(auditLog).where(isNotNull(auditLog.hash)).orderBy(desc(auditLog.seq)).limit(1).get();
+    const last = await db
+      .select({ seq: auditLog.seq, hash: auditLog.hash })
+      .from(auditLog)
+      .where(isNotNull(auditLog.hash))
+      .orderBy(desc(auditLog.seq))
+      .limit(1)
+      .get();
     const pending = await db
       .select()
       .from(auditLog)
@@ -57,7 +69,12 @@ export async function chainAuditLog(db: Database): Promise<number> {
     const updates = [];
     for (const entry of pending) {
       const hash = await entryHash(prevHash, entry);
-      updates.push(db.update(auditLog).set({ prevHash, hash }).where(and(eq(auditLog.seq, entry.seq), isNull(auditLog.hash))));
+      updates.push(
+        db
+          .update(auditLog)
+          .set({ prevHash, hash })
+          .where(and(eq(auditLog.seq, entry.seq), isNull(auditLog.hash))),
+      );
       prevHash = hash;
     }
     await db.batch(updates as [(typeof updates)[number], ...typeof updates]);
@@ -66,15 +83,29 @@ export async function chainAuditLog(db: Database): Promise<number> {
 }
 
 /** Re-walks the chain from the first entry; reports the first entry that breaks it. */
-export async function verifyAuditLog(db: Database): Promise<{ valid: boolean; checked: number; unchained: number; firstBreak?: ChainBreak }> {
+export async function verifyAuditLog(
+  db: Database,
+): Promise<{ valid: boolean; checked: number; unchained: number; firstBreak?: ChainBreak }> {
   let prevHash = GENESIS_HASH;
   let afterSeq = 0;
   let checked = 0;
   for (;;) {
-    const entries = await db.select().from(auditLog).where(and(isNotNull(auditLog.hash), gt(auditLog.seq, afterSeq))).orderBy(asc(auditLog.seq)).limit(1000).all();
+    const entries = await db
+      .select()
+      .from(auditLog)
+      .where(and(isNotNull(auditLog.hash), gt(auditLog.seq, afterSeq)))
+      .orderBy(asc(auditLog.seq))
+      .limit(1000)
+      .all();
     if (entries.length === 0) break;
     const result = await findBreak(prevHash, entries);
-    if (result.break) return { valid: false, checked: checked + entries.findIndex((entry) => entry.seq === result.break!.seq), unchained: await countUnchained(db), firstBreak: result.break };
+    if (result.break)
+      return {
+        valid: false,
+        checked: checked + entries.findIndex((entry) => entry.seq === result.break!.seq),
+        unchained: await countUnchained(db),
+        firstBreak: result.break,
+      };
     checked += entries.length;
     prevHash = result.lastHash;
     afterSeq = entries[entries.length - 1]!.seq;

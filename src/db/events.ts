@@ -19,7 +19,10 @@ export async function syncEventSubscriptions(db: Database, workflowId: string, t
 }
 
 /** Enabled, unarchived workflows subscribed to an event name, with the trigger index. */
-export async function findSubscribers(db: Database, eventName: string): Promise<{ workflowId: string; triggerIndex: number }[]> {
+export async function findSubscribers(
+  db: Database,
+  eventName: string,
+): Promise<{ workflowId: string; triggerIndex: number }[]> {
   return db
     .select({ workflowId: eventSubscriptions.workflowId, triggerIndex: eventSubscriptions.triggerIndex })
     .from(eventSubscriptions)
@@ -29,19 +32,34 @@ export async function findSubscribers(db: Database, eventName: string): Promise<
     .all();
 }
 
-export async function findEventByKey(db: Database, name: string, key: string, now: number): Promise<EventRow | undefined> {
-  return db.select().from(events).where(and(eq(events.name, name), eq(events.key, key), gte(events.expiresAt, now))).get();
+export async function findEventByKey(
+  db: Database,
+  name: string,
+  key: string,
+  now: number,
+): Promise<EventRow | undefined> {
+  return db
+    .select()
+    .from(events)
+    .where(and(eq(events.name, name), eq(events.key, key), gte(events.expiresAt, now)))
+    .get();
 }
 
 /** Records an event; false when an unexpired event with the same name and key exists. */
 export async function insertEvent(db: Database, row: EventRow): Promise<boolean> {
-  if (row.key !== null) await db.delete(events).where(and(eq(events.name, row.name), eq(events.key, row.key), lt(events.expiresAt, row.receivedAt)));
+  if (row.key !== null)
+    await db
+      .delete(events)
+      .where(and(eq(events.name, row.name), eq(events.key, row.key), lt(events.expiresAt, row.receivedAt)));
   const inserted = await db.insert(events).values(row).onConflictDoNothing().returning({ id: events.id }).get();
   return inserted !== undefined;
 }
 
 export async function recordStartedRuns(db: Database, id: string, runIds: string[]): Promise<void> {
-  await db.update(events).set({ startedRuns: JSON.stringify(runIds) }).where(eq(events.id, id));
+  await db
+    .update(events)
+    .set({ startedRuns: JSON.stringify(runIds) })
+    .where(eq(events.id, id));
 }
 
 export async function pruneEvents(db: Database, now: number): Promise<void> {

@@ -13,7 +13,9 @@ export async function claimIdempotencyKey(
   claim: { key: string; requestHash: string; runId: string; now: number },
 ): Promise<IdempotencyRow | undefined> {
   // Expired claims free their key.
-  await db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.key, claim.key), lt(idempotencyKeys.expiresAt, claim.now)));
+  await db
+    .delete(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.key, claim.key), lt(idempotencyKeys.expiresAt, claim.now)));
   const inserted = await db
     .insert(idempotencyKeys)
     .values({ ...claim, state: "in_flight", createdAt: claim.now, expiresAt: claim.now + IDEMPOTENCY_TTL_MS })

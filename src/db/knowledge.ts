@@ -23,7 +23,10 @@ export interface PutDocument {
 /**
  * Replaces the document (its chunks and their index entries) and reports whether it was new.
  */
-export async function putKnowledgeDocument(d1: D1Database, doc: PutDocument): Promise<{ created: boolean; row: KnowledgeDocumentRow }> {
+export async function putKnowledgeDocument(
+  d1: D1Database,
+  doc: PutDocument,
+): Promise<{ created: boolean; row: KnowledgeDocumentRow }> {
   const existing = await findKnowledgeDocument(database(d1), doc.collection, doc.docId);
   const chunks = chunkText(doc.text);
   const row: KnowledgeDocumentRow = {
@@ -40,12 +43,20 @@ export async function putKnowledgeDocument(d1: D1Database, doc: PutDocument): Pr
   for (let start = 0; start < chunks.length; start += CHUNK_ROWS_PER_INSERT) {
     const rows = chunks.slice(start, start + CHUNK_ROWS_PER_INSERT);
     const values = rows.map(() => "(?, ?, ?, ?)").join(", ");
-    inserts.push(d1.prepare(`INSERT INTO knowledge_chunks (collection, doc_id, chunk, text) VALUES ${values}`).bind(...rows.flatMap((text, offset) => [collection, docId, start + offset, text])));
+    inserts.push(
+      d1
+        .prepare(`INSERT INTO knowledge_chunks (collection, doc_id, chunk, text) VALUES ${values}`)
+        .bind(...rows.flatMap((text, offset) => [collection, docId, start + offset, text])),
+    );
   }
   await d1.batch([
     ...removeChunks(d1, collection, docId),
     ...inserts,
-    d1.prepare("INSERT INTO knowledge_fts (rowid, text) SELECT id, text FROM knowledge_chunks WHERE collection = ? AND doc_id = ?").bind(collection, docId),
+    d1
+      .prepare(
+        "INSERT INTO knowledge_fts (rowid, text) SELECT id, text FROM knowledge_chunks WHERE collection = ? AND doc_id = ?",
+      )
+      .bind(collection, docId),
     d1
       .prepare(
         `INSERT INTO knowledge_documents (collection, doc_id, metadata, bytes, chunks, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -57,30 +68,61 @@ export async function putKnowledgeDocument(d1: D1Database, doc: PutDocument): Pr
 }
 
 export async function deleteKnowledgeDocument(d1: D1Database, collection: string, docId: string): Promise<boolean> {
-  const results = await d1.batch([...removeChunks(d1, collection, docId), d1.prepare("DELETE FROM knowledge_documents WHERE collection = ? AND doc_id = ?").bind(collection, docId)]);
+  const results = await d1.batch([
+    ...removeChunks(d1, collection, docId),
+    d1.prepare("DELETE FROM knowledge_documents WHERE collection = ? AND doc_id = ?").bind(collection, docId),
+  ]);
   return (results.at(-1)?.meta.changes ?? 0) > 0;
 }
 
 /** An external-content FTS5 index forgets a row only when told its old text ('delete'). */
 function removeChunks(d1: D1Database, collection: string, docId: string): D1PreparedStatement[] {
   return [
-    d1.prepare("INSERT INTO knowledge_fts (knowledge_fts, rowid, text) SELECT 'delete', id, text FROM knowledge_chunks WHERE collection = ? AND doc_id = ?").bind(collection, docId),
+    d1
+      .prepare(
+        "INSERT INTO knowledge_fts (knowledge_fts, rowid, text) SELECT 'delete', id, text FROM knowledge_chunks WHERE collection = ? AND doc_id = ?",
+      )
+      .bind(collection, docId),
     d1.prepare("DELETE FROM knowledge_chunks WHERE collection = ? AND doc_id = ?").bind(collection, docId),
   ];
 }
 
-export async function findKnowledgeDocument(db: Database, collection: string, docId: string): Promise<KnowledgeDocumentRow | undefined> {
-  return db.select().from(knowledgeDocuments).where(and(eq(knowledgeDocuments.collection, collection), eq(knowledgeDocuments.docId, docId))).get();
+export async function findKnowledgeDocument(
+  db: Database,
+  collection: string,
+  docId: string,
+): Promise<KnowledgeDocumentRow | undefined> {
+  return db
+    .select()
+    .from(knowledgeDocuments)
+    .where(and(eq(knowledgeDocuments.collection, collection), eq(knowledgeDocuments.docId, docId)))
+    .get();
 }
 
 /** A page of a collection's documents by id, after `cursor` (exclusive). */
-export async function listKnowledgeDocuments(db: Database, collection: string, limit: number, cursor?: string): Promise<KnowledgeDocumentRow[]> {
+export async function listKnowledgeDocuments(
+  db: Database,
+  collection: string,
+  limit: number,
+  cursor?: string,
+): Promise<KnowledgeDocumentRow[]> {
   const after = cursor === undefined ? undefined : gt(knowledgeDocuments.docId, cursor);
-  return db.select().from(knowledgeDocuments).where(and(eq(knowledgeDocuments.collection, collection), after)).orderBy(asc(knowledgeDocuments.docId)).limit(limit).all();
+  return db
+    .select()
+    .from(knowledgeDocuments)
+    .where(and(eq(knowledgeDocuments.collection, collection), after))
+    .orderBy(asc(knowledgeDocuments.docId))
+    .limit(limit)
+    .all();
 }
 
 export async function hasKnowledgeDocuments(db: Database, collection: string): Promise<boolean> {
-  const row = await db.select({ docId: knowledgeDocuments.docId }).from(knowledgeDocuments).where(eq(knowledgeDocuments.collection, collection)).limit(1).get();
+  const row = await db
+    .select({ docId: knowledgeDocuments.docId })
+    .from(knowledgeDocuments)
+    .where(eq(knowledgeDocuments.collection, collection))
+    .limit(1)
+    .get();
   return row !== undefined;
 }
 
@@ -95,7 +137,12 @@ export interface RankedChunk {
 }
 
 /** The best `limit` chunks of `collection` for an FTS5 MATCH expression (see knowledge/fts-query.ts). */
-export async function searchKnowledgeChunks(db: Database, collection: string, match: string, limit: number): Promise<RankedChunk[]> {
+export async function searchKnowledgeChunks(
+  db: Database,
+  collection: string,
+  match: string,
+  limit: number,
+): Promise<RankedChunk[]> {
   return db.all<RankedChunk>(sql`
     SELECT c.collection AS collection, c.doc_id AS docId, c.chunk AS chunk, c.text AS text, bm25(knowledge_fts) AS rank, d.metadata AS metadata
     FROM knowledge_fts

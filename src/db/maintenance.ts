@@ -8,7 +8,11 @@ export async function claimMaintenance(db: Database, task: string, now: number, 
   const claimed = await db
     .insert(maintenance)
     .values({ task, lastRunAt: now })
-    .onConflictDoUpdate({ target: maintenance.task, set: { lastRunAt: now }, setWhere: sql`${maintenance.lastRunAt} <= ${now - intervalMs}` })
+    .onConflictDoUpdate({
+      target: maintenance.task,
+      set: { lastRunAt: now },
+      setWhere: sql`${maintenance.lastRunAt} <= ${now - intervalMs}`,
+    })
     .returning()
     .get();
   return claimed !== undefined;

@@ -65,8 +65,14 @@ export function bucketStarts(from: number, to: number, bucketMs: number): number
 }
 
 const isRunStatus = (status: string): status is RunStatus => (RUN_STATUSES as readonly string[]).includes(status);
-const inWindow = (query: MetricsQuery) => and(gte(runs.createdAt, query.from), lte(runs.createdAt, query.to), query.workflow ? eq(runs.workflowId, query.workflow) : undefined);
-const bucketOf = (bucketMs: number) => sql<number>`cast(${runs.createdAt} / ${sql.raw(String(Math.trunc(bucketMs)))} as integer) * ${sql.raw(String(Math.trunc(bucketMs)))}`;
+const inWindow = (query: MetricsQuery) =>
+  and(
+    gte(runs.createdAt, query.from),
+    lte(runs.createdAt, query.to),
+    query.workflow ? eq(runs.workflowId, query.workflow) : undefined,
+  );
+const bucketOf = (bucketMs: number) =>
+  sql<number>`cast(${runs.createdAt} / ${sql.raw(String(Math.trunc(bucketMs)))} as integer) * ${sql.raw(String(Math.trunc(bucketMs)))}`;
 
 function countByWorkflow(db: Database, query: MetricsQuery) {
   return db
@@ -87,7 +93,12 @@ function countByWorkflow(db: Database, query: MetricsQuery) {
 
 function countByBucket(db: Database, query: MetricsQuery) {
   const at = bucketOf(query.bucketMs);
-  return db.select({ at, status: runs.status, runs: sql<number>`count(*)` }).from(runs).where(inWindow(query)).groupBy(at, runs.status).all();
+  return db
+    .select({ at, status: runs.status, runs: sql<number>`count(*)` })
+    .from(runs)
+    .where(inWindow(query))
+    .groupBy(at, runs.status)
+    .all();
 }
 
 interface RankedDuration {
@@ -107,10 +118,14 @@ interface RankedDuration {
  * window functions, and returns only the rows at a wanted rank: at most two per partition.
  */
 function rankedDurations(db: Database, query: MetricsQuery) {
-  const wanted = (rank: string, count: string) => sql`${sql.raw(rank)} IN (${rankSql(50, sql.raw(count))}, ${rankSql(95, sql.raw(count))})`;
+  const wanted = (rank: string, count: string) =>
+    sql`${sql.raw(rank)} IN (${rankSql(50, sql.raw(count))}, ${rankSql(95, sql.raw(count))})`;
   // `+status` keeps the planner off the status index: the created_at index, read newest first,
   // is what makes the LIMIT bound the rows read.
-  const statuses = sql.join(FINISHED_RUN_STATUSES.map((status) => sql`${status}`), sql`, `);
+  const statuses = sql.join(
+    FINISHED_RUN_STATUSES.map((status) => sql`${status}`),
+    sql`, `,
+  );
   const finished = and(inWindow(query), sql`+${runs.status} IN (${statuses}) AND ${runs.finishedAt} IS NOT NULL`);
   return db.all<RankedDuration>(sql`
     SELECT workflow, at, d, rn, n, brn, bn, trn, tn FROM (
@@ -131,10 +146,24 @@ function durationsOf(rows: RankedDuration[], rank: (row: RankedDuration) => [num
   return { p50Ms: at(50), p95Ms: at(95) };
 }
 
-const newStats = (): RunStats => ({ runs: 0, byStatus: emptyCounts(), successRate: null, p50Ms: null, p95Ms: null, retries: 0, inputTokens: 0, outputTokens: 0, costUsd: null });
+const newStats = (): RunStats => ({
+  runs: 0,
+  byStatus: emptyCounts(),
+  successRate: null,
+  p50Ms: null,
+  p95Ms: null,
+  retries: 0,
+  inputTokens: 0,
+  outputTokens: 0,
+  costUsd: null,
+});
 
 export async function readRunMetrics(db: Database, query: MetricsQuery): Promise<RunMetrics> {
-  const [byWorkflow, byBucket, ranked] = await Promise.all([countByWorkflow(db, query), countByBucket(db, query), rankedDurations(db, query)]);
+  const [byWorkflow, byBucket, ranked] = await Promise.all([
+    countByWorkflow(db, query),
+    countByBucket(db, query),
+    rankedDurations(db, query),
+  ]);
   const totals = newStats();
   const workflows = new Map<string, RunStats & { workflow: string }>();
   for (const row of byWorkflow) {
@@ -151,10 +180,27 @@ export async function readRunMetrics(db: Database, query: MetricsQuery): Promise
     }
   }
   for (const stats of [totals, ...workflows.values()]) stats.successRate = successRate(stats.byStatus);
-  Object.assign(totals, durationsOf(ranked, (row) => [row.trn, row.tn]));
-  for (const stats of workflows.values()) Object.assign(stats, durationsOf(ranked.filter((row) => row.workflow === stats.workflow), (row) => [row.rn, row.n]));
+  Object.assign(
+    totals,
+    durationsOf(ranked, (row) => [row.trn, row.tn]),
+  );
+  for (const stats of workflows.values())
+    Object.assign(
+      stats,
+      durationsOf(
+        ranked.filter((row) => row.workflow === stats.workflow),
+        (row) => [row.rn, row.n],
+      ),
+    );
 
-  const series = bucketStarts(query.from, query.to, query.bucketMs).map((at) => ({ at, byStatus: emptyCounts(), ...durationsOf(ranked.filter((row) => Number(row.at) === at), (row) => [row.brn, row.bn]) }));
+  const series = bucketStarts(query.from, query.to, query.bucketMs).map((at) => ({
+    at,
+    byStatus: emptyCounts(),
+    ...durationsOf(
+      ranked.filter((row) => Number(row.at) === at),
+      (row) => [row.brn, row.bn],
+    ),
+  }));
   const seriesAt = new Map(series.map((point) => [point.at, point]));
   for (const row of byBucket) {
     const point = seriesAt.get(Number(row.at));
@@ -163,5 +209,10 @@ export async function readRunMetrics(db: Database, query: MetricsQuery): Promise
 
   const sampled = ranked[0]?.tn ?? 0;
   const finished = FINISHED_RUN_STATUSES.reduce((sum, status) => sum + totals.byStatus[status], 0);
-  return { totals, workflows: [...workflows.values()].sort((a, b) => a.workflow.localeCompare(b.workflow)), series, durationSample: { runs: sampled, capped: finished > sampled } };
+  return {
+    totals,
+    workflows: [...workflows.values()].sort((a, b) => a.workflow.localeCompare(b.workflow)),
+    series,
+    durationSample: { runs: sampled, capped: finished > sampled },
+  };
 }

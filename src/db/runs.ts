@@ -66,12 +66,22 @@ export function upsertRunIndex(db: Database, row: RunIndexRow) {
 }
 
 /** Finished runs older than their workflow's retention, oldest first. */
-export async function findExpiredRuns(db: Database, now: number, limit: number): Promise<{ id: string; workflowId: string }[]> {
+export async function findExpiredRuns(
+  db: Database,
+  now: number,
+  limit: number,
+): Promise<{ id: string; workflowId: string }[]> {
   return db
     .select({ id: runs.id, workflowId: runs.workflowId })
     .from(runs)
     .innerJoin(workflows, eq(workflows.id, runs.workflowId))
-    .where(and(isNotNull(workflows.retentionMs), isNotNull(runs.finishedAt), sql`${runs.finishedAt} < ${now} - ${workflows.retentionMs}`))
+    .where(
+      and(
+        isNotNull(workflows.retentionMs),
+        isNotNull(runs.finishedAt),
+        sql`${runs.finishedAt} < ${now} - ${workflows.retentionMs}`,
+      ),
+    )
     .orderBy(runs.finishedAt)
     .limit(limit)
     .all();
@@ -79,5 +89,9 @@ export async function findExpiredRuns(db: Database, now: number, limit: number):
 
 /** Removes a pruned run's rows: its index row and what waited on it. */
 export async function deleteRunRows(db: Database, runId: string): Promise<void> {
-  await db.batch([db.delete(runs).where(eq(runs.id, runId)), db.delete(approvals).where(eq(approvals.runId, runId)), db.delete(waiters).where(eq(waiters.runId, runId))]);
+  await db.batch([
+    db.delete(runs).where(eq(runs.id, runId)),
+    db.delete(approvals).where(eq(approvals.runId, runId)),
+    db.delete(waiters).where(eq(waiters.runId, runId)),
+  ]);
 }

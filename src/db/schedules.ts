@@ -7,7 +7,12 @@ import { schedules, workflows } from "./schema";
 export type ScheduleRow = typeof schedules.$inferSelect;
 
 export async function listWorkflowSchedules(db: Database, workflowId: string): Promise<ScheduleRow[]> {
-  return db.select().from(schedules).where(eq(schedules.workflowId, workflowId)).orderBy(asc(schedules.triggerIndex)).all();
+  return db
+    .select()
+    .from(schedules)
+    .where(eq(schedules.workflowId, workflowId))
+    .orderBy(asc(schedules.triggerIndex))
+    .all();
 }
 
 /** Writes a workflow's schedule rows and drops those at `removed` indexes, in one batch. */
@@ -22,9 +27,14 @@ export async function writeWorkflowSchedules(
     ...rows.map((row) => {
       const values = { ...row, workflowId, updatedAt: now };
       const { workflowId: _workflowId, triggerIndex: _triggerIndex, ...changes } = values;
-      return db.insert(schedules).values(values).onConflictDoUpdate({ target: [schedules.workflowId, schedules.triggerIndex], set: changes });
+      return db
+        .insert(schedules)
+        .values(values)
+        .onConflictDoUpdate({ target: [schedules.workflowId, schedules.triggerIndex], set: changes });
     }),
-    ...removed.map((triggerIndex) => db.delete(schedules).where(and(eq(schedules.workflowId, workflowId), eq(schedules.triggerIndex, triggerIndex)))),
+    ...removed.map((triggerIndex) =>
+      db.delete(schedules).where(and(eq(schedules.workflowId, workflowId), eq(schedules.triggerIndex, triggerIndex))),
+    ),
   ];
   const [first, ...rest] = statements;
   if (first) await db.batch([first, ...rest]);
@@ -42,7 +52,14 @@ export function dueSchedulesQuery(db: Database, now: number, limit: number) {
     .select({ schedule: schedules })
     .from(schedules)
     .innerJoin(workflows, eq(workflows.id, schedules.workflowId))
-    .where(and(eq(schedules.enabled, true), lte(schedules.nextFireAt, now), eq(workflows.enabled, true), isNull(workflows.archivedAt)))
+    .where(
+      and(
+        eq(schedules.enabled, true),
+        lte(schedules.nextFireAt, now),
+        eq(workflows.enabled, true),
+        isNull(workflows.archivedAt),
+      ),
+    )
     .orderBy(asc(schedules.nextFireAt))
     .limit(limit);
 }

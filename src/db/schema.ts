@@ -138,7 +138,10 @@ export const schedules = sqliteTable(
     enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
     updatedAt: integer("updated_at").notNull(),
   },
-  (table) => [primaryKey({ columns: [table.workflowId, table.triggerIndex] }), index("schedules_due").on(table.enabled, table.nextFireAt)],
+  (table) => [
+    primaryKey({ columns: [table.workflowId, table.triggerIndex] }),
+    index("schedules_due").on(table.enabled, table.nextFireAt),
+  ],
 );
 
 /** Webhook deliveries seen, by the provider's delivery id, so a redelivery starts nothing (24 h). */
@@ -151,7 +154,10 @@ export const webhookDeliveries = sqliteTable(
     createdAt: integer("created_at").notNull(),
     expiresAt: integer("expires_at").notNull(),
   },
-  (table) => [primaryKey({ columns: [table.workflowId, table.deliveryId] }), index("webhook_deliveries_expires").on(table.expiresAt)],
+  (table) => [
+    primaryKey({ columns: [table.workflowId, table.deliveryId] }),
+    index("webhook_deliveries_expires").on(table.expiresAt),
+  ],
 );
 
 /** Which enabled workflows start on which event name, kept in step with their definitions. */
@@ -162,7 +168,10 @@ export const eventSubscriptions = sqliteTable(
     triggerIndex: integer("trigger_index").notNull(),
     eventName: text("event_name").notNull(),
   },
-  (table) => [primaryKey({ columns: [table.workflowId, table.triggerIndex] }), index("event_subscriptions_name").on(table.eventName)],
+  (table) => [
+    primaryKey({ columns: [table.workflowId, table.triggerIndex] }),
+    index("event_subscriptions_name").on(table.eventName),
+  ],
 );
 
 /** Events received, kept for the lookback of `wait` steps and to deduplicate by key. */
@@ -177,7 +186,11 @@ export const events = sqliteTable(
     receivedAt: integer("received_at").notNull(),
     expiresAt: integer("expires_at").notNull(),
   },
-  (table) => [index("events_name_received").on(table.name, table.receivedAt), uniqueIndex("events_name_key").on(table.name, table.key), index("events_expires").on(table.expiresAt)],
+  (table) => [
+    index("events_name_received").on(table.name, table.receivedAt),
+    uniqueIndex("events_name_key").on(table.name, table.key),
+    index("events_expires").on(table.expiresAt),
+  ],
 );
 
 /**
@@ -200,7 +213,10 @@ export const apiTokens = sqliteTable(
     expiresAt: integer("expires_at"),
     revokedAt: integer("revoked_at"),
   },
-  (table) => [uniqueIndex("api_tokens_hash").on(table.tokenHash), uniqueIndex("api_tokens_active_name").on(table.name).where(sql`revoked_at IS NULL`)],
+  (table) => [
+    uniqueIndex("api_tokens_hash").on(table.tokenHash),
+    uniqueIndex("api_tokens_active_name").on(table.name).where(sql`revoked_at IS NULL`),
+  ],
 );
 
 /**
@@ -224,7 +240,10 @@ export const approvals = sqliteTable(
     expiresAt: integer("expires_at"),
     resolvedAt: integer("resolved_at"),
   },
-  (table) => [primaryKey({ columns: [table.runId, table.stepId] }), index("approvals_status_requested").on(table.status, table.requestedAt)],
+  (table) => [
+    primaryKey({ columns: [table.runId, table.stepId] }),
+    index("approvals_status_requested").on(table.status, table.requestedAt),
+  ],
 );
 
 /**

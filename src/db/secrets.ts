@@ -15,7 +15,11 @@ export function secretQuery(db: Database, name: string) {
 }
 
 export async function listSecretNames(db: Database): Promise<Pick<SecretRow, "name" | "createdAt" | "updatedAt">[]> {
-  return db.select({ name: secrets.name, createdAt: secrets.createdAt, updatedAt: secrets.updatedAt }).from(secrets).orderBy(secrets.name).all();
+  return db
+    .select({ name: secrets.name, createdAt: secrets.createdAt, updatedAt: secrets.updatedAt })
+    .from(secrets)
+    .orderBy(secrets.name)
+    .all();
 }
 
 export async function putSecret(db: Database, row: SecretRow): Promise<{ created: boolean }> {
@@ -31,8 +35,14 @@ export async function deleteSecret(db: Database, name: string): Promise<boolean>
 }
 
 /** Every sealed row, for a key rotation (values stay encrypted here). */
-export async function listSealedSecrets(db: Database): Promise<Pick<SecretRow, "name" | "ciphertext" | "iv" | "keyId">[]> {
-  return db.select({ name: secrets.name, ciphertext: secrets.ciphertext, iv: secrets.iv, keyId: secrets.keyId }).from(secrets).orderBy(secrets.name).all();
+export async function listSealedSecrets(
+  db: Database,
+): Promise<Pick<SecretRow, "name" | "ciphertext" | "iv" | "keyId">[]> {
+  return db
+    .select({ name: secrets.name, ciphertext: secrets.ciphertext, iv: secrets.iv, keyId: secrets.keyId })
+    .from(secrets)
+    .orderBy(secrets.name)
+    .all();
 }
 
 /**
@@ -40,7 +50,12 @@ export async function listSealedSecrets(db: Database): Promise<Pick<SecretRow, "
  * written meanwhile (already under the current key) is never overwritten with an old one.
  * The dates stay: the value is the same, only its sealing changed.
  */
-export async function resealSecret(db: Database, name: string, fromKeyId: string, sealed: Pick<SecretRow, "ciphertext" | "iv" | "keyId">): Promise<boolean> {
+export async function resealSecret(
+  db: Database,
+  name: string,
+  fromKeyId: string,
+  sealed: Pick<SecretRow, "ciphertext" | "iv" | "keyId">,
+): Promise<boolean> {
   const updated = await db
     .update(secrets)
     .set(sealed)

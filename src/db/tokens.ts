@@ -17,7 +17,14 @@ export async function insertToken(db: Database, row: NewTokenRow, now: number): 
   const retireExpired = db
     .update(apiTokens)
     .set({ revokedAt: apiTokens.expiresAt })
-    .where(and(eq(apiTokens.name, row.name), isNull(apiTokens.revokedAt), isNotNull(apiTokens.expiresAt), lte(apiTokens.expiresAt, now)));
+    .where(
+      and(
+        eq(apiTokens.name, row.name),
+        isNull(apiTokens.revokedAt),
+        isNotNull(apiTokens.expiresAt),
+        lte(apiTokens.expiresAt, now),
+      ),
+    );
   const insert = db.insert(apiTokens).values(row).onConflictDoNothing().returning({ id: apiTokens.id });
   const [, inserted] = await db.batch([retireExpired, insert]);
   return { created: inserted.length > 0 };
@@ -25,7 +32,11 @@ export async function insertToken(db: Database, row: NewTokenRow, now: number): 
 
 /** The token with this hash unless revoked; the caller checks expiry against its clock. */
 export async function findUnrevokedToken(db: Database, tokenHash: string): Promise<TokenRow | undefined> {
-  return db.select().from(apiTokens).where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt))).get();
+  return db
+    .select()
+    .from(apiTokens)
+    .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)))
+    .get();
 }
 
 export async function listUnrevokedTokens(db: Database): Promise<TokenRow[]> {
@@ -48,7 +59,12 @@ export async function touchToken(db: Database, id: string, now: number): Promise
   await db
     .update(apiTokens)
     .set({ lastUsedAt: now })
-    .where(and(eq(apiTokens.id, id), or(isNull(apiTokens.lastUsedAt), lte(apiTokens.lastUsedAt, now - LAST_USED_RESOLUTION_MS))));
+    .where(
+      and(
+        eq(apiTokens.id, id),
+        or(isNull(apiTokens.lastUsedAt), lte(apiTokens.lastUsedAt, now - LAST_USED_RESOLUTION_MS)),
+      ),
+    );
 }
 
 export function isTouchDue(row: Pick<TokenRow, "lastUsedAt">, now: number): boolean {

@@ -8,12 +8,17 @@ export type WaiterRow = typeof waiters.$inferSelect;
 
 export function addWaiter(db: Database, row: WaiterRow) {
   const { runId: _runId, stepId: _stepId, ...changes } = row;
-  return db.insert(waiters).values(row).onConflictDoUpdate({ target: [waiters.runId, waiters.stepId], set: changes });
+  return db
+    .insert(waiters)
+    .values(row)
+    .onConflictDoUpdate({ target: [waiters.runId, waiters.stepId], set: changes });
 }
 
 /** A remove for an older attempt leaves a newer attempt's waiter in place. */
 export function removeWaiter(db: Database, key: { runId: string; stepId: string; attempt: number }) {
-  return db.delete(waiters).where(and(eq(waiters.runId, key.runId), eq(waiters.stepId, key.stepId), eq(waiters.attempt, key.attempt)));
+  return db
+    .delete(waiters)
+    .where(and(eq(waiters.runId, key.runId), eq(waiters.stepId, key.stepId), eq(waiters.attempt, key.attempt)));
 }
 
 export async function findWaiters(db: Database, eventName: string): Promise<WaiterRow[]> {
@@ -22,5 +27,11 @@ export async function findWaiters(db: Database, eventName: string): Promise<Wait
 
 /** Events a wait that began after them may still match (its lookback), oldest first. */
 export async function findEventsSince(db: Database, eventName: string, since: number, limit: number) {
-  return db.select().from(events).where(and(eq(events.name, eventName), gte(events.receivedAt, since))).orderBy(asc(events.receivedAt), asc(events.id)).limit(limit).all();
+  return db
+    .select()
+    .from(events)
+    .where(and(eq(events.name, eventName), gte(events.receivedAt, since)))
+    .orderBy(asc(events.receivedAt), asc(events.id))
+    .limit(limit)
+    .all();
 }

@@ -47,12 +47,27 @@ export async function claimDeliveries(db: Database, claims: readonly DeliveryCla
  * run and writes the request's audit entry: one round trip. Returns whichever claim holds the
  * id now (the run's own, or an earlier one).
  */
-export async function claimDeliveryAndList(db: Database, claim: DeliveryClaim, listed: RunIndexRow, audited?: NewAuditEntry): Promise<EarlierClaim> {
+export async function claimDeliveryAndList(
+  db: Database,
+  claim: DeliveryClaim,
+  listed: RunIndexRow,
+  audited?: NewAuditEntry,
+): Promise<EarlierClaim> {
   const claimedByRun = sql`EXISTS (SELECT 1 FROM ${webhookDeliveries} WHERE ${and(claimKey(claim), eq(webhookDeliveries.runId, claim.runId))})`;
   const [, , holder] = await db.batch([
     ...claimStatements(db, claim),
-    db.insert(runs).select(rowWhere(runs, listed, claimedByRun)).onConflictDoNothing(),
-    ...(audited ? [db.insert(auditLog).select(rowWhere(auditLog, audited, claimedByRun)).onConflictDoNothing()] : []),
+    db
+      .insert(runs)
+      .select(rowWhere(runs, listed, claimedByRun))
+      .onConflictDoNothing(),
+    ...(audited
+      ? [
+          db
+            .insert(auditLog)
+            .select(rowWhere(auditLog, audited, claimedByRun))
+            .onConflictDoNothing(),
+        ]
+      : []),
   ]);
   return holder[0]!;
 }
@@ -67,9 +82,18 @@ function claimStatements(db: Database, claim: DeliveryClaim) {
     db.delete(webhookDeliveries).where(and(claimKey(claim), lt(webhookDeliveries.expiresAt, claim.now))),
     db
       .insert(webhookDeliveries)
-      .values({ workflowId: claim.workflowId, deliveryId: claim.deliveryId, runId: claim.runId, createdAt: claim.now, expiresAt: claim.now + DELIVERY_TTL_MS })
+      .values({
+        workflowId: claim.workflowId,
+        deliveryId: claim.deliveryId,
+        runId: claim.runId,
+        createdAt: claim.now,
+        expiresAt: claim.now + DELIVERY_TTL_MS,
+      })
       .onConflictDoNothing(),
-    db.select({ runId: webhookDeliveries.runId, createdAt: webhookDeliveries.createdAt }).from(webhookDeliveries).where(claimKey(claim)),
+    db
+      .select({ runId: webhookDeliveries.runId, createdAt: webhookDeliveries.createdAt })
+      .from(webhookDeliveries)
+      .where(claimKey(claim)),
   ] as const;
 }
 
@@ -83,23 +107,42 @@ function rowWhere<T extends SQLiteTable>(table: T, row: Record<string, unknown>,
  * Takes over a claim whose first delivery never created its run (its handler died between
  * the claim and the run): only if the claim still names that run, so one taker wins.
  */
-export async function takeOverClaim(db: Database, claim: { workflowId: string; deliveryId: string; staleRunId: string; runId: string; now: number }): Promise<boolean> {
+export async function takeOverClaim(
+  db: Database,
+  claim: { workflowId: string; deliveryId: string; staleRunId: string; runId: string; now: number },
+): Promise<boolean> {
   const taken = await db
     .update(webhookDeliveries)
     .set({ runId: claim.runId, createdAt: claim.now, expiresAt: claim.now + DELIVERY_TTL_MS })
-    .where(and(eq(webhookDeliveries.workflowId, claim.workflowId), eq(webhookDeliveries.deliveryId, claim.deliveryId), eq(webhookDeliveries.runId, claim.staleRunId)))
+    .where(
+      and(
+        eq(webhookDeliveries.workflowId, claim.workflowId),
+        eq(webhookDeliveries.deliveryId, claim.deliveryId),
+        eq(webhookDeliveries.runId, claim.staleRunId),
+      ),
+    )
     .returning({ runId: webhookDeliveries.runId });
   return taken.length > 0;
 }
 
 /** Points a claim at the run its delivery joined (a debounced trigger joins a pending run). */
-export async function settleDelivery(db: Database, workflowId: string, deliveryId: string, runId: string): Promise<void> {
-  await db.update(webhookDeliveries).set({ runId }).where(and(eq(webhookDeliveries.workflowId, workflowId), eq(webhookDeliveries.deliveryId, deliveryId)));
+export async function settleDelivery(
+  db: Database,
+  workflowId: string,
+  deliveryId: string,
+  runId: string,
+): Promise<void> {
+  await db
+    .update(webhookDeliveries)
+    .set({ runId })
+    .where(and(eq(webhookDeliveries.workflowId, workflowId), eq(webhookDeliveries.deliveryId, deliveryId)));
 }
 
 /** Frees a claim whose run could not be started, so the provider's retry is accepted. */
 export async function releaseDelivery(db: Database, workflowId: string, deliveryId: string): Promise<void> {
-  await db.delete(webhookDeliveries).where(and(eq(webhookDeliveries.workflowId, workflowId), eq(webhookDeliveries.deliveryId, deliveryId)));
+  await db
+    .delete(webhookDeliveries)
+    .where(and(eq(webhookDeliveries.workflowId, workflowId), eq(webhookDeliveries.deliveryId, deliveryId)));
 }
 
 export async function pruneDeliveries(db: Database, now: number): Promise<void> {

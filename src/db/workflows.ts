@@ -20,7 +20,11 @@ export async function listWorkflows(db: Database, options: { includeArchived: bo
   return db.select().from(workflows).where(where).orderBy(workflows.id).all();
 }
 
-export async function findWorkflowVersion(db: Database, id: string, version: number): Promise<WorkflowVersionRow | undefined> {
+export async function findWorkflowVersion(
+  db: Database,
+  id: string,
+  version: number,
+): Promise<WorkflowVersionRow | undefined> {
   return db
     .select()
     .from(workflowVersions)
@@ -28,7 +32,10 @@ export async function findWorkflowVersion(db: Database, id: string, version: num
     .get();
 }
 
-export async function listWorkflowVersions(db: Database, id: string): Promise<Omit<WorkflowVersionRow, "definition">[]> {
+export async function listWorkflowVersions(
+  db: Database,
+  id: string,
+): Promise<Omit<WorkflowVersionRow, "definition">[]> {
   return db
     .select({
       workflowId: workflowVersions.workflowId,
@@ -59,7 +66,10 @@ export interface SaveVersionInput {
  * Stores a new version when the definition changed (or the workflow is new) and
  * restores an archived workflow. Returns the version now current.
  */
-export async function saveWorkflowVersion(db: Database, input: SaveVersionInput): Promise<{ version: number; created: boolean }> {
+export async function saveWorkflowVersion(
+  db: Database,
+  input: SaveVersionInput,
+): Promise<{ version: number; created: boolean }> {
   const current = await findWorkflow(db, input.id);
   const latest = current ? await findWorkflowVersion(db, input.id, current.latestVersion) : undefined;
   if (current && latest?.hash === input.hash) {
@@ -69,8 +79,22 @@ export async function saveWorkflowVersion(db: Database, input: SaveVersionInput)
     return { version: current.latestVersion, created: false };
   }
   const version = (current?.latestVersion ?? 0) + 1;
-  const versionRow = { workflowId: input.id, version, definition: input.definition, hash: input.hash, createdAt: input.now, createdBy: input.actor };
-  const workflowRow = { name: input.name, description: input.description, retentionMs: input.retentionMs ?? null, latestVersion: version, archivedAt: null, updatedAt: input.now };
+  const versionRow = {
+    workflowId: input.id,
+    version,
+    definition: input.definition,
+    hash: input.hash,
+    createdAt: input.now,
+    createdBy: input.actor,
+  };
+  const workflowRow = {
+    name: input.name,
+    description: input.description,
+    retentionMs: input.retentionMs ?? null,
+    latestVersion: version,
+    archivedAt: null,
+    updatedAt: input.now,
+  };
   // A concurrent save of the same version number fails on the primary key instead of overwriting.
   await db.batch([
     db.insert(workflowVersions).values(versionRow),
@@ -82,8 +106,16 @@ export async function saveWorkflowVersion(db: Database, input: SaveVersionInput)
   return { version, created: true };
 }
 
-export async function updateWorkflow(db: Database, id: string, changes: { enabled?: boolean; archivedAt?: number | null }, now: number): Promise<void> {
-  await db.update(workflows).set({ ...changes, updatedAt: now }).where(eq(workflows.id, id));
+export async function updateWorkflow(
+  db: Database,
+  id: string,
+  changes: { enabled?: boolean; archivedAt?: number | null },
+  now: number,
+): Promise<void> {
+  await db
+    .update(workflows)
+    .set({ ...changes, updatedAt: now })
+    .where(eq(workflows.id, id));
 }
 
 /** Workflows with the definition of their latest version, in one query. */
@@ -94,7 +126,10 @@ export async function listWorkflowsWithDefinitions(
   const rows = await db
     .select({ workflow: workflows, definition: workflowVersions.definition })
     .from(workflows)
-    .innerJoin(workflowVersions, and(eq(workflowVersions.workflowId, workflows.id), eq(workflowVersions.version, workflows.latestVersion)))
+    .innerJoin(
+      workflowVersions,
+      and(eq(workflowVersions.workflowId, workflows.id), eq(workflowVersions.version, workflows.latestVersion)),
+    )
     .where(options.includeArchived ? undefined : isNull(workflows.archivedAt))
     .orderBy(workflows.id)
     .all();

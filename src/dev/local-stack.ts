@@ -10,7 +10,11 @@ export const ROOT = path.resolve(import.meta.dirname, "../..");
 // Run wrangler on this Node (22, from the node@22 devDependency), whatever is first on PATH.
 const WRANGLER = path.join(ROOT, "node_modules/wrangler/bin/wrangler.js");
 /** Keeps wrangler on loopback: no update check, no `Request.cf` download, no metrics. */
-export const OFFLINE_ENV = { WRANGLER_HIDE_BANNER: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
+export const OFFLINE_ENV = {
+  WRANGLER_HIDE_BANNER: "true",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  WRANGLER_SEND_METRICS: "false",
+};
 
 export interface DevVars {
   WAYMARK_ADMIN_TOKEN: string;
@@ -18,14 +22,23 @@ export interface DevVars {
 }
 
 export function newDevVars(): DevVars {
-  return { WAYMARK_ADMIN_TOKEN: `wm_admin_${randomBytes(24).toString("base64url")}`, WAYMARK_MASTER_KEY: randomBytes(32).toString("base64") };
+  return {
+    WAYMARK_ADMIN_TOKEN: `wm_admin_${randomBytes(24).toString("base64url")}`,
+    WAYMARK_MASTER_KEY: randomBytes(32).toString("base64"),
+  };
 }
 
 /** Reads `file`, creating it with fresh random values when missing. */
 export function ensureDevVars(file: string): DevVars {
   if (!existsSync(file)) {
     const vars = newDevVars();
-    writeFileSync(file, Object.entries(vars).map(([k, v]) => `${k}="${v}"`).join("\n") + "\n", { mode: 0o600 });
+    writeFileSync(
+      file,
+      Object.entries(vars)
+        .map(([k, v]) => `${k}="${v}"`)
+        .join("\n") + "\n",
+      { mode: 0o600 },
+    );
   }
   const vars = Object.fromEntries(
     readFileSync(file, "utf8")
@@ -42,23 +55,33 @@ export async function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
 
 export function runWrangler(args: string[], options: { env?: Record<string, string> } = {}): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...OFFLINE_ENV, ...options.env } });
+    const child = spawn(process.execPath, [WRANGLER, ...args], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ...OFFLINE_ENV, ...options.env },
+    });
     let output = "";
     child.stdout.on("data", (chunk) => (output += chunk));
     child.stderr.on("data", (chunk) => (output += chunk));
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`wrangler ${args.join(" ")} failed (${code}):\n${output}`))));
+    child.on("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`wrangler ${args.join(" ")} failed (${code}):\n${output}`)),
+    );
   });
 }
 
 export function applyLocalMigrations(persistTo: string): Promise<void> {
-  return runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], { env: { CI: "true" } });
+  return runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
+    env: { CI: "true" },
+  });
 }
 
 export interface DevServerOptions {
@@ -79,9 +102,25 @@ export interface DevServer {
 }
 
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
-  const args = ["dev", "--ip", "127.0.0.1", "--port", String(options.port), "--persist-to", options.persistTo, "--show-interactive-dev-session=false", "--log-level", "info"];
+  const args = [
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(options.port),
+    "--persist-to",
+    options.persistTo,
+    "--show-interactive-dev-session=false",
+    "--log-level",
+    "info",
+  ];
   if (options.envFile) args.push("--env-file", options.envFile);
-  const child = spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, detached: true, stdio: ["ignore", options.inheritOutput ? "inherit" : "pipe", options.inheritOutput ? "inherit" : "pipe"], env: { ...process.env, ...OFFLINE_ENV } });
+  const child = spawn(process.execPath, [WRANGLER, ...args], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ["ignore", options.inheritOutput ? "inherit" : "pipe", options.inheritOutput ? "inherit" : "pipe"],
+    env: { ...process.env, ...OFFLINE_ENV },
+  });
   let output = "";
   child.stdout?.on("data", (chunk) => (output += chunk));
   child.stderr?.on("data", (chunk) => (output += chunk));
@@ -96,7 +135,13 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     }
     await exited;
   };
-  const server: DevServer = { url, child, output: () => output, kill: () => signal("SIGKILL"), stop: () => signal("SIGTERM") };
+  const server: DevServer = {
+    url,
+    child,
+    output: () => output,
+    kill: () => signal("SIGKILL"),
+    stop: () => signal("SIGTERM"),
+  };
   await waitForHealth(url, child, () => output);
   return server;
 }

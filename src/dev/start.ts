@@ -30,15 +30,22 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 
 async function loadExamples(url: string, token: string): Promise<void> {
   const dir = path.join(ROOT, "examples");
-  for (const file of readdirSync(dir).filter((name) => /\.(ya?ml|json)$/.test(name)).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((name) => /\.(ya?ml|json)$/.test(name))
+    .sort()) {
     const body = readFileSync(path.join(dir, file), "utf8");
     const id = path.basename(file).replace(/\.(ya?ml|json)$/, "");
     const response = await fetch(`${url}/api/workflows/${id}`, {
       method: "PUT",
-      headers: { authorization: `Bearer ${token}`, "content-type": file.endsWith(".json") ? "application/json" : "application/yaml" },
+      headers: {
+        authorization: `Bearer ${token}`,
+        "content-type": file.endsWith(".json") ? "application/json" : "application/yaml",
+      },
       body,
     });
-    const outcome = response.ok ? `version ${((await response.json()) as { version: number }).version}` : `${response.status} ${await response.text()}`;
+    const outcome = response.ok
+      ? `version ${((await response.json()) as { version: number }).version}`
+      : `${response.status} ${await response.text()}`;
     console.log(`  example ${id}: ${outcome}`);
   }
 }

@@ -5,7 +5,14 @@ import { DurableObject } from "cloudflare:workers";
 import { IntentLock } from "../durable/intent-lock";
 import { SingleAlarm } from "../durable/single-alarm";
 import { FINISHED_RUN_STATUSES } from "../core/engine/types";
-import { decideGate, gateWakeAt, type GateDecision, type GateEvent, type GateState, type StartAction } from "../core/flow-control";
+import {
+  decideGate,
+  gateWakeAt,
+  type GateDecision,
+  type GateEvent,
+  type GateState,
+  type StartAction,
+} from "../core/flow-control";
 import { runStub } from "../run/client";
 import type { RunView } from "../run/view";
 import { gateStub } from "./client";
@@ -51,7 +58,13 @@ export class WorkflowGate extends DurableObject<Env> {
 
   private async admitNow(request: AdmitRequest): Promise<AdmitAnswer> {
     const { runId, create } = request;
-    const event: GateEvent = { type: "admit", runId, policy: request.policy, next: request.next, debounce: create !== undefined && !request.skipDebounce };
+    const event: GateEvent = {
+      type: "admit",
+      runId,
+      policy: request.policy,
+      next: request.next,
+      debounce: create !== undefined && !request.skipDebounce,
+    };
     let decision = this.decide(event);
     while (decision.outcome?.type === "debounced") {
       // The quiet period is already pushed back, so the pending run cannot start before its input is replaced.
@@ -72,7 +85,8 @@ export class WorkflowGate extends DurableObject<Env> {
         throw error;
       }
       // Not queued: the run already exists and went its way (a repeated cron or idempotent start).
-      if (created.status !== "queued" && decision.outcome?.type !== "known") await this.perform(this.decide({ type: "release", runId }));
+      if (created.status !== "queued" && decision.outcome?.type !== "known")
+        await this.perform(this.decide({ type: "release", runId }));
       if (created.status !== "queued") return { run: created, debounced: false };
     }
     const started = await this.perform(decision);
@@ -105,7 +119,10 @@ export class WorkflowGate extends DurableObject<Env> {
         }
         if (run) started.set(action.runId, run);
         const answer = run === null ? "missing" : FINISHED_RUN_STATUSES.includes(run.status) ? "finished" : "accepted";
-        for (const [id, view] of await this.perform(this.decide({ type: "start_answered", runId: action.runId, answer }))) started.set(id, view);
+        for (const [id, view] of await this.perform(
+          this.decide({ type: "start_answered", runId: action.runId, answer }),
+        ))
+          started.set(id, view);
       }),
     );
     return started;

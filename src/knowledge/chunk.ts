@@ -27,7 +27,11 @@ export function chunkText(text: string): string[] {
 
 /** Sentences of every paragraph; a sentence longer than a chunk is cut at word boundaries. */
 function units(text: string): Unit[] {
-  const paragraphs = text.replace(/\r\n?/g, "\n").split(/\n\s*\n/).map((paragraph) => paragraph.replace(/\s+/g, " ").trim()).filter(Boolean);
+  const paragraphs = text
+    .replace(/\r\n?/g, "\n")
+    .split(/\n\s*\n/)
+    .map((paragraph) => paragraph.replace(/\s+/g, " ").trim())
+    .filter(Boolean);
   return paragraphs.flatMap((paragraph) =>
     paragraph
       .split(/(?<=[.!?。！？])\s+/)
@@ -60,7 +64,9 @@ function overlapOf(chunk: Unit[]): Unit[] {
 }
 
 function join(chunk: Unit[]): string {
-  return chunk.map((unit, index) => (index === 0 ? unit.text : `${unit.paragraph ? "\n\n" : " "}${unit.text}`)).join("");
+  return chunk
+    .map((unit, index) => (index === 0 ? unit.text : `${unit.paragraph ? "\n\n" : " "}${unit.text}`))
+    .join("");
 }
 
 function joinedLength(chunk: Unit[]): number {

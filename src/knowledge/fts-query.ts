@@ -10,7 +10,9 @@ export const MAX_QUERY_TERMS = 32;
  * Dropped only when the query has other words, so "to be or not to be" still searches.
  */
 const STOPWORDS = new Set(
-  "a an and are as at be but by can do does for from had has have how i if in is it its me my no not of on or our so that the their them then there these they this to was we were what when where which who why will with you your".split(" "),
+  "a an and are as at be but by can do does for from had has have how i if in is it its me my no not of on or our so that the their them then there these they this to was we were what when where which who why will with you your".split(
+    " ",
+  ),
 );
 
 /** The MATCH expression for `text`, or null when it holds no word to search for. */

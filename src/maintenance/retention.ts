@@ -60,7 +60,11 @@ async function recordPrune(db: ReturnType<typeof database>, now: number, outcome
       runId: null,
       requestId: null,
       result: "ok",
-      detail: JSON.stringify({ count: outcome.pruned.length, runs: outcome.pruned.slice(0, 100), skipped: outcome.skipped.length }),
+      detail: JSON.stringify({
+        count: outcome.pruned.length,
+        runs: outcome.pruned.slice(0, 100),
+        skipped: outcome.skipped.length,
+      }),
     },
   ]);
 }

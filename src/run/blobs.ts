@@ -35,7 +35,10 @@ export async function restore(bucket: R2Bucket, value: unknown): Promise<unknown
 /** A step as stored in its row: large input and output replaced by references. */
 export async function offloadStep(bucket: R2Bucket, runId: string, step: StepState): Promise<StepState> {
   const prefix = `runs/${runId}/steps/${step.id}`;
-  const [input, output] = await Promise.all([offload(bucket, `${prefix}/input.json`, step.input), offload(bucket, `${prefix}/output.json`, step.output)]);
+  const [input, output] = await Promise.all([
+    offload(bucket, `${prefix}/input.json`, step.input),
+    offload(bucket, `${prefix}/output.json`, step.output),
+  ]);
   return input === step.input && output === step.output ? step : { ...step, input, output };
 }
 
@@ -43,17 +46,28 @@ export async function offloadStep(bucket: R2Bucket, runId: string, step: StepSta
 export async function restoreRun(bucket: R2Bucket, state: RunState): Promise<RunState> {
   const steps: Record<string, StepState> = {};
   for (const [id, step] of Object.entries(state.steps)) {
-    steps[id] = isBlobReference(step.input) || isBlobReference(step.output) ? { ...step, input: await restore(bucket, step.input), output: await restore(bucket, step.output) } : step;
+    steps[id] =
+      isBlobReference(step.input) || isBlobReference(step.output)
+        ? { ...step, input: await restore(bucket, step.input), output: await restore(bucket, step.output) }
+        : step;
   }
   return { ...state, input: await restore(bucket, state.input), output: await restore(bucket, state.output), steps };
 }
 
 export function hasBlobReferences(state: RunState): boolean {
-  return isBlobReference(state.input) || isBlobReference(state.output) || Object.values(state.steps).some((step) => isBlobReference(step.input) || isBlobReference(step.output));
+  return (
+    isBlobReference(state.input) ||
+    isBlobReference(state.output) ||
+    Object.values(state.steps).some((step) => isBlobReference(step.input) || isBlobReference(step.output))
+  );
 }
 
 /** How a transition's changes are written: large inputs and outputs go to R2 first. */
-export async function storedForms(bucket: R2Bucket, before: RunState | undefined, after: RunState): Promise<StoredForms> {
+export async function storedForms(
+  bucket: R2Bucket,
+  before: RunState | undefined,
+  after: RunState,
+): Promise<StoredForms> {
   const steps = new Map<string, StepState>();
   for (const [id, step] of Object.entries(after.steps)) {
     if (before?.steps[id] !== step) steps.set(id, await offloadStep(bucket, after.id, step));
@@ -61,12 +75,16 @@ export async function storedForms(bucket: R2Bucket, before: RunState | undefined
   return {
     step: (step) => steps.get(step.id) ?? step,
     input: before ? undefined : await offload(bucket, `runs/${after.id}/input.json`, after.input),
-    output: after.output !== before?.output ? await offload(bucket, `runs/${after.id}/output.json`, after.output) : undefined,
+    output:
+      after.output !== before?.output ? await offload(bucket, `runs/${after.id}/output.json`, after.output) : undefined,
   };
 }
 
 /** A task whose message would exceed 64 KiB travels with its request in R2. */
 export async function taskMessage(bucket: R2Bucket, task: TaskEffect): Promise<TaskEffect> {
   if (JSON.stringify(task).length <= INLINE_LIMIT_BYTES) return task;
-  return { ...task, request: await offload(bucket, `runs/${task.runId}/tasks/${task.stepId}-${task.attempt}.json`, task.request) };
+  return {
+    ...task,
+    request: await offload(bucket, `runs/${task.runId}/tasks/${task.stepId}-${task.attempt}.json`, task.request),
+  };
 }

@@ -2,7 +2,26 @@
 // RPC results are typed as the coordinator's plain return values.
 import type { RunCoordinator } from "./coordinator";
 
-type Methods = Pick<RunCoordinator, "start" | "create" | "startQueued" | "replaceQueuedInput" | "report" | "triaged" | "cancel" | "redrive" | "getRun" | "rerunPlan" | "decideApproval" | "approvalRequest" | "deliverEvent" | "childFinished" | "fetch" | "purge" | "listItems">;
+type Methods = Pick<
+  RunCoordinator,
+  | "start"
+  | "create"
+  | "startQueued"
+  | "replaceQueuedInput"
+  | "report"
+  | "triaged"
+  | "cancel"
+  | "redrive"
+  | "getRun"
+  | "rerunPlan"
+  | "decideApproval"
+  | "approvalRequest"
+  | "deliverEvent"
+  | "childFinished"
+  | "fetch"
+  | "purge"
+  | "listItems"
+>;
 
 export function runStub(env: Env, runId: string): Methods {
   return env.RUNS.get(env.RUNS.idFromName(runId)) as unknown as Methods;

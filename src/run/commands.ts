@@ -14,13 +14,22 @@ const errorRecordSchema = z.object({
 });
 
 /** Model usage of an llm attempt or a triage (reported with success and failure alike). */
-const usageSchema = z.object({ inputTokens: z.number().min(0), outputTokens: z.number().min(0), costUsd: z.number().min(0).optional() });
+const usageSchema = z.object({
+  inputTokens: z.number().min(0),
+  outputTokens: z.number().min(0),
+  costUsd: z.number().min(0).optional(),
+});
 
 export const taskReportSchema = z.object({
   stepId: z.string(),
   attempt: z.int().min(1),
   outcome: z.discriminatedUnion("ok", [
-    z.object({ ok: z.literal(true), output: z.unknown(), httpStatus: z.number().optional(), usage: usageSchema.optional() }),
+    z.object({
+      ok: z.literal(true),
+      output: z.unknown(),
+      httpStatus: z.number().optional(),
+      usage: usageSchema.optional(),
+    }),
     z.object({ ok: z.literal(false), error: errorRecordSchema, usage: usageSchema.optional() }),
   ]),
 });
@@ -42,7 +51,9 @@ export interface StartCommand {
   gates?: string[];
 }
 
-export type CommandResult = { ok: true; run: RunView } | { ok: false; code: "not_found" | "invalid_state" | "forbidden"; message: string };
+export type CommandResult =
+  | { ok: true; run: RunView }
+  | { ok: false; code: "not_found" | "invalid_state" | "forbidden"; message: string };
 
 /** A decision on an approval step: from a token (name, role) or a signed link (for one attempt). */
 export interface ApprovalDecisionCommand {
@@ -58,7 +69,14 @@ export type ApprovalRequestResult =
   | { ok: false; code: "not_found" | "invalid_state" | "forbidden"; message: string };
 
 export type RerunPlan =
-  | { ok: true; definition: unknown; input: unknown; workflow: string; version: number; carriedSteps: Record<string, unknown> }
+  | {
+      ok: true;
+      definition: unknown;
+      input: unknown;
+      workflow: string;
+      version: number;
+      carriedSteps: Record<string, unknown>;
+    }
   | { ok: false; code: "not_found" | "unknown_step" };
 
 export type MapItemPage =

@@ -72,7 +72,8 @@ export class RunCoordinator extends DurableObject<Env> {
     this.state = this.storage.load();
     this.startSoon = this.storage.startsSoon();
     const loaded = this.state;
-    if (loaded && hasBlobReferences(loaded)) void ctx.blockConcurrencyWhile(async () => void (this.state = await restoreRun(env.BLOBS, loaded)));
+    if (loaded && hasBlobReferences(loaded))
+      void ctx.blockConcurrencyWhile(async () => void (this.state = await restoreRun(env.BLOBS, loaded)));
   }
 
   /** Creates and starts the run; a repeated start returns the existing run. */
@@ -106,7 +107,12 @@ export class RunCoordinator extends DurableObject<Env> {
   async replaceQueuedInput(input: unknown): Promise<CommandResult> {
     return this.serially(async () => {
       if (!this.state || !this.definition) return { ok: false, code: "not_found", message: "run not found" } as const;
-      if (this.state.status !== "queued") return { ok: false, code: "invalid_state", message: `only a queued run takes a new input; this run is ${this.state.status}` } as const;
+      if (this.state.status !== "queued")
+        return {
+          ok: false,
+          code: "invalid_state",
+          message: `only a queued run takes a new input; this run is ${this.state.status}`,
+        } as const;
       const state: RunState = { ...this.state, input };
       this.storage.create(this.definition, state, await storedForms(this.env.BLOBS, undefined, state));
       this.state = state;
@@ -128,19 +134,35 @@ export class RunCoordinator extends DurableObject<Env> {
   /** The answer of failure triage for a step that waits on it (core/engine/triage.ts). */
   async triaged(report: TaskReport): Promise<void> {
     const { stepId, attempt, outcome } = taskReportSchema.parse(report);
-    const answer = outcome.ok ? { ok: true as const, output: outcome.output } : { ok: false as const, error: outcome.error };
-    const event: RunEvent = { type: "triage_decided", stepId, attempt, outcome: answer, ...(outcome.usage ? { usage: outcome.usage } : {}) };
+    const answer = outcome.ok
+      ? { ok: true as const, output: outcome.output }
+      : { ok: false as const, error: outcome.error };
+    const event: RunEvent = {
+      type: "triage_decided",
+      stepId,
+      attempt,
+      outcome: answer,
+      ...(outcome.usage ? { usage: outcome.usage } : {}),
+    };
     await this.serially(async () => this.perform(await this.apply(event)));
   }
 
   async cancel(reason?: string): Promise<CommandResult> {
-    return this.command({ type: "cancel", reason }, (state) => !isFinished(state), "only an unfinished run can be cancelled");
+    return this.command(
+      { type: "cancel", reason },
+      (state) => !isFinished(state),
+      "only an unfinished run can be cancelled",
+    );
   }
 
   /** Redrive; a run under flow control goes back through its gates, queued until one starts it (a `readmit` duty). */
   async redrive(): Promise<CommandResult> {
     const queued = this.gates.isGated();
-    return this.command({ type: "retry", queued }, (state) => ["failed", "timed_out", "cancelled"].includes(state.status), "only a failed, timed-out or cancelled run can be retried");
+    return this.command(
+      { type: "retry", queued },
+      (state) => ["failed", "timed_out", "cancelled"].includes(state.status),
+      "only a failed, timed-out or cancelled run can be retried",
+    );
   }
 
   /** A decision on a waiting approval, after checking the step and that the decider is admitted. */
@@ -151,7 +173,16 @@ export class RunCoordinator extends DurableObject<Env> {
       if (refusal) return { ok: false, ...refusal } as const;
       const attempt = command.attempt ?? this.state.steps[command.stepId]!.attempts.at(-1)!.n;
       const { stepId, decision, comment } = command;
-      await this.perform(await this.apply({ type: "approval_decided", stepId, attempt, decision, by: command.decider.link ? "link" : command.decider.name, comment }));
+      await this.perform(
+        await this.apply({
+          type: "approval_decided",
+          stepId,
+          attempt,
+          decision,
+          by: command.decider.link ? "link" : command.decider.name,
+          comment,
+        }),
+      );
       return { ok: true, run: toRunView(this.state) } as const;
     });
   }
@@ -161,11 +192,19 @@ export class RunCoordinator extends DurableObject<Env> {
     if (!this.state || !this.definition) return { ok: false, code: "not_found", message: "run not found" };
     const refusal = approvalRefusal(this.definition, this.state, stepId, minter);
     if (refusal) return { ok: false, ...refusal };
-    return { ok: true, attempt: this.state.steps[stepId]!.attempts.at(-1)!.n, expiresAt: this.state.timers[timerKey({ kind: "timeout", stepId })]?.at ?? null };
+    return {
+      ok: true,
+      attempt: this.state.steps[stepId]!.attempts.at(-1)!.n,
+      expiresAt: this.state.timers[timerKey({ kind: "timeout", stepId })]?.at ?? null,
+    };
   }
 
   /** An event for a waiting `wait` step; `resumed` when it ended the wait. */
-  async deliverEvent(delivery: { stepId: string; attempt: number; event: ReceivedEvent }): Promise<{ resumed: boolean; waiting: boolean }> {
+  async deliverEvent(delivery: {
+    stepId: string;
+    attempt: number;
+    event: ReceivedEvent;
+  }): Promise<{ resumed: boolean; waiting: boolean }> {
     const isWaiting = () => {
       const step = this.state?.steps[delivery.stepId];
       return step?.status === "waiting" && step.attempts.at(-1)?.n === delivery.attempt;
@@ -191,7 +230,8 @@ export class RunCoordinator extends DurableObject<Env> {
     return this.serially(async () => {
       if (!this.state) return { purged: true };
       if (!isFinished(this.state)) return { purged: false, reason: `the run is ${this.state.status}` };
-      if (this.storage.hasOutbox() || this.duties.hasAny() || this.gates.hasOwed()) return { purged: false, reason: "the run still owes records" };
+      if (this.storage.hasOutbox() || this.duties.hasAny() || this.gates.hasOwed())
+        return { purged: false, reason: "the run still owes records" };
       for (const socket of this.ctx.getWebSockets()) socket.close(1000, "run pruned");
       this.transaction(() => {
         this.storage.erase();
@@ -208,7 +248,8 @@ export class RunCoordinator extends DurableObject<Env> {
 
   /** GET /api/runs/{id}/live arrives here as a WebSocket upgrade (hibernatable listeners). */
   override async fetch(request: Request): Promise<Response> {
-    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("expected a WebSocket upgrade", { status: 426 });
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket")
+      return new Response("expected a WebSocket upgrade", { status: 426 });
     if (!this.state) return new Response("run not found", { status: 404 });
     return acceptListener(this.ctx, this.state);
   }
@@ -234,7 +275,8 @@ export class RunCoordinator extends DurableObject<Env> {
   /** What a rerun of this run needs: its pinned definition, input, and the steps before `fromStep`. */
   async rerunPlan(fromStep?: string): Promise<RerunPlan> {
     if (!this.state || !this.definition) return { ok: false, code: "not_found" };
-    if (fromStep !== undefined && !this.definition.steps.some((step) => step.id === fromStep)) return { ok: false, code: "unknown_step" };
+    if (fromStep !== undefined && !this.definition.steps.some((step) => step.id === fromStep))
+      return { ok: false, code: "unknown_step" };
     return {
       ok: true,
       definition: this.definition,
@@ -281,10 +323,15 @@ export class RunCoordinator extends DurableObject<Env> {
     this.state = state;
   }
 
-  private async command(event: RunEvent, allowed: (state: RunState) => boolean, refusal: string): Promise<CommandResult> {
+  private async command(
+    event: RunEvent,
+    allowed: (state: RunState) => boolean,
+    refusal: string,
+  ): Promise<CommandResult> {
     return this.serially(async () => {
       if (!this.state) return { ok: false, code: "not_found", message: "run not found" } as const;
-      if (!allowed(this.state)) return { ok: false, code: "invalid_state", message: `${refusal}; this run is ${this.state.status}` } as const;
+      if (!allowed(this.state))
+        return { ok: false, code: "invalid_state", message: `${refusal}; this run is ${this.state.status}` } as const;
       await this.perform(await this.apply(event));
       return { ok: true, run: toRunView(this.state) } as const;
     });
@@ -303,7 +350,8 @@ export class RunCoordinator extends DurableObject<Env> {
       this.storage.save(before, state, stored);
       for (const effect of effects) {
         // A step's end also refreshes the index row (retries, usage): only a new run status is awaited.
-        if (effect.type === "index") this.storage.appendOutbox("index", runIndexRow(state, now), state.status !== before.status);
+        if (effect.type === "index")
+          this.storage.appendOutbox("index", runIndexRow(state, now), state.status !== before.status);
         if (effect.type === "audit") {
           const target = effect.stepId ? `run:${state.id}/step:${effect.stepId}` : `run:${state.id}`;
           const detail = { ...effect.detail, ...(effect.attempt !== undefined ? { attempt: effect.attempt } : {}) };
@@ -338,7 +386,9 @@ export class RunCoordinator extends DurableObject<Env> {
     const tasks = effects.filter((effect): effect is TaskEffect => effect.type === "dispatch");
     if (tasks.length > 0) {
       // If sending fails, the attempt's deadline timer fails and retries it: the run is never stranded.
-      const messages = await Promise.all(tasks.map(async (task) => ({ body: await taskMessage(this.env.BLOBS, task), contentType: "json" as const })));
+      const messages = await Promise.all(
+        tasks.map(async (task) => ({ body: await taskMessage(this.env.BLOBS, task), contentType: "json" as const })),
+      );
       await this.env.TASKS.sendBatch(messages).catch((error: unknown) => {
         console.error("task dispatch failed; the attempt deadline will retry it", error);
       });
@@ -368,7 +418,8 @@ export class RunCoordinator extends DurableObject<Env> {
         definition: this.definition!,
         releaseGates: async () => (await this.releaseGates(), !this.gates.hasOwed()),
         outboxFlushed: () => !this.storage.hasOutbox(),
-        deliverEvent: (delivery: { stepId: string; attempt: number; event: ReceivedEvent }) => this.deliverEvent(delivery),
+        deliverEvent: (delivery: { stepId: string; attempt: number; event: ReceivedEvent }) =>
+          this.deliverEvent(delivery),
         childFinished: (report: ChildReport) => this.childFinished(report),
       };
       for (let next = this.untried(tried); next; next = this.untried(tried)) {
@@ -426,7 +477,11 @@ export class RunCoordinator extends DurableObject<Env> {
     if (wake !== undefined) candidates.push(wake);
     if (this.isStartingSoon()) candidates.push(Date.now());
     const pending = this.storage.pendingOutbox();
-    if (pending) candidates.push(this.outboxRetryAt ?? (this.isFlushUrgent() ? Date.now() + OUTBOX_RETRY_MS : pending.since + OUTBOX_COALESCE_MS));
+    if (pending)
+      candidates.push(
+        this.outboxRetryAt ??
+          (this.isFlushUrgent() ? Date.now() + OUTBOX_RETRY_MS : pending.since + OUTBOX_COALESCE_MS),
+      );
     if (this.gates.hasOwed() || this.duties.hasAny()) candidates.push(Date.now() + OUTBOX_RETRY_MS);
     const at = candidates.length === 0 ? null : Math.min(...candidates);
     this.wakeUp.set(at);

@@ -27,7 +27,12 @@ export class Duties {
   /** Records a duty; owing the same key again replaces its payload. */
   owe(key: string, kind: DutyKind, payload: unknown): void {
     this.tables.create([TABLE], SCHEMA);
-    this.sql.exec("INSERT INTO duties (key, kind, payload) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, payload = excluded.payload", key, kind, JSON.stringify(payload));
+    this.sql.exec(
+      "INSERT INTO duties (key, kind, payload) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, payload = excluded.payload",
+      key,
+      kind,
+      JSON.stringify(payload),
+    );
   }
 
   /** Oldest first, so a child is started before it is cancelled. */

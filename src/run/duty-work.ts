@@ -34,7 +34,11 @@ export interface DutyContext {
   releaseGates(): Promise<boolean>;
   /** True once every outbox row (so every waiter row) has reached D1. */
   outboxFlushed(): boolean;
-  deliverEvent(delivery: { stepId: string; attempt: number; event: ReceivedEvent }): Promise<{ resumed: boolean; waiting: boolean }>;
+  deliverEvent(delivery: {
+    stepId: string;
+    attempt: number;
+    event: ReceivedEvent;
+  }): Promise<{ resumed: boolean; waiting: boolean }>;
   childFinished(report: ChildReport): Promise<void>;
 }
 
@@ -47,7 +51,9 @@ export async function performDuty(duty: Duty, context: DutyContext): Promise<boo
       case "start_child":
         return await startChild(duty.payload as StartChildDuty, context);
       case "cancel_child":
-        await runStub(context.env, (duty.payload as { childRunId: string }).childRunId).cancel("its parent run's step stopped waiting for it");
+        await runStub(context.env, (duty.payload as { childRunId: string }).childRunId).cancel(
+          "its parent run's step stopped waiting for it",
+        );
         return true;
       case "notify_parent":
         return await notifyParent(duty.payload as NotifyParentDuty, context);
@@ -68,7 +74,13 @@ async function lookBack(duty: LookbackDuty, context: DutyContext): Promise<boole
   if (!context.outboxFlushed()) return false;
   const rows = await findEventsSince(database(context.env.DB), duty.event, duty.since, LOOKBACK_EVENTS);
   for (const row of rows) {
-    const event: ReceivedEvent = { id: row.id, name: row.name, payload: JSON.parse(row.payload) as unknown, key: row.key, receivedAt: row.receivedAt };
+    const event: ReceivedEvent = {
+      id: row.id,
+      name: row.name,
+      payload: JSON.parse(row.payload) as unknown,
+      key: row.key,
+      receivedAt: row.receivedAt,
+    };
     const outcome = await context.deliverEvent({ stepId: duty.stepId, attempt: duty.attempt, event });
     if (!outcome.waiting) break;
   }
@@ -79,19 +91,36 @@ async function startChild(duty: StartChildDuty, context: DutyContext): Promise<b
   const parent = context.state;
   const trigger = { type: "workflow", parentRunId: parent.id, parentStepId: duty.stepId, depth: duty.depth };
   try {
-    await startRun(context.env, { workflowId: duty.workflow, version: duty.version, input: duty.input, trigger, runId: duty.childRunId });
+    await startRun(context.env, {
+      workflowId: duty.workflow,
+      version: duty.version,
+      input: duty.input,
+      trigger,
+      runId: duty.childRunId,
+    });
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (typeof code !== "string" || !PERMANENT_START_FAILURES.has(code)) throw error;
     const message = `child run of ${duty.workflow} could not start: ${(error as Error).message}`;
-    await context.childFinished({ stepId: duty.stepId, childRunId: duty.childRunId, status: "failed", error: { code: "child_not_started", message, retryable: false } });
+    await context.childFinished({
+      stepId: duty.stepId,
+      childRunId: duty.childRunId,
+      status: "failed",
+      error: { code: "child_not_started", message, retryable: false },
+    });
   }
   return true;
 }
 
 async function notifyParent(duty: NotifyParentDuty, context: DutyContext): Promise<boolean> {
   const child = context.state;
-  const report: ChildReport = { stepId: duty.parentStepId, childRunId: child.id, status: child.status, output: child.output ?? null, error: child.error ?? null };
+  const report: ChildReport = {
+    stepId: duty.parentStepId,
+    childRunId: child.id,
+    status: child.status,
+    output: child.output ?? null,
+    error: child.error ?? null,
+  };
   await runStub(context.env, duty.parentRunId).childFinished(report);
   return true;
 }
@@ -106,6 +135,11 @@ async function readmit(context: DutyContext): Promise<boolean> {
   if (!(await context.releaseGates())) return false;
   const [first, ...next] = await planGates(context.definition, context.state.input, Date.now());
   if (!first) return true;
-  await gateStub(context.env, first.name).admit({ runId: context.state.id, policy: first.policy, next, skipDebounce: true });
+  await gateStub(context.env, first.name).admit({
+    runId: context.state.id,
+    policy: first.policy,
+    next,
+    skipDebounce: true,
+  });
   return true;
 }

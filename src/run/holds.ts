@@ -32,23 +32,60 @@ export function recordHold(effect: Effect, state: RunState, now: number, storage
   switch (effect.type) {
     case "approval_opened": {
       const { approvers, attempt, requestedAt } = effect;
-      storage.appendOutbox("approval", { op: "open", ...key(effect.stepId), attempt, workflowId: state.workflow, approvers, requestedAt, expiresAt: effect.expiresAt ?? null } satisfies ApprovalRecord);
+      storage.appendOutbox("approval", {
+        op: "open",
+        ...key(effect.stepId),
+        attempt,
+        workflowId: state.workflow,
+        approvers,
+        requestedAt,
+        expiresAt: effect.expiresAt ?? null,
+      } satisfies ApprovalRecord);
       break;
     }
     case "approval_closed":
-      storage.appendOutbox("approval", { op: "close", ...key(effect.stepId), attempt: effect.attempt, outcome: effect.status, at: now } satisfies ApprovalRecord);
+      storage.appendOutbox("approval", {
+        op: "close",
+        ...key(effect.stepId),
+        attempt: effect.attempt,
+        outcome: effect.status,
+        at: now,
+      } satisfies ApprovalRecord);
       break;
     case "waiter_added":
-      storage.appendOutbox("waiter", { op: "add", ...key(effect.stepId), attempt: effect.attempt, eventName: effect.event, since: effect.since, at: now } satisfies WaiterRecord);
-      duties.owe(`lookback:${effect.stepId}:${effect.attempt}`, "lookback", { stepId: effect.stepId, attempt: effect.attempt, event: effect.event, since: effect.since } satisfies LookbackDuty);
+      storage.appendOutbox("waiter", {
+        op: "add",
+        ...key(effect.stepId),
+        attempt: effect.attempt,
+        eventName: effect.event,
+        since: effect.since,
+        at: now,
+      } satisfies WaiterRecord);
+      duties.owe(`lookback:${effect.stepId}:${effect.attempt}`, "lookback", {
+        stepId: effect.stepId,
+        attempt: effect.attempt,
+        event: effect.event,
+        since: effect.since,
+      } satisfies LookbackDuty);
       break;
     case "waiter_removed":
-      storage.appendOutbox("waiter", { op: "remove", ...key(effect.stepId), attempt: effect.attempt } satisfies WaiterRecord);
+      storage.appendOutbox("waiter", {
+        op: "remove",
+        ...key(effect.stepId),
+        attempt: effect.attempt,
+      } satisfies WaiterRecord);
       duties.settle(`lookback:${effect.stepId}:${effect.attempt}`);
       break;
     case "start_child": {
       const { stepId, childRunId, workflow, version, input, depth } = effect;
-      duties.owe(`start:${childRunId}`, "start_child", { stepId, childRunId, workflow, version, input, depth } satisfies StartChildDuty);
+      duties.owe(`start:${childRunId}`, "start_child", {
+        stepId,
+        childRunId,
+        workflow,
+        version,
+        input,
+        depth,
+      } satisfies StartChildDuty);
       break;
     }
     case "cancel_child":
@@ -56,7 +93,10 @@ export function recordHold(effect: Effect, state: RunState, now: number, storage
       break;
     case "finished":
       if (state.trigger.type === "workflow") {
-        const parent = { parentRunId: String(state.trigger.parentRunId), parentStepId: String(state.trigger.parentStepId) } satisfies NotifyParentDuty;
+        const parent = {
+          parentRunId: String(state.trigger.parentRunId),
+          parentStepId: String(state.trigger.parentStepId),
+        } satisfies NotifyParentDuty;
         duties.owe("notify_parent", "notify_parent", parent);
       }
       break;

@@ -20,11 +20,13 @@ const IN_FLIGHT = new Set(["running", "retrying", "waiting"]);
 export function pageItems(storage: RunStorage, state: RunState, stepId: string, query: ItemQuery): MapItemPage {
   const step = state.steps[stepId];
   if (!step || step.item) return { ok: false, code: "not_found", message: `run has no step ${stepId}` };
-  if (step.type !== "map") return { ok: false, code: "invalid_state", message: `step ${stepId} is a ${step.type} step, not a map` };
+  if (step.type !== "map")
+    return { ok: false, code: "invalid_state", message: `step ${stepId} is a ${step.type} step, not a map` };
   // Items in flight are pending in the store: both filters read pending rows and sort them out.
   const stored = query.status === "running" ? "pending" : query.status;
   const matches = (view: MapItemView) =>
-    query.status === undefined || (query.status === "running" ? IN_FLIGHT.has(view.status) : view.status === query.status);
+    query.status === undefined ||
+    (query.status === "running" ? IN_FLIGHT.has(view.status) : view.status === query.status);
   const items: MapItemView[] = [];
   let after = query.after;
   while (items.length < query.limit) {

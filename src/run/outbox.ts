@@ -19,7 +19,16 @@ export interface AuditRecord {
 
 /** The approvals inbox row of an approval step (db/approvals.ts). */
 export type ApprovalRecord =
-  | { op: "open"; runId: string; stepId: string; attempt: number; workflowId: string; approvers: string[]; requestedAt: number; expiresAt: number | null }
+  | {
+      op: "open";
+      runId: string;
+      stepId: string;
+      attempt: number;
+      workflowId: string;
+      approvers: string[];
+      requestedAt: number;
+      expiresAt: number | null;
+    }
   | { op: "close"; runId: string; stepId: string; attempt: number; outcome: string; at: number };
 
 /** The event-index row of a wait step (db/waiters.ts). */
@@ -87,7 +96,12 @@ function toStatements(db: ReturnType<typeof database>, rows: OutboxRow[]) {
   let audits: (typeof auditLog.$inferInsert)[] = [];
   const insertAudits = () => {
     for (let start = 0; start < audits.length; start += AUDIT_ROWS_PER_INSERT) {
-      statements.push(db.insert(auditLog).values(audits.slice(start, start + AUDIT_ROWS_PER_INSERT)).onConflictDoNothing());
+      statements.push(
+        db
+          .insert(auditLog)
+          .values(audits.slice(start, start + AUDIT_ROWS_PER_INSERT))
+          .onConflictDoNothing(),
+      );
     }
     audits = [];
   };

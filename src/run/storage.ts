@@ -51,7 +51,12 @@ export class SqlTables {
   }
 
   private read(): Set<string> {
-    return new Set(this.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").toArray().map((row) => row.name));
+    return new Set(
+      this.sql
+        .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .toArray()
+        .map((row) => row.name),
+    );
   }
 }
 
@@ -108,7 +113,10 @@ export class RunStorage {
       outputs: (map, total) => {
         const outputs = new Array<unknown>(total).fill(null);
         if (!this.tables.has(ITEMS)) return outputs;
-        for (const row of this.sql.exec<{ idx: number; record: string }>("SELECT idx, record FROM map_items WHERE map = ? AND status = 'succeeded'", map)) {
+        for (const row of this.sql.exec<{ idx: number; record: string }>(
+          "SELECT idx, record FROM map_items WHERE map = ? AND status = 'succeeded'",
+          map,
+        )) {
           outputs[row.idx] = (JSON.parse(row.record) as MapItemRecord).output ?? null;
         }
         return outputs;
@@ -137,7 +145,7 @@ export class RunStorage {
   /** Writes a brand-new run: definition, input and every step. */
   create(definition: Definition, state: RunState, stored: StoredForms = AS_IS): void {
     this.writeMeta("definition", definition);
-    this.writeMeta("input", (stored.input ?? state.input) ?? null);
+    this.writeMeta("input", stored.input ?? state.input ?? null);
     this.save(undefined, state, stored);
   }
 
@@ -145,7 +153,7 @@ export class RunStorage {
   save(before: RunState | undefined, after: RunState, stored: StoredForms = AS_IS): void {
     const { steps, timers, input: _input, output, ...run } = after;
     this.writeMeta("run", run);
-    if (output !== before?.output) this.writeMeta("output", (stored.output ?? output) ?? null);
+    if (output !== before?.output) this.writeMeta("output", stored.output ?? output ?? null);
     for (const id of Object.keys(before?.steps ?? {})) {
       // Items of maps leave the steps when they end (their record is in map_items).
       if (!(id in steps)) this.sql.exec("DELETE FROM steps WHERE id = ?", id);
@@ -153,7 +161,12 @@ export class RunStorage {
     let position = 0;
     for (const [id, step] of Object.entries(steps)) {
       if (before?.steps[id] !== step) {
-        this.sql.exec("INSERT OR REPLACE INTO steps (id, position, state) VALUES (?, ?, ?)", id, position, JSON.stringify(stored.step(step)));
+        this.sql.exec(
+          "INSERT OR REPLACE INTO steps (id, position, state) VALUES (?, ?, ?)",
+          id,
+          position,
+          JSON.stringify(stored.step(step)),
+        );
       }
       position++;
     }
@@ -162,7 +175,12 @@ export class RunStorage {
     }
     for (const [key, timer] of Object.entries(timers)) {
       if (before?.timers[key] !== timer) {
-        this.sql.exec("INSERT OR REPLACE INTO timers (key, at, timer) VALUES (?, ?, ?)", key, timer.at, JSON.stringify(timer));
+        this.sql.exec(
+          "INSERT OR REPLACE INTO timers (key, at, timer) VALUES (?, ?, ?)",
+          key,
+          timer.at,
+          JSON.stringify(timer),
+        );
       }
     }
   }
@@ -179,27 +197,56 @@ export class RunStorage {
   insertItems(map: string, items: readonly unknown[]): void {
     this.tables.create([ITEMS], ITEMS_SCHEMA);
     for (const [index, value] of items.entries()) {
-      this.sql.exec("INSERT OR REPLACE INTO map_items (map, idx, value) VALUES (?, ?, ?)", map, index, JSON.stringify(value ?? null));
+      this.sql.exec(
+        "INSERT OR REPLACE INTO map_items (map, idx, value) VALUES (?, ?, ?)",
+        map,
+        index,
+        JSON.stringify(value ?? null),
+      );
     }
   }
 
   finishItem(record: MapItemRecord): void {
     if (!this.tables.has(ITEMS)) return;
-    this.sql.exec("UPDATE map_items SET status = ?, record = ? WHERE map = ? AND idx = ?", record.status, JSON.stringify(record), record.map, record.index);
+    this.sql.exec(
+      "UPDATE map_items SET status = ?, record = ? WHERE map = ? AND idx = ?",
+      record.status,
+      JSON.stringify(record),
+      record.map,
+      record.index,
+    );
   }
 
   /** A page of a map's items in index order, after `afterIndex`, optionally only those with `status`. */
   listItems(map: string, afterIndex: number, limit: number, status?: string): StoredItem[] {
     if (!this.tables.has(ITEMS)) return [];
-    const rows = status === undefined
-      ? this.sql.exec<{ idx: number; value: string; record: string | null }>("SELECT idx, value, record FROM map_items WHERE map = ? AND idx > ? ORDER BY idx LIMIT ?", map, afterIndex, limit)
-      : this.sql.exec<{ idx: number; value: string; record: string | null }>("SELECT idx, value, record FROM map_items WHERE map = ? AND idx > ? AND status = ? ORDER BY idx LIMIT ?", map, afterIndex, status, limit);
-    return rows.toArray().map((row) => ({ index: row.idx, value: JSON.parse(row.value), ...(row.record ? { record: JSON.parse(row.record) as MapItemRecord } : {}) }));
+    const rows =
+      status === undefined
+        ? this.sql.exec<{ idx: number; value: string; record: string | null }>(
+            "SELECT idx, value, record FROM map_items WHERE map = ? AND idx > ? ORDER BY idx LIMIT ?",
+            map,
+            afterIndex,
+            limit,
+          )
+        : this.sql.exec<{ idx: number; value: string; record: string | null }>(
+            "SELECT idx, value, record FROM map_items WHERE map = ? AND idx > ? AND status = ? ORDER BY idx LIMIT ?",
+            map,
+            afterIndex,
+            status,
+            limit,
+          );
+    return rows.toArray().map((row) => ({
+      index: row.idx,
+      value: JSON.parse(row.value),
+      ...(row.record ? { record: JSON.parse(row.record) as MapItemRecord } : {}),
+    }));
   }
 
   private itemColumn<T>(map: string, index: number, column: "value" | "record"): T | undefined {
     if (!this.tables.has(ITEMS)) return undefined;
-    const row = this.sql.exec<{ value: string | null }>(`SELECT ${column} AS value FROM map_items WHERE map = ? AND idx = ?`, map, index).toArray()[0];
+    const row = this.sql
+      .exec<{ value: string | null }>(`SELECT ${column} AS value FROM map_items WHERE map = ? AND idx = ?`, map, index)
+      .toArray()[0];
     return row?.value ? (JSON.parse(row.value) as T) : undefined;
   }
 
@@ -220,7 +267,11 @@ export class RunStorage {
 
   /** The oldest pending rows, in order; an empty answer means nothing is pending. */
   readOutbox(limit: number): OutboxRow[] {
-    const rows = this.sql.exec<{ seq: number; kind: string; payload: string }>("SELECT seq, kind, payload FROM outbox ORDER BY seq LIMIT ?", limit)
+    const rows = this.sql
+      .exec<{ seq: number; kind: string; payload: string }>(
+        "SELECT seq, kind, payload FROM outbox ORDER BY seq LIMIT ?",
+        limit,
+      )
       .toArray()
       .map((row) => ({ seq: row.seq, kind: row.kind as OutboxRow["kind"], payload: row.payload }));
     if (rows.length === 0) this.pending = undefined;
@@ -250,4 +301,3 @@ export class RunStorage {
     this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, JSON.stringify(value));
   }
 }
-

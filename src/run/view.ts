@@ -1,7 +1,15 @@
 // The run as the API returns it (SPEC §5): ISO times, steps in definition order,
 // every attempt. Pure projection of the engine's state.
 import type { ErrorRecord } from "../core/errors";
-import type { Attempt, MapItemRecord, RunState, StepState, TriageRecord, TriggerInfo, Usage } from "../core/engine/types";
+import type {
+  Attempt,
+  MapItemRecord,
+  RunState,
+  StepState,
+  TriageRecord,
+  TriggerInfo,
+  Usage,
+} from "../core/engine/types";
 
 export interface AttemptView {
   n: number;
@@ -114,12 +122,17 @@ export function toRunView(state: RunState): RunView {
     error: state.error ?? null,
     attempt: state.attempt,
     rerunOf: state.rerunOf ?? null,
-    parent: state.trigger.type === "workflow" ? { runId: String(state.trigger.parentRunId), stepId: String(state.trigger.parentStepId) } : null,
+    parent:
+      state.trigger.type === "workflow"
+        ? { runId: String(state.trigger.parentRunId), stepId: String(state.trigger.parentStepId) }
+        : null,
     createdAt: iso(state.createdAt)!,
     startedAt: iso(state.startedAt),
     finishedAt: iso(state.finishedAt),
     // Items of maps in flight are steps of the run inside, but part of their map outside.
-    steps: Object.values(state.steps).filter((step) => !step.item).map(toStepView),
+    steps: Object.values(state.steps)
+      .filter((step) => !step.item)
+      .map(toStepView),
     usage: state.usage ? toUsageView(state.usage) : null,
   };
 }
@@ -176,11 +189,23 @@ function toAttemptView(attempt: Attempt): AttemptView {
 function itemCounts(step: StepState): MapItemCounts {
   const { total, inFlight, succeeded, failed, skipped, cancelled } = step.map!;
   const running = inFlight.length;
-  return { total, pending: total - running - succeeded - failed - skipped - cancelled, running, succeeded, failed, skipped, cancelled };
+  return {
+    total,
+    pending: total - running - succeeded - failed - skipped - cancelled,
+    running,
+    succeeded,
+    failed,
+    skipped,
+    cancelled,
+  };
 }
 
 /** An item from the store (`record` once it ended) or, while in flight, from the run's steps. */
-export function toMapItemView(index: number, value: unknown, state: StepState | MapItemRecord | undefined): MapItemView {
+export function toMapItemView(
+  index: number,
+  value: unknown,
+  state: StepState | MapItemRecord | undefined,
+): MapItemView {
   return {
     index,
     status: state?.status ?? "pending",

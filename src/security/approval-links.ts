@@ -19,7 +19,9 @@ export interface ApprovalLinkClaims {
 
 /** `<claims>.<signature>`, both base64url: safe in a URL path. */
 export async function signApprovalLink(masterKey: string, claims: ApprovalLinkClaims): Promise<string> {
-  const body = toBase64Url(encoder.encode(JSON.stringify([claims.runId, claims.stepId, claims.attempt, claims.decision, claims.expiresAt])));
+  const body = toBase64Url(
+    encoder.encode(JSON.stringify([claims.runId, claims.stepId, claims.attempt, claims.decision, claims.expiresAt])),
+  );
   const signature = await crypto.subtle.sign("HMAC", await linkKey(masterKey), encoder.encode(signedText(claims)));
   return `${body}.${toBase64Url(new Uint8Array(signature))}`;
 }
@@ -37,7 +39,9 @@ export async function verifyApprovalLink(masterKey: string, token: string): Prom
 }
 
 function signedText(claims: ApprovalLinkClaims): string {
-  return ["waymark-approval-link", claims.runId, claims.stepId, claims.attempt, claims.decision, claims.expiresAt].join("\n");
+  return ["waymark-approval-link", claims.runId, claims.stepId, claims.attempt, claims.decision, claims.expiresAt].join(
+    "\n",
+  );
 }
 
 function parseClaims(body: string): ApprovalLinkClaims | null {
@@ -45,7 +49,13 @@ function parseClaims(body: string): ApprovalLinkClaims | null {
     const bytes = fromBase64Url(body);
     if (!bytes) return null;
     const [runId, stepId, attempt, decision, expiresAt] = JSON.parse(new TextDecoder().decode(bytes)) as unknown[];
-    if (typeof runId !== "string" || typeof stepId !== "string" || !Number.isInteger(attempt) || !Number.isInteger(expiresAt)) return null;
+    if (
+      typeof runId !== "string" ||
+      typeof stepId !== "string" ||
+      !Number.isInteger(attempt) ||
+      !Number.isInteger(expiresAt)
+    )
+      return null;
     if (decision !== "approve" && decision !== "reject") return null;
     return { runId, stepId, attempt: attempt as number, decision, expiresAt: expiresAt as number };
   } catch {
@@ -56,7 +66,10 @@ function parseClaims(body: string): ApprovalLinkClaims | null {
 async function linkKey(masterKey: string): Promise<CryptoKey> {
   const material = await crypto.subtle.importKey("raw", encoder.encode(masterKey.trim()), "HKDF", false, ["deriveKey"]);
   const algorithm = { name: "HKDF", hash: "SHA-256", salt: encoder.encode(HKDF_SALT), info: encoder.encode(HKDF_INFO) };
-  return crypto.subtle.deriveKey(algorithm, material, { name: "HMAC", hash: "SHA-256", length: 256 }, false, ["sign", "verify"]);
+  return crypto.subtle.deriveKey(algorithm, material, { name: "HMAC", hash: "SHA-256", length: 256 }, false, [
+    "sign",
+    "verify",
+  ]);
 }
 
 function toBase64Url(bytes: Uint8Array): string {
@@ -69,7 +82,9 @@ function fromBase64Url(text: string): Uint8Array | null {
   if (!/^[A-Za-z0-9_-]+$/.test(text)) return null;
   try {
     const standard = text.replace(/-/g, "+").replace(/_/g, "/");
-    return Uint8Array.from(atob(standard.padEnd(Math.ceil(standard.length / 4) * 4, "=")), (char) => char.charCodeAt(0));
+    return Uint8Array.from(atob(standard.padEnd(Math.ceil(standard.length / 4) * 4, "=")), (char) =>
+      char.charCodeAt(0),
+    );
   } catch {
     return null;
   }

@@ -48,11 +48,25 @@ export interface ChainBreak {
 }
 
 /** Checks a run of chained entries, in seq order, that follows `prevHash`. */
-export async function findBreak(prevHash: string, entries: (AuditContent & { prevHash: string | null; hash: string | null })[]): Promise<{ break?: ChainBreak; lastHash: string }> {
+export async function findBreak(
+  prevHash: string,
+  entries: (AuditContent & { prevHash: string | null; hash: string | null })[],
+): Promise<{ break?: ChainBreak; lastHash: string }> {
   let expectedPrev = prevHash;
   for (const entry of entries) {
-    if (entry.prevHash !== expectedPrev) return { break: { seq: entry.seq, reason: "does not follow the entry before it (an entry was removed, inserted or changed)" }, lastHash: expectedPrev };
-    if (entry.hash !== (await entryHash(expectedPrev, entry))) return { break: { seq: entry.seq, reason: "its content does not match its hash (the entry was changed)" }, lastHash: expectedPrev };
+    if (entry.prevHash !== expectedPrev)
+      return {
+        break: {
+          seq: entry.seq,
+          reason: "does not follow the entry before it (an entry was removed, inserted or changed)",
+        },
+        lastHash: expectedPrev,
+      };
+    if (entry.hash !== (await entryHash(expectedPrev, entry)))
+      return {
+        break: { seq: entry.seq, reason: "its content does not match its hash (the entry was changed)" },
+        lastHash: expectedPrev,
+      };
     expectedPrev = entry.hash!;
   }
   return { lastHash: expectedPrev };

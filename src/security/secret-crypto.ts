@@ -28,7 +28,9 @@ const encoder = new TextEncoder();
 export async function importMasterKey(base64OrText: string): Promise<MasterKey> {
   const text = base64OrText.trim();
   if (text.length < MIN_PASSPHRASE_LENGTH) {
-    throw new Error(`the master key must be 32 bytes of base64 or a random string of at least ${MIN_PASSPHRASE_LENGTH} characters`);
+    throw new Error(
+      `the master key must be 32 bytes of base64 or a random string of at least ${MIN_PASSPHRASE_LENGTH} characters`,
+    );
   }
   const raw = decodeKeyBase64(text) ?? (await deriveKeyBytes(text));
   const key = await crypto.subtle.importKey("raw", raw, { name: "AES-GCM" }, false, ["encrypt", "decrypt"]);
@@ -49,11 +51,18 @@ export async function encryptSecret(masterKey: MasterKey, plaintext: string, aad
  * keyring (the current key and the previous ones during a rotation). No key with that id,
  * a different `aad` or altered bytes fail as `secret_undecryptable`.
  */
-export async function decryptSecret(keys: MasterKey | readonly MasterKey[], sealed: SealedSecret, aad: string): Promise<string> {
+export async function decryptSecret(
+  keys: MasterKey | readonly MasterKey[],
+  sealed: SealedSecret,
+  aad: string,
+): Promise<string> {
   const ring = Array.isArray(keys) ? keys : [keys as MasterKey];
   const masterKey = ring.find((key) => key.id === sealed.keyId);
   if (!masterKey) {
-    throw undecryptable(aad, `it was sealed with key ${sealed.keyId}; the configured keys are ${ring.map((key) => key.id).join(", ") || "none"}`);
+    throw undecryptable(
+      aad,
+      `it was sealed with key ${sealed.keyId}; the configured keys are ${ring.map((key) => key.id).join(", ") || "none"}`,
+    );
   }
   try {
     const algorithm = { name: "AES-GCM", iv: fromBase64(sealed.iv), additionalData: encoder.encode(aad) };

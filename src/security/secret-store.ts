@@ -36,7 +36,10 @@ export function masterKeyring(env: KeyringEnv): Promise<Keyring> {
 }
 
 async function importKeyring(current: Promise<MasterKey>, previous: string): Promise<Keyring> {
-  const texts = previous.split(",").map((key) => key.trim()).filter((key) => key !== "");
+  const texts = previous
+    .split(",")
+    .map((key) => key.trim())
+    .filter((key) => key !== "");
   const keys = [await current, ...(await Promise.all(texts.map((key) => importMasterKey(key))))];
   return { current: keys[0]!, all: keys };
 }

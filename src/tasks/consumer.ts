@@ -26,7 +26,10 @@ async function handleTask(message: Message<unknown>, env: Env): Promise<void> {
     outcome = await executeTask(parsed.data, env);
   } catch (error) {
     // Executors turn failures into outcomes; reaching here means infrastructure (R2, D1) failed.
-    console.error(`task ${parsed.data.runId}/${parsed.data.stepId}#${parsed.data.attempt} could not run; redelivering`, error);
+    console.error(
+      `task ${parsed.data.runId}/${parsed.data.stepId}#${parsed.data.attempt} could not run; redelivering`,
+      error,
+    );
     message.retry({ delaySeconds: Math.min(2 ** message.attempts, 60) });
     return;
   }
@@ -37,12 +40,19 @@ async function handleTask(message: Message<unknown>, env: Env): Promise<void> {
 /** A notification decides nothing, so the run is not told; a retryable failure is redelivered. */
 function settleNotification(message: Message<unknown>, task: TaskMessage, outcome: TaskReport["outcome"]): void {
   if (outcome.ok) return message.ack();
-  console.error(`notification of ${task.runId}/${task.stepId}#${task.attempt} failed: ${outcome.error.code}: ${outcome.error.message}`);
+  console.error(
+    `notification of ${task.runId}/${task.stepId}#${task.attempt} failed: ${outcome.error.code}: ${outcome.error.message}`,
+  );
   if (outcome.error.retryable) message.retry({ delaySeconds: Math.min(2 ** message.attempts, 60) });
   else message.ack();
 }
 
-export async function reportOrRetry(message: Message<unknown>, env: Env, task: TaskMessage, outcome: TaskReport["outcome"]): Promise<void> {
+export async function reportOrRetry(
+  message: Message<unknown>,
+  env: Env,
+  task: TaskMessage,
+  outcome: TaskReport["outcome"],
+): Promise<void> {
   try {
     const report = { stepId: task.stepId, attempt: task.attempt, outcome };
     // A triage answer is not an outcome of the step's attempt: the run takes it apart.

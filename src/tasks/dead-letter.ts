@@ -11,7 +11,11 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
       if (isStartMessage(message.body)) return failUndeliveredStart(message, env);
       const parsed = taskMessageSchema.safeParse(message.body);
       if (!parsed.success) return message.ack();
-      const error = { code: "delivery_failed", message: `task delivery failed after ${message.attempts} attempts`, retryable: false };
+      const error = {
+        code: "delivery_failed",
+        message: `task delivery failed after ${message.attempts} attempts`,
+        retryable: false,
+      };
       await reportOrRetry(message, env, parsed.data, { ok: false, error });
     }),
   );

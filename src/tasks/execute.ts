@@ -24,7 +24,10 @@ export async function executeTask(message: TaskMessage, env: Env): Promise<TaskR
     case "retrieve":
       return executeRetrieve(task, env.DB);
     default:
-      return { ok: false, error: { code: "not_implemented", message: `${task.stepType} steps are not executable`, retryable: false } };
+      return {
+        ok: false,
+        error: { code: "not_implemented", message: `${task.stepType} steps are not executable`, retryable: false },
+      };
   }
 }
 
@@ -35,5 +38,9 @@ function modelDeps(env: Env): ModelDeps {
 }
 
 function httpDeps(env: Env) {
-  return { fetch: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init), resolveSecret: (name: string) => resolveSecret(env, name), now: () => Date.now() };
+  return {
+    fetch: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init),
+    resolveSecret: (name: string) => resolveSecret(env, name),
+    now: () => Date.now(),
+  };
 }

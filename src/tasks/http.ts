@@ -83,7 +83,9 @@ async function readOutput(response: Response, deps: HttpDeps): Promise<HttpOutco
   const maxBytes = deps.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const { bytes, truncated } = await readCappedBody(response, maxBytes);
   if (truncated) {
-    throw new NonRetryableError("output_too_large", `the response body is larger than ${maxBytes} bytes`, { httpStatus: response.status });
+    throw new NonRetryableError("output_too_large", `the response body is larger than ${maxBytes} bytes`, {
+      httpStatus: response.status,
+    });
   }
   const body = parseBody(bytes, response.headers.get("content-type"));
   const output = { status: response.status, headers: headersToObject(response.headers), body };

@@ -5,7 +5,12 @@ import { z } from "zod";
 import { LLM_PROVIDERS } from "../core/definition/fields";
 import { NonRetryableError } from "../core/errors";
 
-const text = z.unknown().optional().transform((value) => (value === undefined || value === null ? undefined : typeof value === "string" ? value : JSON.stringify(value)));
+const text = z
+  .unknown()
+  .optional()
+  .transform((value) =>
+    value === undefined || value === null ? undefined : typeof value === "string" ? value : JSON.stringify(value),
+  );
 const pricing = z.object({ input: z.number().min(0), output: z.number().min(0) });
 
 export const llmRequestSchema = z.object({
@@ -15,7 +20,9 @@ export const llmRequestSchema = z.object({
   apiKey: text,
   system: text,
   prompt: text,
-  messages: z.array(z.object({ role: z.enum(["system", "user", "assistant"]), content: text.pipe(z.string()) })).optional(),
+  messages: z
+    .array(z.object({ role: z.enum(["system", "user", "assistant"]), content: text.pipe(z.string()) }))
+    .optional(),
   context: z.unknown().optional(),
   temperature: z.number().min(0).max(2).optional(),
   maxTokens: z.int().min(1).optional(),

@@ -17,7 +17,10 @@ export interface ModelDeps extends ChatDeps {
 
 export type ModelOutcome = TaskReport["outcome"];
 
-export async function executeLlm(task: Pick<TaskMessage, "request" | "timeoutMs">, deps: ModelDeps): Promise<ModelOutcome> {
+export async function executeLlm(
+  task: Pick<TaskMessage, "request" | "timeoutMs">,
+  deps: ModelDeps,
+): Promise<ModelOutcome> {
   let secretValues: string[] = [];
   try {
     const parsed = parseModelRequest(llmRequestSchema, task.request, "llm");
@@ -41,14 +44,20 @@ export async function executeLlm(task: Pick<TaskMessage, "request" | "timeoutMs"
   }
 }
 
-export function usageOf(reply: { inputTokens: number; outputTokens: number }, pricing: { input: number; output: number } | undefined): Usage {
+export function usageOf(
+  reply: { inputTokens: number; outputTokens: number },
+  pricing: { input: number; output: number } | undefined,
+): Usage {
   const usage: Usage = { inputTokens: reply.inputTokens, outputTokens: reply.outputTokens };
   const cost = costOf(reply, pricing);
   if (cost !== undefined) usage.costUsd = cost;
   return usage;
 }
 
-export async function resolveSecrets(names: string[], deps: Pick<ModelDeps, "resolveSecret">): Promise<Record<string, string>> {
+export async function resolveSecrets(
+  names: string[],
+  deps: Pick<ModelDeps, "resolveSecret">,
+): Promise<Record<string, string>> {
   const values = await Promise.all(names.map((name) => deps.resolveSecret(name)));
   return Object.fromEntries(names.map((name, index) => [name, values[index]!]));
 }

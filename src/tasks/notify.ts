@@ -12,10 +12,21 @@ export async function fillApprovalLinks(task: TaskMessage, env: Env): Promise<un
   replaceStrings(task.request, (text) => (found.push(...text.matchAll(APPROVAL_LINK_PLACEHOLDER_PATTERN)), text));
   for (const [placeholder, decision, expiresAt] of found) {
     if (links.has(placeholder)) continue;
-    const claims = { runId: task.runId, stepId: task.stepId, attempt: task.attempt, decision: decision as "approve" | "reject", expiresAt: Number(expiresAt) };
-    links.set(placeholder, `${base}${APPROVAL_LINK_PATH}?token=${await signApprovalLink(env.WAYMARK_MASTER_KEY, claims)}`);
+    const claims = {
+      runId: task.runId,
+      stepId: task.stepId,
+      attempt: task.attempt,
+      decision: decision as "approve" | "reject",
+      expiresAt: Number(expiresAt),
+    };
+    links.set(
+      placeholder,
+      `${base}${APPROVAL_LINK_PATH}?token=${await signApprovalLink(env.WAYMARK_MASTER_KEY, claims)}`,
+    );
   }
-  return replaceStrings(task.request, (text) => text.replace(APPROVAL_LINK_PLACEHOLDER_PATTERN, (placeholder) => links.get(placeholder) ?? placeholder));
+  return replaceStrings(task.request, (text) =>
+    text.replace(APPROVAL_LINK_PLACEHOLDER_PATTERN, (placeholder) => links.get(placeholder) ?? placeholder),
+  );
 }
 
 function publicUrl(env: Env): string {
@@ -25,6 +36,7 @@ function publicUrl(env: Env): string {
 function replaceStrings(value: unknown, transform: (text: string) => string): unknown {
   if (typeof value === "string") return transform(value);
   if (Array.isArray(value)) return value.map((item) => replaceStrings(item, transform));
-  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, replaceStrings(item, transform)]));
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, replaceStrings(item, transform)]));
   return value;
 }

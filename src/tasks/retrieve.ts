@@ -14,15 +14,29 @@ export const DEFAULT_RETRIEVE_LIMIT = 5;
 const retrieveRequestSchema = z.object({
   collection: z.string().min(1),
   // A query template that was exactly one `{{ expr }}` may have yielded a number or an object.
-  query: z.unknown().optional().transform((value) => (typeof value === "string" ? value : value === undefined || value === null ? "" : JSON.stringify(value))),
+  query: z
+    .unknown()
+    .optional()
+    .transform((value) =>
+      typeof value === "string" ? value : value === undefined || value === null ? "" : JSON.stringify(value),
+    ),
   limit: z.int().min(1).max(50).optional(),
 });
 
-export async function executeRetrieve(task: Pick<TaskMessage, "request">, d1: D1Database, index: PassageIndex = fullTextIndex(database(d1))): Promise<TaskReport["outcome"]> {
+export async function executeRetrieve(
+  task: Pick<TaskMessage, "request">,
+  d1: D1Database,
+  index: PassageIndex = fullTextIndex(database(d1)),
+): Promise<TaskReport["outcome"]> {
   const parsed = retrieveRequestSchema.safeParse(task.request);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "request"}: ${issue.message}`).join("; ");
-    return { ok: false, error: toErrorRecord(new NonRetryableError("invalid_request", `invalid retrieve request: ${problems}`)) };
+    const problems = parsed.error.issues
+      .map((issue) => `${issue.path.join(".") || "request"}: ${issue.message}`)
+      .join("; ");
+    return {
+      ok: false,
+      error: toErrorRecord(new NonRetryableError("invalid_request", `invalid retrieve request: ${problems}`)),
+    };
   }
   const { collection, query, limit } = parsed.data;
   const passages = await index.search(collection, query, limit ?? DEFAULT_RETRIEVE_LIMIT);

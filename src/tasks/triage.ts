@@ -25,7 +25,10 @@ export const TRIAGE_ANSWER_SCHEMA = {
 /** How much of the failure (as JSON) the model reads. */
 const MAX_FAILURE_CHARS = 48 * 1024;
 
-export async function executeTriage(task: Pick<TaskMessage, "request" | "timeoutMs">, deps: ModelDeps): Promise<ModelOutcome> {
+export async function executeTriage(
+  task: Pick<TaskMessage, "request" | "timeoutMs">,
+  deps: ModelDeps,
+): Promise<ModelOutcome> {
   let secretValues: string[] = [];
   try {
     const request = parseModelRequest(triageRequestSchema, task.request, "triage");
@@ -37,10 +40,26 @@ export async function executeTriage(task: Pick<TaskMessage, "request" | "timeout
       { role: "system" as const, content: systemPrompt(request.allow) },
       { role: "user" as const, content: failureText(maskSecrets(request.failure, secretValues)) },
     ];
-    const reply = await chat({ provider: request.provider, model: request.model, apiKey, baseUrl, messages, json: true, temperature: 0, timeoutMs: task.timeoutMs }, deps);
+    const reply = await chat(
+      {
+        provider: request.provider,
+        model: request.model,
+        apiKey,
+        baseUrl,
+        messages,
+        json: true,
+        temperature: 0,
+        timeoutMs: task.timeoutMs,
+      },
+      deps,
+    );
     const usage = usageOf(reply, request.pricing);
     const answer = parseStructured(reply.text, TRIAGE_ANSWER_SCHEMA);
-    if (!answer.ok) return maskSecrets({ ok: false, error: { ...answer.error, code: "invalid_answer", retryable: false }, usage }, secretValues);
+    if (!answer.ok)
+      return maskSecrets(
+        { ok: false, error: { ...answer.error, code: "invalid_answer", retryable: false }, usage },
+        secretValues,
+      );
     return maskSecrets({ ok: true, output: answer.json, usage }, secretValues);
   } catch (error) {
     return maskSecrets({ ok: false, error: errorRecordOf(error) }, secretValues);

@@ -96,9 +96,17 @@ export async function carryOutStarts(messages: readonly Message<unknown>[], env:
 }
 
 /** The claim holding each start's delivery id, by run id; undefined (each message redelivered) when D1 fails. */
-async function claimAll(env: Env, claimed: { message: Message<unknown>; start: StartMessage }[]): Promise<Map<string, EarlierClaim> | undefined> {
+async function claimAll(
+  env: Env,
+  claimed: { message: Message<unknown>; start: StartMessage }[],
+): Promise<Map<string, EarlierClaim> | undefined> {
   try {
-    const claims = claimed.map(({ start }) => ({ workflowId: start.workflowId, deliveryId: start.trigger.deliveryId!, runId: start.runId, now: Date.now() }));
+    const claims = claimed.map(({ start }) => ({
+      workflowId: start.workflowId,
+      deliveryId: start.trigger.deliveryId!,
+      runId: start.runId,
+      now: Date.now(),
+    }));
     const holders = await claimDeliveries(database(env.DB), claims);
     return new Map(claimed.map(({ start }, i) => [start.runId, holders[i]!]));
   } catch (error) {
@@ -112,7 +120,12 @@ async function claimAll(env: Env, claimed: { message: Message<unknown>; start: S
  * A claim taken after this start was accepted means a later delivery took it over (this one
  * looked dead): its listing goes too. An earlier claim is the usual redelivery: nothing was listed.
  */
-async function dropStart(message: Message<unknown>, start: StartMessage, holder: EarlierClaim, env: Env): Promise<void> {
+async function dropStart(
+  message: Message<unknown>,
+  start: StartMessage,
+  holder: EarlierClaim,
+  env: Env,
+): Promise<void> {
   try {
     if (holder.createdAt > start.acceptedAt) await unlistAcceptedRun(database(env.DB), start.runId);
     message.ack();
@@ -127,14 +140,27 @@ async function carryOutStart(message: Message<unknown>, start: StartMessage, env
     const db = database(env.DB);
     const definition = await loadVersion(db, start.workflowId, start.version);
     if (!definition) {
-      console.error(`start of ${start.runId}: version ${start.version} of workflow ${start.workflowId} no longer exists; dropping it`);
+      console.error(
+        `start of ${start.runId}: version ${start.version} of workflow ${start.workflowId} no longer exists; dropping it`,
+      );
       await failAcceptedRunIndex(db, start.runId, "workflow_not_found", Date.now());
       return message.ack();
     }
     const input = await restore(env.BLOBS, start.input);
     // No index insert of its own: the edge listed the run, and the run's outbox brings the row up to date.
     const listWith = () => undefined;
-    await startRun(env, { workflowId: start.workflowId, input, trigger: start.trigger, runId: start.runId, acceptedAt: start.acceptedAt, listWith }, { version: start.version, definition });
+    await startRun(
+      env,
+      {
+        workflowId: start.workflowId,
+        input,
+        trigger: start.trigger,
+        runId: start.runId,
+        acceptedAt: start.acceptedAt,
+        listWith,
+      },
+      { version: start.version, definition },
+    );
     message.ack();
   } catch (error) {
     console.error(`could not start accepted run ${start.runId}; redelivering`, error);
@@ -167,8 +193,22 @@ export async function acceptedRunView(env: Env, runId: string): Promise<RunView 
   if (!row || row.triggerType !== "webhook" || !["queued", "failed"].includes(row.status)) return null;
   const definition = await loadVersion(db, row.workflowId, row.version);
   if (!definition) return null;
-  const view = toRunView(createRunState(definition, { id: row.id, workflow: row.workflowId, version: row.version, trigger: { type: "webhook" }, input: null, createdAt: row.createdAt }));
+  const view = toRunView(
+    createRunState(definition, {
+      id: row.id,
+      workflow: row.workflowId,
+      version: row.version,
+      trigger: { type: "webhook" },
+      input: null,
+      createdAt: row.createdAt,
+    }),
+  );
   if (row.status === "queued") return view;
   const code = row.errorCode ?? "delivery_failed";
-  return { ...view, status: "failed", error: { code, message: "the accepted start could not be carried out", retryable: false }, finishedAt: row.finishedAt === null ? null : new Date(row.finishedAt).toISOString() };
+  return {
+    ...view,
+    status: "failed",
+    error: { code, message: "the accepted start could not be carried out", retryable: false },
+    finishedAt: row.finishedAt === null ? null : new Date(row.finishedAt).toISOString(),
+  };
 }

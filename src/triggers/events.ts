@@ -32,10 +32,25 @@ export async function publishEvent(env: Env, event: PublishedEvent, now: number)
   const key = event.key ?? null;
   if (key !== null) {
     const earlier = await findEventByKey(db, event.name, key, now);
-    if (earlier) return { eventId: earlier.id, started: JSON.parse(earlier.startedRuns) as string[], resumed: [], skipped: [], duplicate: true };
+    if (earlier)
+      return {
+        eventId: earlier.id,
+        started: JSON.parse(earlier.startedRuns) as string[],
+        resumed: [],
+        skipped: [],
+        duplicate: true,
+      };
   }
   const eventId = `evt_${newRunId(now).slice(4)}`;
-  const row = { id: eventId, name: event.name, key, payload: JSON.stringify(event.payload ?? null), startedRuns: "[]", receivedAt: now, expiresAt: now + EVENT_TTL_MS };
+  const row = {
+    id: eventId,
+    name: event.name,
+    key,
+    payload: JSON.stringify(event.payload ?? null),
+    startedRuns: "[]",
+    receivedAt: now,
+    expiresAt: now + EVENT_TTL_MS,
+  };
   if (!(await insertEvent(db, row))) return publishEvent(env, event, now);
 
   const started: string[] = [];
@@ -46,8 +61,17 @@ export async function publishEvent(env: Env, event: PublishedEvent, now: number)
       const trigger = pinned.definition.triggers[subscriber.triggerIndex] as EventTrigger | undefined;
       if (trigger?.type !== "event" || trigger.name !== event.name) continue;
       const scope = { name: event.name, payload: event.payload, key };
-      const input = trigger.input === undefined ? event.payload : await evaluateExpression(trigger.input, scope, { now });
-      const run = await startRun(env, { workflowId: subscriber.workflowId, input, trigger: { type: "event", name: event.name, eventId, ...(key ? { key } : {}) } }, pinned);
+      const input =
+        trigger.input === undefined ? event.payload : await evaluateExpression(trigger.input, scope, { now });
+      const run = await startRun(
+        env,
+        {
+          workflowId: subscriber.workflowId,
+          input,
+          trigger: { type: "event", name: event.name, eventId, ...(key ? { key } : {}) },
+        },
+        pinned,
+      );
       started.push(run.id);
     } catch (error) {
       // A refusal (disabled, input rejected, mapping failed) skips this subscriber; anything else is a fault.
@@ -56,7 +80,13 @@ export async function publishEvent(env: Env, event: PublishedEvent, now: number)
     }
   }
   await recordStartedRuns(db, eventId, started);
-  const resumed = await resumeWaiters(env, { id: eventId, name: event.name, payload: event.payload ?? null, key, receivedAt: now });
+  const resumed = await resumeWaiters(env, {
+    id: eventId,
+    name: event.name,
+    payload: event.payload ?? null,
+    key,
+    receivedAt: now,
+  });
   return { eventId, started, resumed, skipped, duplicate: false };
 }
 
@@ -70,7 +100,11 @@ async function resumeWaiters(env: Env, event: ReceivedEvent): Promise<string[]> 
   const outcomes = await Promise.all(
     waiters.map(async (waiter) => {
       try {
-        const { resumed } = await runStub(env, waiter.runId).deliverEvent({ stepId: waiter.stepId, attempt: waiter.attempt, event });
+        const { resumed } = await runStub(env, waiter.runId).deliverEvent({
+          stepId: waiter.stepId,
+          attempt: waiter.attempt,
+          event,
+        });
         return resumed ? waiter.runId : undefined;
       } catch (error) {
         console.error(`event ${event.id} could not reach run ${waiter.runId}`, error);

@@ -13,10 +13,19 @@ export function inputIssues(schema: Record<string, unknown> | undefined, input: 
   for (const error of result.errors) byLocation.set(error.instanceLocation, error.error);
   const locations = [...byLocation.keys()];
   const isEnclosing = (location: string) => locations.some((other) => other.startsWith(`${location}/`));
-  return locations.filter((location) => !isEnclosing(location)).map((location) => ({ path: pointerToPath(location), message: byLocation.get(location)! }));
+  return locations
+    .filter((location) => !isEnclosing(location))
+    .map((location) => ({ path: pointerToPath(location), message: byLocation.get(location)! }));
 }
 
 function pointerToPath(pointer: string): string {
-  const segments = pointer.replace(/^#\/?/, "").split("/").filter(Boolean).map((s) => decodeURIComponent(s).replaceAll("~1", "/").replaceAll("~0", "~"));
-  return segments.reduce((path, segment) => (/^\d+$/.test(segment) ? `${path}[${segment}]` : `${path}.${segment}`), "input");
+  const segments = pointer
+    .replace(/^#\/?/, "")
+    .split("/")
+    .filter(Boolean)
+    .map((s) => decodeURIComponent(s).replaceAll("~1", "/").replaceAll("~0", "~"));
+  return segments.reduce(
+    (path, segment) => (/^\d+$/.test(segment) ? `${path}[${segment}]` : `${path}.${segment}`),
+    "input",
+  );
 }

@@ -29,7 +29,11 @@ export interface PinnedLookup {
 }
 
 /** The definition of `version` (default: latest) of a workflow whose row the caller read. */
-export async function pinVersion(db: Database, workflow: WorkflowRow | undefined, version?: number): Promise<PinnedLookup> {
+export async function pinVersion(
+  db: Database,
+  workflow: WorkflowRow | undefined,
+  version?: number,
+): Promise<PinnedLookup> {
   if (!workflow) return {};
   const pinnedVersion = version ?? workflow.latestVersion;
   const definition = await loadVersion(db, workflow.id, pinnedVersion);

@@ -73,7 +73,8 @@ export async function startRun(env: Env, request: StartRunRequest, pinned?: Pinn
     rerunOf: request.rerunOf,
     carriedSteps: request.carriedSteps,
   };
-  if (hasFlowControl(definition)) return startThroughGates(env, command, await gatesFor(definition, input, now), request.listWith);
+  if (hasFlowControl(definition))
+    return startThroughGates(env, command, await gatesFor(definition, input, now), request.listWith);
   const run = await runStub(env, runId).start(command);
   await recordInIndex(env, command, run, request.listWith);
   return run;
@@ -83,7 +84,12 @@ export async function startRun(env: Env, request: StartRunRequest, pinned?: Pinn
  * Lists the run at once, after it exists (a failed start leaves no phantom row). The run's
  * outbox writes the same row too, so a crash right here loses nothing and the newest state wins.
  */
-async function recordInIndex(env: Env, command: StartCommand, run: RunView, listWith: StartRunRequest["listWith"]): Promise<void> {
+async function recordInIndex(
+  env: Env,
+  command: StartCommand,
+  run: RunView,
+  listWith: StartRunRequest["listWith"],
+): Promise<void> {
   const startedAt = run.startedAt === null ? null : Date.parse(run.startedAt);
   const insert = runIndexInsert(database(env.DB), { ...indexRow(command), status: run.status, startedAt });
   if (listWith) listWith(insert);
@@ -94,11 +100,23 @@ async function recordInIndex(env: Env, command: StartCommand, run: RunView, list
  * The first gate creates the run (queued) and starts it now, queues it, or merges the
  * trigger into its pending debounced run. A rerun is never merged: it carries its own steps.
  */
-async function startThroughGates(env: Env, command: StartCommand, gates: GateStage[], listWith: StartRunRequest["listWith"]): Promise<StartedRun> {
+async function startThroughGates(
+  env: Env,
+  command: StartCommand,
+  gates: GateStage[],
+  listWith: StartRunRequest["listWith"],
+): Promise<StartedRun> {
   const [first, ...next] = gates as [GateStage, ...GateStage[]];
   const create = { ...command, gates: gates.map((gate) => gate.name) };
-  const answer = await gateStub(env, first.name).admit({ runId: command.runId, policy: first.policy, next, create, skipDebounce: command.trigger.type === "rerun" || command.trigger.type === "workflow" });
-  if (!answer.run) throw new AppError("unavailable", `run ${command.runId} could not be created; try again`, { retryAfter: 1 });
+  const answer = await gateStub(env, first.name).admit({
+    runId: command.runId,
+    policy: first.policy,
+    next,
+    create,
+    skipDebounce: command.trigger.type === "rerun" || command.trigger.type === "workflow",
+  });
+  if (!answer.run)
+    throw new AppError("unavailable", `run ${command.runId} could not be created; try again`, { retryAfter: 1 });
   if (answer.debounced) return { ...answer.run, debounced: true };
   await recordInIndex(env, command, answer.run, listWith);
   return answer.run;
@@ -111,8 +129,12 @@ async function gatesFor(definition: Definition, input: unknown, now: number): Pr
   } catch (error) {
     if ((error as { code?: string }).code !== "expression_error") throw error;
     const expression = (error as { expression?: string }).expression;
-    const rule = (["debounce", "concurrency", "rateLimit"] as const).find((name) => definition[name]?.key === expression) ?? "concurrency";
-    throw validationFailed("the flow-control key could not be evaluated on this input", [{ path: `${rule}.key`, message: (error as Error).message }]);
+    const rule =
+      (["debounce", "concurrency", "rateLimit"] as const).find((name) => definition[name]?.key === expression) ??
+      "concurrency";
+    throw validationFailed("the flow-control key could not be evaluated on this input", [
+      { path: `${rule}.key`, message: (error as Error).message },
+    ]);
   }
 }
 

@@ -15,15 +15,24 @@ export async function resolveWebhookSecret(env: Env, template: string | undefine
 }
 
 /** The template filled from secret rows the caller read (`rows[i]` for the i-th of webhookSecretNames). */
-export async function webhookSecretFromRows(env: Env, template: string | undefined, rows: (SecretRow | undefined)[]): Promise<string | null> {
+export async function webhookSecretFromRows(
+  env: Env,
+  template: string | undefined,
+  rows: (SecretRow | undefined)[],
+): Promise<string | null> {
   const names = webhookSecretNames(template);
   return fillTemplate(template, (name) => openSecret(env, name, rows[names.indexOf(name)]));
 }
 
-async function fillTemplate(template: string | undefined, secret: (name: string) => Promise<string>): Promise<string | null> {
+async function fillTemplate(
+  template: string | undefined,
+  secret: (name: string) => Promise<string>,
+): Promise<string | null> {
   if (template === undefined) return null;
   try {
-    const values = new Map(await Promise.all(webhookSecretNames(template).map(async (name) => [name, await secret(name)] as const)));
+    const values = new Map(
+      await Promise.all(webhookSecretNames(template).map(async (name) => [name, await secret(name)] as const)),
+    );
     return template.replace(SECRET_TEMPLATE, (_whole, name: string) => values.get(name)!);
   } catch (error) {
     console.error("webhook secret could not be resolved", (error as Error).message);

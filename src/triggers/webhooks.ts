@@ -10,7 +10,15 @@ import type { NewAuditEntry } from "../db/audit";
 import { listAcceptedRun } from "../db/runs";
 import { secretQuery } from "../db/secrets";
 import { workflowQuery } from "../db/workflows";
-import { claimDelivery, claimDeliveryAndList, releaseDelivery, settleDelivery, takeOverClaim, type DeliveryClaim, type EarlierClaim } from "../db/webhook-deliveries";
+import {
+  claimDelivery,
+  claimDeliveryAndList,
+  releaseDelivery,
+  settleDelivery,
+  takeOverClaim,
+  type DeliveryClaim,
+  type EarlierClaim,
+} from "../db/webhook-deliveries";
 import { hasFlowControl } from "../core/flow-control";
 import { runStub } from "../run/client";
 import { newRunId } from "../run/ids";
@@ -31,20 +39,30 @@ export interface WebhookDelivery {
 }
 
 /** A run started (or found, for a redelivery), or a provider handshake answered without a run. */
-export type WebhookOutcome = { runId: string; duplicate: boolean; auditWritten?: true } | { handshake: Record<string, unknown> };
+export type WebhookOutcome =
+  | { runId: string; duplicate: boolean; auditWritten?: true }
+  | { handshake: Record<string, unknown> };
 
 export async function acceptWebhook(env: Env, delivery: WebhookDelivery, now: number): Promise<WebhookOutcome> {
   const db = database(env.DB);
   // The secret of the definition this isolate saw last is read in one batch with the workflow's row.
   const guess = webhookTriggerOf(probableDefinition(delivery.workflowId))?.verify.secret;
-  const [workflowRows, ...secretRows] = await db.batch([workflowQuery(db, delivery.workflowId), ...webhookSecretNames(guess).map((name) => secretQuery(db, name))]);
+  const [workflowRows, ...secretRows] = await db.batch([
+    workflowQuery(db, delivery.workflowId),
+    ...webhookSecretNames(guess).map((name) => secretQuery(db, name)),
+  ]);
   const [{ workflow, pinned }, guessedSecret] = await Promise.all([
     pinVersion(db, workflowRows[0]),
-    webhookSecretFromRows(env, guess, secretRows.map((rows) => rows[0])),
+    webhookSecretFromRows(
+      env,
+      guess,
+      secretRows.map((rows) => rows[0]),
+    ),
   ]);
   if (!workflow || !pinned || workflow.archivedAt !== null) throw notFound(`workflow ${delivery.workflowId}`);
   const trigger = webhookTrigger(pinned.definition);
-  const secret = trigger.verify.secret === guess ? guessedSecret : await resolveWebhookSecret(env, trigger.verify.secret);
+  const secret =
+    trigger.verify.secret === guess ? guessedSecret : await resolveWebhookSecret(env, trigger.verify.secret);
   const verdict = await verifyWebhook(delivery, trigger.verify, secret, now);
   if (!verdict.ok) throw new AppError("unauthorized", `webhook verification failed: ${verdict.reason}`);
   // Checked after verification, so only the sender learns that the workflow is disabled.
@@ -55,8 +73,19 @@ export async function acceptWebhook(env: Env, delivery: WebhookDelivery, now: nu
   if (handshake) return { handshake };
   const request = { body, headers: Object.fromEntries(delivery.headers), query: Object.fromEntries(delivery.query) };
   const input = trigger.input === undefined ? body : await mapInput(trigger.input, request, now);
-  const runTrigger = { type: "webhook" as const, scheme: verdict.scheme, ...(verdict.deliveryId ? { deliveryId: verdict.deliveryId } : {}) };
-  const accepted = { workflowId: delivery.workflowId, pinned, input, trigger: runTrigger, now, audited: delivery.auditIfAccepted };
+  const runTrigger = {
+    type: "webhook" as const,
+    scheme: verdict.scheme,
+    ...(verdict.deliveryId ? { deliveryId: verdict.deliveryId } : {}),
+  };
+  const accepted = {
+    workflowId: delivery.workflowId,
+    pinned,
+    input,
+    trigger: runTrigger,
+    now,
+    audited: delivery.auditIfAccepted,
+  };
   // Flow control decides at admission which run a trigger joins (debounce), so those start here and now.
   return hasFlowControl(pinned.definition) ? startAtOnce(env, db, accepted) : acceptOntoQueue(env, db, accepted);
 }
@@ -102,7 +131,8 @@ async function acceptOntoQueue(env: Env, db: Database, delivery: AcceptedDeliver
   if (holder.runId === start.runId) return accepted;
   // Every queued claim has its start message, so a recent one is a run on its way; an old one
   // whose run never appeared was left by a handler that died before starting it.
-  if (delivery.now - holder.createdAt < STALE_CLAIM_MS || (await runExists(env, holder.runId))) return { runId: holder.runId, duplicate: true };
+  if (delivery.now - holder.createdAt < STALE_CLAIM_MS || (await runExists(env, holder.runId)))
+    return { runId: holder.runId, duplicate: true };
   if (await takeOverClaim(db, { ...claim, staleRunId: holder.runId })) {
     await listAcceptedRun(db, listed, audited);
     return accepted;
@@ -119,12 +149,18 @@ async function startAtOnce(env: Env, db: Database, delivery: AcceptedDelivery): 
     const earlier = await claimDelivery(db, claim);
     if (earlier && (await runExists(env, earlier.runId))) return { runId: earlier.runId, duplicate: true };
     if (earlier && !(await takeOver(db, claim, earlier))) {
-      throw new AppError("unavailable", "the first delivery with this id is still being handled; try again", { retryAfter: 1 });
+      throw new AppError("unavailable", "the first delivery with this id is still being handled; try again", {
+        retryAfter: 1,
+      });
     }
   }
   let run;
   try {
-    run = await startRun(env, { workflowId: delivery.workflowId, input: delivery.input, trigger: delivery.trigger, runId }, delivery.pinned);
+    run = await startRun(
+      env,
+      { workflowId: delivery.workflowId, input: delivery.input, trigger: delivery.trigger, runId },
+      delivery.pinned,
+    );
   } catch (error) {
     if (deliveryId) await releaseDelivery(db, delivery.workflowId, deliveryId);
     throw error;
@@ -176,6 +212,8 @@ async function mapInput(expression: string, request: unknown, now: number): Prom
   try {
     return await evaluateExpression(expression, request, { now });
   } catch (error) {
-    throw new AppError("validation_failed", "the trigger's input mapping failed on this request", { issues: [{ path: "input", message: (error as Error).message }] });
+    throw new AppError("validation_failed", "the trigger's input mapping failed on this request", {
+      issues: [{ path: "input", message: (error as Error).message }],
+    });
   }
 }

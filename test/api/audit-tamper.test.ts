@@ -15,13 +15,29 @@ interface Report {
 }
 
 const WORKFLOW = uniqueName("audit-tamper");
-const CONTENT = ["event_id", "at", "actor_type", "actor_id", "actor_name", "actor_role", "action", "target", "run_id", "request_id", "client_ip", "result", "detail"];
+const CONTENT = [
+  "event_id",
+  "at",
+  "actor_type",
+  "actor_id",
+  "actor_name",
+  "actor_role",
+  "action",
+  "target",
+  "run_id",
+  "request_id",
+  "client_ip",
+  "result",
+  "detail",
+];
 const WHOLE = [...CONTENT, "prev_hash", "hash"];
 
 const verify = async () => expectJson<Report>(await call("GET", "/api/audit/verify"), 200);
 
 function overwrite(seq: number, row: Row, columns: string[]) {
-  return env.DB.prepare(`UPDATE audit_log SET ${columns.map((column) => `${column} = ?`).join(", ")} WHERE seq = ?`).bind(...columns.map((column) => row[column]), seq);
+  return env.DB.prepare(
+    `UPDATE audit_log SET ${columns.map((column) => `${column} = ?`).join(", ")} WHERE seq = ?`,
+  ).bind(...columns.map((column) => row[column]), seq);
 }
 
 /** Writes `first`'s columns into `second`'s seq and back; event_id is unique, so it steps aside first. */
@@ -43,10 +59,14 @@ async function restore(first: Row, second: Row): Promise<void> {
 
 /** Two chained entries next to each other in the chain, both this file's, with entries after them. */
 async function adjacentPair(): Promise<[Row, Row]> {
-  const { results } = await env.DB.prepare("SELECT * FROM audit_log WHERE target = ? AND hash IS NOT NULL ORDER BY seq").bind(`/api/workflows/${WORKFLOW}`).all<Row>();
+  const { results } = await env.DB.prepare("SELECT * FROM audit_log WHERE target = ? AND hash IS NOT NULL ORDER BY seq")
+    .bind(`/api/workflows/${WORKFLOW}`)
+    .all<Row>();
   for (let i = 0; i + 2 < results.length; i++) {
     const [first, second] = [results[i]!, results[i + 1]!];
-    const between = await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE seq > ? AND seq < ?").bind(first.seq, second.seq).first<{ n: number }>();
+    const between = await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE seq > ? AND seq < ?")
+      .bind(first.seq, second.seq)
+      .first<{ n: number }>();
     if (between!.n === 0) return [first, second];
   }
   throw new Error("no two adjacent audit entries of this file's workflow");
@@ -54,7 +74,8 @@ async function adjacentPair(): Promise<[Row, Row]> {
 
 beforeAll(async () => {
   await saveWorkflow(WORKFLOW, { id: WORKFLOW, triggers: [], steps: [{ id: "a", type: "transform", expr: "1" }] });
-  for (const enabled of [false, true, false, true]) expect((await call("PATCH", `/api/workflows/${WORKFLOW}`, { json: { enabled } })).status).toBe(200);
+  for (const enabled of [false, true, false, true])
+    expect((await call("PATCH", `/api/workflows/${WORKFLOW}`, { json: { enabled } })).status).toBe(200);
   // The entries are written after each response; verify chains whatever has landed.
   for (let i = 0; i < 50 && (await adjacentPair().catch(() => null)) === null; i++) {
     await verify();
@@ -70,7 +91,10 @@ describe("a reordered pair of audit entries", () => {
     try {
       const report = await verify();
       expect(report.valid).toBe(false);
-      expect(report.firstBreak).toEqual({ seq: first.seq, reason: expect.stringMatching(/content does not match its hash/) });
+      expect(report.firstBreak).toEqual({
+        seq: first.seq,
+        reason: expect.stringMatching(/content does not match its hash/),
+      });
     } finally {
       await restore(first, second);
     }
@@ -83,7 +107,10 @@ describe("a reordered pair of audit entries", () => {
     try {
       const report = await verify();
       expect(report.valid).toBe(false);
-      expect(report.firstBreak).toEqual({ seq: first.seq, reason: expect.stringMatching(/does not follow the entry before it/) });
+      expect(report.firstBreak).toEqual({
+        seq: first.seq,
+        reason: expect.stringMatching(/does not follow the entry before it/),
+      });
     } finally {
       await restore(first, second);
     }

@@ -64,15 +64,23 @@ describe("the audit log", () => {
     const first = await entries("action=PATCH%20/api/workflows/:id&target=/api/workflows/audit-save&limit=2");
     expect(first.entries).toHaveLength(2);
     expect(first.entries[0]!.seq).toBeGreaterThan(first.entries[1]!.seq);
-    const second = await entries(`action=PATCH%20/api/workflows/:id&target=/api/workflows/audit-save&limit=2&cursor=${first.nextCursor}`);
+    const second = await entries(
+      `action=PATCH%20/api/workflows/:id&target=/api/workflows/audit-save&limit=2&cursor=${first.nextCursor}`,
+    );
     expect(second.entries.map((entry) => entry.seq)).toEqual([expect.any(Number)]);
     expect(second.entries[0]!.seq).toBeLessThan(first.entries[1]!.seq);
   });
 
   it("exports matching entries as NDJSON", async () => {
-    const response = await call("GET", "/api/audit?action=PATCH%20/api/workflows/:id&target=/api/workflows/audit-save&format=ndjson");
+    const response = await call(
+      "GET",
+      "/api/audit?action=PATCH%20/api/workflows/:id&target=/api/workflows/audit-save&format=ndjson",
+    );
     expect(response.headers.get("content-type")).toBe("application/x-ndjson");
-    const lines = (await response.text()).trim().split("\n").map((line) => JSON.parse(line) as Entry);
+    const lines = (await response.text())
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Entry);
     expect(lines).toHaveLength(3);
     expect(lines.every((line) => line.action === "PATCH /api/workflows/:id")).toBe(true);
   });
@@ -84,7 +92,10 @@ describe("the audit log", () => {
 
 describe("the audit chain", () => {
   it("is valid when nothing was touched, and every entry gets a hash", async () => {
-    const report = await expectJson<{ valid: boolean; checked: number; unchained: number }>(await call("GET", "/api/audit/verify"), 200);
+    const report = await expectJson<{ valid: boolean; checked: number; unchained: number }>(
+      await call("GET", "/api/audit/verify"),
+      200,
+    );
     expect(report).toMatchObject({ valid: true, unchained: 0 });
     expect(report.checked).toBeGreaterThan(5);
     expect((await entries("limit=5")).entries.filter((entry) => entry.hash === null).length).toBeLessThanOrEqual(1);
@@ -92,9 +103,13 @@ describe("the audit chain", () => {
 
   it("reports the first changed entry", async () => {
     await call("GET", "/api/audit/verify");
-    const victim = (await entries("action=PATCH%20/api/workflows/:id&target=/api/workflows/audit-save&limit=1")).entries[0]!;
+    const victim = (await entries("action=PATCH%20/api/workflows/:id&target=/api/workflows/audit-save&limit=1"))
+      .entries[0]!;
     await env.DB.prepare("UPDATE audit_log SET result = '200-forged' WHERE seq = ?").bind(victim.seq).run();
-    const report = await expectJson<{ valid: boolean; firstBreak: { seq: number; reason: string } }>(await call("GET", "/api/audit/verify"), 200);
+    const report = await expectJson<{ valid: boolean; firstBreak: { seq: number; reason: string } }>(
+      await call("GET", "/api/audit/verify"),
+      200,
+    );
     expect(report.valid).toBe(false);
     expect(report.firstBreak).toMatchObject({ seq: victim.seq, reason: expect.stringMatching(/changed/) });
     await env.DB.prepare("UPDATE audit_log SET result = '200' WHERE seq = ?").bind(victim.seq).run();
@@ -102,15 +117,24 @@ describe("the audit chain", () => {
 
   it("reports an entry removed from the middle at the entry after it", async () => {
     await call("GET", "/api/audit/verify");
-    const [newer, victim] = (await entries("action=PATCH%20/api/workflows/:id&target=/api/workflows/audit-save&limit=2")).entries;
-    const saved = await env.DB.prepare("SELECT * FROM audit_log WHERE seq = ?").bind(victim!.seq).first<Record<string, unknown>>();
+    const [newer, victim] = (
+      await entries("action=PATCH%20/api/workflows/:id&target=/api/workflows/audit-save&limit=2")
+    ).entries;
+    const saved = await env.DB.prepare("SELECT * FROM audit_log WHERE seq = ?")
+      .bind(victim!.seq)
+      .first<Record<string, unknown>>();
     await env.DB.prepare("DELETE FROM audit_log WHERE seq = ?").bind(victim!.seq).run();
-    const report = await expectJson<{ valid: boolean; firstBreak: { seq: number } }>(await call("GET", "/api/audit/verify"), 200);
+    const report = await expectJson<{ valid: boolean; firstBreak: { seq: number } }>(
+      await call("GET", "/api/audit/verify"),
+      200,
+    );
     expect(report.valid).toBe(false);
     expect(report.firstBreak.seq).toBeGreaterThan(victim!.seq);
     expect(report.firstBreak.seq).toBeLessThanOrEqual(newer!.seq);
     const columns = Object.keys(saved!);
-    await env.DB.prepare(`INSERT INTO audit_log (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`).bind(...columns.map((column) => saved![column])).run();
+    await env.DB.prepare(`INSERT INTO audit_log (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`)
+      .bind(...columns.map((column) => saved![column]))
+      .run();
     expect((await expectJson<{ valid: boolean }>(await call("GET", "/api/audit/verify"), 200)).valid).toBe(true);
   });
 });

@@ -8,14 +8,25 @@ import { ADMIN_TOKEN, call, expectJson, expectProblem } from "../support/workers
 import { advanceClock, freezeClock, restoreClock } from "../support/workers/clock";
 import { issueToken, revokeIssuedToken } from "../support/workers/tokens";
 
-const SAMPLE_PARAMS: Record<string, string> = { id: "auth-probe", version: "1", name: "SOME_SECRET", stepId: "auth-probe" };
+const SAMPLE_PARAMS: Record<string, string> = {
+  id: "auth-probe",
+  version: "1",
+  name: "SOME_SECRET",
+  stepId: "auth-probe",
+};
 
 async function protectedRoutes(): Promise<Array<{ method: string; path: string }>> {
-  const doc = await expectJson<{ paths: Record<string, Record<string, unknown>> }>(await call("GET", "/api/openapi.json", { token: null }), 200);
+  const doc = await expectJson<{ paths: Record<string, Record<string, unknown>> }>(
+    await call("GET", "/api/openapi.json", { token: null }),
+    200,
+  );
   return Object.entries(doc.paths)
     .flatMap(([path, operations]) => Object.keys(operations).map((method) => ({ method: method.toUpperCase(), path })))
     .filter((route) => isRole(ROUTE_ROLES[`${route.method} ${route.path}` as keyof typeof ROUTE_ROLES] ?? "viewer"))
-    .map((route) => ({ ...route, path: route.path.replace(/\{(\w+)\}/g, (_, name: string) => SAMPLE_PARAMS[name] ?? "x") }));
+    .map((route) => ({
+      ...route,
+      path: route.path.replace(/\{(\w+)\}/g, (_, name: string) => SAMPLE_PARAMS[name] ?? "x"),
+    }));
 }
 
 /** Every protected route answers this credential with a 401 problem. */
@@ -23,7 +34,10 @@ async function expectRefusedEverywhere(token: string | null): Promise<void> {
   const routes = await protectedRoutes();
   expect(routes.length).toBeGreaterThan(10);
   for (const route of routes) {
-    const response = await call(route.method, route.path, { token, json: route.method === "GET" || route.method === "DELETE" ? undefined : {} });
+    const response = await call(route.method, route.path, {
+      token,
+      json: route.method === "GET" || route.method === "DELETE" ? undefined : {},
+    });
     expect(response.status, `${route.method} ${route.path}`).toBe(401);
     await expectProblem(response, 401, "unauthorized");
   }
@@ -40,7 +54,11 @@ describe("a request without a token", () => {
 
 describe("a request with a bad credential", () => {
   it("is refused with 401 when the token is wrong", async () => {
-    const problem = await expectProblem(await call("GET", "/api/workflows", { token: "wm_not_the_admin" }), 401, "unauthorized");
+    const problem = await expectProblem(
+      await call("GET", "/api/workflows", { token: "wm_not_the_admin" }),
+      401,
+      "unauthorized",
+    );
     expect(problem.detail).toMatch(/not valid/);
   });
 
@@ -49,11 +67,15 @@ describe("a request with a bad credential", () => {
   });
 
   it("is refused when the scheme is not Bearer", async () => {
-    const response = await call("GET", "/api/workflows", { token: null, headers: { authorization: `Basic ${btoa(`admin:${ADMIN_TOKEN}`)}` } });
+    const response = await call("GET", "/api/workflows", {
+      token: null,
+      headers: { authorization: `Basic ${btoa(`admin:${ADMIN_TOKEN}`)}` },
+    });
     await expectProblem(response, 401, "unauthorized");
   });
 
-  it("is refused on every route when the token was never issued", () => expectRefusedEverywhere(`wm_${"x".repeat(43)}`));
+  it("is refused on every route when the token was never issued", () =>
+    expectRefusedEverywhere(`wm_${"x".repeat(43)}`));
 
   it("is refused on every route, admin role or not, once the token is revoked", async () => {
     const { id, token } = await issueToken("admin");
@@ -76,6 +98,9 @@ describe("a request with a bad credential", () => {
 describe("the admin token", () => {
   it("is accepted, with the scheme in any case", async () => {
     await expectJson(await call("GET", "/api/workflows"), 200);
-    await expectJson(await call("GET", "/api/workflows", { token: null, headers: { authorization: `bearer ${ADMIN_TOKEN}` } }), 200);
+    await expectJson(
+      await call("GET", "/api/workflows", { token: null, headers: { authorization: `bearer ${ADMIN_TOKEN}` } }),
+      200,
+    );
   });
 });

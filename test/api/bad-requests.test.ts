@@ -23,15 +23,27 @@ function streamOf(bytes: number): ReadableStream<Uint8Array> {
 describe("a malformed body", () => {
   it("is 400 bad_request saying where the JSON breaks, without a stack trace", async () => {
     await saveWorkflow("bad-req", orderIntake);
-    const problem = await expectProblem(await call("POST", START, { raw: '{"input": {"orderId": "1",}}', contentType: "application/json" }), 400, "bad_request");
+    const problem = await expectProblem(
+      await call("POST", START, { raw: '{"input": {"orderId": "1",}}', contentType: "application/json" }),
+      400,
+      "bad_request",
+    );
     expect(problem.detail).toMatch(/JSON/);
     expect(problem.detail).not.toMatch(/SyntaxError\n|\n\s+at /);
   });
 
   it("is 400 for a truncated document and for a lone string of garbage", async () => {
     await saveWorkflow("bad-req", orderIntake);
-    await expectProblem(await call("POST", START, { raw: '{"input": ', contentType: "application/json" }), 400, "bad_request");
-    await expectProblem(await call("POST", START, { raw: "undefined", contentType: "application/json" }), 400, "bad_request");
+    await expectProblem(
+      await call("POST", START, { raw: '{"input": ', contentType: "application/json" }),
+      400,
+      "bad_request",
+    );
+    await expectProblem(
+      await call("POST", START, { raw: "undefined", contentType: "application/json" }),
+      400,
+      "bad_request",
+    );
   });
 
   it("that is JSON but not an object is 422 validation_failed", async () => {
@@ -43,26 +55,41 @@ describe("a malformed body", () => {
 describe("a body of the wrong content type", () => {
   it("is 415 unsupported_media_type naming what to send", async () => {
     await saveWorkflow("bad-req", orderIntake);
-    const problem = await expectProblem(await call("POST", START, { raw: "orderId=1", contentType: "application/x-www-form-urlencoded" }), 415, "unsupported_media_type");
+    const problem = await expectProblem(
+      await call("POST", START, { raw: "orderId=1", contentType: "application/x-www-form-urlencoded" }),
+      415,
+      "unsupported_media_type",
+    );
     expect(problem.detail).toMatch(/application\/json/);
   });
 
   it("is 415 when there is no content type at all", async () => {
     await saveWorkflow("bad-req", orderIntake);
-    await expectProblem(await call("POST", START, { raw: new TextEncoder().encode('{"input":{}}') }), 415, "unsupported_media_type");
+    await expectProblem(
+      await call("POST", START, { raw: new TextEncoder().encode('{"input":{}}') }),
+      415,
+      "unsupported_media_type",
+    );
   });
 
   it("accepts a +json media type with parameters", async () => {
     await saveWorkflow("bad-req", orderIntake);
     const body = JSON.stringify({ input: { orderId: "1" } });
-    await expectJson(await call("POST", START, { raw: body, contentType: "application/merge-patch+json; charset=utf-8" }), 202);
+    await expectJson(
+      await call("POST", START, { raw: body, contentType: "application/merge-patch+json; charset=utf-8" }),
+      202,
+    );
   });
 });
 
 describe("an unknown field in a start body", () => {
   it("is 422 validation_failed with the field's path", async () => {
     await saveWorkflow("bad-req", orderIntake);
-    const problem = await expectProblem(await call("POST", START, { json: { input: { orderId: "1" }, priority: "high" } }), 422, "validation_failed");
+    const problem = await expectProblem(
+      await call("POST", START, { json: { input: { orderId: "1" }, priority: "high" } }),
+      422,
+      "validation_failed",
+    );
     expect(problem.issues).toEqual([{ path: "priority", message: expect.stringContaining("priority") }]);
   });
 });
@@ -71,12 +98,19 @@ describe("a body over 10 MiB", () => {
   it("is 413 payload_too_large when the length is declared", async () => {
     await saveWorkflow("bad-req", orderIntake);
     const body = JSON.stringify({ input: { orderId: "x".repeat(TEN_MIB) } });
-    await expectProblem(await call("POST", START, { raw: body, contentType: "application/json" }), 413, "payload_too_large");
+    await expectProblem(
+      await call("POST", START, { raw: body, contentType: "application/json" }),
+      413,
+      "payload_too_large",
+    );
   });
 
   it("is 413 when it is streamed without a length", async () => {
     await saveWorkflow("bad-req", orderIntake);
-    const response = await call("POST", START, { raw: streamOf(TEN_MIB + 1024 * 1024), contentType: "application/json" });
+    const response = await call("POST", START, {
+      raw: streamOf(TEN_MIB + 1024 * 1024),
+      contentType: "application/json",
+    });
     await expectProblem(response, 413, "payload_too_large");
   });
 
@@ -88,7 +122,11 @@ describe("a body over 10 MiB", () => {
 
   it("is 413 on a definition upload too", async () => {
     const yaml = `# ${"x".repeat(TEN_MIB)}\nsteps: []\n`;
-    await expectProblem(await call("PUT", "/api/workflows/bad-req-huge", { raw: yaml, contentType: "application/yaml" }), 413, "payload_too_large");
+    await expectProblem(
+      await call("PUT", "/api/workflows/bad-req-huge", { raw: yaml, contentType: "application/yaml" }),
+      413,
+      "payload_too_large",
+    );
   });
 });
 

@@ -15,9 +15,15 @@ async function send(origins: string, method: string, headers: Record<string, str
 }
 
 const preflight = (origins: string, origin: string) =>
-  send(origins, "OPTIONS", { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type" });
-const read = (origins: string, origin: string) => send(origins, "GET", { origin, authorization: `Bearer ${ADMIN_TOKEN}` });
-const corsHeaders = (response: Response) => [...response.headers.keys()].filter((name) => name.startsWith("access-control-"));
+  send(origins, "OPTIONS", {
+    origin,
+    "access-control-request-method": "POST",
+    "access-control-request-headers": "authorization, content-type",
+  });
+const read = (origins: string, origin: string) =>
+  send(origins, "GET", { origin, authorization: `Bearer ${ADMIN_TOKEN}` });
+const corsHeaders = (response: Response) =>
+  [...response.headers.keys()].filter((name) => name.startsWith("access-control-"));
 
 describe("CORS by default", () => {
   it("sends no Access-Control-* header on an answer, whatever the Origin", async () => {

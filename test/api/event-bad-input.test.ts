@@ -12,7 +12,11 @@ describe("publishing a bad event", () => {
   });
 
   it("with a payload over 1 MiB is 413 payload_too_large", async () => {
-    const problem = await expectProblem(await call("POST", "/api/events", { json: { name: "too-big", payload: { blob: "x".repeat(1024 * 1024) } } }), 413, "payload_too_large");
+    const problem = await expectProblem(
+      await call("POST", "/api/events", { json: { name: "too-big", payload: { blob: "x".repeat(1024 * 1024) } } }),
+      413,
+      "payload_too_large",
+    );
     expect(problem.detail).toMatch(/limit is 1048576/);
   });
 });

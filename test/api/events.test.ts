@@ -22,7 +22,10 @@ describe("publishing an event", () => {
     await saveWorkflow("ev-plain", subscriber("ev-plain", "order.created"));
     await saveWorkflow("ev-mapped", subscriber("ev-mapped", "order.created", "{ 'order': payload.id, 'event': name }"));
     await saveWorkflow("ev-other", subscriber("ev-other", "order.shipped"));
-    const outcome = await expectJson<Outcome>(await call("POST", "/api/events", { json: { name: "order.created", payload: { id: "o-1" } } }), 202);
+    const outcome = await expectJson<Outcome>(
+      await call("POST", "/api/events", { json: { name: "order.created", payload: { id: "o-1" } } }),
+      202,
+    );
     expect(outcome.started).toHaveLength(2);
     expect(outcome.resumed).toEqual([]);
     const runs = await Promise.all(outcome.started.map(getRun));
@@ -36,22 +39,37 @@ describe("publishing an event", () => {
   it("starts nothing in a disabled workflow", async () => {
     await saveWorkflow("ev-off", subscriber("ev-off", "user.deleted"));
     await expectJson(await call("PATCH", "/api/workflows/ev-off", { json: { enabled: false } }), 200);
-    const outcome = await expectJson<Outcome>(await call("POST", "/api/events", { json: { name: "user.deleted", payload: {} } }), 202);
+    const outcome = await expectJson<Outcome>(
+      await call("POST", "/api/events", { json: { name: "user.deleted", payload: {} } }),
+      202,
+    );
     expect(outcome.started).toEqual([]);
   });
 
   it("with a key already seen answers 200 with the first event's runs and starts nothing new", async () => {
     await saveWorkflow("ev-keyed", subscriber("ev-keyed", "invoice.paid"));
-    const first = await expectJson<Outcome>(await call("POST", "/api/events", { json: { name: "invoice.paid", payload: { n: 1 }, key: "inv-9" } }), 202);
-    const again = await expectJson<Outcome>(await call("POST", "/api/events", { json: { name: "invoice.paid", payload: { n: 2 }, key: "inv-9" } }), 200);
+    const first = await expectJson<Outcome>(
+      await call("POST", "/api/events", { json: { name: "invoice.paid", payload: { n: 1 }, key: "inv-9" } }),
+      202,
+    );
+    const again = await expectJson<Outcome>(
+      await call("POST", "/api/events", { json: { name: "invoice.paid", payload: { n: 2 }, key: "inv-9" } }),
+      200,
+    );
     expect(again).toMatchObject({ eventId: first.eventId, started: first.started, duplicate: true });
     const runs = await expectJson<{ runs: unknown[] }>(await call("GET", "/api/runs?workflow=ev-keyed"), 200);
     expect(runs.runs).toHaveLength(1);
   });
 
   it("reports a subscriber whose input schema rejects the payload as skipped", async () => {
-    await saveWorkflow("ev-strict", { ...subscriber("ev-strict", "lead.new"), input: { type: "object", required: ["email"] } });
-    const outcome = await expectJson<Outcome>(await call("POST", "/api/events", { json: { name: "lead.new", payload: { name: "no email" } } }), 202);
+    await saveWorkflow("ev-strict", {
+      ...subscriber("ev-strict", "lead.new"),
+      input: { type: "object", required: ["email"] },
+    });
+    const outcome = await expectJson<Outcome>(
+      await call("POST", "/api/events", { json: { name: "lead.new", payload: { name: "no email" } } }),
+      202,
+    );
     expect(outcome.started).toEqual([]);
     expect(outcome.skipped).toEqual([expect.objectContaining({ workflow: "ev-strict", code: "validation_failed" })]);
   });

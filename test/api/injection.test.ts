@@ -63,14 +63,20 @@ describe("SQL-looking filters", () => {
 
   it("a quoted cursor pages by comparison only, so it reaches no other workflow's runs", async () => {
     expect(await expectJson(await listRuns(`cursor=${q("' OR 1=1 --")}`), 200)).toEqual({ runs: [], nextCursor: null });
-    const page = await expectJson<{ runs: { workflow: string }[] }>(await listRuns(`workflow=${LISTED}&cursor=${q("zzz' OR '1'='1")}`), 200);
+    const page = await expectJson<{ runs: { workflow: string }[] }>(
+      await listRuns(`workflow=${LISTED}&cursor=${q("zzz' OR '1'='1")}`),
+      200,
+    );
     expect(page.runs.map((run) => run.workflow)).toEqual(page.runs.map(() => LISTED));
   });
 
   it("quoted audit filters match no entry, and a non-numeric audit cursor is refused", async () => {
     for (const field of ["actor", "action", "target"]) {
       for (const value of ["' OR '1'='1", "x' OR 1=1 --", "admin-token' --"]) {
-        expect(await expectJson(await listAudit(`${field}=${q(value)}`), 200), `${field}=${value}`).toEqual({ entries: [], nextCursor: null });
+        expect(await expectJson(await listAudit(`${field}=${q(value)}`), 200), `${field}=${value}`).toEqual({
+          entries: [],
+          nextCursor: null,
+        });
       }
     }
     await expectProblem(await listAudit(`cursor=${q("1 OR 1=1")}`), 400, "bad_request");
@@ -82,7 +88,10 @@ describe("__proto__, constructor and prototype keys", () => {
   const hostile = `{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}},"prototype":{"polluted":"yes"},"n":2}`;
 
   it("in a run input pollute nothing and are kept as the run's plain data", async () => {
-    const response = await call("POST", `/api/workflows/${LISTED}/runs`, { raw: `{"input":${hostile}}`, contentType: "application/json" });
+    const response = await call("POST", `/api/workflows/${LISTED}/runs`, {
+      raw: `{"input":${hostile}}`,
+      contentType: "application/json",
+    });
     const { run } = await expectJson<{ run: { id: string } }>(response, 202);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     const stored = await getRun(run.id);
@@ -96,7 +105,11 @@ describe("__proto__, constructor and prototype keys", () => {
   it("as definition fields are refused as unknown fields, polluting nothing", async () => {
     const id = uniqueName("inj-proto-def");
     const body = `{"id":"${id}","__proto__":{"polluted":"yes"},"triggers":[{"type":"api"}],"steps":[{"id":"a","type":"transform","expr":"1","constructor":{"prototype":{"polluted":"yes"}}}]}`;
-    const problem = await expectProblem(await call("PUT", `/api/workflows/${id}`, { raw: body, contentType: "application/json" }), 422, "validation_failed");
+    const problem = await expectProblem(
+      await call("PUT", `/api/workflows/${id}`, { raw: body, contentType: "application/json" }),
+      422,
+      "validation_failed",
+    );
     expect(problem.issues?.map((issue) => issue.path).sort()).toEqual(["__proto__", "steps[0].constructor"]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
@@ -105,8 +118,13 @@ describe("__proto__, constructor and prototype keys", () => {
     const id = uniqueName("inj-proto-data");
     const step = `{"id":"a","type":"http","request":{"method":"POST","url":"https://x.example/","body":${hostile}}}`;
     const body = `{"id":"${id}","triggers":[{"type":"api"}],"steps":[${step}]}`;
-    expect((await call("PUT", `/api/workflows/${id}`, { raw: body, contentType: "application/json" })).status).toBe(201);
-    const saved = await expectJson<{ definition: { steps: { request: { body: Record<string, unknown> } }[] } }>(await call("GET", `/api/workflows/${id}`), 200);
+    expect((await call("PUT", `/api/workflows/${id}`, { raw: body, contentType: "application/json" })).status).toBe(
+      201,
+    );
+    const saved = await expectJson<{ definition: { steps: { request: { body: Record<string, unknown> } }[] } }>(
+      await call("GET", `/api/workflows/${id}`),
+      200,
+    );
     const stored = saved.definition.steps[0]!.request.body;
     expect(Object.hasOwn(stored, "__proto__")).toBe(true);
     expect(JSON.parse(JSON.stringify(stored))).toEqual(JSON.parse(hostile));
@@ -116,7 +134,11 @@ describe("__proto__, constructor and prototype keys", () => {
   it("in a YAML definition are refused the same way, polluting nothing", async () => {
     const id = uniqueName("inj-proto-yaml");
     const yaml = `id: ${id}\n__proto__:\n  polluted: yes\ntriggers:\n  - type: api\nsteps:\n  - id: a\n    type: transform\n    expr: "1"\n`;
-    const problem = await expectProblem(await call("PUT", `/api/workflows/${id}`, { raw: yaml, contentType: "application/yaml" }), 422, "validation_failed");
+    const problem = await expectProblem(
+      await call("PUT", `/api/workflows/${id}`, { raw: yaml, contentType: "application/yaml" }),
+      422,
+      "validation_failed",
+    );
     expect(problem.issues?.map((issue) => issue.path)).toEqual(["__proto__"]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });

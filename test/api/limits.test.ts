@@ -18,8 +18,10 @@ function nested(levels: number): unknown {
 }
 
 const wide = (keys: number) => Object.fromEntries(Array.from({ length: keys }, (_, index) => [`k${index}`, index]));
-const publish = (payload: unknown) => call("POST", "/api/events", { json: { name: uniqueName("limits.probe"), payload } });
-const putYaml = (id: string, yaml: string) => call("PUT", `/api/workflows/${id}`, { raw: yaml, contentType: "application/yaml" });
+const publish = (payload: unknown) =>
+  call("POST", "/api/events", { json: { name: uniqueName("limits.probe"), payload } });
+const putYaml = (id: string, yaml: string) =>
+  call("PUT", `/api/workflows/${id}`, { raw: yaml, contentType: "application/yaml" });
 
 describe("a JSON body's shape", () => {
   it("may nest exactly 64 levels deep", async () => {
@@ -38,7 +40,11 @@ describe("a JSON body's shape", () => {
   });
 
   it("of a definition sent as JSON is held to the same limits", async () => {
-    const problem = await expectProblem(await call("POST", "/api/workflows/validate", { json: { id: "deep", steps: nested(70) } }), 400, "bad_request");
+    const problem = await expectProblem(
+      await call("POST", "/api/workflows/validate", { json: { id: "deep", steps: nested(70) } }),
+      400,
+      "bad_request",
+    );
     expect(problem.detail).toMatch(/deeper than 64 levels/);
   });
 });
@@ -52,22 +58,40 @@ describe("a YAML definition's shape", () => {
 
   it("nested thousands of levels deep is 400, not a crash (the parser reports its own stack limit)", async () => {
     const yaml = `id: yaml-abyss\nsteps: ${"[".repeat(5000)}${"]".repeat(5000)}\n`;
-    await expectProblem(await call("POST", "/api/workflows/validate", { raw: yaml, contentType: "application/yaml" }), 400, "bad_request");
+    await expectProblem(
+      await call("POST", "/api/workflows/validate", { raw: yaml, contentType: "application/yaml" }),
+      400,
+      "bad_request",
+    );
   });
 
   it("with an alias-expansion bomb is refused before it expands (yaml's maxAliasCount)", async () => {
     const levels = ["a: &a [x, x, x, x, x, x, x, x, x]"];
-    for (const [name, previous] of [["b", "a"], ["c", "b"], ["d", "c"], ["e", "d"], ["f", "e"]]) {
+    for (const [name, previous] of [
+      ["b", "a"],
+      ["c", "b"],
+      ["d", "c"],
+      ["e", "d"],
+      ["f", "e"],
+    ]) {
       levels.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(", ")}]`);
     }
-    const problem = await expectProblem(await putYaml("yaml-bomb", `id: yaml-bomb\n${levels.join("\n")}\n`), 400, "bad_request");
+    const problem = await expectProblem(
+      await putYaml("yaml-bomb", `id: yaml-bomb\n${levels.join("\n")}\n`),
+      400,
+      "bad_request",
+    );
     expect(JSON.stringify(problem.issues)).toMatch(/alias/i);
   });
 });
 
 describe("a body's size limit per route", () => {
   it("is 256 KiB for a secret value, answered 413 naming the route's limit", async () => {
-    const problem = await expectProblem(await call("PUT", "/api/secrets/LIMITS_BIG", { json: { value: "x".repeat(300 * 1024) } }), 413, "payload_too_large");
+    const problem = await expectProblem(
+      await call("PUT", "/api/secrets/LIMITS_BIG", { json: { value: "x".repeat(300 * 1024) } }),
+      413,
+      "payload_too_large",
+    );
     expect(problem.detail).toMatch(/262144 bytes/);
   });
 
@@ -104,7 +128,8 @@ describe("the rate limit without a rate-limiting binding", () => {
 
   it("counts webhook deliveries per workflow, before the signature is checked", async () => {
     const workflow = uniqueName("limits-hook");
-    for (let attempt = 0; attempt < 2; attempt++) expect((await send(`/hooks/${workflow}`, null, "POST")).status).not.toBe(429);
+    for (let attempt = 0; attempt < 2; attempt++)
+      expect((await send(`/hooks/${workflow}`, null, "POST")).status).not.toBe(429);
     const refused = await send(`/hooks/${workflow}`, null, "POST");
     expect(refused.headers.get("retry-after")).toMatch(/^\d+$/);
     await expectProblem(refused, 429, "rate_limited");

@@ -11,7 +11,10 @@ describe("who am I", () => {
 
   it("names an API token and its role, and nothing else about it", async () => {
     const viewer = await issueToken("viewer");
-    expect(await expectJson(await call("GET", "/api/me", { token: viewer.token }), 200)).toEqual({ name: viewer.name, role: "viewer" });
+    expect(await expectJson(await call("GET", "/api/me", { token: viewer.token }), 200)).toEqual({
+      name: viewer.name,
+      role: "viewer",
+    });
   });
 
   it("refuses a request without a valid token", async () => {

@@ -7,7 +7,11 @@ import { uniqueName } from "../support/workers/tokens";
 
 const PRICED = uniqueName("tokens-priced");
 const UNPRICED = uniqueName("tokens-unpriced");
-const llm = (id: string, pricing?: object) => ({ id, triggers: [], steps: [{ id: "ask", type: "llm", provider: "openai", model: "m", prompt: "hi", ...(pricing ? { pricing } : {}) }] });
+const llm = (id: string, pricing?: object) => ({
+  id,
+  triggers: [],
+  steps: [{ id: "ask", type: "llm", provider: "openai", model: "m", prompt: "hi", ...(pricing ? { pricing } : {}) }],
+});
 
 interface TokenStats {
   workflow: string;

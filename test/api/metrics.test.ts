@@ -21,8 +21,15 @@ const NAP = uniqueName("metrics-nap");
 const FAIL = uniqueName("metrics-fail");
 const CALL = uniqueName("metrics-call");
 
-const UNAVAILABLE: TaskReport["outcome"] = { ok: false, error: { code: "http_status", message: "503 Service Unavailable", retryable: true, httpStatus: 503 } };
-const OK: TaskReport["outcome"] = { ok: true, output: { status: 200, headers: {}, body: { count: 1 } }, httpStatus: 200 };
+const UNAVAILABLE: TaskReport["outcome"] = {
+  ok: false,
+  error: { code: "http_status", message: "503 Service Unavailable", retryable: true, httpStatus: 503 },
+};
+const OK: TaskReport["outcome"] = {
+  ok: true,
+  output: { status: 200, headers: {}, body: { count: 1 } },
+  httpStatus: 200,
+};
 
 type ByStatus = Record<"queued" | "running" | "waiting" | "succeeded" | "failed" | "cancelled" | "timed_out", number>;
 interface Stats {
@@ -44,9 +51,20 @@ interface Metrics {
   durationSample: { runs: number; capped: boolean };
 }
 
-const metrics = async (query: string, token?: string) => expectJson<Metrics>(await call("GET", `/api/metrics?${query}`, token ? { token } : {}), 200);
-const counts = (partial: Partial<ByStatus>): ByStatus => ({ queued: 0, running: 0, waiting: 0, succeeded: 0, failed: 0, cancelled: 0, timed_out: 0, ...partial });
-const reportLatest = (run: RecordedRun, outcome: TaskReport["outcome"]) => run.stub.report({ stepId: "call", attempt: run.dispatched.at(-1)!.attempt, outcome });
+const metrics = async (query: string, token?: string) =>
+  expectJson<Metrics>(await call("GET", `/api/metrics?${query}`, token ? { token } : {}), 200);
+const counts = (partial: Partial<ByStatus>): ByStatus => ({
+  queued: 0,
+  running: 0,
+  waiting: 0,
+  succeeded: 0,
+  failed: 0,
+  cancelled: 0,
+  timed_out: 0,
+  ...partial,
+});
+const reportLatest = (run: RecordedRun, outcome: TaskReport["outcome"]) =>
+  run.stub.report({ stepId: "call", attempt: run.dispatched.at(-1)!.attempt, outcome });
 
 /** The hour the first runs are created in: in the future, so no real alarm fires on its own. */
 let hour: number;
@@ -94,7 +112,15 @@ afterAll(restoreClock);
 describe("metrics of one workflow", () => {
   it("counts runs by status and takes nearest-rank p50 and p95 over the finished ones", async () => {
     const body = await metrics(`workflow=${NAP}`);
-    const expected = { runs: 6, byStatus: counts({ succeeded: 5, waiting: 1 }), successRate: 1, p50Ms: 62 * MINUTE, p95Ms: 70 * MINUTE, retries: 0, ...NO_TOKENS };
+    const expected = {
+      runs: 6,
+      byStatus: counts({ succeeded: 5, waiting: 1 }),
+      successRate: 1,
+      p50Ms: 62 * MINUTE,
+      p95Ms: 70 * MINUTE,
+      retries: 0,
+      ...NO_TOKENS,
+    };
     expect(body.totals).toEqual(expected);
     expect(body.workflows).toEqual([{ workflow: NAP, ...expected }]);
     expect(body.durationSample).toEqual({ runs: 5, capped: false });
@@ -102,17 +128,39 @@ describe("metrics of one workflow", () => {
 
   it("rates success over finished runs only", async () => {
     const { totals } = await metrics(`workflow=${FAIL}`);
-    expect(totals).toMatchObject({ runs: 4, byStatus: counts({ succeeded: 1, failed: 3 }), successRate: 0.25, p50Ms: 0, p95Ms: 0 });
+    expect(totals).toMatchObject({
+      runs: 4,
+      byStatus: counts({ succeeded: 1, failed: 3 }),
+      successRate: 0.25,
+      p50Ms: 0,
+      p95Ms: 0,
+    });
   });
 
   it("sums the retries the steps' policies spent", async () => {
     const { totals } = await metrics(`workflow=${CALL}`);
-    expect(totals).toEqual({ runs: 2, byStatus: counts({ succeeded: 1, failed: 1 }), successRate: 0.5, p50Ms: HOUR, p95Ms: 2 * HOUR, retries: 3, ...NO_TOKENS });
+    expect(totals).toEqual({
+      runs: 2,
+      byStatus: counts({ succeeded: 1, failed: 1 }),
+      successRate: 0.5,
+      p50Ms: HOUR,
+      p95Ms: 2 * HOUR,
+      retries: 3,
+      ...NO_TOKENS,
+    });
   });
 
   it("is empty, with no rate or percentiles, for a workflow without runs", async () => {
     const body = await metrics(`workflow=${uniqueName("metrics-nobody")}`);
-    expect(body.totals).toEqual({ runs: 0, byStatus: counts({}), successRate: null, p50Ms: null, p95Ms: null, retries: 0, ...NO_TOKENS });
+    expect(body.totals).toEqual({
+      runs: 0,
+      byStatus: counts({}),
+      successRate: null,
+      p50Ms: null,
+      p95Ms: null,
+      retries: 0,
+      ...NO_TOKENS,
+    });
     expect(body.workflows).toEqual([]);
   });
 });
@@ -131,12 +179,27 @@ describe("metrics across workflows", () => {
 describe("the window and the series", () => {
   it("defaults to 24h in 1h buckets aligned to the hour, covering now", async () => {
     const body = await metrics(`workflow=${NAP}`);
-    expect(body).toMatchObject({ window: "24h", bucket: "1h", to: new Date(now).toISOString(), from: new Date(now - 24 * HOUR).toISOString() });
+    expect(body).toMatchObject({
+      window: "24h",
+      bucket: "1h",
+      to: new Date(now).toISOString(),
+      from: new Date(now - 24 * HOUR).toISOString(),
+    });
     expect(body.series).toHaveLength(25);
     expect(body.series.at(-1)!.at).toBe(new Date(Math.floor(now / HOUR) * HOUR).toISOString());
     const at = (ms: number) => body.series.find((point) => point.at === new Date(ms).toISOString());
-    expect(at(hour)).toEqual({ at: new Date(hour).toISOString(), byStatus: counts({ succeeded: 5 }), p50Ms: 62 * MINUTE, p95Ms: 70 * MINUTE });
-    expect(at(hour + HOUR)).toEqual({ at: new Date(hour + HOUR).toISOString(), byStatus: counts({ waiting: 1 }), p50Ms: null, p95Ms: null });
+    expect(at(hour)).toEqual({
+      at: new Date(hour).toISOString(),
+      byStatus: counts({ succeeded: 5 }),
+      p50Ms: 62 * MINUTE,
+      p95Ms: 70 * MINUTE,
+    });
+    expect(at(hour + HOUR)).toEqual({
+      at: new Date(hour + HOUR).toISOString(),
+      byStatus: counts({ waiting: 1 }),
+      p50Ms: null,
+      p95Ms: null,
+    });
     const total = body.series.reduce((sum, point) => sum + Object.values(point.byStatus).reduce((a, b) => a + b, 0), 0);
     expect(total).toBe(6);
   });
@@ -152,7 +215,10 @@ describe("the window and the series", () => {
   it("refuses a window that is not a duration in m, h or d, or is over 90d, naming query.window", async () => {
     for (const window of ["2w", "0h", "91d", "1.5h", "30s", "soon", ""]) {
       const problem = await expectProblem(await call("GET", `/api/metrics?window=${window}`), 400, "bad_request");
-      expect(problem.issues?.map((issue) => issue.path), window).toEqual(["query.window"]);
+      expect(
+        problem.issues?.map((issue) => issue.path),
+        window,
+      ).toEqual(["query.window"]);
     }
     await metrics("window=90d");
   });
@@ -160,7 +226,9 @@ describe("the window and the series", () => {
 
 describe("the OpenAPI document", () => {
   it("describes the route, its query and its answer", async () => {
-    const doc = await expectJson<{ paths: Record<string, { get?: { parameters?: { name: string }[]; responses: Record<string, unknown> } }> }>(await call("GET", "/api/openapi.json", { token: null }), 200);
+    const doc = await expectJson<{
+      paths: Record<string, { get?: { parameters?: { name: string }[]; responses: Record<string, unknown> } }>;
+    }>(await call("GET", "/api/openapi.json", { token: null }), 200);
     const operation = doc.paths["/api/metrics"]?.get;
     expect(operation?.parameters?.map((parameter) => parameter.name).sort()).toEqual(["window", "workflow"]);
     expect(operation?.responses).toHaveProperty("200");

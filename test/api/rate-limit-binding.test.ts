@@ -26,7 +26,11 @@ function fakeBinding(decide: (key: string) => boolean | Error = () => true) {
 
 const app = createApp();
 
-function send(bindings: object, path: string, options: { token?: string; method?: string; headers?: Record<string, string> } = {}) {
+function send(
+  bindings: object,
+  path: string,
+  options: { token?: string; method?: string; headers?: Record<string, string> } = {},
+) {
   const headers = new Headers(options.headers);
   if (options.token) headers.set("authorization", `Bearer ${options.token}`);
   const request = new Request(`http://waymark.test${path}`, { method: options.method ?? "GET", headers });
@@ -38,7 +42,9 @@ afterEach(() => vi.restoreAllMocks());
 describe("a rate-limiting binding", () => {
   it("refusing is 429 rate_limited problem+json with Retry-After: the binding's period", async () => {
     const viewer = await issueToken("viewer");
-    const refused = await send({ API_RATE_LIMITER: fakeBinding(() => false) }, "/api/workflows", { token: viewer.token });
+    const refused = await send({ API_RATE_LIMITER: fakeBinding(() => false) }, "/api/workflows", {
+      token: viewer.token,
+    });
     expect(refused.headers.get("retry-after")).toBe(String(BINDING_PERIOD_SECONDS));
     const problem = await expectProblem(refused, 429, "rate_limited");
     expect(problem.detail).toBe("more than API_RATE_LIMITER allows in 60 s for this token; retry after 60 s");
@@ -48,7 +54,11 @@ describe("a rate-limiting binding", () => {
     const busy = await issueToken("viewer");
     const calm = await issueToken("viewer");
     const api = fakeBinding((key) => key !== `token:${busy.id}`);
-    await expectProblem(await send({ API_RATE_LIMITER: api }, "/api/workflows", { token: busy.token }), 429, "rate_limited");
+    await expectProblem(
+      await send({ API_RATE_LIMITER: api }, "/api/workflows", { token: busy.token }),
+      429,
+      "rate_limited",
+    );
     await expectJson(await send({ API_RATE_LIMITER: api }, "/api/workflows", { token: calm.token }), 200);
     expect(api.keys).toEqual([`token:${busy.id}`, `token:${calm.id}`]);
   });
@@ -57,22 +67,30 @@ describe("a rate-limiting binding", () => {
     const workflow = uniqueName("binding-hook");
     const api = fakeBinding();
     const hooks = fakeBinding(() => false);
-    const refused = await send({ API_RATE_LIMITER: api, WEBHOOK_RATE_LIMITER: hooks }, `/hooks/${workflow}`, { method: "POST" });
+    const refused = await send({ API_RATE_LIMITER: api, WEBHOOK_RATE_LIMITER: hooks }, `/hooks/${workflow}`, {
+      method: "POST",
+    });
     expect(refused.headers.get("retry-after")).toBe("60");
-    expect((await expectProblem(refused, 429, "rate_limited")).detail).toMatch(/WEBHOOK_RATE_LIMITER allows in 60 s for this webhook/);
+    expect((await expectProblem(refused, 429, "rate_limited")).detail).toMatch(
+      /WEBHOOK_RATE_LIMITER allows in 60 s for this webhook/,
+    );
     expect(hooks.keys).toEqual([`hook:${workflow}`]);
     expect(api.keys).toEqual([]);
   });
 
   it("counts anonymous public API calls per client address", async () => {
     const api = fakeBinding();
-    await expectJson(await send({ API_RATE_LIMITER: api }, "/api/health", { headers: { "cf-connecting-ip": "203.0.113.9" } }), 200);
+    await expectJson(
+      await send({ API_RATE_LIMITER: api }, "/api/health", { headers: { "cf-connecting-ip": "203.0.113.9" } }),
+      200,
+    );
     expect(api.keys).toEqual(["ip:203.0.113.9"]);
   });
 
   it("is never asked about the break-glass admin token", async () => {
     const api = fakeBinding(() => false);
-    for (let attempt = 0; attempt < 3; attempt++) await expectJson(await send({ API_RATE_LIMITER: api }, "/api/workflows", { token: ADMIN_TOKEN }), 200);
+    for (let attempt = 0; attempt < 3; attempt++)
+      await expectJson(await send({ API_RATE_LIMITER: api }, "/api/workflows", { token: ADMIN_TOKEN }), 200);
     expect(api.keys).toEqual([]);
   });
 
@@ -80,8 +98,11 @@ describe("a rate-limiting binding", () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     const viewer = await issueToken("viewer");
     const bindings = { API_RATE_LIMITER: fakeBinding(), WAYMARK_RATE_LIMIT_PER_TOKEN: "1" };
-    for (let attempt = 0; attempt < 3; attempt++) await expectJson(await send(bindings, "/api/workflows", { token: viewer.token }), 200);
-    const warnings = warn.mock.calls.filter(([message]) => String(message).includes("WAYMARK_RATE_LIMIT_PER_TOKEN is ignored"));
+    for (let attempt = 0; attempt < 3; attempt++)
+      await expectJson(await send(bindings, "/api/workflows", { token: viewer.token }), 200);
+    const warnings = warn.mock.calls.filter(([message]) =>
+      String(message).includes("WAYMARK_RATE_LIMIT_PER_TOKEN is ignored"),
+    );
     expect(warnings).toHaveLength(1);
   });
 
@@ -90,11 +111,16 @@ describe("a rate-limiting binding", () => {
     const broken = fakeBinding(() => new Error("rate limiter unavailable"));
     const viewer = await issueToken("viewer");
     await expectJson(await send({ API_RATE_LIMITER: broken }, "/api/workflows", { token: viewer.token }), 200);
-    const hook = await send({ WEBHOOK_RATE_LIMITER: broken }, `/hooks/${uniqueName("broken-hook")}`, { method: "POST" });
+    const hook = await send({ WEBHOOK_RATE_LIMITER: broken }, `/hooks/${uniqueName("broken-hook")}`, {
+      method: "POST",
+    });
     expect([429, 500]).not.toContain(hook.status);
     expect(broken.keys).toHaveLength(2);
     expect(logged.mock.calls.map(([message]) => String(message))).toEqual(
-      expect.arrayContaining([expect.stringMatching(/API_RATE_LIMITER failed, letting the request through/), expect.stringMatching(/WEBHOOK_RATE_LIMITER failed/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/API_RATE_LIMITER failed, letting the request through/),
+        expect.stringMatching(/WEBHOOK_RATE_LIMITER failed/),
+      ]),
     );
   });
 });

@@ -20,7 +20,9 @@ describe("the simulated rate-limiting bindings", () => {
     await spendBudget(env.API_RATE_LIMITER, `token:${viewer.id}`);
     const refused = await call("GET", "/api/workflows", { token: viewer.token });
     expect(refused.headers.get("retry-after")).toBe(String(BINDING_PERIOD_SECONDS));
-    expect((await expectProblem(refused, 429, "rate_limited")).detail).toMatch(/API_RATE_LIMITER allows in 60 s for this token/);
+    expect((await expectProblem(refused, 429, "rate_limited")).detail).toMatch(
+      /API_RATE_LIMITER allows in 60 s for this token/,
+    );
     await expectJson(await call("GET", "/api/workflows", { token: (await issueToken("viewer")).token }), 200);
   });
 
@@ -29,18 +31,26 @@ describe("the simulated rate-limiting bindings", () => {
     await spendBudget(env.WEBHOOK_RATE_LIMITER, `hook:${workflow}`);
     const refused = await call("POST", `/hooks/${workflow}`, { token: null });
     expect(refused.headers.get("retry-after")).toBe("60");
-    expect((await expectProblem(refused, 429, "rate_limited")).detail).toMatch(/WEBHOOK_RATE_LIMITER allows in 60 s for this webhook/);
+    expect((await expectProblem(refused, 429, "rate_limited")).detail).toMatch(
+      /WEBHOOK_RATE_LIMITER allows in 60 s for this webhook/,
+    );
   });
 });
 
 describe("wrangler.toml's [[ratelimits]]", () => {
   it("bind exactly the bindings the code reads, each with the period a refusal answers as Retry-After", async () => {
     const toml: string = (await import("../../wrangler.toml?raw" as string)).default;
-    const entries = toml.split(/^\[\[ratelimits\]\]$/m).slice(1).map((block) => ({
-      name: /^name\s*=\s*"([^"]+)"/m.exec(block)?.[1],
-      period: Number(/period\s*=\s*(\d+)/.exec(block)?.[1]),
+    const entries = toml
+      .split(/^\[\[ratelimits\]\]$/m)
+      .slice(1)
+      .map((block) => ({
+        name: /^name\s*=\s*"([^"]+)"/m.exec(block)?.[1],
+        period: Number(/period\s*=\s*(\d+)/.exec(block)?.[1]),
+      }));
+    const expected = Object.values(RATE_LIMIT_CLASSES).map((keyClass) => ({
+      name: keyClass.binding,
+      period: BINDING_PERIOD_SECONDS,
     }));
-    const expected = Object.values(RATE_LIMIT_CLASSES).map((keyClass) => ({ name: keyClass.binding, period: BINDING_PERIOD_SECONDS }));
     expect(entries).toEqual(expected);
   });
 });

@@ -12,7 +12,12 @@ import { longNap } from "../fixtures/workflows-api/long-nap";
 import { ADMIN_TOKEN, call, expectJson, expectProblem, saveWorkflow } from "../support/workers/api";
 import { issueToken } from "../support/workers/tokens";
 
-const SAMPLE_PARAMS: Record<string, string> = { id: "roles-probe", version: "1", name: "ROLES_PROBE_SECRET", stepId: "roles-probe" };
+const SAMPLE_PARAMS: Record<string, string> = {
+  id: "roles-probe",
+  version: "1",
+  name: "ROLES_PROBE_SECRET",
+  stepId: "roles-probe",
+};
 const tokens = {} as Record<Role, string>;
 
 beforeAll(async () => {
@@ -20,8 +25,13 @@ beforeAll(async () => {
 });
 
 async function documentedRoutes(): Promise<string[]> {
-  const doc = await expectJson<{ paths: Record<string, Record<string, unknown>> }>(await call("GET", "/api/openapi.json", { token: null }), 200);
-  return Object.entries(doc.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`));
+  const doc = await expectJson<{ paths: Record<string, Record<string, unknown>> }>(
+    await call("GET", "/api/openapi.json", { token: null }),
+    200,
+  );
+  return Object.entries(doc.paths).flatMap(([path, operations]) =>
+    Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
+  );
 }
 
 /** Every endpoint the Hono app serves, documented or not (the OpenAPI document itself is not). */
@@ -32,8 +42,10 @@ function registeredRoutes(): string[] {
   return [...new Set(keys)];
 }
 
-const roleRoutes = () => Object.entries(ROUTE_ROLES).flatMap(([key, access]) => (isRole(access) ? [{ key, role: access }] : []));
-const urlOf = (key: string) => key.split(" ")[1]!.replace(/\{(\w+)\}/g, (_, name: string) => SAMPLE_PARAMS[name] ?? "x");
+const roleRoutes = () =>
+  Object.entries(ROUTE_ROLES).flatMap(([key, access]) => (isRole(access) ? [{ key, role: access }] : []));
+const urlOf = (key: string) =>
+  key.split(" ")[1]!.replace(/\{(\w+)\}/g, (_, name: string) => SAMPLE_PARAMS[name] ?? "x");
 /** A malformed JSON body: a request the gate lets through stops at the body check, before any effect. */
 const probe = (key: string, token: string) => {
   const method = key.split(" ")[0]!;
@@ -50,7 +62,8 @@ describe("the route table", () => {
   });
 
   it("decides each route with a role or a named other way to authenticate", () => {
-    for (const access of Object.values(ROUTE_ROLES)) expect([...ROLES, "public", "signature", "link"]).toContain(access);
+    for (const access of Object.values(ROUTE_ROLES))
+      expect([...ROLES, "public", "signature", "link"]).toContain(access);
   });
 
   it("refuses a token one role too low with 403 on every route that needs a role", async () => {
@@ -74,7 +87,9 @@ describe("the route table", () => {
   it("refuses a route it does not name to everyone, the break-glass admin included", async () => {
     const app = createApp();
     app.get("/api/unlisted", (c) => c.text("reached"));
-    const request = new Request("http://waymark.test/api/unlisted", { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const request = new Request("http://waymark.test/api/unlisted", {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     const problem = await expectProblem(await app.fetch(request, env, createExecutionContext()), 403, "forbidden");
     expect(problem.detail).toMatch(/no role decision/);
   });
@@ -82,9 +97,11 @@ describe("the route table", () => {
 
 describe("the role matrix through real routes", () => {
   const definitionFor = (name: string) => ({ ...longNap, name });
-  const start = (workflow: string, role: Role) => call("POST", `/api/workflows/${workflow}/runs`, { token: tokens[role], json: {} });
+  const start = (workflow: string, role: Role) =>
+    call("POST", `/api/workflows/${workflow}/runs`, { token: tokens[role], json: {} });
   const cancel = (runId: string, role: Role) => call("POST", `/api/runs/${runId}/cancel`, { token: tokens[role] });
-  const save = (workflow: string, role: Role) => call("PUT", `/api/workflows/${workflow}`, { token: tokens[role], json: definitionFor(`saved by ${role}`) });
+  const save = (workflow: string, role: Role) =>
+    call("PUT", `/api/workflows/${workflow}`, { token: tokens[role], json: definitionFor(`saved by ${role}`) });
 
   it("a viewer reads workflows and runs but starts, cancels and saves nothing", async () => {
     await saveWorkflow("roles-viewer", longNap);
@@ -102,23 +119,41 @@ describe("the role matrix through real routes", () => {
     const run = (await expectJson<{ run: RunView }>(await start("roles-operator", "operator"), 202)).run;
     expect((await expectJson<{ run: RunView }>(await cancel(run.id, "operator"), 200)).run.status).toBe("cancelled");
     await expectProblem(await save("roles-operator", "operator"), 403, "forbidden");
-    await expectProblem(await call("PATCH", "/api/workflows/roles-operator", { token: tokens.operator, json: { enabled: false } }), 403, "forbidden");
+    await expectProblem(
+      await call("PATCH", "/api/workflows/roles-operator", { token: tokens.operator, json: { enabled: false } }),
+      403,
+      "forbidden",
+    );
   });
 
   it("an editor saves, disables and archives definitions but manages no tokens, secrets or audit", async () => {
     await expectJson(await save("roles-editor", "editor"), 201);
-    await expectJson(await call("PATCH", "/api/workflows/roles-editor", { token: tokens.editor, json: { enabled: false } }), 200);
+    await expectJson(
+      await call("PATCH", "/api/workflows/roles-editor", { token: tokens.editor, json: { enabled: false } }),
+      200,
+    );
     await expectJson(await call("DELETE", "/api/workflows/roles-editor", { token: tokens.editor }), 200);
-    await expectProblem(await call("POST", "/api/tokens", { token: tokens.editor, json: { name: "escalate", role: "admin" } }), 403, "forbidden");
+    await expectProblem(
+      await call("POST", "/api/tokens", { token: tokens.editor, json: { name: "escalate", role: "admin" } }),
+      403,
+      "forbidden",
+    );
     await expectProblem(await call("GET", "/api/tokens", { token: tokens.editor }), 403, "forbidden");
-    await expectProblem(await call("PUT", "/api/secrets/ROLES_EDITOR", { token: tokens.editor, json: { value: "x" } }), 403, "forbidden");
+    await expectProblem(
+      await call("PUT", "/api/secrets/ROLES_EDITOR", { token: tokens.editor, json: { value: "x" } }),
+      403,
+      "forbidden",
+    );
     await expectProblem(await call("GET", "/api/secrets", { token: tokens.editor }), 403, "forbidden");
     await expectProblem(await call("GET", "/api/audit", { token: tokens.editor }), 403, "forbidden");
   });
 
   it("an admin token does everything: tokens, secrets, audit, definitions and runs", async () => {
     await expectJson(await call("GET", "/api/tokens", { token: tokens.admin }), 200);
-    await expectJson(await call("PUT", "/api/secrets/ROLES_ADMIN", { token: tokens.admin, json: { value: "s3cret" } }), 201);
+    await expectJson(
+      await call("PUT", "/api/secrets/ROLES_ADMIN", { token: tokens.admin, json: { value: "s3cret" } }),
+      201,
+    );
     await expectJson(await call("GET", "/api/secrets", { token: tokens.admin }), 200);
     expect((await call("DELETE", "/api/secrets/ROLES_ADMIN", { token: tokens.admin })).status).toBe(204);
     await expectJson(await call("GET", "/api/audit", { token: tokens.admin }), 200);

@@ -20,7 +20,8 @@ async function startSettled(workflow: string, input: unknown): Promise<RunView> 
 
 afterEach(restoreClock);
 
-const bulk = async (action: "retry" | "rerun", filter: unknown) => expectJson<BulkOutcome>(await call("POST", `/api/runs/${action}`, { json: filter }), 200);
+const bulk = async (action: "retry" | "rerun", filter: unknown) =>
+  expectJson<BulkOutcome>(await call("POST", `/api/runs/${action}`, { json: filter }), 200);
 
 describe("bulk retry", () => {
   it("retries in place every run matching workflow and status, and no other", async () => {
@@ -44,7 +45,12 @@ describe("bulk retry", () => {
     const succeeded = await startSettled("bulk-retry-mixed", { n: 1 });
     const outcome = await bulk("retry", { workflow: "bulk-retry-mixed" });
     expect(outcome.matched).toBe(2);
-    expect(outcome.runs).toEqual(expect.arrayContaining([{ id: failed.id, ok: true }, { id: succeeded.id, ok: false, error: expect.stringMatching(/succeeded/) }]));
+    expect(outcome.runs).toEqual(
+      expect.arrayContaining([
+        { id: failed.id, ok: true },
+        { id: succeeded.id, ok: false, error: expect.stringMatching(/succeeded/) },
+      ]),
+    );
   });
 
   it("matches nothing when nothing fits the filter", async () => {
@@ -55,7 +61,10 @@ describe("bulk retry", () => {
 describe("bulk rerun", () => {
   it("starts one new run per matching run, each linked to its original", async () => {
     await saveWorkflow("bulk-rerun", failOnDemand);
-    const failed = [await startSettled("bulk-rerun", { fail: true, n: 1 }), await startSettled("bulk-rerun", { fail: true, n: 2 })];
+    const failed = [
+      await startSettled("bulk-rerun", { fail: true, n: 1 }),
+      await startSettled("bulk-rerun", { fail: true, n: 2 }),
+    ];
     await startSettled("bulk-rerun", { n: 3 });
 
     const outcome = await bulk("rerun", { workflow: "bulk-rerun", status: "failed" });
@@ -81,9 +90,17 @@ describe("bulk rerun", () => {
 
 describe("a bulk request", () => {
   it("refuses unknown filter fields with 422 and a bad status with 422", async () => {
-    const unknown = await expectProblem(await call("POST", "/api/runs/retry", { json: { workflow: "x", colour: "red" } }), 422, "validation_failed");
+    const unknown = await expectProblem(
+      await call("POST", "/api/runs/retry", { json: { workflow: "x", colour: "red" } }),
+      422,
+      "validation_failed",
+    );
     expect(unknown.issues).toEqual([expect.objectContaining({ path: "colour" })]);
-    const status = await expectProblem(await call("POST", "/api/runs/rerun", { json: { status: "sleeping" } }), 422, "validation_failed");
+    const status = await expectProblem(
+      await call("POST", "/api/runs/rerun", { json: { status: "sleeping" } }),
+      422,
+      "validation_failed",
+    );
     expect(status.issues).toEqual([expect.objectContaining({ path: "status" })]);
   });
 });

@@ -13,7 +13,12 @@ describe("reading a run", () => {
   it("shows every step with its attempts", async () => {
     await saveWorkflow("ctl-read", failOnDemand);
     const run = await getRun((await startRunThroughApi("ctl-read", { input: { n: 1 } })).id);
-    expect(run).toMatchObject({ workflow: "ctl-read", status: "succeeded", output: { finish: "passed at 1" }, error: null });
+    expect(run).toMatchObject({
+      workflow: "ctl-read",
+      status: "succeeded",
+      output: { finish: "passed at 1" },
+      error: null,
+    });
     expect(run.steps.map((step) => [step.id, step.status, step.attempts.length])).toEqual([
       ["check", "succeeded", 1],
       ["finish", "succeeded", 1],

@@ -7,8 +7,10 @@ import { orderIntake } from "../fixtures/workflows-api/order-intake";
 import { call, expectJson, expectProblem, saveWorkflow } from "../support/workers/api";
 import { advanceClock, freezeClock, restoreClock } from "../support/workers/clock";
 
-const start = (workflow: string, key: string, input: unknown) => call("POST", `/api/workflows/${workflow}/runs`, { json: { input }, headers: { "idempotency-key": key } });
-const runsOf = async (workflow: string) => (await expectJson<{ runs: Array<{ id: string }> }>(await call("GET", `/api/runs?workflow=${workflow}`), 200)).runs;
+const start = (workflow: string, key: string, input: unknown) =>
+  call("POST", `/api/workflows/${workflow}/runs`, { json: { input }, headers: { "idempotency-key": key } });
+const runsOf = async (workflow: string) =>
+  (await expectJson<{ runs: Array<{ id: string }> }>(await call("GET", `/api/runs?workflow=${workflow}`), 200)).runs;
 
 afterEach(restoreClock);
 
@@ -64,7 +66,9 @@ describe("Idempotency-Key scope", () => {
     freezeClock();
     const first = await expectJson<{ run: RunView }>(await start("idem-expiry", "k-1", { orderId: "1" }), 202);
     advanceClock(23 * 60 * 60_000);
-    expect((await expectJson<{ run: RunView }>(await start("idem-expiry", "k-1", { orderId: "1" }), 200)).run.id).toBe(first.run.id);
+    expect((await expectJson<{ run: RunView }>(await start("idem-expiry", "k-1", { orderId: "1" }), 200)).run.id).toBe(
+      first.run.id,
+    );
     advanceClock(2 * 60 * 60_000);
     const later = await expectJson<{ run: RunView }>(await start("idem-expiry", "k-1", { orderId: "1" }), 202);
     expect(later.run.id).not.toBe(first.run.id);
@@ -72,7 +76,11 @@ describe("Idempotency-Key scope", () => {
 
   it("refuses a key longer than 255 characters with a 400 problem naming the header", async () => {
     await saveWorkflow("idem-long", orderIntake);
-    const problem = await expectProblem(await start("idem-long", "k".repeat(256), { orderId: "1" }), 400, "bad_request");
+    const problem = await expectProblem(
+      await start("idem-long", "k".repeat(256), { orderId: "1" }),
+      400,
+      "bad_request",
+    );
     expect(JSON.stringify(problem.issues)).toContain("idempotency-key");
   });
 });

@@ -47,7 +47,12 @@ describe("listing runs", () => {
   it("filters by workflow and shows each run's summary, newest first", async () => {
     const page = await list("workflow=list-intake");
     expect(ids(page)).toEqual(finished.map((run) => run.id).reverse());
-    expect(page.runs[0]).toMatchObject({ workflow: "list-intake", version: 1, status: "succeeded", trigger: { type: "api" } });
+    expect(page.runs[0]).toMatchObject({
+      workflow: "list-intake",
+      version: 1,
+      status: "succeeded",
+      trigger: { type: "api" },
+    });
     expect(page.nextCursor).toBeNull();
   });
 
@@ -83,9 +88,17 @@ describe("listing runs", () => {
   });
 
   it("refuses a bad status, limit or since with 400 naming the query field", async () => {
-    for (const [query, field] of [["status=sleeping", "query.status"], ["limit=0", "query.limit"], ["limit=201", "query.limit"], ["since=yesterday", "query.since"]]) {
+    for (const [query, field] of [
+      ["status=sleeping", "query.status"],
+      ["limit=0", "query.limit"],
+      ["limit=201", "query.limit"],
+      ["since=yesterday", "query.since"],
+    ]) {
       const problem = await expectProblem(await call("GET", `/api/runs?${query}`), 400, "bad_request");
-      expect(problem.issues?.map((issue) => issue.path), query).toContain(field);
+      expect(
+        problem.issues?.map((issue) => issue.path),
+        query,
+      ).toContain(field);
     }
   });
 });

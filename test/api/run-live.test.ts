@@ -15,9 +15,15 @@ interface Message {
 }
 
 /** What a browser sends: it cannot set Authorization on a WebSocket, so the token rides as a subprotocol. */
-const browserProtocols = (token: string) => ({ upgrade: "websocket", "sec-websocket-protocol": `waymark.v1, waymark.token.${token}` });
+const browserProtocols = (token: string) => ({
+  upgrade: "websocket",
+  "sec-websocket-protocol": `waymark.v1, waymark.token.${token}`,
+});
 
-async function listen(runId: string, headers: Record<string, string> = { upgrade: "websocket", authorization: `Bearer ${ADMIN_TOKEN}` }): Promise<{ messages: Message[]; next: () => Promise<Message>; close: () => void }> {
+async function listen(
+  runId: string,
+  headers: Record<string, string> = { upgrade: "websocket", authorization: `Bearer ${ADMIN_TOKEN}` },
+): Promise<{ messages: Message[]; next: () => Promise<Message>; close: () => void }> {
   const response = await exports.default.fetch(`http://waymark.test/api/runs/${runId}/live`, { headers });
   expect(response.status).toBe(101);
   const socket = response.webSocket!;
@@ -30,7 +36,10 @@ async function listen(runId: string, headers: Record<string, string> = { upgrade
     waiting.shift()?.(message);
   });
   let read = 0;
-  const next = () => (read < messages.length ? Promise.resolve(messages[read++]!) : new Promise<Message>((resolve) => waiting.push((message) => (read++, resolve(message)))));
+  const next = () =>
+    read < messages.length
+      ? Promise.resolve(messages[read++]!)
+      : new Promise<Message>((resolve) => waiting.push((message) => (read++, resolve(message))));
   return { messages, next, close: () => socket.close(1000, "done") };
 }
 
@@ -39,7 +48,14 @@ afterEach(() => restoreClock());
 describe("live updates of a run", () => {
   it("send a snapshot, then the steps each transition changed, until the run finishes", async () => {
     freezeClock();
-    await saveWorkflow("live-nap", { id: "live-nap", triggers: [], steps: [{ id: "nap", type: "sleep", duration: "1h" }, { id: "after", type: "transform", needs: ["nap"], expr: "'awake'" }] });
+    await saveWorkflow("live-nap", {
+      id: "live-nap",
+      triggers: [],
+      steps: [
+        { id: "nap", type: "sleep", duration: "1h" },
+        { id: "after", type: "transform", needs: ["nap"], expr: "'awake'" },
+      ],
+    });
     const { runId } = await startRecordedRun("live-nap");
     const live = await listen(runId);
     const snapshot = await live.next();
@@ -51,27 +67,45 @@ describe("live updates of a run", () => {
     const update = await live.next();
     expect(update.type).toBe("update");
     expect(update.run).toMatchObject({ id: runId, status: "succeeded" });
-    expect(update.steps!.map((step) => [step.id, step.status])).toEqual([["nap", "succeeded"], ["after", "succeeded"]]);
+    expect(update.steps!.map((step) => [step.id, step.status])).toEqual([
+      ["nap", "succeeded"],
+      ["after", "succeeded"],
+    ]);
     expect(update.steps![1]!.output).toBe("awake");
     live.close();
   });
 
   it("refuse a plain GET with 426 and an unknown run with 404", async () => {
-    await expectProblem(await call("GET", "/api/runs/run_01JD3X5Q8R9W4Y7Z2B6C0N1M5K/live", { headers: { upgrade: "websocket" } }), 404, "not_found");
+    await expectProblem(
+      await call("GET", "/api/runs/run_01JD3X5Q8R9W4Y7Z2B6C0N1M5K/live", { headers: { upgrade: "websocket" } }),
+      404,
+      "not_found",
+    );
     const { runId } = await startRecordedRun("live-nap");
     await expectProblem(await call("GET", `/api/runs/${runId}/live`), 426, "upgrade_required");
   });
 
   it("need a viewer token", async () => {
-    const response = await exports.default.fetch("http://waymark.test/api/runs/run_01JD3X5Q8R9W4Y7Z2B6C0N1M5K/live", { headers: { upgrade: "websocket" } });
+    const response = await exports.default.fetch("http://waymark.test/api/runs/run_01JD3X5Q8R9W4Y7Z2B6C0N1M5K/live", {
+      headers: { upgrade: "websocket" },
+    });
     expect(response.status).toBe(401);
   });
 
   it("accept the token as a subprotocol from a browser, and answer with the waymark.v1 subprotocol", async () => {
-    await saveWorkflow("live-nap", { id: "live-nap", triggers: [], steps: [{ id: "nap", type: "sleep", duration: "1h" }, { id: "after", type: "transform", needs: ["nap"], expr: "'awake'" }] });
+    await saveWorkflow("live-nap", {
+      id: "live-nap",
+      triggers: [],
+      steps: [
+        { id: "nap", type: "sleep", duration: "1h" },
+        { id: "after", type: "transform", needs: ["nap"], expr: "'awake'" },
+      ],
+    });
     const { runId } = await startRecordedRun("live-nap");
     const viewer = await issueToken("viewer");
-    const response = await exports.default.fetch(`http://waymark.test/api/runs/${runId}/live`, { headers: browserProtocols(viewer.token) });
+    const response = await exports.default.fetch(`http://waymark.test/api/runs/${runId}/live`, {
+      headers: browserProtocols(viewer.token),
+    });
     expect(response.status).toBe(101);
     expect(response.headers.get("sec-websocket-protocol")).toBe("waymark.v1");
     response.webSocket!.accept();
@@ -84,9 +118,31 @@ describe("live updates of a run", () => {
 
   it("refuse a bad token in the subprotocol with 401, and take subprotocol tokens on the live upgrade only", async () => {
     const { runId } = await startRecordedRun("live-nap");
-    await expectProblem(await exports.default.fetch(`http://waymark.test/api/runs/${runId}/live`, { headers: browserProtocols("wm_not_a_real_token") }), 401, "unauthorized");
-    await expectProblem(await exports.default.fetch(`http://waymark.test/api/runs/${runId}/live`, { headers: { upgrade: "websocket", "sec-websocket-protocol": "waymark.v1" } }), 401, "unauthorized");
-    await expectProblem(await exports.default.fetch(`http://waymark.test/api/runs/${runId}/live`, { headers: { "sec-websocket-protocol": `waymark.v1, waymark.token.${ADMIN_TOKEN}` } }), 401, "unauthorized");
-    await expectProblem(await exports.default.fetch(`http://waymark.test/api/runs/${runId}`, { headers: browserProtocols(ADMIN_TOKEN) }), 401, "unauthorized");
+    await expectProblem(
+      await exports.default.fetch(`http://waymark.test/api/runs/${runId}/live`, {
+        headers: browserProtocols("wm_not_a_real_token"),
+      }),
+      401,
+      "unauthorized",
+    );
+    await expectProblem(
+      await exports.default.fetch(`http://waymark.test/api/runs/${runId}/live`, {
+        headers: { upgrade: "websocket", "sec-websocket-protocol": "waymark.v1" },
+      }),
+      401,
+      "unauthorized",
+    );
+    await expectProblem(
+      await exports.default.fetch(`http://waymark.test/api/runs/${runId}/live`, {
+        headers: { "sec-websocket-protocol": `waymark.v1, waymark.token.${ADMIN_TOKEN}` },
+      }),
+      401,
+      "unauthorized",
+    );
+    await expectProblem(
+      await exports.default.fetch(`http://waymark.test/api/runs/${runId}`, { headers: browserProtocols(ADMIN_TOKEN) }),
+      401,
+      "unauthorized",
+    );
   });
 });

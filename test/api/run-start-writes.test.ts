@@ -18,7 +18,9 @@ function countingD1(): { d1: D1Database; trips: string[] } {
       get(target, key, receiver) {
         const value = Reflect.get(target, key, receiver) as unknown;
         if (typeof value !== "function") return value;
-        if (key === "bind") return (...args: unknown[]) => wrapStatement((value as (...a: unknown[]) => D1PreparedStatement).apply(target, args), sql);
+        if (key === "bind")
+          return (...args: unknown[]) =>
+            wrapStatement((value as (...a: unknown[]) => D1PreparedStatement).apply(target, args), sql);
         if (["run", "all", "first", "raw"].includes(String(key))) {
           return (...args: unknown[]) => {
             trips.push(`statement: ${sql.slice(0, 40)}`);
@@ -47,12 +49,20 @@ function countingD1(): { d1: D1Database; trips: string[] } {
 describe("starting a run through the API", () => {
   it("writes its audit entry and the run's index row in one D1 batch before answering", async () => {
     const workflowId = uniqueName("start-writes");
-    await saveWorkflow(workflowId, { id: workflowId, triggers: [{ type: "api" }], steps: [{ id: "only", type: "transform", expr: "input.n * 2" }] });
+    await saveWorkflow(workflowId, {
+      id: workflowId,
+      triggers: [{ type: "api" }],
+      steps: [{ id: "only", type: "transform", expr: "input.n * 2" }],
+    });
     const { d1, trips } = countingD1();
     const ctx = createExecutionContext();
     const request = new Request(`http://waymark.test/api/workflows/${workflowId}/runs`, {
       method: "POST",
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json", "cf-ray": `ray-${workflowId}` },
+      headers: {
+        authorization: `Bearer ${ADMIN_TOKEN}`,
+        "content-type": "application/json",
+        "cf-ray": `ray-${workflowId}`,
+      },
       body: JSON.stringify({ input: { n: 21 } }),
     });
     const response = await app.fetch(request, { ...env, DB: d1 } as unknown as Env, ctx);
@@ -63,9 +73,13 @@ describe("starting a run through the API", () => {
     // The workflow's row (its version definition may come from this isolate's cache), then one batch of two.
     expect(trips.filter((trip) => trip.startsWith("batch"))).toEqual(["batch of 2"]);
     expect(trips.length).toBeLessThanOrEqual(3);
-    const listed = await env.DB.prepare("SELECT status FROM runs WHERE id = ?").bind(run.id).first<{ status: string }>();
+    const listed = await env.DB.prepare("SELECT status FROM runs WHERE id = ?")
+      .bind(run.id)
+      .first<{ status: string }>();
     expect(listed).not.toBeNull();
-    const audited = await env.DB.prepare("SELECT action, result FROM audit_log WHERE request_id = ?").bind(`ray-${workflowId}`).first<{ action: string; result: string }>();
+    const audited = await env.DB.prepare("SELECT action, result FROM audit_log WHERE request_id = ?")
+      .bind(`ray-${workflowId}`)
+      .first<{ action: string; result: string }>();
     expect(audited).toEqual({ action: "POST /api/workflows/:id/runs", result: "202" });
     await waitOnExecutionContext(ctx);
   });

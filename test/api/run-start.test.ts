@@ -5,14 +5,20 @@ import { orderIntake } from "../fixtures/workflows-api/order-intake";
 import { call, expectJson, expectProblem, getRun, saveWorkflow } from "../support/workers/api";
 import type { RunView } from "../../src/run/view";
 
-const start = (id: string, body?: unknown) => call("POST", `/api/workflows/${id}/runs`, body === undefined ? {} : { json: body });
+const start = (id: string, body?: unknown) =>
+  call("POST", `/api/workflows/${id}/runs`, body === undefined ? {} : { json: body });
 
 describe("starting a run", () => {
   it("answers 202 with the run, which the run's own endpoint then shows", async () => {
     await saveWorkflow("start-ok", orderIntake);
     const { run } = await expectJson<{ run: RunView }>(await start("start-ok", { input: { orderId: "A-7" } }), 202);
     expect(run.id).toMatch(/^run_[0-9A-HJKMNP-TV-Z]{26}$/);
-    expect(run).toMatchObject({ workflow: "start-ok", version: 1, trigger: { type: "api" }, input: { orderId: "A-7" } });
+    expect(run).toMatchObject({
+      workflow: "start-ok",
+      version: 1,
+      trigger: { type: "api" },
+      input: { orderId: "A-7" },
+    });
     expect(run.status).toBe("succeeded");
     expect(run.output).toEqual({ summary: { label: "order A-7" } });
     expect(await getRun(run.id)).toEqual({ ...run, storageBytes: expect.any(Number) });
@@ -27,7 +33,11 @@ describe("starting a run", () => {
 
   it("refuses input that violates the input schema with 422 at path input.orderId", async () => {
     await saveWorkflow("start-bad-input", orderIntake);
-    const problem = await expectProblem(await start("start-bad-input", { input: { orderId: 42 } }), 422, "validation_failed");
+    const problem = await expectProblem(
+      await start("start-bad-input", { input: { orderId: 42 } }),
+      422,
+      "validation_failed",
+    );
     expect(problem.issues).toEqual([expect.objectContaining({ path: "input.orderId" })]);
   });
 
@@ -50,7 +60,10 @@ describe("starting a run", () => {
     await saveWorkflow("start-pinned", changed);
     const latest = await expectJson<{ run: RunView }>(await start("start-pinned", { input: { orderId: "X" } }), 202);
     expect(latest.run).toMatchObject({ version: 2, output: { label: "v2 X" } });
-    const pinned = await expectJson<{ run: RunView }>(await start("start-pinned", { input: { orderId: "X" }, version: 1 }), 202);
+    const pinned = await expectJson<{ run: RunView }>(
+      await start("start-pinned", { input: { orderId: "X" }, version: 1 }),
+      202,
+    );
     expect(pinned.run).toMatchObject({ version: 1, output: { summary: { label: "order X" } } });
   });
 

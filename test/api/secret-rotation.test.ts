@@ -21,12 +21,20 @@ const OLD_KEY = btoa(String.fromCharCode(...Array.from({ length: 32 }, (_, index
 const NEW_KEY = btoa(String.fromCharCode(...Array.from({ length: 32 }, (_, index) => 200 - index)));
 const app = createApp();
 const keys = (current: string, previous?: string) =>
-  ({ ...env, WAYMARK_MASTER_KEY: current, ...(previous ? { WAYMARK_PREVIOUS_MASTER_KEYS: previous } : {}) }) as unknown as Env;
+  ({
+    ...env,
+    WAYMARK_MASTER_KEY: current,
+    ...(previous ? { WAYMARK_PREVIOUS_MASTER_KEYS: previous } : {}),
+  }) as unknown as Env;
 
 async function send(method: string, path: string, withEnv: Env, json?: unknown): Promise<Response> {
   const headers: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN}` };
   if (json !== undefined) headers["content-type"] = "application/json";
-  const request = new Request(`http://waymark.test${path}`, { method, headers, body: json === undefined ? undefined : JSON.stringify(json) });
+  const request = new Request(`http://waymark.test${path}`, {
+    method,
+    headers,
+    body: json === undefined ? undefined : JSON.stringify(json),
+  });
   return app.fetch(request, withEnv, createExecutionContext());
 }
 
@@ -64,7 +72,7 @@ describe("rotating the master key", () => {
     const result = await rotate(keys(NEW_KEY));
     const failure = result.failed.find((entry) => entry.name === name);
     expect(failure?.reason).toContain(oldKey.id);
-    expect(failure?.reason).not.toContain("v\"");
+    expect(failure?.reason).not.toContain('v"');
     expect(await storedKeyId(name)).toBe(oldKey.id);
     expect(await resolveSecret(keys(NEW_KEY, OLD_KEY), name)).toBe("v");
   });

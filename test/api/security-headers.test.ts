@@ -10,7 +10,8 @@ import dashboardIndex from "../../dashboard/index.html?raw";
 import { createApp } from "../../src/api/app";
 import { call } from "../support/workers/api";
 
-const DASHBOARD_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+const DASHBOARD_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 function expectSecurityHeaders(response: Response): void {
   expect(response.headers.get("x-content-type-options")).toBe("nosniff");
@@ -34,11 +35,14 @@ describe("an answer from the Worker", () => {
   });
 
   it("carries them on a webhook answer", async () => {
-    expectSecurityHeaders(await call("POST", "/hooks/no-such-workflow", { token: null, raw: "{}", contentType: "application/json" }));
+    expectSecurityHeaders(
+      await call("POST", "/hooks/no-such-workflow", { token: null, raw: "{}", contentType: "application/json" }),
+    );
   });
 
   it("adds Strict-Transport-Security over https only", async () => {
-    const over = (scheme: string) => createApp().fetch(new Request(`${scheme}://waymark.test/api/health`), env, createExecutionContext());
+    const over = (scheme: string) =>
+      createApp().fetch(new Request(`${scheme}://waymark.test/api/health`), env, createExecutionContext());
     expect((await over("https")).headers.get("strict-transport-security")).toMatch(/^max-age=\d+/);
     expect((await over("http")).headers.get("strict-transport-security")).toBeNull();
   });

@@ -27,7 +27,11 @@ const listed = async (id: string) => (await listTokens()).tokens.find((token) =>
 /** One request through the app, returning once its after-response work (waitUntil) is done. */
 async function useAndSettle(token: string): Promise<number> {
   const ctx = createExecutionContext();
-  const response = await app.fetch(new Request("http://waymark.test/api/workflows", { headers: { authorization: `Bearer ${token}` } }), env, ctx);
+  const response = await app.fetch(
+    new Request("http://waymark.test/api/workflows", { headers: { authorization: `Bearer ${token}` } }),
+    env,
+    ctx,
+  );
   await response.arrayBuffer();
   await waitOnExecutionContext(ctx);
   return response.status;
@@ -39,7 +43,13 @@ describe("creating a token", () => {
   it("answers the token once: wm_ and 256 random bits as base64url", async () => {
     const name = uniqueName("ci-deploy");
     const created = await issueToken("operator", { name });
-    expect(created).toMatchObject({ id: expect.stringMatching(/^tok_/), name, role: "operator", lastUsedAt: null, expiresAt: null });
+    expect(created).toMatchObject({
+      id: expect.stringMatching(/^tok_/),
+      name,
+      role: "operator",
+      lastUsedAt: null,
+      expiresAt: null,
+    });
     expect(created.token).toMatch(/^wm_[A-Za-z0-9_-]{43}$/);
     const bytes = atob(created.token.slice(3).replaceAll("-", "+").replaceAll("_", "/") + "=");
     expect(bytes).toHaveLength(32);
@@ -56,14 +66,27 @@ describe("creating a token", () => {
   it("is listed with name, role and dates but without the token or its hash", async () => {
     const { id, token, name } = await issueToken("editor");
     const { text, tokens } = await listTokens();
-    expect(tokens.find((entry) => entry.id === id)).toEqual({ id, name, role: "editor", createdAt: expect.any(String), createdBy: "admin-token", lastUsedAt: null, expiresAt: null, expired: false });
+    expect(tokens.find((entry) => entry.id === id)).toEqual({
+      id,
+      name,
+      role: "editor",
+      createdAt: expect.any(String),
+      createdBy: "admin-token",
+      lastUsedAt: null,
+      expiresAt: null,
+      expired: false,
+    });
     expect(text).not.toContain(token.slice(3));
     expect(text).not.toContain(await sha256Hex(token));
   });
 
   it("refuses a second active token with the same name with 409, and frees the name on revocation", async () => {
     const first = await issueToken("viewer");
-    await expectProblem(await call("POST", "/api/tokens", { json: { name: first.name, role: "admin" } }), 409, "invalid_state");
+    await expectProblem(
+      await call("POST", "/api/tokens", { json: { name: first.name, role: "admin" } }),
+      409,
+      "invalid_state",
+    );
     await revokeIssuedToken(first.id);
     expect((await issueToken("viewer", { name: first.name })).id).not.toBe(first.id);
   });

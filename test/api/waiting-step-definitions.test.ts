@@ -9,16 +9,39 @@ interface ValidationResult {
   issues: Array<{ path: string; message: string }>;
 }
 
-const validate = async (steps: unknown[]) => expectJson<ValidationResult>(await call("POST", "/api/workflows/validate", { json: { id: "waiting-defs", triggers: [], steps } }), 200);
-const notify = { url: "https://chat.example/hook", headers: { authorization: "Bearer {{ secrets.CHAT_TOKEN }}" }, body: { text: "{{ approval.approveUrl }}" } };
+const validate = async (steps: unknown[]) =>
+  expectJson<ValidationResult>(
+    await call("POST", "/api/workflows/validate", { json: { id: "waiting-defs", triggers: [], steps } }),
+    200,
+  );
+const notify = {
+  url: "https://chat.example/hook",
+  headers: { authorization: "Bearer {{ secrets.CHAT_TOKEN }}" },
+  body: { text: "{{ approval.approveUrl }}" },
+};
 
 describe("waiting and composing step definitions", () => {
   it("accept an approval with a notify request that uses secrets, a wait and a workflow step", async () => {
     expect(
       await validate([
         { id: "ask", type: "approval", approvers: ["editor", "alice"], timeout: "2d", onTimeout: "fail", notify },
-        { id: "paid", type: "wait", needs: ["ask"], event: "payment.received", match: "event.payload.order = input.order", lookback: "30m", timeout: "1h" },
-        { id: "child", type: "workflow", needs: ["paid"], workflow: "invoice", version: 3, input: { order: "{{ input.order }}" } },
+        {
+          id: "paid",
+          type: "wait",
+          needs: ["ask"],
+          event: "payment.received",
+          match: "event.payload.order = input.order",
+          lookback: "30m",
+          timeout: "1h",
+        },
+        {
+          id: "child",
+          type: "workflow",
+          needs: ["paid"],
+          workflow: "invoice",
+          version: 3,
+          input: { order: "{{ input.order }}" },
+        },
       ]),
     ).toEqual({ valid: true, issues: [] });
   });
@@ -29,7 +52,11 @@ describe("waiting and composing step definitions", () => {
       { id: "paid", type: "wait", event: "e", match: "event.payload.(" },
     ]);
     expect(result.valid).toBe(false);
-    expect(result.issues.map((issue) => issue.path).sort()).toEqual(["steps[0].approvers[0]", "steps[0].notify.verb", "steps[1].match"]);
+    expect(result.issues.map((issue) => issue.path).sort()).toEqual([
+      "steps[0].approvers[0]",
+      "steps[0].notify.verb",
+      "steps[1].match",
+    ]);
   });
 
   it("describe notify in the JSON Schema for editors", async () => {

@@ -5,7 +5,15 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, expectJson, expectProblem, getRun, saveWorkflow } from "../support/workers/api";
-import { acceptedStart, pollUntil, readRun, recordedStartIds, runStartedByWebhook, runStubFor, waitForOutboxFlush } from "../support/workers/runs";
+import {
+  acceptedStart,
+  pollUntil,
+  readRun,
+  recordedStartIds,
+  runStartedByWebhook,
+  runStubFor,
+  waitForOutboxFlush,
+} from "../support/workers/runs";
 import { DEAD_LETTER_QUEUE, deliver } from "../support/workers/tasks";
 import { uniqueName } from "../support/workers/tokens";
 import type { RunView } from "../../src/run/view";
@@ -26,11 +34,18 @@ async function openWorkflow(prefix: string): Promise<string> {
 /** Scheme `none` dedupes by the trigger's `idHeader`. */
 async function post(workflowId: string, body: unknown, deliveryId?: string): Promise<Response> {
   const headers: Record<string, string> = deliveryId ? { "x-delivery-id": deliveryId } : {};
-  return call("POST", `/hooks/${workflowId}`, { token: null, raw: JSON.stringify(body), contentType: "application/json", headers });
+  return call("POST", `/hooks/${workflowId}`, {
+    token: null,
+    raw: JSON.stringify(body),
+    contentType: "application/json",
+    headers,
+  });
 }
 
 async function claimOf(workflowId: string, deliveryId: string): Promise<string | undefined> {
-  const row = await env.DB.prepare("SELECT run_id FROM webhook_deliveries WHERE workflow_id = ? AND delivery_id = ?").bind(workflowId, deliveryId).first<{ run_id: string }>();
+  const row = await env.DB.prepare("SELECT run_id FROM webhook_deliveries WHERE workflow_id = ? AND delivery_id = ?")
+    .bind(workflowId, deliveryId)
+    .first<{ run_id: string }>();
   return row?.run_id;
 }
 
@@ -40,21 +55,48 @@ describe("a webhook accepted onto the queue", () => {
     const { runId } = await expectJson<{ runId: string }>(await post(workflowId, { order: 1 }), 202);
     expect(await runStubFor(runId).getRun()).toBeNull();
 
-    const listed = await expectJson<{ runs: { id: string; status: string }[] }>(await call("GET", `/api/runs?workflow=${workflowId}`), 200);
+    const listed = await expectJson<{ runs: { id: string; status: string }[] }>(
+      await call("GET", `/api/runs?workflow=${workflowId}`),
+      200,
+    );
     expect(listed.runs.map((run) => [run.id, run.status])).toEqual([[runId, "queued"]]);
     const queued = await getRun(runId);
-    expect(queued).toMatchObject({ id: runId, workflow: workflowId, status: "queued", trigger: { type: "webhook" }, input: null, output: null });
+    expect(queued).toMatchObject({
+      id: runId,
+      workflow: workflowId,
+      status: "queued",
+      trigger: { type: "webhook" },
+      input: null,
+      output: null,
+    });
     expect(queued.steps.map((step) => [step.id, step.status])).toEqual([
       ["first", "pending"],
       ["second", "pending"],
     ]);
 
     // The request's audit entry was written with the listing, naming the run.
-    const audited = await env.DB.prepare("SELECT action, target, actor_type, result, run_id FROM audit_log WHERE target = ?").bind(`/hooks/${workflowId}`).all();
-    expect(audited.results).toEqual([{ action: "POST /hooks/:id", target: `/hooks/${workflowId}`, actor_type: "webhook", result: "202", run_id: runId }]);
+    const audited = await env.DB.prepare(
+      "SELECT action, target, actor_type, result, run_id FROM audit_log WHERE target = ?",
+    )
+      .bind(`/hooks/${workflowId}`)
+      .all();
+    expect(audited.results).toEqual([
+      {
+        action: "POST /hooks/:id",
+        target: `/hooks/${workflowId}`,
+        actor_type: "webhook",
+        result: "202",
+        run_id: runId,
+      },
+    ]);
 
     const run = await runStartedByWebhook(runId);
-    expect(run).toMatchObject({ status: "succeeded", input: { order: 1 }, output: { second: { order: 1 } }, trigger: { type: "webhook", scheme: "none" } });
+    expect(run).toMatchObject({
+      status: "succeeded",
+      input: { order: 1 },
+      output: { second: { order: 1 } },
+      trigger: { type: "webhook", scheme: "none" },
+    });
     expect(Date.parse(run.createdAt)).toBe(Date.parse(queued.createdAt));
   });
 
@@ -63,12 +105,25 @@ describe("a webhook accepted onto the queue", () => {
     const first = await expectJson<{ runId: string }>(await post(workflowId, { n: 1 }, "evt-1"), 202);
     expect(await claimOf(workflowId, "evt-1")).toBe(first.runId);
     const sentBefore = queuedStarts(workflowId);
-    expect(await expectJson(await post(workflowId, { n: 1 }, "evt-1"), 200)).toEqual({ runId: first.runId, duplicate: true });
+    expect(await expectJson(await post(workflowId, { n: 1 }, "evt-1"), 200)).toEqual({
+      runId: first.runId,
+      duplicate: true,
+    });
     // Each delivery has its audit entry: the first written with its claim, the redelivery's by the audit trail.
     await pollUntil(
-      async () => (await env.DB.prepare("SELECT result, run_id FROM audit_log WHERE target = ? ORDER BY seq").bind(`/hooks/${workflowId}`).all()).results,
+      async () =>
+        (
+          await env.DB.prepare("SELECT result, run_id FROM audit_log WHERE target = ? ORDER BY seq")
+            .bind(`/hooks/${workflowId}`)
+            .all()
+        ).results,
       (rows) => rows.length === 2,
-    ).then((rows) => expect(rows).toEqual([{ result: "202", run_id: first.runId }, { result: "200", run_id: null }]));
+    ).then((rows) =>
+      expect(rows).toEqual([
+        { result: "202", run_id: first.runId },
+        { result: "200", run_id: null },
+      ]),
+    );
 
     // The redelivery queued a start of its own before it learnt it was one: the consumer drops it.
     const redelivered = queuedStarts(workflowId).filter((runId) => !sentBefore.includes(runId));
@@ -79,7 +134,10 @@ describe("a webhook accepted onto the queue", () => {
 
     expect((await runStartedByWebhook(first.runId)).status).toBe("succeeded");
     await waitForOutboxFlush(first.runId);
-    const listed = await expectJson<{ runs: { id: string }[] }>(await call("GET", `/api/runs?workflow=${workflowId}`), 200);
+    const listed = await expectJson<{ runs: { id: string }[] }>(
+      await call("GET", `/api/runs?workflow=${workflowId}`),
+      200,
+    );
     expect(listed.runs.map((run) => run.id)).toEqual([first.runId]);
   });
 
@@ -101,7 +159,10 @@ describe("a webhook accepted onto the queue", () => {
     const workflowId = await openWorkflow("accept-orphan");
     const { runId } = await expectJson<{ runId: string }>(await post(workflowId, { n: 2 }, "evt-orphan"), 202);
     // As if the claim and the listing had never been written.
-    await env.DB.batch([env.DB.prepare("DELETE FROM webhook_deliveries WHERE workflow_id = ?").bind(workflowId), env.DB.prepare("DELETE FROM runs WHERE id = ?").bind(runId)]);
+    await env.DB.batch([
+      env.DB.prepare("DELETE FROM webhook_deliveries WHERE workflow_id = ?").bind(workflowId),
+      env.DB.prepare("DELETE FROM runs WHERE id = ?").bind(runId),
+    ]);
 
     expect((await runStartedByWebhook(runId)).status).toBe("succeeded");
     expect(await claimOf(workflowId, "evt-orphan")).toBe(runId);
@@ -113,7 +174,9 @@ describe("a webhook accepted onto the queue", () => {
     const workflowId = await openWorkflow("accept-takeover");
     const stale = await expectJson<{ runId: string }>(await post(workflowId, { n: 7 }, "evt-stuck"), 202);
     // As if the first start had sat unconsumed for over 30 s.
-    await env.DB.prepare("UPDATE webhook_deliveries SET created_at = created_at - 31000 WHERE workflow_id = ?").bind(workflowId).run();
+    await env.DB.prepare("UPDATE webhook_deliveries SET created_at = created_at - 31000 WHERE workflow_id = ?")
+      .bind(workflowId)
+      .run();
     const fresh = await expectJson<{ runId: string }>(await post(workflowId, { n: 7 }, "evt-stuck"), 202);
     expect(fresh.runId).not.toBe(stale.runId);
     expect(await claimOf(workflowId, "evt-stuck")).toBe(fresh.runId);
@@ -122,7 +185,10 @@ describe("a webhook accepted onto the queue", () => {
     expect(await runStubFor(stale.runId).getRun()).toBeNull();
     expect((await runStartedByWebhook(fresh.runId)).status).toBe("succeeded");
     await waitForOutboxFlush(fresh.runId);
-    const listed = await expectJson<{ runs: { id: string }[] }>(await call("GET", `/api/runs?workflow=${workflowId}`), 200);
+    const listed = await expectJson<{ runs: { id: string }[] }>(
+      await call("GET", `/api/runs?workflow=${workflowId}`),
+      200,
+    );
     expect(listed.runs.map((run) => run.id)).toEqual([fresh.runId]);
     await expectProblem(await call("GET", `/api/runs/${stale.runId}`), 404, "not_found");
   });
@@ -143,7 +209,16 @@ describe("a webhook accepted onto the queue", () => {
     const workflowId = await openWorkflow("accept-dead");
     const { runId } = await expectJson<{ runId: string }>(await post(workflowId, { n: 3 }, "evt-dead"), 202);
     // The consumer's first step, the claim check, cannot reach D1.
-    const broken = { ...env, DB: { ...env.DB, prepare: () => { throw new Error("D1 is down"); }, batch: () => Promise.reject(new Error("D1 is down")) } } as unknown as Env;
+    const broken = {
+      ...env,
+      DB: {
+        ...env.DB,
+        prepare: () => {
+          throw new Error("D1 is down");
+        },
+        batch: () => Promise.reject(new Error("D1 is down")),
+      },
+    } as unknown as Env;
     const failed = await deliver([acceptedStart(runId)], { env: broken });
     expect(failed.result.retryMessages).toHaveLength(1);
     expect(await runStubFor(runId).getRun()).toBeNull();
@@ -152,7 +227,10 @@ describe("a webhook accepted onto the queue", () => {
     const run: RunView = await getRun(runId);
     expect(run).toMatchObject({ id: runId, status: "failed", error: { code: "delivery_failed" } });
     expect(run.finishedAt).not.toBeNull();
-    const listed = await expectJson<{ runs: { id: string; status: string; error?: unknown }[] }>(await call("GET", `/api/runs?workflow=${workflowId}`), 200);
+    const listed = await expectJson<{ runs: { id: string; status: string; error?: unknown }[] }>(
+      await call("GET", `/api/runs?workflow=${workflowId}`),
+      200,
+    );
     expect(listed.runs.map((row) => [row.id, row.status])).toEqual([[runId, "failed"]]);
   });
 
@@ -163,7 +241,10 @@ describe("a webhook accepted onto the queue", () => {
     await deliver([acceptedStart(runId)], { queue: DEAD_LETTER_QUEUE, attempts: 6 });
     expect((await readRun(runId)).status).toBe("succeeded");
     await waitForOutboxFlush(runId);
-    const listed = await expectJson<{ runs: { status: string }[] }>(await call("GET", `/api/runs?workflow=${workflowId}`), 200);
+    const listed = await expectJson<{ runs: { status: string }[] }>(
+      await call("GET", `/api/runs?workflow=${workflowId}`),
+      200,
+    );
     expect(listed.runs.map((row) => row.status)).toEqual(["succeeded"]);
   });
 });

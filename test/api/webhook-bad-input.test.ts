@@ -31,7 +31,10 @@ interface Attempt {
 }
 
 beforeAll(async () => {
-  for (const [name, value] of [["BAD_INPUT_SECRET", SECRET], ["BAD_INPUT_STANDARD", STANDARD_SECRET]]) {
+  for (const [name, value] of [
+    ["BAD_INPUT_SECRET", SECRET],
+    ["BAD_INPUT_STANDARD", STANDARD_SECRET],
+  ]) {
     const stored = await call("PUT", `/api/secrets/${name}`, { json: { value } });
     expect([200, 201]).toContain(stored.status);
   }
@@ -39,19 +42,34 @@ beforeAll(async () => {
 
 async function hookWorkflow(id: string, verify: Record<string, unknown>): Promise<string> {
   const secretName = verify.scheme === "standard" ? "BAD_INPUT_STANDARD" : "BAD_INPUT_SECRET";
-  await saveWorkflow(id, { id, triggers: [{ type: "webhook", verify: { secret: `{{ secrets.${secretName} }}`, ...verify } }], steps: [{ id: "echo", type: "transform", expr: "input" }] });
+  await saveWorkflow(id, {
+    id,
+    triggers: [{ type: "webhook", verify: { secret: `{{ secrets.${secretName} }}`, ...verify } }],
+    steps: [{ id: "echo", type: "transform", expr: "input" }],
+  });
   return id;
 }
 
 const post = (workflowId: string, attempt: Attempt) =>
-  call("POST", `/hooks/${workflowId}`, { token: null, raw: attempt.body, contentType: "application/json", headers: attempt.headers });
+  call("POST", `/hooks/${workflowId}`, {
+    token: null,
+    raw: attempt.body,
+    contentType: "application/json",
+    headers: attempt.headers,
+  });
 
 /** The answer is a 4xx problem, nothing started, and neither the secret nor the expected signature shows. */
 async function expectRefused(workflowId: string, attempt: Attempt, status: number, code: string): Promise<void> {
   const response = await post(workflowId, attempt);
   const text = await response.clone().text();
   await expectProblem(response, status, code);
-  for (const revealing of [SECRET, STANDARD_SECRET, STANDARD_KEY_TEXT, toHex(attempt.expected), toBase64(attempt.expected)]) {
+  for (const revealing of [
+    SECRET,
+    STANDARD_SECRET,
+    STANDARD_KEY_TEXT,
+    toHex(attempt.expected),
+    toBase64(attempt.expected),
+  ]) {
     expect(text).not.toContain(revealing);
   }
   const listed = await expectJson<{ runs: unknown[] }>(await call("GET", `/api/runs?workflow=${workflowId}`), 200);
@@ -59,7 +77,11 @@ async function expectRefused(workflowId: string, attempt: Attempt, status: numbe
 }
 
 async function githubAttempt(body: WebhookBody, deliveryId = "bad-input-delivery"): Promise<Attempt> {
-  return { body, headers: await githubHeaders(SECRET, body, deliveryId), expected: await hmacBytes("sha256", SECRET, body) };
+  return {
+    body,
+    headers: await githubHeaders(SECRET, body, deliveryId),
+    expected: await hmacBytes("sha256", SECRET, body),
+  };
 }
 
 describe("a webhook for a workflow that cannot take it", () => {
@@ -74,7 +96,11 @@ describe("a webhook for a workflow that cannot take it", () => {
   });
 
   it("answers 404 for a workflow that has no webhook trigger", async () => {
-    await saveWorkflow("bad-input-api-only", { id: "bad-input-api-only", triggers: [{ type: "api" }], steps: [{ id: "echo", type: "transform", expr: "input" }] });
+    await saveWorkflow("bad-input-api-only", {
+      id: "bad-input-api-only",
+      triggers: [{ type: "api" }],
+      steps: [{ id: "echo", type: "transform", expr: "input" }],
+    });
     await expectRefused("bad-input-api-only", await githubAttempt(BODY), 404, "not_found");
   });
 });
@@ -87,9 +113,18 @@ describe("a webhook body", () => {
     const workflowId = "bad-input-at-limit";
     // The step keeps the 10 MiB out of its output: the run stores the input once.
     const verify = { scheme: "github", secret: "{{ secrets.BAD_INPUT_SECRET }}" };
-    await saveWorkflow(workflowId, { id: workflowId, triggers: [{ type: "webhook", verify }], steps: [{ id: "measure", type: "transform", expr: "$length(input.pad)" }] });
+    await saveWorkflow(workflowId, {
+      id: workflowId,
+      triggers: [{ type: "webhook", verify }],
+      steps: [{ id: "measure", type: "transform", expr: "$length(input.pad)" }],
+    });
     const { body, headers } = await githubAttempt(jsonOfSize(MAX_BODY_BYTES));
-    const response = await call("POST", `/hooks/${workflowId}`, { token: null, raw: body, contentType: "application/json", headers });
+    const response = await call("POST", `/hooks/${workflowId}`, {
+      token: null,
+      raw: body,
+      contentType: "application/json",
+      headers,
+    });
     await expectJson(response, 202);
   }, 20_000);
 
@@ -105,7 +140,8 @@ describe("a webhook body", () => {
     const chunk = 1024 * 1024;
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
-        for (let offset = 0; offset < bytes.length; offset += chunk) controller.enqueue(bytes.slice(offset, offset + chunk));
+        for (let offset = 0; offset < bytes.length; offset += chunk)
+          controller.enqueue(bytes.slice(offset, offset + chunk));
         controller.close();
       },
     });
@@ -122,12 +158,33 @@ describe("a webhook body", () => {
 
 describe("a webhook missing a signed header", () => {
   const now = unixSeconds();
-  const standard = async () => ({ headers: await standardHeaders(STANDARD_SECRET, BODY, "msg_bad_input", now), expected: await hmacBytes("sha256", fromBase64(STANDARD_KEY_TEXT), `msg_bad_input.${now}.`, BODY) });
-  const slack = async () => ({ headers: await slackHeaders(SECRET, BODY, now), expected: await hmacBytes("sha256", SECRET, `v0:${now}:`, BODY) });
+  const standard = async () => ({
+    headers: await standardHeaders(STANDARD_SECRET, BODY, "msg_bad_input", now),
+    expected: await hmacBytes("sha256", fromBase64(STANDARD_KEY_TEXT), `msg_bad_input.${now}.`, BODY),
+  });
+  const slack = async () => ({
+    headers: await slackHeaders(SECRET, BODY, now),
+    expected: await hmacBytes("sha256", SECRET, `v0:${now}:`, BODY),
+  });
   const cases = [
-    { name: "Standard Webhooks without webhook-id", verify: { scheme: "standard" }, signed: standard, drop: "webhook-id" },
-    { name: "Standard Webhooks without webhook-timestamp", verify: { scheme: "standard" }, signed: standard, drop: "webhook-timestamp" },
-    { name: "Slack without X-Slack-Request-Timestamp", verify: { scheme: "slack" }, signed: slack, drop: "x-slack-request-timestamp" },
+    {
+      name: "Standard Webhooks without webhook-id",
+      verify: { scheme: "standard" },
+      signed: standard,
+      drop: "webhook-id",
+    },
+    {
+      name: "Standard Webhooks without webhook-timestamp",
+      verify: { scheme: "standard" },
+      signed: standard,
+      drop: "webhook-timestamp",
+    },
+    {
+      name: "Slack without X-Slack-Request-Timestamp",
+      verify: { scheme: "slack" },
+      signed: slack,
+      drop: "x-slack-request-timestamp",
+    },
   ];
 
   it.each(cases)("$name is refused with 401", async ({ name, verify, signed, drop }) => {
@@ -141,21 +198,45 @@ describe("a webhook missing a signed header", () => {
 describe("a signature in the wrong encoding", () => {
   const now = unixSeconds();
   const macOf = (...parts: (string | Uint8Array)[]) => hmacBytes("sha256", SECRET, ...parts);
-  const cases: { name: string; verify: Record<string, unknown>; expected: () => Promise<Uint8Array>; headers: (mac: Uint8Array) => Record<string, string> }[] = [
-    { name: "github given base64", verify: { scheme: "github" }, expected: () => macOf(BODY), headers: (mac) => ({ "x-hub-signature-256": `sha256=${toBase64(mac)}` }) },
-    { name: "stripe given base64", verify: { scheme: "stripe" }, expected: () => macOf(`${now}.`, BODY), headers: (mac) => ({ "stripe-signature": `t=${now},v1=${toBase64(mac)}` }) },
+  const cases: {
+    name: string;
+    verify: Record<string, unknown>;
+    expected: () => Promise<Uint8Array>;
+    headers: (mac: Uint8Array) => Record<string, string>;
+  }[] = [
+    {
+      name: "github given base64",
+      verify: { scheme: "github" },
+      expected: () => macOf(BODY),
+      headers: (mac) => ({ "x-hub-signature-256": `sha256=${toBase64(mac)}` }),
+    },
+    {
+      name: "stripe given base64",
+      verify: { scheme: "stripe" },
+      expected: () => macOf(`${now}.`, BODY),
+      headers: (mac) => ({ "stripe-signature": `t=${now},v1=${toBase64(mac)}` }),
+    },
     {
       name: "slack given base64",
       verify: { scheme: "slack" },
       expected: () => macOf(`v0:${now}:`, BODY),
       headers: (mac) => ({ "x-slack-request-timestamp": String(now), "x-slack-signature": `v0=${toBase64(mac)}` }),
     },
-    { name: "shopify given hex", verify: { scheme: "shopify" }, expected: () => macOf(BODY), headers: (mac) => ({ "x-shopify-hmac-sha256": toHex(mac) }) },
+    {
+      name: "shopify given hex",
+      verify: { scheme: "shopify" },
+      expected: () => macOf(BODY),
+      headers: (mac) => ({ "x-shopify-hmac-sha256": toHex(mac) }),
+    },
     {
       name: "standard given hex",
       verify: { scheme: "standard" },
       expected: () => hmacBytes("sha256", fromBase64(STANDARD_KEY_TEXT), `msg_enc.${now}.`, BODY),
-      headers: (mac) => ({ "webhook-id": "msg_enc", "webhook-timestamp": String(now), "webhook-signature": `v1,${toHex(mac)}` }),
+      headers: (mac) => ({
+        "webhook-id": "msg_enc",
+        "webhook-timestamp": String(now),
+        "webhook-signature": `v1,${toHex(mac)}`,
+      }),
     },
     {
       name: "hmac (base64) given hex",
@@ -163,11 +244,19 @@ describe("a signature in the wrong encoding", () => {
       expected: () => macOf(BODY),
       headers: (mac) => ({ "x-signature": `sha256=${toHex(mac)}` }),
     },
-    { name: "hmac (hex) given base64", verify: { scheme: "hmac", header: "x-signature", encoding: "hex" }, expected: () => macOf(BODY), headers: (mac) => ({ "x-signature": toBase64(mac) }) },
+    {
+      name: "hmac (hex) given base64",
+      verify: { scheme: "hmac", header: "x-signature", encoding: "hex" },
+      expected: () => macOf(BODY),
+      headers: (mac) => ({ "x-signature": toBase64(mac) }),
+    },
   ];
 
   it.each(cases)("$name is refused with 401", async ({ name, verify, expected, headers }) => {
-    const workflowId = await hookWorkflow(`bad-input-encoding-${name.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`, verify);
+    const workflowId = await hookWorkflow(
+      `bad-input-encoding-${name.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`,
+      verify,
+    );
     const mac = await expected();
     await expectRefused(workflowId, { body: BODY, headers: headers(mac), expected: mac }, 401, "unauthorized");
   });

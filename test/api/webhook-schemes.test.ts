@@ -48,7 +48,11 @@ const SCHEMES: SchemeCase[] = [
     wrongSecret: "gh-hook-secret-other",
     deliveryId: "72d3162e-cc78-11e3-81ab-4c9367dc0958",
     async sign(secret, id) {
-      const body = JSON.stringify({ action: "opened", issue: { number: 1347 }, repository: { full_name: "octocat/Hello-World" } });
+      const body = JSON.stringify({
+        action: "opened",
+        issue: { number: 1347 },
+        repository: { full_name: "octocat/Hello-World" },
+      });
       return { body, headers: await githubHeaders(secret, body, id) };
     },
     signatureHeaders: ["x-hub-signature-256"],
@@ -61,7 +65,12 @@ const SCHEMES: SchemeCase[] = [
     wrongSecret: "whsec_stripeanotherendpoint",
     deliveryId: "evt_1NG8Du2eZvKYlo2CUI79vXWy",
     async sign(secret, id, timestamp) {
-      const body = JSON.stringify({ id, object: "event", type: "payment_intent.succeeded", data: { object: { id: "pi_3MtwBw", amount: 2000, currency: "usd" } } });
+      const body = JSON.stringify({
+        id,
+        object: "event",
+        type: "payment_intent.succeeded",
+        data: { object: { id: "pi_3MtwBw", amount: 2000, currency: "usd" } },
+      });
       return { body, headers: await stripeHeaders(secret, body, timestamp) };
     },
     signatureHeaders: ["stripe-signature"],
@@ -74,8 +83,21 @@ const SCHEMES: SchemeCase[] = [
     wrongSecret: "0000000000000000abcd99yyyzzz85a5",
     deliveryId: "Ev08MFMKH6",
     async sign(secret, id, timestamp) {
-      const event = { type: "app_mention", user: "U061F7AUR", text: "<@U0LAN0Z89> is it everything a river should be?", channel: "C0LAE2TRP" };
-      const body = JSON.stringify({ token: "ZZZZZZWSxiZZZ2yIvs3peJ", team_id: "T061EG9R6", api_app_id: "A0MDYCDME", event, type: "event_callback", event_id: id, event_time: timestamp });
+      const event = {
+        type: "app_mention",
+        user: "U061F7AUR",
+        text: "<@U0LAN0Z89> is it everything a river should be?",
+        channel: "C0LAE2TRP",
+      };
+      const body = JSON.stringify({
+        token: "ZZZZZZWSxiZZZ2yIvs3peJ",
+        team_id: "T061EG9R6",
+        api_app_id: "A0MDYCDME",
+        event,
+        type: "event_callback",
+        event_id: id,
+        event_time: timestamp,
+      });
       return { body, headers: await slackHeaders(secret, body, timestamp) };
     },
     signatureHeaders: ["x-slack-signature"],
@@ -88,7 +110,12 @@ const SCHEMES: SchemeCase[] = [
     wrongSecret: "shpss_hush_fedcba9876543210",
     deliveryId: "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043",
     async sign(secret, id) {
-      const body = JSON.stringify({ id: 820982911946154500, email: "jon@example.com", total_price: "10.00", currency: "EUR" });
+      const body = JSON.stringify({
+        id: 820982911946154500,
+        email: "jon@example.com",
+        total_price: "10.00",
+        currency: "EUR",
+      });
       return { body, headers: await shopifyHeaders(secret, body, id) };
     },
     signatureHeaders: ["x-shopify-hmac-sha256"],
@@ -101,7 +128,11 @@ const SCHEMES: SchemeCase[] = [
     wrongSecret: "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
     deliveryId: "msg_p5jXN8AQM9LWM0D4loKWxJek",
     async sign(secret, id, timestamp) {
-      const body = JSON.stringify({ type: "invoice.paid", timestamp: new Date(timestamp * 1000).toISOString(), data: { invoice: "inv_8f2k", amount: 4200 } });
+      const body = JSON.stringify({
+        type: "invoice.paid",
+        timestamp: new Date(timestamp * 1000).toISOString(),
+        data: { invoice: "inv_8f2k", amount: 4200 },
+      });
       return { body, headers: await standardHeaders(secret, body, id, timestamp) };
     },
     signatureHeaders: ["webhook-signature"],
@@ -127,7 +158,10 @@ const SCHEMES: SchemeCase[] = [
     wrongSecret: "tok_guessed",
     deliveryId: "req-7f3a",
     async sign(secret, id) {
-      return { body: JSON.stringify({ alert: "disk_full", host: "db-1" }), headers: { "x-webhook-token": secret, "x-request-id": id } };
+      return {
+        body: JSON.stringify({ alert: "disk_full", host: "db-1" }),
+        headers: { "x-webhook-token": secret, "x-request-id": id },
+      };
     },
     signatureHeaders: ["x-webhook-token"],
     signsTimestamp: false,
@@ -169,11 +203,19 @@ async function hookWorkflow(testCase: SchemeCase, name: string): Promise<string>
 }
 
 function post(workflowId: string, delivery: Delivery): Promise<Response> {
-  return call("POST", `/hooks/${workflowId}`, { token: null, raw: delivery.body, contentType: "application/json", headers: delivery.headers });
+  return call("POST", `/hooks/${workflowId}`, {
+    token: null,
+    raw: delivery.body,
+    contentType: "application/json",
+    headers: delivery.headers,
+  });
 }
 
 async function runIdsOf(workflowId: string): Promise<string[]> {
-  const listed = await expectJson<{ runs: { id: string }[] }>(await call("GET", `/api/runs?workflow=${workflowId}`), 200);
+  const listed = await expectJson<{ runs: { id: string }[] }>(
+    await call("GET", `/api/runs?workflow=${workflowId}`),
+    200,
+  );
   return listed.runs.map((run) => run.id);
 }
 
@@ -210,7 +252,11 @@ describe.each(SCHEMES)("a webhook with scheme $scheme", (testCase) => {
 
     it("refuses a delivery without its signature header (401) and starts nothing", async () => {
       const workflowId = await hookWorkflow(testCase, "unsigned");
-      const problem = await expectProblem(await post(workflowId, withoutHeaders(await sign(), testCase.signatureHeaders)), 401, "unauthorized");
+      const problem = await expectProblem(
+        await post(workflowId, withoutHeaders(await sign(), testCase.signatureHeaders)),
+        401,
+        "unauthorized",
+      );
       expect(JSON.stringify(problem)).not.toContain(secret);
       expect(await runIdsOf(workflowId)).toEqual([]);
       await expectJson(await post(workflowId, await sign()), 202);

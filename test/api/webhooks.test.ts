@@ -10,13 +10,29 @@ import { hasAcceptedStart, runStartedByWebhook } from "../support/workers/runs";
 const SECRET = "gh-webhook-secret-0123456789";
 
 async function sign(body: string, secret = SECRET): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(body)));
   return `sha256=${[...mac].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
-async function deliver(workflowId: string, body: string, headers: Record<string, string>, query = ""): Promise<Response> {
-  return call("POST", `/hooks/${workflowId}${query}`, { token: null, raw: body, contentType: "application/json", headers });
+async function deliver(
+  workflowId: string,
+  body: string,
+  headers: Record<string, string>,
+  query = "",
+): Promise<Response> {
+  return call("POST", `/hooks/${workflowId}${query}`, {
+    token: null,
+    raw: body,
+    contentType: "application/json",
+    headers,
+  });
 }
 
 async function githubWorkflow(id: string, extra: object = {}): Promise<void> {
@@ -33,7 +49,10 @@ describe("a GitHub webhook", () => {
   it("with a valid signature is answered once its start is queued; the consumer then creates and runs it", async () => {
     await githubWorkflow("hook-valid");
     const body = JSON.stringify({ action: "opened", issue: { number: 7 } });
-    const response = await deliver("hook-valid", body, { "x-hub-signature-256": await sign(body), "x-github-delivery": "d-1" });
+    const response = await deliver("hook-valid", body, {
+      "x-hub-signature-256": await sign(body),
+      "x-github-delivery": "d-1",
+    });
     const { runId } = await expectJson<{ runId: string }>(response, 202);
     const run = await runStartedByWebhook(runId);
     expect(run.input).toEqual({ action: "opened", issue: { number: 7 } });
@@ -44,7 +63,10 @@ describe("a GitHub webhook", () => {
   it("with a wrong signature is refused with 401 and starts nothing", async () => {
     await githubWorkflow("hook-bad");
     const body = JSON.stringify({ action: "opened" });
-    const response = await deliver("hook-bad", body, { "x-hub-signature-256": await sign(body, "another-secret-abcdefgh"), "x-github-delivery": "d-2" });
+    const response = await deliver("hook-bad", body, {
+      "x-hub-signature-256": await sign(body, "another-secret-abcdefgh"),
+      "x-github-delivery": "d-2",
+    });
     await expectProblem(response, 401, "unauthorized");
     const runs = await expectJson<{ runs: unknown[] }>(await call("GET", "/api/runs?workflow=hook-bad"), 200);
     expect(runs.runs).toEqual([]);
@@ -55,7 +77,10 @@ describe("a GitHub webhook", () => {
     const body = JSON.stringify({ action: "closed" });
     const headers = { "x-hub-signature-256": await sign(body), "x-github-delivery": "d-3" };
     const first = await expectJson<{ runId: string }>(await deliver("hook-dupe", body, headers), 202);
-    const again = await expectJson<{ runId: string; duplicate: boolean }>(await deliver("hook-dupe", body, headers), 200);
+    const again = await expectJson<{ runId: string; duplicate: boolean }>(
+      await deliver("hook-dupe", body, headers),
+      200,
+    );
     expect(again).toEqual({ runId: first.runId, duplicate: true });
     const runs = await expectJson<{ runs: unknown[] }>(await call("GET", "/api/runs?workflow=hook-dupe"), 200);
     expect(runs.runs).toHaveLength(1);
@@ -67,7 +92,10 @@ describe("a GitHub webhook", () => {
     const headers = { "x-hub-signature-256": await sign(body), "x-github-delivery": "d-queued" };
     const first = await expectJson<{ runId: string }>(await deliver("hook-queued-dupe", body, headers), 202);
     // Nothing has consumed the first start yet: its claim alone names the run.
-    expect(await expectJson(await deliver("hook-queued-dupe", body, headers), 200)).toEqual({ runId: first.runId, duplicate: true });
+    expect(await expectJson(await deliver("hook-queued-dupe", body, headers), 200)).toEqual({
+      runId: first.runId,
+      duplicate: true,
+    });
     expect((await runStartedByWebhook(first.runId)).status).toBe("succeeded");
   });
 
@@ -80,14 +108,22 @@ describe("a GitHub webhook", () => {
       steps: [{ id: "echo", type: "transform", expr: "input" }],
     });
     const body = JSON.stringify({ action: "edited" });
-    const started = await expectJson<{ runId: string }>(await deliver("hook-inflight", body, { "x-hub-signature-256": await sign(body), "x-github-delivery": "d-gated" }), 202);
+    const started = await expectJson<{ runId: string }>(
+      await deliver("hook-inflight", body, { "x-hub-signature-256": await sign(body), "x-github-delivery": "d-gated" }),
+      202,
+    );
     expect(hasAcceptedStart(started.runId)).toBe(false);
     expect((await getRun(started.runId)).status).toBe("succeeded");
     // A first delivery has claimed its id but its run is not created yet.
-    await env.DB.prepare("INSERT INTO webhook_deliveries (workflow_id, delivery_id, run_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+    await env.DB.prepare(
+      "INSERT INTO webhook_deliveries (workflow_id, delivery_id, run_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+    )
       .bind("hook-inflight", "d-inflight", "run_01JD3X5Q8R9W4Y7Z2B6C0N1M5K", Date.now(), Date.now() + 60_000)
       .run();
-    const response = await deliver("hook-inflight", body, { "x-hub-signature-256": await sign(body), "x-github-delivery": "d-inflight" });
+    const response = await deliver("hook-inflight", body, {
+      "x-hub-signature-256": await sign(body),
+      "x-github-delivery": "d-inflight",
+    });
     expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(0);
     await expectProblem(response, 503, "unavailable");
   });
@@ -97,23 +133,36 @@ describe("a GitHub webhook", () => {
     const body = JSON.stringify({ action: "reopened" });
     const orphan = "run_01JD3X5Q8R9W4Y7Z2B6C0N1M6K";
     const claimedAt = Date.now() - 31_000;
-    await env.DB.prepare("INSERT INTO webhook_deliveries (workflow_id, delivery_id, run_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+    await env.DB.prepare(
+      "INSERT INTO webhook_deliveries (workflow_id, delivery_id, run_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+    )
       .bind("hook-orphan", "d-orphan", orphan, claimedAt, claimedAt + 60_000)
       .run();
     const headers = { "x-hub-signature-256": await sign(body), "x-github-delivery": "d-orphan" };
     const { runId } = await expectJson<{ runId: string }>(await deliver("hook-orphan", body, headers), 202);
     expect(runId).not.toBe(orphan);
     expect((await runStartedByWebhook(runId)).status).toBe("succeeded");
-    const claim = await env.DB.prepare("SELECT run_id FROM webhook_deliveries WHERE workflow_id = ? AND delivery_id = ?").bind("hook-orphan", "d-orphan").first<{ run_id: string }>();
+    const claim = await env.DB.prepare(
+      "SELECT run_id FROM webhook_deliveries WHERE workflow_id = ? AND delivery_id = ?",
+    )
+      .bind("hook-orphan", "d-orphan")
+      .first<{ run_id: string }>();
     expect(claim?.run_id).toBe(runId);
     // The next redelivery names the run that now exists.
     expect(await expectJson(await deliver("hook-orphan", body, headers), 200)).toEqual({ runId, duplicate: true });
   });
 
   it("maps the request through the trigger's input expression", async () => {
-    await githubWorkflow("hook-mapped", { input: "{ 'number': body.issue.number, 'event': headers.`x-github-event`, 'source': query.source }" });
+    await githubWorkflow("hook-mapped", {
+      input: "{ 'number': body.issue.number, 'event': headers.`x-github-event`, 'source': query.source }",
+    });
     const body = JSON.stringify({ issue: { number: 42 } });
-    const response = await deliver("hook-mapped", body, { "x-hub-signature-256": await sign(body), "x-github-delivery": "d-4", "x-github-event": "issues" }, "?source=test");
+    const response = await deliver(
+      "hook-mapped",
+      body,
+      { "x-hub-signature-256": await sign(body), "x-github-delivery": "d-4", "x-github-event": "issues" },
+      "?source=test",
+    );
     const { runId } = await expectJson<{ runId: string }>(response, 202);
     expect((await runStartedByWebhook(runId)).input).toEqual({ number: 42, event: "issues", source: "test" });
   });
@@ -122,16 +171,30 @@ describe("a GitHub webhook", () => {
     await githubWorkflow("hook-disabled");
     await expectJson(await call("PATCH", "/api/workflows/hook-disabled", { json: { enabled: false } }), 200);
     const body = "{}";
-    await expectProblem(await deliver("hook-disabled", body, { "x-hub-signature-256": await sign(body) }), 409, "workflow_disabled");
-    await expectProblem(await deliver("hook-disabled", body, { "x-hub-signature-256": "sha256=00" }), 401, "unauthorized");
+    await expectProblem(
+      await deliver("hook-disabled", body, { "x-hub-signature-256": await sign(body) }),
+      409,
+      "workflow_disabled",
+    );
+    await expectProblem(
+      await deliver("hook-disabled", body, { "x-hub-signature-256": "sha256=00" }),
+      401,
+      "unauthorized",
+    );
   });
 
   it("answers GitHub's ping (sent when the hook is created) without starting a run", async () => {
     await githubWorkflow("hook-ping");
     const body = JSON.stringify({ zen: "Keep it logically awesome.", hook_id: 1 });
-    const response = await deliver("hook-ping", body, { "x-hub-signature-256": await sign(body), "x-github-delivery": "d-ping", "x-github-event": "ping" });
+    const response = await deliver("hook-ping", body, {
+      "x-hub-signature-256": await sign(body),
+      "x-github-delivery": "d-ping",
+      "x-github-event": "ping",
+    });
     expect(await expectJson(response, 200)).toEqual({ ok: true, zen: "Keep it logically awesome." });
-    expect((await expectJson<{ runs: unknown[] }>(await call("GET", "/api/runs?workflow=hook-ping"), 200)).runs).toEqual([]);
+    expect(
+      (await expectJson<{ runs: unknown[] }>(await call("GET", "/api/runs?workflow=hook-ping"), 200)).runs,
+    ).toEqual([]);
   });
 
   it("to an unknown workflow answers 404", async () => {
@@ -143,22 +206,55 @@ describe("a Slack webhook", () => {
   it("answers the Event Subscriptions url_verification challenge once the signature checks out", async () => {
     const secret = "slack-signing-secret-0123456789";
     expect([200, 201]).toContain((await call("PUT", "/api/secrets/SLACK_SIGNING", { json: { value: secret } })).status);
-    await saveWorkflow("hook-slack", { id: "hook-slack", triggers: [{ type: "webhook", verify: { scheme: "slack", secret: "{{ secrets.SLACK_SIGNING }}" } }], steps: [{ id: "a", type: "transform", expr: "input" }] });
-    const body = JSON.stringify({ token: "x", challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", type: "url_verification" });
+    await saveWorkflow("hook-slack", {
+      id: "hook-slack",
+      triggers: [{ type: "webhook", verify: { scheme: "slack", secret: "{{ secrets.SLACK_SIGNING }}" } }],
+      steps: [{ id: "a", type: "transform", expr: "input" }],
+    });
+    const body = JSON.stringify({
+      token: "x",
+      challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+      type: "url_verification",
+    });
     const timestamp = String(Math.floor(Date.now() / 1000));
-    const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-    const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`v0:${timestamp}:${body}`)));
+    const key = await crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode(secret),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
+    const mac = new Uint8Array(
+      await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`v0:${timestamp}:${body}`)),
+    );
     const signature = `v0=${[...mac].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
-    const response = await deliver("hook-slack", body, { "x-slack-signature": signature, "x-slack-request-timestamp": timestamp });
-    expect(await expectJson(response, 200)).toEqual({ challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" });
-    await expectProblem(await deliver("hook-slack", body, { "x-slack-signature": "v0=00", "x-slack-request-timestamp": timestamp }), 401, "unauthorized");
+    const response = await deliver("hook-slack", body, {
+      "x-slack-signature": signature,
+      "x-slack-request-timestamp": timestamp,
+    });
+    expect(await expectJson(response, 200)).toEqual({
+      challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+    });
+    await expectProblem(
+      await deliver("hook-slack", body, { "x-slack-signature": "v0=00", "x-slack-request-timestamp": timestamp }),
+      401,
+      "unauthorized",
+    );
   });
 });
 
 describe("a webhook with scheme none", () => {
   it("accepts a form-encoded body as input", async () => {
-    await saveWorkflow("hook-open", { id: "hook-open", triggers: [{ type: "webhook", verify: { scheme: "none" } }], steps: [{ id: "echo", type: "transform", expr: "input" }] });
-    const response = await call("POST", "/hooks/hook-open", { token: null, raw: "text=hello&user=ada", contentType: "application/x-www-form-urlencoded" });
+    await saveWorkflow("hook-open", {
+      id: "hook-open",
+      triggers: [{ type: "webhook", verify: { scheme: "none" } }],
+      steps: [{ id: "echo", type: "transform", expr: "input" }],
+    });
+    const response = await call("POST", "/hooks/hook-open", {
+      token: null,
+      raw: "text=hello&user=ada",
+      contentType: "application/x-www-form-urlencoded",
+    });
     const { runId } = await expectJson<{ runId: string }>(response, 202);
     expect((await runStartedByWebhook(runId)).input).toEqual({ text: "hello", user: "ada" });
   });

@@ -2,15 +2,28 @@
 // starts nothing (409 workflow_disabled); archiving hides it from the list but keeps it readable.
 import { describe, expect, it } from "vitest";
 import { orderIntake } from "../fixtures/workflows-api/order-intake";
-import { call, expectJson, expectProblem, saveWorkflow, startRunThroughApi, type WorkflowView } from "../support/workers/api";
+import {
+  call,
+  expectJson,
+  expectProblem,
+  saveWorkflow,
+  startRunThroughApi,
+  type WorkflowView,
+} from "../support/workers/api";
 
 const start = (id: string) => call("POST", `/api/workflows/${id}/runs`, { json: { input: { orderId: "A-1" } } });
-const listIds = async (query = "") => (await expectJson<{ workflows: WorkflowView[] }>(await call("GET", `/api/workflows${query}`), 200)).workflows.map((w) => w.id);
+const listIds = async (query = "") =>
+  (await expectJson<{ workflows: WorkflowView[] }>(await call("GET", `/api/workflows${query}`), 200)).workflows.map(
+    (w) => w.id,
+  );
 
 describe("disabling a workflow", () => {
   it("answers the workflow with enabled false", async () => {
     await saveWorkflow("life-disable", orderIntake);
-    const workflow = await expectJson<WorkflowView>(await call("PATCH", "/api/workflows/life-disable", { json: { enabled: false } }), 200);
+    const workflow = await expectJson<WorkflowView>(
+      await call("PATCH", "/api/workflows/life-disable", { json: { enabled: false } }),
+      200,
+    );
     expect(workflow).toMatchObject({ id: "life-disable", enabled: false });
     expect((await expectJson<WorkflowView>(await call("GET", "/api/workflows/life-disable"), 200)).enabled).toBe(false);
   });
@@ -30,9 +43,17 @@ describe("disabling a workflow", () => {
 
   it("refuses a body with other fields (422) and an unknown workflow (404)", async () => {
     await saveWorkflow("life-patch-bad", orderIntake);
-    const problem = await expectProblem(await call("PATCH", "/api/workflows/life-patch-bad", { json: { enabled: false, name: "x" } }), 422, "validation_failed");
+    const problem = await expectProblem(
+      await call("PATCH", "/api/workflows/life-patch-bad", { json: { enabled: false, name: "x" } }),
+      422,
+      "validation_failed",
+    );
     expect(problem.issues).toEqual([expect.objectContaining({ path: "name" })]);
-    await expectProblem(await call("PATCH", "/api/workflows/life-nobody", { json: { enabled: false } }), 404, "not_found");
+    await expectProblem(
+      await call("PATCH", "/api/workflows/life-nobody", { json: { enabled: false } }),
+      404,
+      "not_found",
+    );
   });
 });
 

@@ -16,7 +16,10 @@ interface VersionSummary {
 beforeAll(async () => {
   await saveWorkflow("read-intake", orderIntake);
   await saveWorkflow("read-intake", { ...orderIntake, description: "second version" });
-  await expectJson(await call("PUT", "/api/workflows/read-hook", { raw: webhookGreetingYaml, contentType: "application/yaml" }), 201);
+  await expectJson(
+    await call("PUT", "/api/workflows/read-hook", { raw: webhookGreetingYaml, contentType: "application/yaml" }),
+    201,
+  );
 });
 
 describe("the workflow list", () => {
@@ -34,7 +37,11 @@ describe("one workflow", () => {
   it("comes with its current definition, version and enabled flag", async () => {
     const workflow = await expectJson<WorkflowView>(await call("GET", "/api/workflows/read-intake"), 200);
     expect(workflow).toMatchObject({ id: "read-intake", name: "Order intake", version: 2, enabled: true });
-    expect(workflow.definition).toMatchObject({ id: "read-intake", description: "second version", steps: orderIntake.steps });
+    expect(workflow.definition).toMatchObject({
+      id: "read-intake",
+      description: "second version",
+      steps: orderIntake.steps,
+    });
   });
 
   it("has no webhook URL without a webhook trigger", async () => {
@@ -54,7 +61,10 @@ describe("one workflow", () => {
 
 describe("the version history", () => {
   it("lists every version newest first, with distinct hashes and the author", async () => {
-    const { versions } = await expectJson<{ versions: VersionSummary[] }>(await call("GET", "/api/workflows/read-intake/versions"), 200);
+    const { versions } = await expectJson<{ versions: VersionSummary[] }>(
+      await call("GET", "/api/workflows/read-intake/versions"),
+      200,
+    );
     expect(versions.map((version) => version.version)).toEqual([2, 1]);
     expect(versions[0]!.hash).not.toBe(versions[1]!.hash);
     expect(versions[0]!.createdBy).toBe("admin");
@@ -62,7 +72,10 @@ describe("the version history", () => {
   });
 
   it("returns one version's own definition", async () => {
-    const first = await expectJson<{ version: number; definition: Record<string, unknown> }>(await call("GET", "/api/workflows/read-intake/versions/1"), 200);
+    const first = await expectJson<{ version: number; definition: Record<string, unknown> }>(
+      await call("GET", "/api/workflows/read-intake/versions/1"),
+      200,
+    );
     expect(first.version).toBe(1);
     expect(first.definition).toMatchObject({ id: "read-intake", steps: orderIntake.steps });
     expect(first.definition).not.toHaveProperty("description");

@@ -18,7 +18,10 @@ describe("saving a JSON definition", () => {
     await expectJson(await put("save-same", orderIntake), 201);
     const again = await expectJson<WorkflowView>(await put("save-same", orderIntake), 200);
     expect(again.version).toBe(1);
-    const history = await expectJson<{ versions: unknown[] }>(await call("GET", "/api/workflows/save-same/versions"), 200);
+    const history = await expectJson<{ versions: unknown[] }>(
+      await call("GET", "/api/workflows/save-same/versions"),
+      200,
+    );
     expect(history.versions).toHaveLength(1);
   });
 
@@ -41,20 +44,36 @@ describe("saving a JSON definition", () => {
   });
 
   it("refuses an id in the body that differs from the URL with 422 at path id", async () => {
-    const problem = await expectProblem(await put("save-mismatch", { ...orderIntake, id: "someone-else" }), 422, "validation_failed");
+    const problem = await expectProblem(
+      await put("save-mismatch", { ...orderIntake, id: "someone-else" }),
+      422,
+      "validation_failed",
+    );
     expect(problem.issues).toEqual([expect.objectContaining({ path: "id" })]);
     await expectProblem(await call("GET", "/api/workflows/save-mismatch"), 404, "not_found");
   });
 
   it("refuses an invalid definition with 422, every problem listed by path, and saves nothing", async () => {
-    const invalid = { triggers: [{ type: "api" }], steps: [{ id: "a", type: "transform", expr: "1", needs: ["ghost"] }, { id: "b", type: "sleep", duration: "soon" }] };
+    const invalid = {
+      triggers: [{ type: "api" }],
+      steps: [
+        { id: "a", type: "transform", expr: "1", needs: ["ghost"] },
+        { id: "b", type: "sleep", duration: "soon" },
+      ],
+    };
     const problem = await expectProblem(await put("save-invalid", invalid), 422, "validation_failed");
-    expect(problem.issues?.map((issue) => issue.path)).toEqual(expect.arrayContaining(["steps[0].needs[0]", "steps[1].duration"]));
+    expect(problem.issues?.map((issue) => issue.path)).toEqual(
+      expect.arrayContaining(["steps[0].needs[0]", "steps[1].duration"]),
+    );
     await expectProblem(await call("GET", "/api/workflows/save-invalid"), 404, "not_found");
   });
 
   it("refuses a definition over 256 KiB as JSON with 422 at the root", async () => {
-    const problem = await expectProblem(await put("save-huge", { ...orderIntake, description: "x".repeat(300 * 1024) }), 422, "validation_failed");
+    const problem = await expectProblem(
+      await put("save-huge", { ...orderIntake, description: "x".repeat(300 * 1024) }),
+      422,
+      "validation_failed",
+    );
     expect(problem.issues).toEqual([expect.objectContaining({ path: "", message: expect.stringMatching(/256 KiB/) })]);
   });
 
@@ -65,7 +84,8 @@ describe("saving a JSON definition", () => {
 });
 
 describe("saving a YAML definition", () => {
-  const putYaml = (id: string, text: string) => call("PUT", `/api/workflows/${id}`, { raw: text, contentType: "application/yaml" });
+  const putYaml = (id: string, text: string) =>
+    call("PUT", `/api/workflows/${id}`, { raw: text, contentType: "application/yaml" });
 
   it("creates the workflow from YAML with 201", async () => {
     const saved = await expectJson<WorkflowView>(await putYaml("save-yaml", webhookGreetingYaml), 201);
@@ -80,13 +100,21 @@ describe("saving a YAML definition", () => {
   });
 
   it("refuses YAML that does not parse with 400 and a line number", async () => {
-    const problem = await expectProblem(await putYaml("save-bad-yaml", "steps: [\n  - id: a\n  type: : :\n"), 400, "bad_request");
+    const problem = await expectProblem(
+      await putYaml("save-bad-yaml", "steps: [\n  - id: a\n  type: : :\n"),
+      400,
+      "bad_request",
+    );
     expect(JSON.stringify(problem.issues)).toMatch(/line \d+/);
   });
 });
 
 describe("saving with a content type that is neither JSON nor YAML", () => {
   it("is refused with 415", async () => {
-    await expectProblem(await call("PUT", "/api/workflows/save-text", { raw: "id: x", contentType: "text/plain" }), 415, "unsupported_media_type");
+    await expectProblem(
+      await call("PUT", "/api/workflows/save-text", { raw: "id: x", contentType: "text/plain" }),
+      415,
+      "unsupported_media_type",
+    );
   });
 });

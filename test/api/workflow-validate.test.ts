@@ -10,7 +10,8 @@ interface ValidationResult {
   issues: Array<{ path: string; message: string }>;
 }
 
-const validate = async (definition: unknown) => expectJson<ValidationResult>(await call("POST", "/api/workflows/validate", { json: definition }), 200);
+const validate = async (definition: unknown) =>
+  expectJson<ValidationResult>(await call("POST", "/api/workflows/validate", { json: definition }), 200);
 
 describe("validating a definition", () => {
   it("answers valid with no issues for a correct definition", async () => {
@@ -18,7 +19,10 @@ describe("validating a definition", () => {
   });
 
   it("accepts YAML too", async () => {
-    const response = await call("POST", "/api/workflows/validate", { raw: `id: validate-yaml\n${webhookGreetingYaml}`, contentType: "application/yaml" });
+    const response = await call("POST", "/api/workflows/validate", {
+      raw: `id: validate-yaml\n${webhookGreetingYaml}`,
+      contentType: "application/yaml",
+    });
     expect(await expectJson<ValidationResult>(response, 200)).toEqual({ valid: true, issues: [] });
   });
 
@@ -36,7 +40,15 @@ describe("validating a definition", () => {
     });
     expect(result.valid).toBe(false);
     const paths = result.issues.map((issue) => issue.path);
-    expect(paths).toEqual(expect.arrayContaining(["triggers[0].verify", "steps[0].needs[0]", "steps[2].type", "steps[3].duration", "steps[4].colour"]));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        "triggers[0].verify",
+        "steps[0].needs[0]",
+        "steps[2].type",
+        "steps[3].duration",
+        "steps[4].colour",
+      ]),
+    );
     expect(paths.some((path) => path.startsWith("steps[1]"))).toBe(true);
     for (const issue of result.issues) expect(issue.message).not.toBe("");
   });
@@ -61,6 +73,10 @@ describe("validating a definition", () => {
   });
 
   it("refuses a body that is not JSON with 400, not a list of issues", async () => {
-    await expectProblem(await call("POST", "/api/workflows/validate", { raw: "{ not json", contentType: "application/json" }), 400, "bad_request");
+    await expectProblem(
+      await call("POST", "/api/workflows/validate", { raw: "{ not json", contentType: "application/json" }),
+      400,
+      "bad_request",
+    );
   });
 });

@@ -13,15 +13,22 @@ function databaseFile(persistTo: string): string {
   const folder = path.join(persistTo, "v3/d1/miniflare-D1DatabaseObject");
   if (!existsSync(folder)) throw new Error(`no local D1 database under ${folder}`);
   const files = readdirSync(folder).filter((name) => name.endsWith(".sqlite") && name !== "metadata.sqlite");
-  if (files.length !== 1) throw new Error(`expected one D1 database file in ${folder}, found ${files.join(", ") || "none"}`);
+  if (files.length !== 1)
+    throw new Error(`expected one D1 database file in ${folder}, found ${files.join(", ") || "none"}`);
   return path.join(folder, files[0]!);
 }
 
 export function countRows(persistTo: string): RowCounts {
   const db = new DatabaseSync(databaseFile(persistTo), { readOnly: true });
   try {
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'd1_%' AND name NOT LIKE '%_fts%'").all() as { name: string }[];
-    return Object.fromEntries(tables.map(({ name }) => [name, (db.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n]));
+    const tables = db
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'd1_%' AND name NOT LIKE '%_fts%'",
+      )
+      .all() as { name: string }[];
+    return Object.fromEntries(
+      tables.map(({ name }) => [name, (db.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n]),
+    );
   } finally {
     db.close();
   }

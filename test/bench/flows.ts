@@ -34,12 +34,25 @@ const httpChain = (count: number, mockUrl: string) =>
     id: `h${i + 1}`,
     type: "http",
     ...(i > 0 ? { needs: [`h${i}`] } : {}),
-    request: { method: "POST", url: `${mockUrl}/ok?step=h${i + 1}`, body: { v: i === 0 ? "{{ input.n + 1 }}" : `{{ steps.h${i}.output.body.body.v + 1 }}` } },
+    request: {
+      method: "POST",
+      url: `${mockUrl}/ok?step=h${i + 1}`,
+      body: { v: i === 0 ? "{{ input.n + 1 }}" : `{{ steps.h${i}.output.body.body.v + 1 }}` },
+    },
   }));
 
 const parallel = () => {
-  const parts = Array.from({ length: 10 }, (_, i) => ({ id: `p${i + 1}`, type: "transform", expr: `input.n + ${i + 1}` }));
-  const join = { id: "join", type: "transform", needs: parts.map((p) => p.id), expr: `$sum([${parts.map((p) => `steps.${p.id}.output`).join(", ")}])` };
+  const parts = Array.from({ length: 10 }, (_, i) => ({
+    id: `p${i + 1}`,
+    type: "transform",
+    expr: `input.n + ${i + 1}`,
+  }));
+  const join = {
+    id: "join",
+    type: "transform",
+    needs: parts.map((p) => p.id),
+    expr: `$sum([${parts.map((p) => `steps.${p.id}.output`).join(", ")}])`,
+  };
   return [...parts, join];
 };
 
@@ -48,8 +61,10 @@ export function waymarkDefinition(flow: FlowName, mockUrl: string): object {
   const api = [{ type: "api" }];
   if (flow === "seq1") return { id: "bench-seq1", triggers: api, steps: chain(1), output: "steps.s1.output" };
   if (flow === "seq5") return { id: "bench-seq5", triggers: api, steps: chain(5), output: "steps.s5.output" };
-  if (flow === "http5") return { id: "bench-http5", triggers: api, steps: httpChain(5, mockUrl), output: "steps.h5.output.body.body.v" };
-  if (flow === "parallel10") return { id: "bench-parallel10", triggers: api, steps: parallel(), output: "steps.join.output" };
+  if (flow === "http5")
+    return { id: "bench-http5", triggers: api, steps: httpChain(5, mockUrl), output: "steps.h5.output.body.body.v" };
+  if (flow === "parallel10")
+    return { id: "bench-parallel10", triggers: api, steps: parallel(), output: "steps.join.output" };
   return {
     id: "bench-sleep1",
     triggers: api,
@@ -66,7 +81,15 @@ export function waymarkDefinition(flow: FlowName, mockUrl: string): object {
 export const MAP_WORKFLOW = {
   id: "bench-map",
   triggers: [{ type: "api" }],
-  steps: [{ id: "square", type: "map", items: "[1..input.count]", concurrency: 50, step: { type: "transform", expr: "item * item" } }],
+  steps: [
+    {
+      id: "square",
+      type: "map",
+      items: "[1..input.count]",
+      concurrency: 50,
+      step: { type: "transform", expr: "item * item" },
+    },
+  ],
   output: "{ 'count': $count(steps.square.output), 'sum': $sum(steps.square.output) }",
 };
 
@@ -77,7 +100,12 @@ export const HOOK_WORKFLOW = "bench-hook";
 /** A webhook with real shared-token verification, deduped on X-Request-Id; the run echoes the body. */
 export const hookDefinition = () => ({
   id: HOOK_WORKFLOW,
-  triggers: [{ type: "webhook", verify: { scheme: "token", secret: "{{ secrets.BENCH_HOOK_TOKEN }}", idHeader: "X-Request-Id" } }],
+  triggers: [
+    {
+      type: "webhook",
+      verify: { scheme: "token", secret: "{{ secrets.BENCH_HOOK_TOKEN }}", idHeader: "X-Request-Id" },
+    },
+  ],
   steps: [{ id: "echo", type: "transform", expr: "input" }],
   output: "steps.echo.output",
 });

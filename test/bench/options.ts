@@ -66,6 +66,10 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   const report = value("--report");
   if (report) options.report = report;
   const only = value("--only");
-  if (only) options.only = only.split(",").map((id) => id.trim()).filter(Boolean);
+  if (only)
+    options.only = only
+      .split(",")
+      .map((id) => id.trim())
+      .filter(Boolean);
   return options;
 }

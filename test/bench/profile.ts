@@ -49,17 +49,36 @@ inspector.close();
 
 const sorted = latencies.sort((a, b) => a - b);
 const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!.toFixed(0);
-console.log(`${count} ${mode} in ${elapsed.toFixed(0)} ms (${((Number(count) / elapsed) * 1000).toFixed(1)}/s, profiler on); answer p50 ${at(50)} ms, p99 ${at(99)} ms`);
+console.log(
+  `${count} ${mode} in ${elapsed.toFixed(0)} ms (${((Number(count) / elapsed) * 1000).toFixed(1)}/s, profiler on); answer p50 ${at(50)} ms, p99 ${at(99)} ms`,
+);
 report(profile);
 
 /** Starts of a 5-step transform flow through the API, 16 in flight; each answer's latency. */
 async function startLoad(): Promise<(n: number) => Promise<number[]>> {
-  const steps = [1, 2, 3, 4, 5].map((n) => ({ id: `s${n}`, type: "transform", ...(n > 1 ? { needs: [`s${n - 1}`] } : {}), expr: n === 1 ? "input.n + 1" : `steps.s${n - 1}.output + 1` }));
-  await expectOk(await fetch(`${base}/api/workflows/${WORKFLOW_ID}`, { method: "PUT", headers, body: JSON.stringify({ id: WORKFLOW_ID, triggers: [{ type: "api" }], steps }) }));
+  const steps = [1, 2, 3, 4, 5].map((n) => ({
+    id: `s${n}`,
+    type: "transform",
+    ...(n > 1 ? { needs: [`s${n - 1}`] } : {}),
+    expr: n === 1 ? "input.n + 1" : `steps.s${n - 1}.output + 1`,
+  }));
+  await expectOk(
+    await fetch(`${base}/api/workflows/${WORKFLOW_ID}`, {
+      method: "PUT",
+      headers,
+      body: JSON.stringify({ id: WORKFLOW_ID, triggers: [{ type: "api" }], steps }),
+    }),
+  );
   return (n) =>
     pooled([...Array(n).keys()], 16, async (i) => {
       const sent = performance.now();
-      await expectOk(await fetch(`${base}/api/workflows/${WORKFLOW_ID}/runs`, { method: "POST", headers, body: JSON.stringify({ input: { n: i } }) }));
+      await expectOk(
+        await fetch(`${base}/api/workflows/${WORKFLOW_ID}/runs`, {
+          method: "POST",
+          headers,
+          body: JSON.stringify({ input: { n: i } }),
+        }),
+      );
       return performance.now() - sent;
     });
 }
@@ -67,20 +86,41 @@ async function startLoad(): Promise<(n: number) => Promise<number[]>> {
 /** Webhook deliveries of a 1-step flow (shared-token scheme, a delivery id each), all sent at once. */
 async function webhookLoad(): Promise<(n: number) => Promise<number[]>> {
   const secret = crypto.randomUUID();
-  await expectOk(await fetch(`${base}/api/secrets/PROFILE_HOOK_TOKEN`, { method: "PUT", headers, body: JSON.stringify({ value: secret }) }));
+  await expectOk(
+    await fetch(`${base}/api/secrets/PROFILE_HOOK_TOKEN`, {
+      method: "PUT",
+      headers,
+      body: JSON.stringify({ value: secret }),
+    }),
+  );
   const definition = {
     id: HOOK_WORKFLOW_ID,
-    triggers: [{ type: "webhook", verify: { scheme: "token", secret: "{{ secrets.PROFILE_HOOK_TOKEN }}", idHeader: "x-request-id" } }],
+    triggers: [
+      {
+        type: "webhook",
+        verify: { scheme: "token", secret: "{{ secrets.PROFILE_HOOK_TOKEN }}", idHeader: "x-request-id" },
+      },
+    ],
     steps: [{ id: "echo", type: "transform", expr: "input" }],
   };
-  await expectOk(await fetch(`${base}/api/workflows/${HOOK_WORKFLOW_ID}`, { method: "PUT", headers, body: JSON.stringify(definition) }));
+  await expectOk(
+    await fetch(`${base}/api/workflows/${HOOK_WORKFLOW_ID}`, {
+      method: "PUT",
+      headers,
+      body: JSON.stringify(definition),
+    }),
+  );
   return (n) =>
     Promise.all(
       [...Array(n).keys()].map(async (i) => {
         const sent = performance.now();
         const response = await fetch(`${base}/hooks/${HOOK_WORKFLOW_ID}`, {
           method: "POST",
-          headers: { "content-type": "application/json", "x-webhook-token": secret, "x-request-id": crypto.randomUUID() },
+          headers: {
+            "content-type": "application/json",
+            "x-webhook-token": secret,
+            "x-request-id": crypto.randomUUID(),
+          },
           body: JSON.stringify({ i }),
         });
         await expectOk(response);
@@ -93,7 +133,8 @@ function report(profile: Profile): void {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
-  const label = (node: ProfileNode) => `${node.callFrame.functionName || "(anonymous)"} ${node.callFrame.url.split("/").at(-1) ?? ""}:${node.callFrame.lineNumber}`;
+  const label = (node: ProfileNode) =>
+    `${node.callFrame.functionName || "(anonymous)"} ${node.callFrame.url.split("/").at(-1) ?? ""}:${node.callFrame.lineNumber}`;
   const self = new Map<string, number>();
   const inclusive = new Map<string, number>();
   for (const sample of profile.samples) {
@@ -107,7 +148,8 @@ function report(profile: Profile): void {
   }
   const print = (title: string, counts: Map<string, number>) => {
     console.log(`\n${title} (share of ${profile.samples.length} samples)`);
-    for (const [name, n] of [...counts].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`${((n / profile.samples.length) * 100).toFixed(1).padStart(6)}%  ${name}`);
+    for (const [name, n] of [...counts].sort((a, b) => b[1] - a[1]).slice(0, 30))
+      console.log(`${((n / profile.samples.length) * 100).toFixed(1).padStart(6)}%  ${name}`);
   };
   print("self time", self);
   print("inclusive time", inclusive);
@@ -118,7 +160,9 @@ async function expectOk(response: Response): Promise<void> {
   if (!response.ok) throw new Error(`${response.status}: ${text}`);
 }
 
-async function connect(url: string): Promise<{ call(method: string, params?: object): Promise<unknown>; close(): void }> {
+async function connect(
+  url: string,
+): Promise<{ call(method: string, params?: object): Promise<unknown>; close(): void }> {
   // Node's WebSocket takes headers as an undici extension.
   const socket = new WebSocket(url, { headers: { origin: DEVTOOLS_ORIGIN } } as unknown as string[]);
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
@@ -133,7 +177,9 @@ async function connect(url: string): Promise<{ call(method: string, params?: obj
   });
   await new Promise<void>((resolve, reject) => {
     socket.addEventListener("open", () => resolve());
-    socket.addEventListener("error", () => reject(new Error(`cannot reach the inspector at ${url} (is \`npm start\` running?)`)));
+    socket.addEventListener("error", () =>
+      reject(new Error(`cannot reach the inspector at ${url} (is \`npm start\` running?)`)),
+    );
   });
   return {
     call: (method, params = {}) =>

@@ -32,7 +32,8 @@ export interface Row {
 
 const FLAT_FROM = 100;
 
-const valuesOf = (samples: Sample[], id: string, system: System) => samples.filter((s) => s.scenario === id && s.system === system && Number.isFinite(s.value)).map((s) => s.value);
+const valuesOf = (samples: Sample[], id: string, system: System) =>
+  samples.filter((s) => s.scenario === id && s.system === system && Number.isFinite(s.value)).map((s) => s.value);
 
 export function buildRows(scenarios: Scenario[], samples: Sample[]): Row[] {
   const rows = scenarios.map((scenario): Row => {
@@ -42,7 +43,8 @@ export function buildRows(scenarios: Scenario[], samples: Sample[]): Row[] {
     const ceiling = scenario.ceiling ? spread(valuesOf(samples, scenario.ceiling, "ceiling")) : own("ceiling");
     const errors = samples.filter((s) => s.scenario === scenario.id).reduce((sum, s) => sum + s.errors.length, 0);
     const medians = { waymark: waymark?.median ?? null, peer: peer?.median ?? null, ceiling: ceiling?.median ?? null };
-    const verdict: Verdict = errors > 0 ? "FAILED" : scenario.target ? (scenario.target.check(medians) ? "PASS" : "FAIL") : "—";
+    const verdict: Verdict =
+      errors > 0 ? "FAILED" : scenario.target ? (scenario.target.check(medians) ? "PASS" : "FAIL") : "—";
     return {
       id: scenario.id,
       title: scenario.title,
@@ -72,12 +74,23 @@ export function buildRows(scenarios: Scenario[], samples: Sample[]): Row[] {
 function derivedRows(rows: Row[], samples: Sample[]): Row[] {
   const growth = rows.filter((row) => /^h\d+$/.test(row.id) && Number(row.id.slice(1)) >= FLAT_FROM && row.waymark);
   if (growth.length < 2) return [];
-  const runMs = growth.map((row) => spread(samples.filter((s) => s.scenario === row.id).map((s) => Number(s.detail?.runMs)).filter(Number.isFinite))?.median ?? Number.NaN);
+  const runMs = growth.map(
+    (row) =>
+      spread(
+        samples
+          .filter((s) => s.scenario === row.id)
+          .map((s) => Number(s.detail?.runMs))
+          .filter(Number.isFinite),
+      )?.median ?? Number.NaN,
+  );
   const sizes = growth.map((row) => Number(row.id.slice(1)));
   const slopes = sizes.slice(1).map((size, i) => ((runMs[i + 1]! - runMs[i]!) * 1000) / (size - sizes[i]!));
   // A marginal cost at or below zero (noise) makes the ratio meaningless.
   const flat = Math.min(...slopes) > 0 ? Math.max(...slopes) / Math.min(...slopes) : Number.NaN;
-  const spans = sizes.slice(1).map((size, i) => `${sizes[i]}→${size}: ${slopes[i]!.toFixed(0)} µs`).join(", ");
+  const spans = sizes
+    .slice(1)
+    .map((size, i) => `${sizes[i]}→${size}: ${slopes[i]!.toFixed(0)} µs`)
+    .join(", ");
   const errors = rows.filter((row) => /^h\d+$/.test(row.id)).reduce((sum, row) => sum + row.errors, 0);
   const blank = { peer: null, ceiling: null, ceilingFrom: null, wOverPeer: null, wOverCeiling: null };
   const derived: Row[] = [
@@ -93,9 +106,20 @@ function derivedRows(rows: Row[], samples: Sample[]): Row[] {
     },
   ];
   const largest = growth[growth.length - 1]!;
-  const perSample = (id: string, key: string) => spread(samples.filter((s) => s.scenario === id).map((s) => Number(s.detail?.[key] ?? Number.NaN)).filter(Number.isFinite));
+  const perSample = (id: string, key: string) =>
+    spread(
+      samples
+        .filter((s) => s.scenario === id)
+        .map((s) => Number(s.detail?.[key] ?? Number.NaN))
+        .filter(Number.isFinite),
+    );
   const storage = perSample(largest.id, "storageBytesPerStep");
-  const growthMiB = spread(samples.filter((s) => s.scenario === largest.id).map((s) => Number(s.detail?.rssPeakMiB) - Number(s.detail?.rssBeforeMiB)).filter(Number.isFinite));
+  const growthMiB = spread(
+    samples
+      .filter((s) => s.scenario === largest.id)
+      .map((s) => Number(s.detail?.rssPeakMiB) - Number(s.detail?.rssBeforeMiB))
+      .filter(Number.isFinite),
+  );
   if (growthMiB) {
     derived.push({
       id: "h-mem",
@@ -108,7 +132,17 @@ function derivedRows(rows: Row[], samples: Sample[]): Row[] {
       errors,
     });
   }
-  if (storage) derived.push({ id: "i-map", title: `DO storage per map item (map of ${largest.id.slice(1)})`, unit: "bytes", waymark: storage, ...blank, target: null, verdict: "—", errors: 0 });
+  if (storage)
+    derived.push({
+      id: "i-map",
+      title: `DO storage per map item (map of ${largest.id.slice(1)})`,
+      unit: "bytes",
+      waymark: storage,
+      ...blank,
+      target: null,
+      verdict: "—",
+      errors: 0,
+    });
   return derived;
 }
 
@@ -118,12 +152,27 @@ const num = (value: number): string => {
   return abs >= 100 ? value.toFixed(0) : abs >= 10 ? value.toFixed(1) : value.toFixed(2);
 };
 
-const cell = (s: Spread | null): string => (s === null ? "—" : s.min === s.max || !Number.isFinite(s.median) ? num(s.median) : `${num(s.median)} (${num(s.min)}–${num(s.max)})`);
+const cell = (s: Spread | null): string =>
+  s === null
+    ? "—"
+    : s.min === s.max || !Number.isFinite(s.median)
+      ? num(s.median)
+      : `${num(s.median)} (${num(s.min)}–${num(s.max)})`;
 const ratio = (r: number | null): string => (r === null ? "—" : `${num(r)}×`);
 
 export function formatTable(rows: Row[]): string {
   const header = ["scenario", "unit", "Waymark", "peer", "ceiling", "W/peer", "W/ceiling", "target", "result"];
-  const lines = rows.map((row) => [`${row.id} ${row.title}`, row.unit, cell(row.waymark), cell(row.peer), cell(row.ceiling), ratio(row.wOverPeer), ratio(row.wOverCeiling), row.target ?? "—", row.verdict]);
+  const lines = rows.map((row) => [
+    `${row.id} ${row.title}`,
+    row.unit,
+    cell(row.waymark),
+    cell(row.peer),
+    cell(row.ceiling),
+    ratio(row.wOverPeer),
+    ratio(row.wOverCeiling),
+    row.target ?? "—",
+    row.verdict,
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((line) => line[i]!.length)));
   const format = (line: string[]) => `| ${line.map((text, i) => text.padEnd(widths[i]!)).join(" | ")} |`;
   return [format(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...lines.map(format)].join("\n");

@@ -27,7 +27,8 @@ import { startCeiling, startPeer, startWaymark, type Worker } from "./systems.ts
 const FLOWS: FlowName[] = ["seq1", "seq5", "http5", "parallel10", "sleep1"];
 const options = parseOptions(process.argv.slice(2), process.env);
 const began = Date.now();
-const log = (message: string) => console.log(`[bench ${((Date.now() - began) / 1000).toFixed(0).padStart(4)} s] ${message}`);
+const log = (message: string) =>
+  console.log(`[bench ${((Date.now() - began) / 1000).toFixed(0).padStart(4)} s] ${message}`);
 
 const scenarios: Scenario[] = [
   ...ceilingScenarios(),
@@ -43,7 +44,14 @@ const scenarios: Scenario[] = [
 if (options.report) {
   const saved = JSON.parse(readFileSync(options.report, "utf8")) as { samples: Sample[] };
   const measured = new Set(saved.samples.map((sample) => sample.scenario));
-  console.log(formatTable(buildRows(scenarios.filter((scenario) => measured.has(scenario.id)), saved.samples)));
+  console.log(
+    formatTable(
+      buildRows(
+        scenarios.filter((scenario) => measured.has(scenario.id)),
+        saved.samples,
+      ),
+    ),
+  );
   process.exit(0);
 }
 
@@ -55,12 +63,15 @@ const folder = path.join(STATE_ROOT, `waymark-bench-${Date.now()}-${randomBytes(
 mkdirSync(folder, { recursive: true });
 const workers: Worker[] = [];
 const stopAll = () => Promise.all(workers.map((worker) => worker.stop()));
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void stopAll().then(() => process.exit(130)));
+for (const signal of ["SIGINT", "SIGTERM"] as const)
+  process.on(signal, () => void stopAll().then(() => process.exit(130)));
 
 const mock = await MockReceiver.start();
 let exitCode = 0;
 try {
-  log(`${options.smoke ? "smoke" : "default"} run, ${options.rounds} round(s), ${scenarios.length} scenarios; starting Waymark, the peer and the ceiling under wrangler dev`);
+  log(
+    `${options.smoke ? "smoke" : "default"} run, ${options.rounds} round(s), ${scenarios.length} scenarios; starting Waymark, the peer and the ceiling under wrangler dev`,
+  );
   // One after another: wrangler dev instances starting at once can race for the same local sockets.
   const waymarkWorker = await startWaymark(folder);
   workers.push(waymarkWorker);
@@ -91,7 +102,8 @@ try {
   if (rows.some((row) => row.verdict === "FAILED")) exitCode = 1;
 } catch (error) {
   console.error(error);
-  for (const worker of workers) console.error(`--- ${worker.name} output (last 3000 chars) ---\n${worker.output().slice(-3000)}`);
+  for (const worker of workers)
+    console.error(`--- ${worker.name} output (last 3000 chars) ---\n${worker.output().slice(-3000)}`);
   exitCode = 1;
 } finally {
   await stopAll();
@@ -103,19 +115,26 @@ process.exit(exitCode);
 /** Saves the bench's flows on Waymark, and warms every path once on both systems (not measured). */
 async function setUp(context: Context): Promise<void> {
   const { waymark, peer } = context;
-  for (const flow of FLOWS) await waymark.call("PUT", `/api/workflows/bench-${flow}`, waymarkDefinition(flow, mock.url), [200, 201]);
+  for (const flow of FLOWS)
+    await waymark.call("PUT", `/api/workflows/bench-${flow}`, waymarkDefinition(flow, mock.url), [200, 201]);
   await waymark.call("PUT", `/api/workflows/${MAP_WORKFLOW.id}`, MAP_WORKFLOW, [200, 201]);
   await waymark.call("PUT", "/api/secrets/BENCH_HOOK_TOKEN", { value: HOOK_TOKEN }, [200, 201]);
   await waymark.call("PUT", `/api/workflows/${hookDefinition().id}`, hookDefinition(), [200, 201]);
   for (const flow of FLOWS.filter((f) => f !== "sleep1")) {
     for (const runner of [waymark, peer]) {
       const warm = await runBatch(runner, flow, 2, 2, 60_000, 1);
-      if (warm.errors.length > 0) throw new Error(`warm-up of ${runner.system} ${flow} failed: ${warm.errors.join("; ")}`);
+      if (warm.errors.length > 0)
+        throw new Error(`warm-up of ${runner.system} ${flow} failed: ${warm.errors.join("; ")}`);
     }
   }
   // V8 optimizes the engine's hot paths only once they have run a while: one large map first,
   // so the growth rows compare warm code at every size (else the first large map pays for it).
-  const { run } = await waymark.call<{ run: { id: string } }>("POST", `/api/workflows/${MAP_WORKFLOW.id}/runs`, { input: { count: options.smoke ? 10 : 10_000 } }, [202]);
+  const { run } = await waymark.call<{ run: { id: string } }>(
+    "POST",
+    `/api/workflows/${MAP_WORKFLOW.id}/runs`,
+    { input: { count: options.smoke ? 10 : 10_000 } },
+    [202],
+  );
   for (let outcome = await waymark.run(run.id); !outcome.finished; outcome = await waymark.run(run.id)) await sleep(50);
   log("flows saved and warmed up");
 }
@@ -133,7 +152,9 @@ async function measureAll(context: Context): Promise<Sample[]> {
         try {
           const measured = await scenario.measure[system]!(context, round);
           samples.push({ scenario: scenario.id, system, round, ...measured });
-          log(`round ${round} ${scenario.id} ${system}: ${measured.value.toFixed(2)} ${scenario.unit}${measured.errors.length ? `, ${measured.errors.length} ERRORS: ${measured.errors[0]}` : ""} (${Date.now() - started} ms)`);
+          log(
+            `round ${round} ${scenario.id} ${system}: ${measured.value.toFixed(2)} ${scenario.unit}${measured.errors.length ? `, ${measured.errors.length} ERRORS: ${measured.errors[0]}` : ""} (${Date.now() - started} ms)`,
+          );
         } catch (error) {
           samples.push({ scenario: scenario.id, system, round, value: Number.NaN, errors: [String(error)] });
           log(`round ${round} ${scenario.id} ${system}: ERROR ${String(error)}`);
@@ -147,8 +168,24 @@ async function measureAll(context: Context): Promise<Sample[]> {
 function save(result: object): string {
   const dir = path.join(ROOT, "test/bench/results");
   mkdirSync(dir, { recursive: true });
-  const machine = { nproc: availableParallelism(), cpu: cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}` };
-  const file = path.join(dir, `bench-${options.smoke ? "smoke-" : ""}${new Date(began).toISOString().replace(/[:.]/g, "-")}.json`);
-  writeFileSync(file, JSON.stringify({ startedAt: new Date(began).toISOString(), durationMs: Date.now() - began, machine, ...result }, null, 2));
+  const machine = {
+    nproc: availableParallelism(),
+    cpu: cpus()[0]?.model ?? "unknown",
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
+  const file = path.join(
+    dir,
+    `bench-${options.smoke ? "smoke-" : ""}${new Date(began).toISOString().replace(/[:.]/g, "-")}.json`,
+  );
+  writeFileSync(
+    file,
+    JSON.stringify(
+      { startedAt: new Date(began).toISOString(), durationMs: Date.now() - began, machine, ...result },
+      null,
+      2,
+    ),
+  );
   return file;
 }

@@ -4,7 +4,14 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { applyLocalMigrations, ensureDevVars, freePort, OFFLINE_ENV, ROOT, type DevVars } from "../../src/dev/local-stack.ts";
+import {
+  applyLocalMigrations,
+  ensureDevVars,
+  freePort,
+  OFFLINE_ENV,
+  ROOT,
+  type DevVars,
+} from "../../src/dev/local-stack.ts";
 
 const WRANGLER = path.join(ROOT, "node_modules/wrangler/bin/wrangler.js");
 // The dashboard's build step runs `node dashboard/build.ts`: make that the Node 22 of node_modules, as npm scripts do.
@@ -34,16 +41,32 @@ export async function startWaymark(folder: string): Promise<WaymarkWorker> {
   await applyLocalMigrations(persistTo);
   const config = path.join(folder, "waymark.wrangler.toml");
   writeFileSync(config, benchConfig(readFileSync(path.join(ROOT, "wrangler.toml"), "utf8")));
-  const worker = await startWorker({ name: "waymark", config, persistTo, envFile: path.join(folder, ".dev.vars"), healthPath: "/api/health" });
+  const worker = await startWorker({
+    name: "waymark",
+    config,
+    persistTo,
+    envFile: path.join(folder, ".dev.vars"),
+    healthPath: "/api/health",
+  });
   return { ...worker, vars };
 }
 
 export function startPeer(folder: string): Promise<Worker> {
-  return startWorker({ name: "peer", config: path.join(import.meta.dirname, "peer/wrangler.toml"), persistTo: path.join(folder, "peer-state"), healthPath: "/health" });
+  return startWorker({
+    name: "peer",
+    config: path.join(import.meta.dirname, "peer/wrangler.toml"),
+    persistTo: path.join(folder, "peer-state"),
+    healthPath: "/health",
+  });
 }
 
 export function startCeiling(folder: string): Promise<Worker> {
-  return startWorker({ name: "ceiling", config: path.join(import.meta.dirname, "ceiling/wrangler.toml"), persistTo: path.join(folder, "ceiling-state"), healthPath: "/health" });
+  return startWorker({
+    name: "ceiling",
+    config: path.join(import.meta.dirname, "ceiling/wrangler.toml"),
+    persistTo: path.join(folder, "ceiling-state"),
+    healthPath: "/health",
+  });
 }
 
 /**
@@ -61,15 +84,23 @@ export function benchConfig(source: string): string {
     [/^directory = "([^"]+)"$/m, `directory = "${path.join(ROOT, "dashboard/dist")}"`],
     [/^migrations_dir = "([^"]+)"$/m, `migrations_dir = "${path.join(ROOT, "migrations")}"`],
     [/^watch_dir = "([^"]+)"$/m, `watch_dir = "${path.join(ROOT, "dashboard/src")}"\ncwd = "${ROOT}"`],
-    [/^\[vars\]$/m, `[vars]\nWAYMARK_RATE_LIMIT_PER_TOKEN = "${BENCH_RATE_LIMIT}"\nWAYMARK_RATE_LIMIT_PER_WEBHOOK = "${BENCH_RATE_LIMIT}"`],
+    [
+      /^\[vars\]$/m,
+      `[vars]\nWAYMARK_RATE_LIMIT_PER_TOKEN = "${BENCH_RATE_LIMIT}"\nWAYMARK_RATE_LIMIT_PER_WEBHOOK = "${BENCH_RATE_LIMIT}"`,
+    ],
   ];
   let config = source;
   for (const [pattern, replacement] of replacements) {
-    if (!pattern.test(config)) throw new Error(`wrangler.toml has no line matching ${pattern}: update test/bench/systems.ts`);
+    if (!pattern.test(config))
+      throw new Error(`wrangler.toml has no line matching ${pattern}: update test/bench/systems.ts`);
     config = config.replace(pattern, replacement);
   }
-  const limits = /^\[\[ratelimits\]\]\nname = "\w+"\nnamespace_id = "\d+"\nsimple = \{ limit = \d+, period = \d+ \}\n/gm;
-  if (!limits.test(config)) throw new Error("wrangler.toml has no [[ratelimits]] entry of the shape `name`, `namespace_id`, `simple`: update test/bench/systems.ts");
+  const limits =
+    /^\[\[ratelimits\]\]\nname = "\w+"\nnamespace_id = "\d+"\nsimple = \{ limit = \d+, period = \d+ \}\n/gm;
+  if (!limits.test(config))
+    throw new Error(
+      "wrangler.toml has no [[ratelimits]] entry of the shape `name`, `namespace_id`, `simple`: update test/bench/systems.ts",
+    );
   return config.replace(limits, "");
 }
 
@@ -94,9 +125,27 @@ async function startWorker(options: WorkerOptions): Promise<Worker> {
 
 async function startWorkerOnce(options: WorkerOptions, port: number): Promise<Worker> {
   mkdirSync(options.persistTo, { recursive: true });
-  const args = ["dev", "--config", options.config, "--ip", "127.0.0.1", "--port", String(port), "--persist-to", options.persistTo, "--show-interactive-dev-session=false", "--log-level", "warn"];
+  const args = [
+    "dev",
+    "--config",
+    options.config,
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--persist-to",
+    options.persistTo,
+    "--show-interactive-dev-session=false",
+    "--log-level",
+    "warn",
+  ];
   if (options.envFile) args.push("--env-file", options.envFile);
-  const child = spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...OFFLINE_ENV, PATH: NODE_FIRST_PATH } });
+  const child = spawn(process.execPath, [WRANGLER, ...args], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...OFFLINE_ENV, PATH: NODE_FIRST_PATH },
+  });
   let output = "";
   const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-200_000));
   child.stdout!.on("data", keep);

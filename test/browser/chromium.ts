@@ -20,7 +20,9 @@ export function useChromium(): { readonly current: Chromium } {
   let browser: Browser | undefined;
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium is not installed at ${CHROMIUM}. Install Debian's package (apt-get install -y chromium) or set WAYMARK_CHROMIUM to a Chromium binary; browser tests never download one.`);
+      throw new Error(
+        `Chromium is not installed at ${CHROMIUM}. Install Debian's package (apt-get install -y chromium) or set WAYMARK_CHROMIUM to a Chromium binary; browser tests never download one.`,
+      );
     }
     mkdirSync(SCREENSHOTS, { recursive: true });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
@@ -61,4 +63,5 @@ export async function signIn(page: Page, baseUrl: string, token: string, timeout
   await page.getByRole("heading", { name: "Runs" }).waitFor({ timeout });
 }
 
-export const screenshot = (page: Page, name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+export const screenshot = (page: Page, name: string) =>
+  page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });

@@ -18,14 +18,24 @@ const orderFlow = (receiverUrl: string) => ({
   triggers: [{ type: "api" }],
   steps: [
     { id: "prepare", type: "transform", expr: "{ 'order': input.order }" },
-    { id: "fetch", type: "http", needs: ["prepare"], retry: { attempts: 3, backoff: "fixed", delay: "300ms", jitter: false }, request: { url: `${receiverUrl}/flaky/{{ input.order }}?fail=1` } },
+    {
+      id: "fetch",
+      type: "http",
+      needs: ["prepare"],
+      retry: { attempts: 3, backoff: "fixed", delay: "300ms", jitter: false },
+      request: { url: `${receiverUrl}/flaky/{{ input.order }}?fail=1` },
+    },
     { id: "nap", type: "sleep", needs: ["prepare"], duration: "1s" },
     { id: "approve", type: "approval", needs: ["fetch", "nap"] },
     { id: "ship", type: "transform", needs: ["approve"], expr: "'shipped ' & input.order" },
   ],
 });
 
-const echoFlow = { id: "browser-echo", triggers: [{ type: "api" }], steps: [{ id: "echo", type: "transform", expr: "input.note" }] };
+const echoFlow = {
+  id: "browser-echo",
+  triggers: [{ type: "api" }],
+  steps: [{ id: "echo", type: "transform", expr: "input.note" }],
+};
 
 let violations: string[] = [];
 afterEach(() => {
@@ -65,7 +75,9 @@ describe("the dashboard", () => {
     const row = page.locator(`tr[data-run-id="${runId}"]`);
     await row.waitFor({ timeout: TIMEOUT });
     await row.locator(".badge", { hasText: "waiting" }).waitFor({ timeout: TIMEOUT });
-    await page.locator('.count[data-status="waiting"] .count-number', { hasText: /^[1-9]/ }).waitFor({ timeout: TIMEOUT });
+    await page
+      .locator('.count[data-status="waiting"] .count-number', { hasText: /^[1-9]/ })
+      .waitFor({ timeout: TIMEOUT });
     expect(await page.evaluate("window.notReloaded")).toBe(true);
     await screenshot(page, "runs");
   });
@@ -93,7 +105,10 @@ describe("the dashboard", () => {
     await page.locator('svg.graph g.node.status-succeeded[data-step="ship"]').waitFor({ timeout: TIMEOUT });
     const run = await stack.current.api.getRun(runId);
     expect(run.status).toBe("succeeded");
-    expect(run.steps.find((step) => step.id === "approve")!.output).toMatchObject({ decision: "approved", comment: "Looks right <b>to me</b>" });
+    expect(run.steps.find((step) => step.id === "approve")!.output).toMatchObject({
+      decision: "approved",
+      comment: "Looks right <b>to me</b>",
+    });
     await page.locator("details#step-ship > summary").click();
     await page.locator("details#step-ship .json-string", { hasText: "shipped order-" }).waitFor({ timeout: TIMEOUT });
     await screenshot(page, "run");
@@ -107,7 +122,9 @@ describe("the dashboard", () => {
     await page.goto(`${stack.current.url}/runs/${run.id}`);
     await page.locator("h1 .badge", { hasText: "succeeded" }).waitFor({ timeout: TIMEOUT });
     await page.locator("details#step-echo > summary").click();
-    await page.locator("details#step-echo .json-string", { hasText: "<img src=x onerror=" }).waitFor({ timeout: TIMEOUT });
+    await page
+      .locator("details#step-echo .json-string", { hasText: "<img src=x onerror=" })
+      .waitFor({ timeout: TIMEOUT });
     expect(await page.locator(".run-data .json-string").first().textContent()).toBe(JSON.stringify(payload));
     expect(await page.locator("main img, main script").count()).toBe(0);
     expect(await page.evaluate("window.__xss")).toBeUndefined();
@@ -130,7 +147,10 @@ describe("the dashboard", () => {
   it("offers a viewer no operator action, and signing out forgets the token", async () => {
     const waiting = await stack.current.api.startRun("browser-order", { order: `order-viewer-${Date.now()}` });
     await stack.current.api.waitForRun(waiting.id, (run) => run.status === "waiting", { what: "the approval to wait" });
-    const issued = await stack.current.api.request<{ token: string }>("POST", "/api/tokens", { name: "browser-viewer", role: "viewer" });
+    const issued = await stack.current.api.request<{ token: string }>("POST", "/api/tokens", {
+      name: "browser-viewer",
+      role: "viewer",
+    });
     expect(issued.status).toBe(201);
 
     const viewer = await open();
@@ -139,7 +159,9 @@ describe("the dashboard", () => {
     await viewer.goto(`${stack.current.url}/runs/${waiting.id}`);
     await viewer.locator("h1 .badge", { hasText: "waiting" }).waitFor({ timeout: TIMEOUT });
     await viewer.locator("details#step-approve > summary").click();
-    await viewer.locator("details#step-approve", { hasText: "Waiting for a decision by operators." }).waitFor({ timeout: TIMEOUT });
+    await viewer
+      .locator("details#step-approve", { hasText: "Waiting for a decision by operators." })
+      .waitFor({ timeout: TIMEOUT });
     expect(await viewer.getByRole("button", { name: /Approve|Reject|Cancel run|Retry|Rerun/ }).count()).toBe(0);
 
     await viewer.getByRole("button", { name: "Sign out" }).click();

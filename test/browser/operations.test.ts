@@ -25,15 +25,33 @@ const orderFlow = (receiverUrl: string) => ({
   triggers: [{ type: "api" }],
   steps: [
     { id: "prepare", type: "transform", expr: "{ 'order': input.order }" },
-    { id: "fetch", type: "http", needs: ["prepare"], retry: { attempts: 3, backoff: "fixed", delay: "300ms", jitter: false }, request: { url: `${receiverUrl}/flaky/{{ input.order }}?fail=1` } },
+    {
+      id: "fetch",
+      type: "http",
+      needs: ["prepare"],
+      retry: { attempts: 3, backoff: "fixed", delay: "300ms", jitter: false },
+      request: { url: `${receiverUrl}/flaky/{{ input.order }}?fail=1` },
+    },
     { id: "check", type: "transform", needs: ["prepare"], expr: "input.order != ''" },
     { id: "approve", type: "approval", needs: ["fetch", "check"] },
     { id: "ship", type: "transform", needs: ["approve"], expr: "'shipped ' & input.order" },
   ],
 });
-const reviewFlow = { id: "ops-review", triggers: [{ type: "api" }], steps: [{ id: "review", type: "map", items: "input.docs", step: { type: "approval" } }] };
-const echoFlow = { id: "ops-echo", triggers: [{ type: "api" }], steps: [{ id: "echo", type: "transform", expr: "input.note" }] };
-const failFlow = (receiverUrl: string) => ({ id: "ops-fail", triggers: [{ type: "api" }], steps: [{ id: "call", type: "http", retry: { attempts: 1 }, request: { url: `${receiverUrl}/status/500` } }] });
+const reviewFlow = {
+  id: "ops-review",
+  triggers: [{ type: "api" }],
+  steps: [{ id: "review", type: "map", items: "input.docs", step: { type: "approval" } }],
+};
+const echoFlow = {
+  id: "ops-echo",
+  triggers: [{ type: "api" }],
+  steps: [{ id: "echo", type: "transform", expr: "input.note" }],
+};
+const failFlow = (receiverUrl: string) => ({
+  id: "ops-fail",
+  triggers: [{ type: "api" }],
+  steps: [{ id: "call", type: "http", retry: { attempts: 1 }, request: { url: `${receiverUrl}/status/500` } }],
+});
 
 let violations: string[] = [];
 afterEach(() => {
@@ -53,12 +71,17 @@ describe("the operations pages", () => {
 
   beforeAll(async () => {
     const { api } = stack.current;
-    for (const flow of [orderFlow(receiver.current.url), reviewFlow, echoFlow, failFlow(receiver.current.url)]) await api.putWorkflow(flow);
-    const finished = await Promise.all([...["a", "b", "c"].map((note) => api.startRun("ops-echo", { note })), api.startRun("ops-fail")]);
+    for (const flow of [orderFlow(receiver.current.url), reviewFlow, echoFlow, failFlow(receiver.current.url)])
+      await api.putWorkflow(flow);
+    const finished = await Promise.all([
+      ...["a", "b", "c"].map((note) => api.startRun("ops-echo", { note })),
+      api.startRun("ops-fail"),
+    ]);
     orderRun = (await api.startRun("ops-order", { order: `order-${Date.now()}` })).id;
     reviewRun = (await api.startRun("ops-review", { docs: ["terms", "privacy"] })).id;
     await Promise.all(finished.map((run) => api.waitForFinish(run.id)));
-    for (const id of [orderRun, reviewRun]) await api.waitForRun(id, (run) => run.status === "waiting", { what: "its approval to wait" });
+    for (const id of [orderRun, reviewRun])
+      await api.waitForRun(id, (run) => run.status === "waiting", { what: "its approval to wait" });
   });
 
   it("approves from the inbox, a map item's approval too, and the runs succeed", async () => {
@@ -78,7 +101,10 @@ describe("the operations pages", () => {
     await order.waitFor({ state: "detached", timeout: TIMEOUT });
     const run = await stack.current.api.waitForFinish(orderRun);
     expect(run.status).toBe("succeeded");
-    expect(run.steps.find((step) => step.id === "approve")!.output).toMatchObject({ decision: "approved", comment: "Approved from the inbox" });
+    expect(run.steps.find((step) => step.id === "approve")!.output).toMatchObject({
+      decision: "approved",
+      comment: "Approved from the inbox",
+    });
 
     // `review[0]` travels as review%5B0%5D: a decision the server could not route would leave the item listed.
     await first.getByRole("button", { name: "Approve" }).click();
@@ -96,7 +122,11 @@ describe("the operations pages", () => {
     await page.locator("details#step-review details.map-items > summary").click();
     const rows = page.locator("details#step-review .items-table tbody tr");
     await rows.nth(1).waitFor({ timeout: TIMEOUT });
-    expect(await rows.evaluateAll((found) => found.map((row) => [...row.querySelectorAll("td")].map((cell) => cell.textContent)))).toEqual([
+    expect(
+      await rows.evaluateAll((found) =>
+        found.map((row) => [...row.querySelectorAll("td")].map((cell) => cell.textContent)),
+      ),
+    ).toEqual([
       ["0", "✓ succeeded", '"terms"', expect.stringContaining('"decision":"approved"'), "1"],
       ["1", "✓ succeeded", '"privacy"', expect.stringContaining('"decision":"approved"'), "1"],
     ]);
@@ -110,7 +140,9 @@ describe("the operations pages", () => {
     await page.locator("h1 .badge", { hasText: "succeeded" }).waitFor({ timeout: TIMEOUT });
     expect(await page.locator('svg.timeline rect.bar[data-step="fetch"]').count()).toBe(2);
     await page.locator("details#step-approve > summary").click();
-    await page.locator("details#step-approve .json-string", { hasText: "Approved from the inbox" }).waitFor({ timeout: TIMEOUT });
+    await page
+      .locator("details#step-approve .json-string", { hasText: "Approved from the inbox" })
+      .waitFor({ timeout: TIMEOUT });
     await page.evaluate("window.scrollTo(0, 0)");
     // A tracked file: rewritten only on request, so an ordinary test run leaves the tree clean.
     if (process.env.WAYMARK_UPDATE_SCREENSHOTS === "1") await page.screenshot({ path: README_SCREENSHOT });
@@ -125,7 +157,8 @@ describe("the operations pages", () => {
     const cell = (workflow: string, column: string) => row(workflow).locator(`td[data-col="${column}"]`);
     await cell("ops-echo", "runs").filter({ hasText: /^3$/ }).waitFor({ timeout: TIMEOUT });
     expect(await page.locator("figure.chart canvas").count()).toBe(2);
-    for (const canvas of await page.locator("figure.chart canvas").all()) expect((await canvas.boundingBox())!.height).toBeGreaterThan(100);
+    for (const canvas of await page.locator("figure.chart canvas").all())
+      expect((await canvas.boundingBox())!.height).toBeGreaterThan(100);
     const expected: Record<string, Record<string, string>> = {
       "ops-echo": { runs: "3", succeeded: "3", failed: "0", "success-rate": "100%", retries: "0" },
       "ops-fail": { runs: "1", succeeded: "0", failed: "1", "success-rate": "0%" },
@@ -133,7 +166,8 @@ describe("the operations pages", () => {
       "ops-review": { runs: "1", succeeded: "1" },
     };
     for (const [workflow, columns] of Object.entries(expected)) {
-      for (const [column, text] of Object.entries(columns)) expect(await cell(workflow, column).textContent(), `${workflow} ${column}`).toBe(text);
+      for (const [column, text] of Object.entries(columns))
+        expect(await cell(workflow, column).textContent(), `${workflow} ${column}`).toBe(text);
     }
     expect(await page.locator("#runs-by-status-summary").textContent()).toContain("6 runs: 5 succeeded, 1 failed.");
     expect(await page.locator('canvas[data-chart="durations"]').getAttribute("aria-label")).toMatch(/p50/);
@@ -143,7 +177,13 @@ describe("the operations pages", () => {
 
     await page.getByLabel("Workflow", { exact: true }).selectOption("ops-echo");
     await page.waitForURL(/workflow=ops-echo/, { timeout: TIMEOUT });
-    await expect.poll(() => page.locator("tr[data-workflow]").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-workflow"))), { timeout: TIMEOUT }).toEqual(["ops-echo"]);
+    await expect
+      .poll(
+        () =>
+          page.locator("tr[data-workflow]").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-workflow"))),
+        { timeout: TIMEOUT },
+      )
+      .toEqual(["ops-echo"]);
   });
 
   it("lists the audit log, filters it by action, shows the chain intact and exports NDJSON", async () => {
@@ -156,24 +196,45 @@ describe("the operations pages", () => {
     await page.getByLabel("Action").fill("run.started");
     await page.getByRole("button", { name: "Filter" }).click();
     await page.waitForURL(/action=run.started/, { timeout: TIMEOUT });
-    await expect.poll(() => page.locator("table.audit tbody tr").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-action"))), { timeout: TIMEOUT }).toEqual(Array(6).fill("run.started"));
+    await expect
+      .poll(
+        () =>
+          page
+            .locator("table.audit tbody tr")
+            .evaluateAll((rows) => rows.map((row) => row.getAttribute("data-action"))),
+        { timeout: TIMEOUT },
+      )
+      .toEqual(Array(6).fill("run.started"));
     await page.locator("table.audit tbody tr details.audit-detail > summary").first().click();
-    await page.locator("table.audit tbody tr details.audit-detail .json-key", { hasText: '"trigger"' }).first().waitFor({ timeout: TIMEOUT });
+    await page
+      .locator("table.audit tbody tr details.audit-detail .json-key", { hasText: '"trigger"' })
+      .first()
+      .waitFor({ timeout: TIMEOUT });
     await screenshot(page, "audit");
 
-    const [download] = await Promise.all([page.waitForEvent("download", { timeout: TIMEOUT }), page.getByRole("button", { name: "Export NDJSON" }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent("download", { timeout: TIMEOUT }),
+      page.getByRole("button", { name: "Export NDJSON" }).click(),
+    ]);
     expect(download.suggestedFilename()).toMatch(/^waymark-audit-.*\.ndjson$/);
-    const lines = readFileSync(await download.path(), "utf8").trim().split("\n");
+    const lines = readFileSync(await download.path(), "utf8")
+      .trim()
+      .split("\n");
     expect(lines.map((line) => (JSON.parse(line) as { action: string }).action)).toEqual(Array(6).fill("run.started"));
   });
 
   it("offers a viewer Approvals and Metrics but not Audit", async () => {
-    const issued = await stack.current.api.request<{ token: string }>("POST", "/api/tokens", { name: "ops-viewer", role: "viewer" });
+    const issued = await stack.current.api.request<{ token: string }>("POST", "/api/tokens", {
+      name: "ops-viewer",
+      role: "viewer",
+    });
     expect(issued.status).toBe(201);
     const viewer = await open();
     await signIn(viewer, stack.current.url, issued.body.token);
     const nav = viewer.getByRole("navigation", { name: "Main" });
-    expect(await nav.getByRole("link").allTextContents()).toEqual(expect.arrayContaining(["Runs", "Approvals", "Metrics"]));
+    expect(await nav.getByRole("link").allTextContents()).toEqual(
+      expect.arrayContaining(["Runs", "Approvals", "Metrics"]),
+    );
     expect(await nav.getByRole("link", { name: "Audit" }).count()).toBe(0);
     await viewer.goto(`${stack.current.url}/audit`);
     await viewer.getByRole("alert").filter({ hasText: "admin tokens only" }).waitFor({ timeout: TIMEOUT });

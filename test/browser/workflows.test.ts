@@ -16,7 +16,10 @@ const TIMEOUT = 15_000;
 const nightly = {
   id: "wf-nightly",
   name: "Nightly report",
-  triggers: [{ type: "webhook", verify: { scheme: "none" } }, { type: "cron", schedule: "0 3 * * *", timezone: "Europe/Paris" }],
+  triggers: [
+    { type: "webhook", verify: { scheme: "none" } },
+    { type: "cron", schedule: "0 3 * * *", timezone: "Europe/Paris" },
+  ],
   steps: [{ id: "report", type: "transform", expr: "'done'" }],
 };
 
@@ -74,18 +77,25 @@ describe("the workflows pages", () => {
     await page.getByRole("heading", { name: "Workflows" }).waitFor({ timeout: TIMEOUT });
     const row = page.locator('tr[data-workflow-id="wf-nightly"]');
     await row.waitFor({ timeout: TIMEOUT });
-    expect(await row.getByRole("textbox", { name: "webhook URL of wf-nightly" }).inputValue()).toBe(`${stack.current.url}/hooks/wf-nightly`);
+    expect(await row.getByRole("textbox", { name: "webhook URL of wf-nightly" }).inputValue()).toBe(
+      `${stack.current.url}/hooks/wf-nightly`,
+    );
     await row.locator(".next-times time").nth(2).waitFor({ timeout: TIMEOUT });
     expect(await row.locator(".cron code").textContent()).toBe("0 3 * * *");
     await row.getByRole("button", { name: "Copy webhook URL of wf-nightly" }).click();
-    await row.getByRole("status").filter({ hasText: /Copied|Selected/ }).waitFor({ timeout: TIMEOUT });
+    await row
+      .getByRole("status")
+      .filter({ hasText: /Copied|Selected/ })
+      .waitFor({ timeout: TIMEOUT });
     await screenshot(page, "workflows");
 
     const toggle = row.getByRole("switch", { name: "Enabled: wf-nightly" });
     expect(await toggle.getAttribute("aria-checked")).toBe("true");
     await toggle.click();
     await row.locator('.switch[aria-checked="false"]:not([disabled])').waitFor({ timeout: TIMEOUT });
-    expect((await stack.current.api.request<{ enabled: boolean }>("GET", "/api/workflows/wf-nightly")).body.enabled).toBe(false);
+    expect(
+      (await stack.current.api.request<{ enabled: boolean }>("GET", "/api/workflows/wf-nightly")).body.enabled,
+    ).toBe(false);
     await row.getByText("not scheduled (disabled)").waitFor({ timeout: TIMEOUT });
     await toggle.click();
     await row.locator('.switch[aria-checked="true"]:not([disabled])').waitFor({ timeout: TIMEOUT });
@@ -117,7 +127,8 @@ describe("the workflows pages", () => {
     await page.locator('.code-line.marked[data-line="2"]').waitFor({ timeout: TIMEOUT });
     await syntaxIssue.click();
     await screenshot(page, "editor-error");
-    const cursorLine = "(() => { const area = document.getElementById('definition'); return area.value.slice(0, area.selectionStart).split('\\n').length; })()";
+    const cursorLine =
+      "(() => { const area = document.getElementById('definition'); return area.value.slice(0, area.selectionStart).split('\\n').length; })()";
     expect(await page.evaluate(cursorLine)).toBe(2);
     expect(await page.evaluate("document.activeElement.id")).toBe("definition");
 
@@ -157,7 +168,11 @@ describe("the workflows pages", () => {
     await page.waitForURL(/\/runs\/run_/, { timeout: TIMEOUT });
     await page.locator("h1 .badge", { hasText: "succeeded" }).waitFor({ timeout: TIMEOUT });
     const run = await stack.current.api.getRun(new URL(page.url()).pathname.split("/").at(-1)!);
-    expect(run).toMatchObject({ workflow: "wf-editor", version: 2, input: { name: "Ada", times: 3, loud: true, tone: "dry" } });
+    expect(run).toMatchObject({
+      workflow: "wf-editor",
+      version: 2,
+      input: { name: "Ada", times: 3, loud: true, tone: "dry" },
+    });
     expect(run.steps.find((step) => step.id === "done")!.output).toBe("HELLO, ADA – dry)");
   });
 
@@ -196,7 +211,10 @@ describe("the workflows pages", () => {
   });
 
   it("lets a viewer read only, and fits a phone", async () => {
-    const issued = await stack.current.api.request<{ token: string }>("POST", "/api/tokens", { name: "workflows-viewer", role: "viewer" });
+    const issued = await stack.current.api.request<{ token: string }>("POST", "/api/tokens", {
+      name: "workflows-viewer",
+      role: "viewer",
+    });
     const viewer = await signedIn(issued.body.token, { width: 390, height: 844 });
     await viewer.goto(`${stack.current.url}/workflows`);
     await viewer.locator('tr[data-workflow-id="wf-editor"]').waitFor({ timeout: TIMEOUT });

@@ -12,7 +12,10 @@ const files = readdirSync(dir).filter((name) => /\.(ya?ml|json)$/.test(name));
 describe("example flows", () => {
   it("there are at least three", () => expect(files.length).toBeGreaterThanOrEqual(3));
   it.each(files)("%s validates", (file) => {
-    const parsed = parseDefinitionText(readFileSync(path.join(dir, file), "utf8"), file.endsWith(".json") ? "json" : "yaml");
+    const parsed = parseDefinitionText(
+      readFileSync(path.join(dir, file), "utf8"),
+      file.endsWith(".json") ? "json" : "yaml",
+    );
     expect(parsed.ok).toBe(true);
     const result = validateDefinition(parsed.ok ? parsed.value : null);
     expect(result.ok ? [] : result.issues).toEqual([]);

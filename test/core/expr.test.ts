@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { evaluateExpression, expressionParseError, renderTemplate } from "../../src/core/expr";
 
-const scope = { input: { orderId: "o-1", qty: 3 }, steps: { order: { output: { body: { total: 1200 } }, status: "succeeded" } } };
+const scope = {
+  input: { orderId: "o-1", qty: 3 },
+  steps: { order: { output: { body: { total: 1200 } }, status: "succeeded" } },
+};
 const at = { now: Date.UTC(2026, 0, 2) };
 
 describe("expressions", () => {
@@ -13,7 +16,9 @@ describe("expressions", () => {
     expect(await renderTemplate("{{ input.qty }}", scope, at)).toBe(3);
   });
   it("templates inside text interpolate strings, numbers and JSON", async () => {
-    expect(await renderTemplate({ url: "https://x/{{ input.orderId }}?q={{ input.qty }}", n: "{{ $missing }}!" }, scope, at)).toEqual({
+    expect(
+      await renderTemplate({ url: "https://x/{{ input.orderId }}?q={{ input.qty }}", n: "{{ $missing }}!" }, scope, at),
+    ).toEqual({
       url: "https://x/o-1?q=3",
       n: "!",
     });
@@ -26,6 +31,8 @@ describe("expressions", () => {
     expect(await evaluateExpression("$now()", scope, at)).toBe("2026-01-02T00:00:00.000Z");
   });
   it("bounds runaway recursion with an expression_error", async () => {
-    await expect(evaluateExpression("($f := function($n){ $f($n + 1) }; $f(0))", scope, at)).rejects.toMatchObject({ code: "expression_error" });
+    await expect(evaluateExpression("($f := function($n){ $f($n + 1) }; $f(0))", scope, at)).rejects.toMatchObject({
+      code: "expression_error",
+    });
   });
 });

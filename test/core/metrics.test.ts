@@ -13,9 +13,12 @@ describe("the window", () => {
     expect(windowSchema.safeParse(window).success).toBe(true);
   });
 
-  it.each(["91d", "2161h", "0h", "01h", "1.5h", "30s", "500ms", "2w", "1 h", "-1h", "h", ""])("refuses %j", (window) => {
-    expect(windowSchema.safeParse(window).success).toBe(false);
-  });
+  it.each(["91d", "2161h", "0h", "01h", "1.5h", "30s", "500ms", "2w", "1 h", "-1h", "h", ""])(
+    "refuses %j",
+    (window) => {
+      expect(windowSchema.safeParse(window).success).toBe(false);
+    },
+  );
 
   it("defaults to 24h", () => {
     expect(windowSchema.parse(undefined)).toBe("24h");
@@ -40,7 +43,8 @@ describe("the bucket a window gets", () => {
   });
 
   it("never makes more than 48 buckets below the largest size", () => {
-    for (let windowMs = MINUTE; windowMs <= 48 * DAY; windowMs += 7 * MINUTE) expect(windowMs / chooseBucket(windowMs).bucketMs).toBeLessThanOrEqual(48);
+    for (let windowMs = MINUTE; windowMs <= 48 * DAY; windowMs += 7 * MINUTE)
+      expect(windowMs / chooseBucket(windowMs).bucketMs).toBeLessThanOrEqual(48);
   });
 });
 
@@ -60,13 +64,25 @@ describe("nearest-rank percentiles", () => {
   });
 
   it("matches the integer formula the SQL uses, (n·p + 99) / 100", () => {
-    for (let n = 1; n <= 500; n++) for (const p of [50, 95]) expect(percentileRank(p, n)).toBe(Math.trunc((n * p + 99) / 100));
+    for (let n = 1; n <= 500; n++)
+      for (const p of [50, 95]) expect(percentileRank(p, n)).toBe(Math.trunc((n * p + 99) / 100));
   });
 });
 
 describe("the success rate", () => {
   it("is succeeded over finished, leaving out runs not finished", () => {
-    expect(successRate({ ...emptyCounts(), succeeded: 3, failed: 1, cancelled: 1, timed_out: 1, running: 10, waiting: 5, queued: 2 })).toBe(0.5);
+    expect(
+      successRate({
+        ...emptyCounts(),
+        succeeded: 3,
+        failed: 1,
+        cancelled: 1,
+        timed_out: 1,
+        running: 10,
+        waiting: 5,
+        queued: 2,
+      }),
+    ).toBe(0.5);
   });
 
   it("is null when nothing finished", () => {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { isRetryableStatus, jitterFraction, jitterSeed, nextDelayMs, resolveRetryPolicy, retryPolicySchema, type RetryPolicy } from "../../src/core/retry";
+import {
+  isRetryableStatus,
+  jitterFraction,
+  jitterSeed,
+  nextDelayMs,
+  resolveRetryPolicy,
+  retryPolicySchema,
+  type RetryPolicy,
+} from "../../src/core/retry";
 
 const policy = (overrides: Partial<RetryPolicy> = {}): RetryPolicy => ({
   attempts: 5,
@@ -20,7 +28,13 @@ describe("resolveRetryPolicy", () => {
     ["sleep", 1],
     ["approval", 1],
   ])("a %s step gets %i attempts by default", (type, attempts) => {
-    expect(resolveRetryPolicy({ type })).toEqual({ attempts, backoff: "exponential", delayMs: 1_000, maxDelayMs: 300_000, jitter: true });
+    expect(resolveRetryPolicy({ type })).toEqual({
+      attempts,
+      backoff: "exponential",
+      delayMs: 1_000,
+      maxDelayMs: 300_000,
+      jitter: true,
+    });
   });
 
   it("written fields override the defaults, the rest stay", () => {
@@ -63,7 +77,9 @@ describe("nextDelayMs", () => {
 
   it("equal jitter keeps the delay between half and all of the backoff", () => {
     for (let attempt = 1; attempt <= 50; attempt++) {
-      const delay = nextDelayMs(policy({ jitter: true, backoff: "fixed", delayMs: 10_000 }), 1, { jitterSeed: jitterSeed("run_1", "s", attempt) });
+      const delay = nextDelayMs(policy({ jitter: true, backoff: "fixed", delayMs: 10_000 }), 1, {
+        jitterSeed: jitterSeed("run_1", "s", attempt),
+      });
       expect(delay).toBeGreaterThanOrEqual(5_000);
       expect(delay).toBeLessThan(10_000);
     }
@@ -71,8 +87,12 @@ describe("nextDelayMs", () => {
 
   it("jitter is deterministic for a seed and differs across seeds", () => {
     const jittered = policy({ jitter: true, backoff: "fixed", delayMs: 10_000 });
-    expect(nextDelayMs(jittered, 1, { jitterSeed: "run_1:a:1" })).toBe(nextDelayMs(jittered, 1, { jitterSeed: "run_1:a:1" }));
-    const delays = new Set(["run_1:a:1", "run_1:a:2", "run_1:b:1", "run_2:a:1"].map((s) => nextDelayMs(jittered, 1, { jitterSeed: s })));
+    expect(nextDelayMs(jittered, 1, { jitterSeed: "run_1:a:1" })).toBe(
+      nextDelayMs(jittered, 1, { jitterSeed: "run_1:a:1" }),
+    );
+    const delays = new Set(
+      ["run_1:a:1", "run_1:a:2", "run_1:b:1", "run_2:a:1"].map((s) => nextDelayMs(jittered, 1, { jitterSeed: s })),
+    );
     expect(delays.size).toBe(4);
   });
 

@@ -39,13 +39,22 @@ async function waitForAll(ids: string[], timeoutMs: number): Promise<RunView[]> 
   for (;;) {
     const runs = await Promise.all(ids.map((id) => api().getRun(id)));
     if (runs.every(isFinished)) return runs;
-    if (Date.now() > deadline) throw new Error(`unfinished after ${timeoutMs} ms: ${runs.filter((run) => !isFinished(run)).map((run) => `${run.id} ${run.status}`).join(", ")}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `unfinished after ${timeoutMs} ms: ${runs
+          .filter((run) => !isFinished(run))
+          .map((run) => `${run.id} ${run.status}`)
+          .join(", ")}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 
 async function auditWhere(field: "target" | "action", value: string): Promise<Entry[]> {
-  const response = await api().request<{ entries: Entry[] }>("GET", `/api/audit?${field}=${encodeURIComponent(value)}&limit=1000`);
+  const response = await api().request<{ entries: Entry[] }>(
+    "GET",
+    `/api/audit?${field}=${encodeURIComponent(value)}&limit=1000`,
+  );
   expect(response.status).toBe(200);
   return response.body.entries;
 }
@@ -56,7 +65,8 @@ async function waitForAudit(run: RunView, timeoutMs: number): Promise<Entry[]> {
   for (;;) {
     const entries = await auditWhere("target", `run:${run.id}`);
     const actions = entries.map((entry) => entry.action);
-    if ((actions.includes("run.started") && actions.includes(`run.${run.status}`)) || Date.now() > deadline) return entries;
+    if ((actions.includes("run.started") && actions.includes(`run.${run.status}`)) || Date.now() > deadline)
+      return entries;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
@@ -79,7 +89,10 @@ describe("a crash while runs write audit entries", () => {
 
     const perRun = await Promise.all(runs.map((run) => waitForAudit(run, 10_000)));
     const auditedAt = Date.now();
-    const verify = await api().request<{ valid: boolean; checked: number; unchained: number; firstBreak?: unknown }>("GET", "/api/audit/verify");
+    const verify = await api().request<{ valid: boolean; checked: number; unchained: number; firstBreak?: unknown }>(
+      "GET",
+      "/api/audit/verify",
+    );
     const apiEntries = await auditWhere("action", "POST /api/workflows/:id/runs");
     console.log(
       [
@@ -93,8 +106,14 @@ describe("a crash while runs write audit entries", () => {
     expect(verify.body).toMatchObject({ valid: true, unchained: 0 });
     runs.forEach((run, index) => {
       const actions = perRun[index]!.map((entry) => entry.action);
-      expect(actions.filter((action) => action === "run.started"), `${run.id} run.started`).toHaveLength(1);
-      expect(actions.filter((action) => action === "run.succeeded"), `${run.id} run.succeeded`).toHaveLength(1);
+      expect(
+        actions.filter((action) => action === "run.started"),
+        `${run.id} run.started`,
+      ).toHaveLength(1);
+      expect(
+        actions.filter((action) => action === "run.succeeded"),
+        `${run.id} run.succeeded`,
+      ).toHaveLength(1);
     });
   });
 });

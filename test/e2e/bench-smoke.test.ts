@@ -15,7 +15,11 @@ interface BenchResult {
 
 function runSmoke(): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--experimental-transform-types", "--disable-warning=ExperimentalWarning", "test/bench/run.ts", "--smoke"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(
+      process.execPath,
+      ["--experimental-transform-types", "--disable-warning=ExperimentalWarning", "test/bench/run.ts", "--smoke"],
+      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+    );
     let output = "";
     child.stdout.on("data", (chunk) => (output += chunk));
     child.stderr.on("data", (chunk) => (output += chunk));

@@ -24,9 +24,13 @@ async function waitForAll(ids: string[], timeoutMs: number): Promise<RunView[]> 
   const deadline = Date.now() + timeoutMs;
   while (finished.size < ids.length) {
     const pending = ids.filter((id) => !finished.has(id));
-    for (const run of await Promise.all(pending.map((id) => api().getRun(id)))) if (isFinished(run)) finished.set(run.id, run);
+    for (const run of await Promise.all(pending.map((id) => api().getRun(id))))
+      if (isFinished(run)) finished.set(run.id, run);
     if (finished.size === ids.length) break;
-    if (Date.now() > deadline) throw new Error(`${ids.length - finished.size} of ${ids.length} runs unfinished after ${timeoutMs} ms: ${pending.join(", ")}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `${ids.length - finished.size} of ${ids.length} runs unfinished after ${timeoutMs} ms: ${pending.join(", ")}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   return ids.map((id) => finished.get(id)!);
@@ -45,16 +49,29 @@ describe("a crash of the whole stack", () => {
     await receiver.current.waitFor(() => inFlight().length > 0, 20_000, "wave A's first slow call");
     const waveB = await startWave();
     runIds = [...waveA, ...waveB].map((run) => run.id);
-    const asleep = () => waveB.filter((run) => stepOf(run, "nap").status === "waiting" && Date.parse(run.createdAt) + CRASH_STEPS.sleepMs - SAFETY_MS > Date.now());
+    const asleep = () =>
+      waveB.filter(
+        (run) =>
+          stepOf(run, "nap").status === "waiting" &&
+          Date.parse(run.createdAt) + CRASH_STEPS.sleepMs - SAFETY_MS > Date.now(),
+      );
     // Local queues deliver one batch at a time: between two batches nothing may be in flight for a moment.
-    await receiver.current.waitFor(() => inFlight().length > 0 && asleep().length > 0, 5_000, "a slow call in flight while wave B sleeps");
+    await receiver.current.waitFor(
+      () => inFlight().length > 0 && asleep().length > 0,
+      5_000,
+      "a slow call in flight while wave B sleeps",
+    );
     const inFlightAtKill = inFlight();
     const asleepAtKill = asleep().length;
     const killedAt = Date.now();
     await stack.current.kill();
     expect(inFlightAtKill.length, "slow calls in flight when killed").toBeGreaterThan(0);
     expect(asleepAtKill, "runs asleep when killed").toBeGreaterThan(0);
-    await receiver.current.waitFor(() => inFlightAtKill.every((r) => r.completedAt !== null), 5_000, "the killed process's connections to close");
+    await receiver.current.waitFor(
+      () => inFlightAtKill.every((r) => r.completedAt !== null),
+      5_000,
+      "the killed process's connections to close",
+    );
     const cutOff = inFlightAtKill.filter((r) => r.aborted).length;
 
     const restartStartedAt = Date.now();
@@ -63,7 +80,9 @@ describe("a crash of the whole stack", () => {
     runs = await waitForAll(runIds, RECOVERY_TIMEOUT_MS);
     const recoveredAt = Date.now();
 
-    const timedOutAttempts = runs.flatMap((run) => run.steps.flatMap((s) => s.attempts)).filter((a) => a.error?.code === "timed_out").length;
+    const timedOutAttempts = runs
+      .flatMap((run) => run.steps.flatMap((s) => s.attempts))
+      .filter((a) => a.error?.code === "timed_out").length;
     console.log(
       [
         `crash recovery: ${runIds.length} runs; at the kill ${inFlightAtKill.length} slow calls in flight, ${asleepAtKill} runs asleep`,
@@ -92,8 +111,13 @@ describe("a crash of the whole stack", () => {
       expect(stepOf(run, CRASH_STEPS.sleep).attempts.filter((a) => a.status === "succeeded")).toHaveLength(1);
       for (const stepId of CRASH_STEPS.http) {
         const step = stepOf(run, stepId);
-        expect(step.attempts.filter((a) => a.status === "succeeded"), `${run.id}/${stepId}`).toHaveLength(1);
-        const answered = receiver.current.requests.filter((r) => r.query.run === run.id && r.query.step === stepId && r.status === 200 && !r.aborted);
+        expect(
+          step.attempts.filter((a) => a.status === "succeeded"),
+          `${run.id}/${stepId}`,
+        ).toHaveLength(1);
+        const answered = receiver.current.requests.filter(
+          (r) => r.query.run === run.id && r.query.step === stepId && r.status === 200 && !r.aborted,
+        );
         const output = step.output as { status: number; body: { seq: number; query: Record<string, string> } };
         expect(output.status).toBe(200);
         expect(output.body.query).toMatchObject({ run: run.id, step: stepId });

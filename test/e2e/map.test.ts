@@ -13,7 +13,15 @@ const api = () => stack.current.api;
 const transformMap = (id: string) => ({
   id,
   triggers: [{ type: "api" }],
-  steps: [{ id: "square", type: "map", items: "[1..input.count]", concurrency: 50, step: { type: "transform", expr: "{ 'n': item, 'square': item * item }" } }],
+  steps: [
+    {
+      id: "square",
+      type: "map",
+      items: "[1..input.count]",
+      concurrency: 50,
+      step: { type: "transform", expr: "{ 'n': item, 'square': item * item }" },
+    },
+  ],
   output: "{ 'count': $count(steps.square.output), 'sum': $sum(steps.square.output.square) }",
 });
 
@@ -26,7 +34,10 @@ const httpMap = (id: string, url: string) => ({
       type: "map",
       items: "[1..input.count]",
       concurrency: 8,
-      step: { type: "http", request: { method: "POST", url: `${url}/ok`, body: { n: "{{ item }}", at: "{{ index }}" } } },
+      step: {
+        type: "http",
+        request: { method: "POST", url: `${url}/ok`, body: { n: "{{ item }}", at: "{{ index }}" } },
+      },
     },
   ],
   output: "{ 'count': $count(steps.notify.output), 'order': steps.notify.output.body.body.at }",
@@ -38,7 +49,11 @@ interface Figure {
   bytes: number;
 }
 
-async function timedRun(workflowId: string, count: number, timeoutMs: number): Promise<{ run: RunView; figure: Figure }> {
+async function timedRun(
+  workflowId: string,
+  count: number,
+  timeoutMs: number,
+): Promise<{ run: RunView; figure: Figure }> {
   const started = performance.now();
   const { id } = await api().startRun(workflowId, { count });
   const run = await api().waitForFinish(id, timeoutMs);
@@ -48,7 +63,8 @@ async function timedRun(workflowId: string, count: number, timeoutMs: number): P
 
 function report(title: string, figures: Figure[]): void {
   const [small, large] = figures as [Figure, Figure];
-  const line = (f: Figure) => `${String(f.items).padStart(6)} items: ${f.ms.toFixed(0).padStart(6)} ms (${((f.ms * 1000) / f.items).toFixed(0)} µs/item), storage ${(f.bytes / 1024).toFixed(0)} KiB (${(f.bytes / f.items).toFixed(0)} B/item)`;
+  const line = (f: Figure) =>
+    `${String(f.items).padStart(6)} items: ${f.ms.toFixed(0).padStart(6)} ms (${((f.ms * 1000) / f.items).toFixed(0)} µs/item), storage ${(f.bytes / 1024).toFixed(0)} KiB (${(f.bytes / f.items).toFixed(0)} B/item)`;
   console.log(
     [
       `map growth, ${title}:`,
@@ -67,7 +83,9 @@ describe("a map on the real stack", () => {
       const { run, figure } = await timedRun("e2e-map-transform", count, 120_000);
       expect(run.status).toBe("succeeded");
       expect(run.output).toEqual({ count, sum: (count * (count + 1) * (2 * count + 1)) / 6 });
-      expect(stepOf(run, "square")).toMatchObject({ items: { total: count, succeeded: count, running: 0, pending: 0 } });
+      expect(stepOf(run, "square")).toMatchObject({
+        items: { total: count, succeeded: count, running: 0, pending: 0 },
+      });
       figures.push(figure);
     }
     report("transform items (one transition)", figures);
@@ -83,7 +101,9 @@ describe("a map on the real stack", () => {
       expect(run.output).toEqual({ count, order: [...Array(count).keys()] });
       const keys = receiver.current.idempotencyKeys(receiver.current.requests.slice(before));
       expect(keys).toHaveLength(count);
-      expect(keys.map((key) => key.key).sort()).toEqual([...Array(count).keys()].map((index) => `${run.id}:notify:${index}`).sort());
+      expect(keys.map((key) => key.key).sort()).toEqual(
+        [...Array(count).keys()].map((index) => `${run.id}:notify:${index}`).sort(),
+      );
       figures.push(figure);
     }
     expect(receiver.current.maxInFlight).toBeLessThanOrEqual(8);

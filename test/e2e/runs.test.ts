@@ -10,7 +10,8 @@ const stack = useStack("runs");
 const receiver = useReceiver();
 
 const api = () => stack.current.api;
-const callsTo = (runId: string, step: string) => receiver.current.requestsFor(runId).filter((r) => r.query.step === step);
+const callsTo = (runId: string, step: string) =>
+  receiver.current.requestsFor(runId).filter((r) => r.query.step === step);
 
 describe("a run on the real stack", () => {
   it("passes data along a chain of transform, http and transform steps to its output", async () => {
@@ -22,7 +23,11 @@ describe("a run on the real stack", () => {
     expect(run.output).toEqual({ order: "A-17", total: 60, status: 200 });
     const calls = callsTo(run.id, "call");
     expect(calls).toHaveLength(1);
-    expect(calls[0]).toMatchObject({ method: "POST", body: { order: "A-17", qty: 6 }, idempotencyKey: `${run.id}:call` });
+    expect(calls[0]).toMatchObject({
+      method: "POST",
+      body: { order: "A-17", qty: 6 },
+      idempotencyKey: `${run.id}:call`,
+    });
     expect(run.steps.map((s) => [s.id, s.status])).toEqual([
       ["prepare", "succeeded"],
       ["call", "succeeded"],
@@ -167,7 +172,11 @@ describe("a run on the real stack", () => {
     const original = await api().waitForFinish((await api().startRun("e2e-pipeline", { value: "y" })).id);
     const before = (await api().listRuns({ workflow: "e2e-pipeline" })).runs.length;
 
-    const response = await api().request<{ code: string; issues?: { path: string }[] }>("POST", `/api/runs/${original.id}/rerun`, { fromStep: "nope" });
+    const response = await api().request<{ code: string; issues?: { path: string }[] }>(
+      "POST",
+      `/api/runs/${original.id}/rerun`,
+      { fromStep: "nope" },
+    );
 
     expect(response.status).toBe(422);
     expect(response.body).toMatchObject({ code: "validation_failed", issues: [{ path: "fromStep" }] });

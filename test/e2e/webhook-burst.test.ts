@@ -31,7 +31,10 @@ interface Acknowledgement {
 async function deliver(deliveryId: string, index: number): Promise<Acknowledgement> {
   const body = JSON.stringify({ type: "order.created", data: { order: index, deliveryId } });
   for (let retries = 0; ; retries++) {
-    const headers = { "content-type": "application/json", ...(await standardHeaders(SECRET, body, deliveryId, unixSeconds())) };
+    const headers = {
+      "content-type": "application/json",
+      ...(await standardHeaders(SECRET, body, deliveryId, unixSeconds())),
+    };
     const sent = performance.now();
     const response = await fetch(`${stack.current.url}/hooks/${WORKFLOW}`, { method: "POST", headers, body });
     const latencyMs = performance.now() - sent;
@@ -41,7 +44,13 @@ async function deliver(deliveryId: string, index: number): Promise<Acknowledgeme
       await new Promise((resolve) => setTimeout(resolve, Number(retryAfter) * 1000));
       continue;
     }
-    return { deliveryId, status: response.status, body: text.startsWith("{") ? JSON.parse(text) : { text }, latencyMs, retries };
+    return {
+      deliveryId,
+      status: response.status,
+      body: text.startsWith("{") ? JSON.parse(text) : { text },
+      latencyMs,
+      retries,
+    };
   }
 }
 
@@ -55,7 +64,11 @@ async function listAllRuns(): Promise<Summary[]> {
   const runs: Summary[] = [];
   let cursor: string | null = null;
   do {
-    const page: { runs: Summary[]; nextCursor: string | null } = await api().listRuns({ workflow: WORKFLOW, limit: 200, ...(cursor ? { cursor } : {}) });
+    const page: { runs: Summary[]; nextCursor: string | null } = await api().listRuns({
+      workflow: WORKFLOW,
+      limit: 200,
+      ...(cursor ? { cursor } : {}),
+    });
     runs.push(...page.runs);
     cursor = page.nextCursor;
   } while (cursor);
@@ -68,14 +81,20 @@ async function waitUntilAllSucceeded(expected: number, timeoutMs: number): Promi
     const runs = await listAllRuns();
     if (runs.length === expected && runs.every((run) => run.status === "succeeded")) return runs;
     if (Date.now() > deadline) {
-      const byStatus = runs.reduce<Record<string, number>>((counts, run) => ({ ...counts, [run.status]: (counts[run.status] ?? 0) + 1 }), {});
-      throw new Error(`after ${timeoutMs} ms: ${runs.length} runs of ${expected} expected, by status ${JSON.stringify(byStatus)}`);
+      const byStatus = runs.reduce<Record<string, number>>(
+        (counts, run) => ({ ...counts, [run.status]: (counts[run.status] ?? 0) + 1 }),
+        {},
+      );
+      throw new Error(
+        `after ${timeoutMs} ms: ${runs.length} runs of ${expected} expected, by status ${JSON.stringify(byStatus)}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 describe("a burst of webhook deliveries", () => {
   it("acknowledges all 500, each distinct delivery id as exactly one run that succeeds, redeliveries starting nothing", async () => {
@@ -89,7 +108,10 @@ describe("a burst of webhook deliveries", () => {
     await api().putWorkflow(definition);
 
     const distinct = Array.from({ length: DISTINCT }, (_, i) => `msg_burst_${String(i).padStart(3, "0")}`);
-    const redelivered = Array.from({ length: REDELIVERIES }, (_, i) => distinct[i * Math.floor(DISTINCT / REDELIVERIES)]!);
+    const redelivered = Array.from(
+      { length: REDELIVERIES },
+      (_, i) => distinct[i * Math.floor(DISTINCT / REDELIVERIES)]!,
+    );
     const started = performance.now();
     const acks = await pooled([...distinct, ...redelivered], IN_FLIGHT, deliver);
     const wallMs = performance.now() - started;
@@ -111,7 +133,8 @@ describe("a burst of webhook deliveries", () => {
     expect([...accepted.keys()].sort()).toEqual([...distinct].sort());
     const duplicates = acks.filter((ack) => ack.status === 200);
     expect(duplicates).toHaveLength(REDELIVERIES);
-    for (const ack of duplicates) expect(ack.body, ack.deliveryId).toEqual({ runId: accepted.get(ack.deliveryId), duplicate: true });
+    for (const ack of duplicates)
+      expect(ack.body, ack.deliveryId).toEqual({ runId: accepted.get(ack.deliveryId), duplicate: true });
 
     // Exactly the acknowledged runs exist, each for one delivery id, and all succeed.
     const runs = await waitUntilAllSucceeded(DISTINCT, 30_000);

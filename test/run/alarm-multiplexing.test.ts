@@ -43,7 +43,11 @@ describe("a run with several timers", () => {
     await fireAlarmAt(runId, now + SHORT_NAP_MS, stub);
     const run = await readRun(runId);
     expect(run.status).toBe("waiting");
-    expect(run.steps.map((step) => [step.id, step.status])).toEqual([["short", "succeeded"], ["long", "waiting"], ["join", "pending"]]);
+    expect(run.steps.map((step) => [step.id, step.status])).toEqual([
+      ["short", "succeeded"],
+      ["long", "waiting"],
+      ["join", "pending"],
+    ]);
     expect(Object.keys(await readTimers(runId)).sort()).toEqual(["run_timeout:run", "sleep:long"]);
     expect(await readAlarm(runId)).toBe(now + LONG_NAP_MS);
   });

@@ -13,10 +13,21 @@ import { issueToken, uniqueName } from "../support/workers/tokens";
 const UNKNOWN_RUN = "run_01JD3X5Q8R9W4Y7Z2B6C0N1M5K";
 const DAY = 24 * 60 * 60_000;
 
-const decide = (runId: string, decision: "approve" | "reject", options: { token?: string; comment?: string; stepId?: string } = {}) =>
-  call("POST", `/api/runs/${runId}/steps/${options.stepId ?? "approve"}/${decision}`, { token: options.token, json: options.comment ? { comment: options.comment } : {} });
+const decide = (
+  runId: string,
+  decision: "approve" | "reject",
+  options: { token?: string; comment?: string; stepId?: string } = {},
+) =>
+  call("POST", `/api/runs/${runId}/steps/${options.stepId ?? "approve"}/${decision}`, {
+    token: options.token,
+    json: options.comment ? { comment: options.comment } : {},
+  });
 
-async function waitingRun(workflow: string, approvers?: string[], extra: Record<string, unknown> = {}): Promise<RunView> {
+async function waitingRun(
+  workflow: string,
+  approvers?: string[],
+  extra: Record<string, unknown> = {},
+): Promise<RunView> {
   await saveWorkflow(workflow, signOffFlow(approvers, extra));
   const run = await startRunThroughApi(workflow);
   expect(run.steps.find((step) => step.id === "approve")?.status).toBe("waiting");
@@ -24,23 +35,46 @@ async function waitingRun(workflow: string, approvers?: string[], extra: Record<
   return run;
 }
 
-type Inbox = { approvals: { runId: string; stepId: string; workflow: string; approvers: string[]; requestedAt: string; expiresAt: string | null }[] };
-const inbox = async (status = "pending") => (await expectJson<Inbox>(await call("GET", `/api/approvals?status=${status}&limit=200`), 200)).approvals;
+type Inbox = {
+  approvals: {
+    runId: string;
+    stepId: string;
+    workflow: string;
+    approvers: string[];
+    requestedAt: string;
+    expiresAt: string | null;
+  }[];
+};
+const inbox = async (status = "pending") =>
+  (await expectJson<Inbox>(await call("GET", `/api/approvals?status=${status}&limit=200`), 200)).approvals;
 
 afterEach(restoreClock);
 
 describe("deciding an approval", () => {
   it("approve: the step outputs who decided, with the comment, and the run goes on", async () => {
     const run = await waitingRun("appr-approve");
-    const { run: after } = await expectJson<{ run: RunView }>(await decide(run.id, "approve", { comment: "fine by me" }), 200);
-    expect(after.steps.find((step) => step.id === "approve")).toMatchObject({ status: "succeeded", output: { decision: "approved", by: "admin", comment: "fine by me", at: expect.any(String) } });
+    const { run: after } = await expectJson<{ run: RunView }>(
+      await decide(run.id, "approve", { comment: "fine by me" }),
+      200,
+    );
+    expect(after.steps.find((step) => step.id === "approve")).toMatchObject({
+      status: "succeeded",
+      output: { decision: "approved", by: "admin", comment: "fine by me", at: expect.any(String) },
+    });
     expect(after).toMatchObject({ status: "succeeded", output: "shipped, approved by admin" });
   });
 
   it("reject: the step fails with code rejected, its output recorded, and the run fails", async () => {
     const run = await waitingRun("appr-reject");
-    const { run: after } = await expectJson<{ run: RunView }>(await decide(run.id, "reject", { comment: "too dear" }), 200);
-    expect(after.steps.find((step) => step.id === "approve")).toMatchObject({ status: "failed", error: { code: "rejected" }, output: { decision: "rejected", by: "admin", comment: "too dear" } });
+    const { run: after } = await expectJson<{ run: RunView }>(
+      await decide(run.id, "reject", { comment: "too dear" }),
+      200,
+    );
+    expect(after.steps.find((step) => step.id === "approve")).toMatchObject({
+      status: "failed",
+      error: { code: "rejected" },
+      output: { decision: "rejected", by: "admin", comment: "too dear" },
+    });
     expect(after).toMatchObject({ status: "failed", error: { code: "rejected", stepId: "approve" } });
   });
 
@@ -49,7 +83,10 @@ describe("deciding an approval", () => {
     const operator = await issueToken("operator");
     await expectProblem(await decide(run.id, "approve", { token: operator.token }), 403, "forbidden");
     const editor = await issueToken("editor");
-    const { run: after } = await expectJson<{ run: RunView }>(await decide(run.id, "approve", { token: editor.token }), 200);
+    const { run: after } = await expectJson<{ run: RunView }>(
+      await decide(run.id, "approve", { token: editor.token }),
+      200,
+    );
     expect(after.steps.find((step) => step.id === "approve")?.output).toMatchObject({ by: editor.name });
   });
 
@@ -59,8 +96,14 @@ describe("deciding an approval", () => {
     const bob = await issueToken("operator");
     await expectProblem(await decide(run.id, "approve", { token: bob.token }), 403, "forbidden");
     await expectProblem(await decide(run.id, "approve"), 403, "forbidden");
-    const { run: after } = await expectJson<{ run: RunView }>(await decide(run.id, "approve", { token: alice.token }), 200);
-    expect(after.steps.find((step) => step.id === "approve")?.output).toMatchObject({ decision: "approved", by: alice.name });
+    const { run: after } = await expectJson<{ run: RunView }>(
+      await decide(run.id, "approve", { token: alice.token }),
+      200,
+    );
+    expect(after.steps.find((step) => step.id === "approve")?.output).toMatchObject({
+      decision: "approved",
+      by: alice.name,
+    });
   });
 
   it("without approvers any operator may decide, and a viewer may not", async () => {
@@ -95,14 +138,22 @@ describe("decisions that are refused", () => {
 
   it("a comment that is not text is 422, and decides nothing", async () => {
     const run = await waitingRun("appr-bad-body");
-    await expectProblem(await call("POST", `/api/runs/${run.id}/steps/approve/approve`, { json: { comment: 7 } }), 422, "validation_failed");
+    await expectProblem(
+      await call("POST", `/api/runs/${run.id}/steps/approve/approve`, { json: { comment: 7 } }),
+      422,
+      "validation_failed",
+    );
     expect((await getRun(run.id)).status).toBe("waiting");
   });
 });
 
 describe("an approval's timeout", () => {
   it.each([
-    ["reject", "failed", { status: "failed", error: { code: "rejected" }, output: { decision: "rejected", by: "timeout" } }],
+    [
+      "reject",
+      "failed",
+      { status: "failed", error: { code: "rejected" }, output: { decision: "rejected", by: "timeout" } },
+    ],
     ["approve", "succeeded", { status: "succeeded", output: { decision: "approved", by: "timeout" } }],
     ["fail", "failed", { status: "failed", error: { code: "timed_out" } }],
   ])("onTimeout %s decides when the run's alarm fires after the timeout", async (onTimeout, runStatus, step) => {
@@ -124,7 +175,14 @@ describe("the approvals inbox", () => {
     await waitForOutboxFlush(second.id);
     const pending = (await inbox()).filter((entry) => entry.workflow === "appr-inbox");
     expect(pending.map((entry) => entry.runId)).toEqual([second.id, first.id]);
-    expect(pending[1]).toEqual({ runId: first.id, stepId: "approve", workflow: "appr-inbox", approvers: ["operator", "carol"], requestedAt: expect.any(String), expiresAt: expect.any(String) });
+    expect(pending[1]).toEqual({
+      runId: first.id,
+      stepId: "approve",
+      workflow: "appr-inbox",
+      approvers: ["operator", "carol"],
+      requestedAt: expect.any(String),
+      expiresAt: expect.any(String),
+    });
     expect(Date.parse(pending[1]!.expiresAt!) - Date.parse(pending[1]!.requestedAt)).toBe(DAY);
 
     await expectJson(await decide(first.id, "approve"), 200);
@@ -132,7 +190,12 @@ describe("the approvals inbox", () => {
     await waitForOutboxFlush(first.id);
     await waitForOutboxFlush(second.id);
     expect((await inbox()).filter((entry) => entry.workflow === "appr-inbox")).toEqual([]);
-    expect((await inbox("resolved")).filter((entry) => entry.workflow === "appr-inbox").map((entry) => entry.runId).sort()).toEqual([first.id, second.id].sort());
+    expect(
+      (await inbox("resolved"))
+        .filter((entry) => entry.workflow === "appr-inbox")
+        .map((entry) => entry.runId)
+        .sort(),
+    ).toEqual([first.id, second.id].sort());
   });
 
   it("refuses a status it does not know with 400", async () => {

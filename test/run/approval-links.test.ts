@@ -44,8 +44,16 @@ describe("minting approval links", () => {
     const alice = await issueToken("viewer", { name: uniqueName("alice") });
     const run = await waitingRun("link-mint-refused", [alice.name]);
     const operator = await issueToken("operator");
-    await expectProblem(await call("POST", `/api/runs/${run.id}/steps/approve/links`, { json: {}, token: operator.token }), 403, "forbidden");
-    await expectProblem(await call("POST", `/api/runs/${run.id}/steps/quote/links`, { json: {} }), 409, "invalid_state");
+    await expectProblem(
+      await call("POST", `/api/runs/${run.id}/steps/approve/links`, { json: {}, token: operator.token }),
+      403,
+      "forbidden",
+    );
+    await expectProblem(
+      await call("POST", `/api/runs/${run.id}/steps/quote/links`, { json: {} }),
+      409,
+      "invalid_state",
+    );
   });
 });
 
@@ -68,11 +76,18 @@ describe("following an approval link", () => {
   it("POST decides as `link`, with a comment from the page's form", async () => {
     const run = await waitingRun("link-post");
     const links = await mint(run.id);
-    const response = await call("POST", pathOf(links.approveUrl), { token: null, raw: "comment=from+my+phone", contentType: "application/x-www-form-urlencoded" });
+    const response = await call("POST", pathOf(links.approveUrl), {
+      token: null,
+      raw: "comment=from+my+phone",
+      contentType: "application/x-www-form-urlencoded",
+    });
     expect(response.status).toBe(200);
     expect(await response.text()).toContain("recorded");
     const after = await getRun(run.id);
-    expect(approval(after)).toMatchObject({ status: "succeeded", output: { decision: "approved", by: "link", comment: "from my phone" } });
+    expect(approval(after)).toMatchObject({
+      status: "succeeded",
+      output: { decision: "approved", by: "link", comment: "from my phone" },
+    });
     expect(after.status).toBe("succeeded");
   });
 
@@ -81,7 +96,11 @@ describe("following an approval link", () => {
     const links = await mint(run.id);
     const body = await expectJson(await call("POST", pathOf(links.rejectUrl), { token: null }), 200);
     expect(body).toEqual({ runId: run.id, stepId: "approve", decision: "reject", status: "failed" });
-    expect(approval(await getRun(run.id))).toMatchObject({ status: "failed", error: { code: "rejected" }, output: { by: "link" } });
+    expect(approval(await getRun(run.id))).toMatchObject({
+      status: "failed",
+      error: { code: "rejected" },
+      output: { by: "link" },
+    });
   });
 
   it("a link used once is refused after: 409 invalid_state, and so is its twin", async () => {
@@ -108,9 +127,23 @@ describe("following an approval link", () => {
     const links = await mint(run.id);
     const [claims, signature] = tokenOf(links.approveUrl).split(".");
     const rejectClaims = tokenOf(links.rejectUrl).split(".")[0];
-    await expectProblem(await call("POST", `/api/approval-links?token=${rejectClaims}.${signature}`, { token: null }), 403, "forbidden");
-    await expectProblem(await call("POST", `/api/approval-links?token=${claims}.${signature!.slice(0, -2)}AA`, { token: null }), 403, "forbidden");
-    const forged = await signApprovalLink("another-master-key-entirely", { runId: run.id, stepId: "approve", attempt: 1, decision: "approve", expiresAt: Date.now() + HOUR });
+    await expectProblem(
+      await call("POST", `/api/approval-links?token=${rejectClaims}.${signature}`, { token: null }),
+      403,
+      "forbidden",
+    );
+    await expectProblem(
+      await call("POST", `/api/approval-links?token=${claims}.${signature!.slice(0, -2)}AA`, { token: null }),
+      403,
+      "forbidden",
+    );
+    const forged = await signApprovalLink("another-master-key-entirely", {
+      runId: run.id,
+      stepId: "approve",
+      attempt: 1,
+      decision: "approve",
+      expiresAt: Date.now() + HOUR,
+    });
     await expectProblem(await call("POST", `/api/approval-links?token=${forged}`, { token: null }), 403, "forbidden");
     await expectProblem(await call("GET", "/api/approval-links?token=nonsense", { token: null }), 403, "forbidden");
     expect(approval(await getRun(run.id)).status).toBe("waiting");

@@ -9,7 +9,12 @@ import { answerFetch, deliver, jsonResponse } from "../support/workers/tasks";
 
 const notify = {
   url: "https://chat.example/hook",
-  body: { text: "Order {{ steps.quote.output.total }} needs you", approve: "{{ approval.approveUrl }}", reject: "{{ approval.rejectUrl }}", until: "{{ approval.expiresAt }}" },
+  body: {
+    text: "Order {{ steps.quote.output.total }} needs you",
+    approve: "{{ approval.approveUrl }}",
+    reject: "{{ approval.rejectUrl }}",
+    until: "{{ approval.expiresAt }}",
+  },
 };
 
 afterEach(() => vi.restoreAllMocks());
@@ -18,7 +23,10 @@ describe("an approval's notify request", () => {
   it("carries signed links that decide the approval, and its delivery tells the run nothing", async () => {
     await saveWorkflow("appr-notify", signOffFlow(undefined, { notify }));
     const { runId, dispatched } = await startRecordedRun("appr-notify");
-    const [task] = await pollUntil(async () => dispatched, (tasks) => tasks.length > 0);
+    const [task] = await pollUntil(
+      async () => dispatched,
+      (tasks) => tasks.length > 0,
+    );
     expect(task).toMatchObject({ stepType: "notify", stepId: "approve", attempt: 1 });
 
     const sent: { url: string; headers: Headers; body: Record<string, string> }[] = [];
@@ -44,14 +52,20 @@ describe("an approval's notify request", () => {
     const decided = await call("POST", approve!, { token: null });
     expect(decided.status).toBe(200);
     const run = await getRun(runId);
-    expect(run.steps.find((step) => step.id === "approve")).toMatchObject({ status: "succeeded", output: { decision: "approved", by: "link" } });
+    expect(run.steps.find((step) => step.id === "approve")).toMatchObject({
+      status: "succeeded",
+      output: { decision: "approved", by: "link" },
+    });
     expect(run.status).toBe("succeeded");
   });
 
   it("a notification the receiver refuses for good is dropped; the approval still waits", async () => {
     await saveWorkflow("appr-notify-refused", signOffFlow(undefined, { notify }));
     const { runId, dispatched } = await startRecordedRun("appr-notify-refused");
-    const [task] = await pollUntil(async () => dispatched, (tasks) => tasks.length > 0);
+    const [task] = await pollUntil(
+      async () => dispatched,
+      (tasks) => tasks.length > 0,
+    );
     answerFetch(() => jsonResponse({ error: "no such channel" }, 404));
     const delivery = await deliver([task]);
     expect(delivery.result.explicitAcks).toEqual(delivery.ids);

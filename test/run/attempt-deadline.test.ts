@@ -3,7 +3,12 @@
 // dies mid-task never strands the run; a late report from that attempt is then stale.
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { CALL_TIMEOUT_MS, inventoryCall, inventoryCallOnce, RETRY_DELAY_MS } from "../fixtures/workflows-api/inventory-call";
+import {
+  CALL_TIMEOUT_MS,
+  inventoryCall,
+  inventoryCallOnce,
+  RETRY_DELAY_MS,
+} from "../fixtures/workflows-api/inventory-call";
 import { saveWorkflow } from "../support/workers/api";
 import { advanceClock, freezeClock, restoreClock } from "../support/workers/clock";
 import { readAlarm, readRun, readTimers, startRecordedRun, waitForOutboxFlush } from "../support/workers/runs";
@@ -45,7 +50,13 @@ describe("an attempt that hangs past its deadline", () => {
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const step = (await readRun(runId)).steps[0]!;
     expect(step.status).toBe("retrying");
-    expect(step.attempts).toEqual([expect.objectContaining({ n: 1, status: "failed", error: expect.objectContaining({ code: "timed_out", retryable: true }) })]);
+    expect(step.attempts).toEqual([
+      expect.objectContaining({
+        n: 1,
+        status: "failed",
+        error: expect.objectContaining({ code: "timed_out", retryable: true }),
+      }),
+    ]);
     expect(await readTimers(runId)).toEqual({ "retry:call": deadline + RETRY_DELAY_MS });
   });
 

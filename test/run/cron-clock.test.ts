@@ -22,7 +22,11 @@ const saved: string[] = [];
 async function saveParisNightly(id: string, now: number): Promise<void> {
   vi.useFakeTimers({ toFake: ["Date"], now });
   saved.push(id);
-  await saveWorkflow(id, { id, triggers: [{ type: "cron", schedule: "30 2 * * *", timezone: "Europe/Paris" }], steps: [{ id: "echo", type: "transform", expr: "input" }] });
+  await saveWorkflow(id, {
+    id,
+    triggers: [{ type: "cron", schedule: "30 2 * * *", timezone: "Europe/Paris" }],
+    steps: [{ id: "echo", type: "transform", expr: "input" }],
+  });
 }
 
 // Ticks are global: archiving a test's workflow keeps later ticks (here or in other files) off it.
@@ -48,7 +52,9 @@ function everyMinute(from: string, to: string): number[] {
 
 /** The minute before, at and after each UTC instant 02:30 or 03:00 Paris time can be on `day`. */
 function aroundCandidates(day: string): number[] {
-  return ["00:30", "01:00", "01:30"].flatMap((time) => [-MINUTE, 0, MINUTE].map((offset) => at(`${day}T${time}:00Z`) + offset));
+  return ["00:30", "01:00", "01:30"].flatMap((time) =>
+    [-MINUTE, 0, MINUTE].map((offset) => at(`${day}T${time}:00Z`) + offset),
+  );
 }
 
 interface Fired {
@@ -59,7 +65,10 @@ interface Fired {
 
 /** The workflow's runs, oldest first, with the scheduled time each was started for. */
 async function firedRuns(workflowId: string): Promise<Fired[]> {
-  const listed = await expectJson<{ runs: { id: string }[] }>(await call("GET", `/api/runs?workflow=${workflowId}`), 200);
+  const listed = await expectJson<{ runs: { id: string }[] }>(
+    await call("GET", `/api/runs?workflow=${workflowId}`),
+    200,
+  );
   const runs = await Promise.all(listed.runs.map((run) => getRun(run.id)));
   return runs
     .map((run) => ({ id: run.id, scheduledTime: run.trigger.scheduledTime as string, createdAt: run.createdAt }))
@@ -72,25 +81,41 @@ async function firedOnTime(workflowId: string, scheduledTime: string): Promise<F
 }
 
 describe("a 02:30 Paris schedule across daylight-saving changes", () => {
-  it("on the spring-forward night, when 02:30 does not exist, fires once at 03:00 CEST (the end of the gap)", async () => {
-    await saveParisNightly("cron-clock-spring", at("2027-03-26T23:00:00Z"));
-    await tickEach([...aroundCandidates("2027-03-27"), ...everyMinute("2027-03-28T00:20:00Z", "2027-03-28T01:40:00Z"), ...aroundCandidates("2027-03-29")]);
-    expect(await firedRuns("cron-clock-spring")).toEqual([
-      await firedOnTime("cron-clock-spring", "2027-03-27T01:30:00.000Z"), // 02:30 CET
-      await firedOnTime("cron-clock-spring", "2027-03-28T01:00:00.000Z"), // 03:00 CEST: 02:00–03:00 was skipped
-      await firedOnTime("cron-clock-spring", "2027-03-29T00:30:00.000Z"), // 02:30 CEST
-    ]);
-  }, TICKING_TIMEOUT_MS);
+  it(
+    "on the spring-forward night, when 02:30 does not exist, fires once at 03:00 CEST (the end of the gap)",
+    async () => {
+      await saveParisNightly("cron-clock-spring", at("2027-03-26T23:00:00Z"));
+      await tickEach([
+        ...aroundCandidates("2027-03-27"),
+        ...everyMinute("2027-03-28T00:20:00Z", "2027-03-28T01:40:00Z"),
+        ...aroundCandidates("2027-03-29"),
+      ]);
+      expect(await firedRuns("cron-clock-spring")).toEqual([
+        await firedOnTime("cron-clock-spring", "2027-03-27T01:30:00.000Z"), // 02:30 CET
+        await firedOnTime("cron-clock-spring", "2027-03-28T01:00:00.000Z"), // 03:00 CEST: 02:00–03:00 was skipped
+        await firedOnTime("cron-clock-spring", "2027-03-29T00:30:00.000Z"), // 02:30 CEST
+      ]);
+    },
+    TICKING_TIMEOUT_MS,
+  );
 
-  it("on the fall-back night, when 02:30 happens twice, fires once, at the first 02:30 (CEST)", async () => {
-    await saveParisNightly("cron-clock-autumn", at("2027-10-29T23:00:00Z"));
-    await tickEach([...aroundCandidates("2027-10-30"), ...everyMinute("2027-10-31T00:20:00Z", "2027-10-31T01:40:00Z"), ...aroundCandidates("2027-11-01")]);
-    expect(await firedRuns("cron-clock-autumn")).toEqual([
-      await firedOnTime("cron-clock-autumn", "2027-10-30T00:30:00.000Z"), // 02:30 CEST
-      await firedOnTime("cron-clock-autumn", "2027-10-31T00:30:00.000Z"), // 02:30 CEST; not again at 02:30 CET (01:30Z)
-      await firedOnTime("cron-clock-autumn", "2027-11-01T01:30:00.000Z"), // 02:30 CET
-    ]);
-  }, TICKING_TIMEOUT_MS);
+  it(
+    "on the fall-back night, when 02:30 happens twice, fires once, at the first 02:30 (CEST)",
+    async () => {
+      await saveParisNightly("cron-clock-autumn", at("2027-10-29T23:00:00Z"));
+      await tickEach([
+        ...aroundCandidates("2027-10-30"),
+        ...everyMinute("2027-10-31T00:20:00Z", "2027-10-31T01:40:00Z"),
+        ...aroundCandidates("2027-11-01"),
+      ]);
+      expect(await firedRuns("cron-clock-autumn")).toEqual([
+        await firedOnTime("cron-clock-autumn", "2027-10-30T00:30:00.000Z"), // 02:30 CEST
+        await firedOnTime("cron-clock-autumn", "2027-10-31T00:30:00.000Z"), // 02:30 CEST; not again at 02:30 CET (01:30Z)
+        await firedOnTime("cron-clock-autumn", "2027-11-01T01:30:00.000Z"), // 02:30 CET
+      ]);
+    },
+    TICKING_TIMEOUT_MS,
+  );
 });
 
 describe("after three days without ticks", () => {
@@ -99,10 +124,19 @@ describe("after three days without ticks", () => {
     // Missed: 27th 02:30 CET, 28th 03:00 CEST, 29th 02:30 CEST. The Worker comes back on the 29th at noon.
     await tickEach([at("2027-03-29T12:00:00Z"), at("2027-03-29T12:01:00Z")]);
     const latestMissed = "2027-03-29T00:30:00.000Z";
-    expect(await firedRuns("cron-clock-outage")).toEqual([{ id: await scheduledRunId("cron-clock-outage", 0, at(latestMissed)), scheduledTime: latestMissed, createdAt: "2027-03-29T12:00:00.000Z" }]);
+    expect(await firedRuns("cron-clock-outage")).toEqual([
+      {
+        id: await scheduledRunId("cron-clock-outage", 0, at(latestMissed)),
+        scheduledTime: latestMissed,
+        createdAt: "2027-03-29T12:00:00.000Z",
+      },
+    ]);
 
     await tickEach([at("2027-03-30T00:29:00Z"), at("2027-03-30T00:30:00Z")]);
-    expect((await firedRuns("cron-clock-outage")).map((run) => run.scheduledTime)).toEqual([latestMissed, "2027-03-30T00:30:00.000Z"]);
+    expect((await firedRuns("cron-clock-outage")).map((run) => run.scheduledTime)).toEqual([
+      latestMissed,
+      "2027-03-30T00:30:00.000Z",
+    ]);
   });
 });
 

@@ -12,7 +12,11 @@ import { updateWorkflow } from "../../src/db/workflows";
 import { deterministicRunId } from "../../src/run/ids";
 import { runDueSchedules, scheduledRunId } from "../../src/triggers/cron/scheduler";
 import type { StartRunRequest } from "../../src/triggers/start-run";
-import { changeWorkflow, cronWorkflowsCleanedAfterEach, saveCronWorkflow as saveWorkflow } from "../triggers/cron/saved-workflow";
+import {
+  changeWorkflow,
+  cronWorkflowsCleanedAfterEach,
+  saveCronWorkflow as saveWorkflow,
+} from "../triggers/cron/saved-workflow";
 import { readRun } from "../support/workers/runs";
 
 const db = database(env.DB);
@@ -48,7 +52,12 @@ describe("a schedule at its time", () => {
     const report = await runDueSchedules(env, T + 250, start);
     const runId = await deterministicRunId(T, `hourly-report:0:${T}`);
     expect(requests).toEqual([
-      { workflowId: "hourly-report", input: { report: "hourly" }, runId, trigger: { type: "cron", schedule: "0 * * * *", timezone: "UTC", scheduledTime: "2025-06-01T11:00:00.000Z" } },
+      {
+        workflowId: "hourly-report",
+        input: { report: "hourly" },
+        runId,
+        trigger: { type: "cron", schedule: "0 * * * *", timezone: "UTC", scheduledTime: "2025-06-01T11:00:00.000Z" },
+      },
     ]);
     expect(report).toEqual({ started: [runId], failed: [] });
     expect(await scheduleRow("hourly-report")).toMatchObject({ nextFireAt: T + HOUR, lastFiredAt: T });
@@ -154,7 +163,9 @@ describe("overlapping invocations", () => {
   it("of two claims read from the same row, only one wins", async () => {
     await saveCronWorkflow(db, "claimed", [hourly], SAVED);
     const claim = { workflowId: "claimed", triggerIndex: 0, from: T, to: T + HOUR, firedAt: T, now: T };
-    expect(await Promise.all([claimSchedule(db, claim), claimSchedule(db, claim)])).toEqual(expect.arrayContaining([true, false]));
+    expect(await Promise.all([claimSchedule(db, claim), claimSchedule(db, claim)])).toEqual(
+      expect.arrayContaining([true, false]),
+    );
   });
 });
 
@@ -172,7 +183,9 @@ describe("failures", () => {
   it("a start refused for good spends its scheduled time", async () => {
     await saveCronWorkflow(db, "refused", [hourly], SAVED);
     const { start, scheduledTimes } = recordingStart((request) =>
-      request.trigger.scheduledTime === "2025-06-01T11:00:00.000Z" ? new AppError("validation_failed", "the input does not match") : undefined,
+      request.trigger.scheduledTime === "2025-06-01T11:00:00.000Z"
+        ? new AppError("validation_failed", "the input does not match")
+        : undefined,
     );
     await runDueSchedules(env, T, start);
     await runDueSchedules(env, T + 60_000, start);
@@ -183,7 +196,9 @@ describe("failures", () => {
   it("one schedule's failure does not stop the others", async () => {
     await saveCronWorkflow(db, "breaks", [{ type: "cron", schedule: "30 10 * * *" }], at("2025-06-01T10:00:00Z"));
     await saveCronWorkflow(db, "works", [hourly], SAVED);
-    const { start, requests } = recordingStart((request) => (request.workflowId === "breaks" ? new Error("boom") : undefined));
+    const { start, requests } = recordingStart((request) =>
+      request.workflowId === "breaks" ? new Error("boom") : undefined,
+    );
     const report = await runDueSchedules(env, T, start);
     expect(report.failed).toEqual(["breaks#0"]);
     expect(requests.map((request) => request.workflowId)).toEqual(["works"]);
@@ -196,11 +211,25 @@ describe("with the real startRun", () => {
     const runId = await scheduledRunId("real-cron", 0, T);
     expect(await runDueSchedules(env, T)).toEqual({ started: [runId], failed: [] });
     const run = await readRun(runId);
-    expect(run).toMatchObject({ workflow: "real-cron", status: "succeeded", input: { report: "hourly" }, output: { echo: { report: "hourly" } } });
-    expect(run.trigger).toEqual({ type: "cron", schedule: "0 * * * *", timezone: "UTC", scheduledTime: "2025-06-01T11:00:00.000Z" });
+    expect(run).toMatchObject({
+      workflow: "real-cron",
+      status: "succeeded",
+      input: { report: "hourly" },
+      output: { echo: { report: "hourly" } },
+    });
+    expect(run.trigger).toEqual({
+      type: "cron",
+      schedule: "0 * * * *",
+      timezone: "UTC",
+      scheduledTime: "2025-06-01T11:00:00.000Z",
+    });
 
     // A retried or overlapping invocation that fires 11:00 again (its claim given back) reaches the same run.
-    await releaseSchedule(db, { workflowId: "real-cron", triggerIndex: 0, from: T, to: T + HOUR, firedAt: T, now: T }, null);
+    await releaseSchedule(
+      db,
+      { workflowId: "real-cron", triggerIndex: 0, from: T, to: T + HOUR, firedAt: T, now: T },
+      null,
+    );
     expect(await runDueSchedules(env, T + 30_000)).toEqual({ started: [runId], failed: [] });
     const indexed = await listRuns(db, { workflow: "real-cron", limit: 10 });
     expect(indexed.map((row) => [row.id, row.triggerType])).toEqual([[runId, "cron"]]);

@@ -5,7 +5,12 @@ import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { RunView } from "../../src/run/view";
-import { oneAtATime, oneAtATimePerCustomer, oneAtATimePerCustomerRateLimited, RATE_PERIOD_MS } from "../fixtures/flow-control/flow-controlled";
+import {
+  oneAtATime,
+  oneAtATimePerCustomer,
+  oneAtATimePerCustomerRateLimited,
+  RATE_PERIOD_MS,
+} from "../fixtures/flow-control/flow-controlled";
 import { call, expectJson, expectProblem, getRun, saveWorkflow, startRunThroughApi } from "../support/workers/api";
 import { advanceClock, freezeClock, restoreClock } from "../support/workers/clock";
 import { pollUntil, readAlarm, runStubFor } from "../support/workers/runs";
@@ -14,10 +19,15 @@ import { pollUntil, readAlarm, runStubFor } from "../support/workers/runs";
 const RELEASE_RETRY_MS = 5_000;
 const gateStubFor = (name: string) => env.GATES.get(env.GATES.idFromName(name));
 const statusOf = async (runId: string) => (await getRun(runId)).status;
-const waitForStatus = (runId: string, status: RunView["status"]) => pollUntil(() => statusOf(runId), (current) => current === status);
+const waitForStatus = (runId: string, status: RunView["status"]) =>
+  pollUntil(
+    () => statusOf(runId),
+    (current) => current === status,
+  );
 
 /** Completes the run's http step, as the queue consumer would report it. */
-const finishShipping = (runId: string) => runStubFor(runId).report({ stepId: "ship", attempt: 1, outcome: { ok: true, output: { status: 201 } } });
+const finishShipping = (runId: string) =>
+  runStubFor(runId).report({ stepId: "ship", attempt: 1, outcome: { ok: true, output: { status: 201 } } });
 
 let workflow = 0;
 /** Saves the definition under a fresh id, so each test has gates of its own. */
@@ -57,17 +67,26 @@ describe("a concurrency limit of 1", () => {
   it("lists queued runs in the index", async () => {
     const workflowId = await freshWorkflow(oneAtATime);
     const [, second] = await startThree(workflowId);
-    const { runs } = await expectJson<{ runs: { id: string; status: string }[] }>(await call("GET", `/api/runs?workflow=${workflowId}&status=queued`), 200);
+    const { runs } = await expectJson<{ runs: { id: string; status: string }[] }>(
+      await call("GET", `/api/runs?workflow=${workflowId}&status=queued`),
+      200,
+    );
     expect(runs.map((run) => run.id)).toContain(second!.id);
   });
 
   it("lets a queued run be cancelled: it leaves the queue and the next one starts in its place", async () => {
     const workflowId = await freshWorkflow(oneAtATime);
     const [first, second, third] = await startThree(workflowId);
-    const { run: cancelled } = await expectJson<{ run: RunView }>(await call("POST", `/api/runs/${second!.id}/cancel`), 200);
+    const { run: cancelled } = await expectJson<{ run: RunView }>(
+      await call("POST", `/api/runs/${second!.id}/cancel`),
+      200,
+    );
     expect(cancelled.status).toBe("cancelled");
     const gate = gateStubFor(workflowId);
-    await pollUntil(() => gate.inspect(), (state) => state.waiting.every((run) => run.runId !== second!.id));
+    await pollUntil(
+      () => gate.inspect(),
+      (state) => state.waiting.every((run) => run.runId !== second!.id),
+    );
 
     await finishShipping(first!.id);
     await waitForStatus(third!.id, "running");
@@ -79,15 +98,25 @@ describe("a concurrency limit of 1", () => {
     const workflowId = await freshWorkflow(oneAtATime);
     const first = await startRunThroughApi(workflowId, { input: { order: 1 } });
     const second = await startRunThroughApi(workflowId, { input: { order: 2 } });
-    await runStubFor(first.id).report({ stepId: "ship", attempt: 1, outcome: { ok: false, error: { code: "http_status", message: "404", retryable: false, httpStatus: 404 } } });
+    await runStubFor(first.id).report({
+      stepId: "ship",
+      attempt: 1,
+      outcome: { ok: false, error: { code: "http_status", message: "404", retryable: false, httpStatus: 404 } },
+    });
     expect(await statusOf(first.id)).toBe("failed");
     await waitForStatus(second.id, "running");
 
     // The slot is the second run's: the redriven first run waits its turn.
-    const { run: redriven } = await expectJson<{ run: RunView }>(await call("POST", `/api/runs/${first.id}/retry`), 200);
+    const { run: redriven } = await expectJson<{ run: RunView }>(
+      await call("POST", `/api/runs/${first.id}/retry`),
+      200,
+    );
     expect(redriven).toMatchObject({ status: "queued", attempt: 2 });
     const gate = gateStubFor(workflowId);
-    await pollUntil(() => gate.inspect(), (state) => state.waiting.some((run) => run.runId === first.id));
+    await pollUntil(
+      () => gate.inspect(),
+      (state) => state.waiting.some((run) => run.runId === first.id),
+    );
     expect((await gate.inspect()).admitted.map((run) => run.runId)).toEqual([second.id]);
 
     await finishShipping(second.id);
@@ -95,7 +124,10 @@ describe("a concurrency limit of 1", () => {
     expect((await gate.inspect()).admitted.map((run) => run.runId)).toEqual([first.id]);
     await runStubFor(first.id).report({ stepId: "ship", attempt: 2, outcome: { ok: true, output: { status: 201 } } });
     expect(await waitForStatus(first.id, "succeeded")).toBe("succeeded");
-    await pollUntil(() => gate.inspect(), (state) => state.admitted.length === 0 && state.waiting.length === 0);
+    await pollUntil(
+      () => gate.inspect(),
+      (state) => state.admitted.length === 0 && state.waiting.length === 0,
+    );
   });
 
   it("keeps its queue when the gate's object restarts", async () => {
@@ -111,26 +143,42 @@ describe("a concurrency limit of 1", () => {
     const workflowId = await freshWorkflow(oneAtATime);
     const [first, second] = await startThree(workflowId);
     const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
-    const gates = await runInDurableObject(runStubFor(first!.id), (instance) => (instance as unknown as { env: Env }).env.GATES);
+    const gates = await runInDurableObject(
+      runStubFor(first!.id),
+      (instance) => (instance as unknown as { env: Env }).env.GATES,
+    );
     const reach = gates.get.bind(gates);
     gates.get = () => {
       throw new Error("gate unreachable");
     };
     try {
       await finishShipping(first!.id);
-      await pollUntil(async () => logged.mock.calls.some(([message]) => /releasing gate/.test(String(message))), (seen) => seen);
+      await pollUntil(
+        async () => logged.mock.calls.some(([message]) => /releasing gate/.test(String(message))),
+        (seen) => seen,
+      );
     } finally {
       gates.get = reach;
     }
     expect(logged).toHaveBeenCalledWith(expect.stringMatching(/releasing gate .* failed/), expect.anything());
     expect(await statusOf(first!.id)).toBe("succeeded");
     expect(await statusOf(second!.id)).toBe("queued");
-    expect(await pollUntil(() => readAlarm(first!.id), (alarm) => alarm === now + RELEASE_RETRY_MS)).toBe(now + RELEASE_RETRY_MS);
+    expect(
+      await pollUntil(
+        () => readAlarm(first!.id),
+        (alarm) => alarm === now + RELEASE_RETRY_MS,
+      ),
+    ).toBe(now + RELEASE_RETRY_MS);
 
     advanceClock(RELEASE_RETRY_MS);
     expect(await runDurableObjectAlarm(runStubFor(first!.id))).toBe(true);
     expect(await waitForStatus(second!.id, "running")).toBe("running");
-    expect(await pollUntil(() => readAlarm(first!.id), (alarm) => alarm === null)).toBeNull();
+    expect(
+      await pollUntil(
+        () => readAlarm(first!.id),
+        (alarm) => alarm === null,
+      ),
+    ).toBeNull();
   });
 });
 
@@ -152,14 +200,29 @@ describe("a concurrency limit per key", () => {
     freezeClock();
     const workflowId = await freshWorkflow(oneAtATimePerCustomerRateLimited);
     const start = (order: number, customer: string) => startRunThroughApi(workflowId, { input: { order, customer } });
-    const [acme, globex, acmeAgain, initech] = [await start(1, "acme"), await start(2, "globex"), await start(3, "acme"), await start(4, "initech")];
-    expect([acme.status, globex.status, acmeAgain.status, initech.status]).toEqual(["running", "running", "queued", "queued"]);
-    expect((await gateStubFor(`${workflowId}#rateLimit`).inspect()).waiting.map((run) => run.runId)).toEqual([initech.id]);
+    const [acme, globex, acmeAgain, initech] = [
+      await start(1, "acme"),
+      await start(2, "globex"),
+      await start(3, "acme"),
+      await start(4, "initech"),
+    ];
+    expect([acme.status, globex.status, acmeAgain.status, initech.status]).toEqual([
+      "running",
+      "running",
+      "queued",
+      "queued",
+    ]);
+    expect((await gateStubFor(`${workflowId}#rateLimit`).inspect()).waiting.map((run) => run.runId)).toEqual([
+      initech.id,
+    ]);
 
     await finishShipping(acme.id);
     await waitForStatus(acme.id, "succeeded");
     const rateGate = gateStubFor(`${workflowId}#rateLimit`);
-    await pollUntil(() => rateGate.inspect(), (state) => state.waiting.length === 2);
+    await pollUntil(
+      () => rateGate.inspect(),
+      (state) => state.waiting.length === 2,
+    );
     expect(await statusOf(acmeAgain.id)).toBe("queued");
 
     advanceClock(RATE_PERIOD_MS);
@@ -168,8 +231,15 @@ describe("a concurrency limit per key", () => {
   });
 
   it("answers 422, starting nothing, when the key cannot be evaluated on the input", async () => {
-    const workflowId = await freshWorkflow({ ...oneAtATimePerCustomer, concurrency: { limit: 1, key: "$error('no customer')" } });
-    const problem = await expectProblem(await call("POST", `/api/workflows/${workflowId}/runs`, { json: { input: { order: 1 } } }), 422, "validation_failed");
+    const workflowId = await freshWorkflow({
+      ...oneAtATimePerCustomer,
+      concurrency: { limit: 1, key: "$error('no customer')" },
+    });
+    const problem = await expectProblem(
+      await call("POST", `/api/workflows/${workflowId}/runs`, { json: { input: { order: 1 } } }),
+      422,
+      "validation_failed",
+    );
     expect(problem.issues).toEqual([{ path: "concurrency.key", message: expect.stringMatching(/no customer/) }]);
     const { runs } = await expectJson<{ runs: unknown[] }>(await call("GET", `/api/runs?workflow=${workflowId}`), 200);
     expect(runs).toEqual([]);

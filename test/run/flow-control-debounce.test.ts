@@ -10,7 +10,8 @@ import { call, expectJson, getRun, saveWorkflow, startRunThroughApi } from "../s
 import { advanceClock, freezeClock, restoreClock } from "../support/workers/clock";
 
 const gateStubFor = (name: string) => env.GATES.get(env.GATES.idFromName(name));
-const readGateAlarm = (name: string) => runInDurableObject(gateStubFor(name), (_instance, state) => state.storage.getAlarm());
+const readGateAlarm = (name: string) =>
+  runInDurableObject(gateStubFor(name), (_instance, state) => state.storage.getAlarm());
 
 let workflow = 0;
 let workflowId: string;
@@ -39,7 +40,10 @@ describe("a debounced workflow", () => {
     expect(runs.map((run) => run.status)).toEqual(["queued", "queued", "queued"]);
     expect(runs.map((run) => (run as RunView & { debounced?: boolean }).debounced)).toEqual([undefined, true, true]);
     expect(await getRun(runs[0]!.id)).toMatchObject({ status: "queued", input: { n: 3 }, startedAt: null });
-    const { runs: listed } = await expectJson<{ runs: unknown[] }>(await call("GET", `/api/runs?workflow=${workflowId}`), 200);
+    const { runs: listed } = await expectJson<{ runs: unknown[] }>(
+      await call("GET", `/api/runs?workflow=${workflowId}`),
+      200,
+    );
     expect(listed).toHaveLength(1);
   });
 

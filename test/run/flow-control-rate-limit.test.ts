@@ -10,7 +10,8 @@ import { getRun, saveWorkflow, startRunThroughApi } from "../support/workers/api
 import { advanceClock, freezeClock, restoreClock } from "../support/workers/clock";
 
 const gateStubFor = (name: string) => env.GATES.get(env.GATES.idFromName(name));
-const readGateAlarm = (name: string) => runInDurableObject(gateStubFor(name), (_instance, state) => state.storage.getAlarm());
+const readGateAlarm = (name: string) =>
+  runInDurableObject(gateStubFor(name), (_instance, state) => state.storage.getAlarm());
 const statuses = async (runs: RunView[]) => Promise.all(runs.map(async (run) => (await getRun(run.id)).status));
 
 let workflow = 0;

@@ -21,7 +21,9 @@ const CORE = ["meta", "outbox", "steps", "timers"];
 const tablesOf = (runId: string) =>
   runInDurableObject(runStubFor(runId), (_instance, state) =>
     state.storage.sql
-      .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' ORDER BY name")
+      .exec<{ name: string }>(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' ORDER BY name",
+      )
       .toArray()
       .map((row) => row.name),
   );
@@ -32,7 +34,10 @@ describe("a run's object", () => {
     const { runId, stub } = await startRecordedRun("lazy-plain", { n: 1 });
     expect((await readRun(runId)).status).toBe("succeeded");
     expect(await tablesOf(runId)).toEqual(CORE);
-    expect(await stub.listItems("double", { after: -1, limit: 10 })).toMatchObject({ ok: false, code: "invalid_state" });
+    expect(await stub.listItems("double", { after: -1, limit: 10 })).toMatchObject({
+      ok: false,
+      code: "invalid_state",
+    });
 
     await waitForOutboxFlush(runId);
     expect(await stub.purge()).toEqual({ purged: true });
@@ -61,7 +66,12 @@ describe("a run's object", () => {
     expect(await tablesOf(first.id)).toEqual([...CORE, "gates"].sort());
 
     await runStubFor(first.id).report({ stepId: "ship", attempt: 1, outcome: { ok: true, output: { status: 201 } } });
-    expect(await pollUntil(async () => (await getRun(second.id)).status, (status) => status === "running")).toBe("running");
+    expect(
+      await pollUntil(
+        async () => (await getRun(second.id)).status,
+        (status) => status === "running",
+      ),
+    ).toBe("running");
   });
 
   it("creates duties for a wait step (its lookback)", async () => {
@@ -85,7 +95,12 @@ describe("a run's object", () => {
     });
     await evictDurableObject(stub);
 
-    const started = await startRun(env, { workflowId: "lazy-old-object", input: { n: 2 }, trigger: { type: "api" }, runId });
+    const started = await startRun(env, {
+      workflowId: "lazy-old-object",
+      input: { n: 2 },
+      trigger: { type: "api" },
+      runId,
+    });
     expect(started.status).toBe("succeeded");
     await waitForOutboxFlush(runId);
     expect(await stub.purge()).toEqual({ purged: true });

@@ -22,7 +22,16 @@ const fetchAll = (id: string, concurrency: number, inline: Record<string, unknow
         type: "map",
         items: "input.orders",
         concurrency,
-        step: { type: "http", request: { method: "POST", url: "https://shop.example/orders/{{ item.id }}", body: { position: "{{ index }}" } }, retry: { attempts: 1 }, ...inline },
+        step: {
+          type: "http",
+          request: {
+            method: "POST",
+            url: "https://shop.example/orders/{{ item.id }}",
+            body: { position: "{{ index }}" },
+          },
+          retry: { attempts: 1 },
+          ...inline,
+        },
       },
       { id: "count", type: "transform", needs: ["fetch"], expr: "$count(steps.fetch.output)" },
     ],
@@ -32,7 +41,10 @@ const fetchAll = (id: string, concurrency: number, inline: Record<string, unknow
 const orders = (count: number) => Array.from({ length: count }, (_, index) => ({ id: `o-${index}` }));
 
 /** A receiver that answers after a tick and records the most requests it ever had in flight. */
-function countingReceiver(answer: (request: Request, body: { position: number }) => Response = (request) => jsonResponse({ order: new URL(request.url).pathname.split("/").pop() })) {
+function countingReceiver(
+  answer: (request: Request, body: { position: number }) => Response = (request) =>
+    jsonResponse({ order: new URL(request.url).pathname.split("/").pop() }),
+) {
   const counts = { inFlight: 0, max: 0, requests: 0, keys: [] as string[] };
   answerFetch(async (request) => {
     counts.inFlight++;
@@ -61,7 +73,12 @@ async function deliverUntilIdle(dispatched: TaskMessage[]): Promise<number> {
 }
 
 const stepRows = (runId: string) =>
-  runInDurableObject(runStubFor(runId), (_instance, state) => state.storage.sql.exec<{ id: string }>("SELECT id FROM steps").toArray().map((row) => row.id));
+  runInDurableObject(runStubFor(runId), (_instance, state) =>
+    state.storage.sql
+      .exec<{ id: string }>("SELECT id FROM steps")
+      .toArray()
+      .map((row) => row.id),
+  );
 
 describe("a map step", () => {
   it("never has more than `concurrency` requests in flight, and outputs in item order", async () => {
@@ -69,13 +86,18 @@ describe("a map step", () => {
     const receiver = countingReceiver();
     const run = await startRecordedRun("map-cap", { orders: orders(14) });
     expect(run.dispatched.map((task) => task.stepId)).toEqual(["fetch[0]", "fetch[1]", "fetch[2]"]);
-    expect(await stepRows(run.runId)).toEqual(expect.arrayContaining(["fetch", "count", "fetch[0]", "fetch[1]", "fetch[2]"]));
+    expect(await stepRows(run.runId)).toEqual(
+      expect.arrayContaining(["fetch", "count", "fetch[0]", "fetch[1]", "fetch[2]"]),
+    );
     await deliverUntilIdle(run.dispatched);
     expect(receiver.requests).toBe(14);
     expect(receiver.max).toBe(3);
     expect(new Set(receiver.keys)).toEqual(new Set(orders(14).map((_, index) => `${run.runId}:fetch:${index}`)));
     const finished = await readRun(run.runId);
-    expect(finished).toMatchObject({ status: "succeeded", output: { orders: orders(14).map((order) => order.id), count: 14 } });
+    expect(finished).toMatchObject({
+      status: "succeeded",
+      output: { orders: orders(14).map((order) => order.id), count: 14 },
+    });
     expect(finished.steps.map((step) => step.id)).toEqual(["fetch", "count"]);
     expect(finished.steps[0]).toMatchObject({ items: { total: 14, pending: 0, running: 0, succeeded: 14, failed: 0 } });
     // Finished items left the steps table for the item store.
@@ -84,20 +106,37 @@ describe("a map step", () => {
 
   it("lists its items with their attempts, page by page and by status", async () => {
     await fetchAll("map-items-api", 2, { onError: "continue" });
-    countingReceiver((request, body) => (body.position === 3 ? jsonResponse({ error: "gone" }, 410) : jsonResponse({ order: body.position })));
+    countingReceiver((request, body) =>
+      body.position === 3 ? jsonResponse({ error: "gone" }, 410) : jsonResponse({ order: body.position }),
+    );
     const run = await startRecordedRun("map-items-api", { orders: orders(5) });
     await deliverUntilIdle(run.dispatched);
-    const first = await expectJson<{ items: Array<Record<string, unknown>>; nextCursor: string | null }>(await call("GET", `/api/runs/${run.runId}/steps/fetch/items?limit=2`), 200);
+    const first = await expectJson<{ items: Array<Record<string, unknown>>; nextCursor: string | null }>(
+      await call("GET", `/api/runs/${run.runId}/steps/fetch/items?limit=2`),
+      200,
+    );
     expect(first.items.map((item) => [item.index, item.status, item.item])).toEqual([
       [0, "succeeded", { id: "o-0" }],
       [1, "succeeded", { id: "o-1" }],
     ]);
-    expect(first.items[0]).toMatchObject({ output: { status: 200, body: { order: 0 } }, attempts: [{ n: 1, status: "succeeded" }] });
+    expect(first.items[0]).toMatchObject({
+      output: { status: 200, body: { order: 0 } },
+      attempts: [{ n: 1, status: "succeeded" }],
+    });
     expect(first.nextCursor).toBe("1");
-    const second = await expectJson<{ items: Array<Record<string, unknown>>; nextCursor: string | null }>(await call("GET", `/api/runs/${run.runId}/steps/fetch/items?limit=2&cursor=1`), 200);
+    const second = await expectJson<{ items: Array<Record<string, unknown>>; nextCursor: string | null }>(
+      await call("GET", `/api/runs/${run.runId}/steps/fetch/items?limit=2&cursor=1`),
+      200,
+    );
     expect(second.items.map((item) => item.index)).toEqual([2, 3]);
-    const failed = await expectJson<{ items: Array<Record<string, unknown>>; nextCursor: string | null }>(await call("GET", `/api/runs/${run.runId}/steps/fetch/items?status=failed`), 200);
-    expect(failed).toMatchObject({ items: [{ index: 3, status: "failed", error: { code: "http_status", httpStatus: 410 } }], nextCursor: null });
+    const failed = await expectJson<{ items: Array<Record<string, unknown>>; nextCursor: string | null }>(
+      await call("GET", `/api/runs/${run.runId}/steps/fetch/items?status=failed`),
+      200,
+    );
+    expect(failed).toMatchObject({
+      items: [{ index: 3, status: "failed", error: { code: "http_status", httpStatus: 410 } }],
+      nextCursor: null,
+    });
     const finished = await readRun(run.runId);
     expect(finished.status).toBe("succeeded");
     expect((finished.output as { orders: unknown[] }).orders).toEqual([0, 1, 2, 4]);
@@ -105,14 +144,19 @@ describe("a map step", () => {
 
   it("fails when an item fails for good: code item_failed, the rest of the items are not requested", async () => {
     await fetchAll("map-item-fails", 1);
-    const receiver = countingReceiver((request, body) => (body.position === 1 ? jsonResponse({ error: "bad" }, 400) : jsonResponse({ ok: true })));
+    const receiver = countingReceiver((request, body) =>
+      body.position === 1 ? jsonResponse({ error: "bad" }, 400) : jsonResponse({ ok: true }),
+    );
     const run = await startRecordedRun("map-item-fails", { orders: orders(4) });
     await deliverUntilIdle(run.dispatched);
     expect(receiver.requests).toBe(2);
     const finished = await readRun(run.runId);
     expect(finished).toMatchObject({ status: "failed", error: { code: "item_failed", stepId: "fetch" } });
     expect(finished.error!.message).toMatch(/^item 1 failed: http_status/);
-    expect(finished.steps[0]).toMatchObject({ status: "failed", items: { total: 4, succeeded: 1, failed: 1, pending: 2 } });
+    expect(finished.steps[0]).toMatchObject({
+      status: "failed",
+      items: { total: 4, succeeded: 1, failed: 1, pending: 2 },
+    });
   });
 
   it.each([
@@ -133,8 +177,16 @@ describe("a map step", () => {
     await deliverUntilIdle(run.dispatched);
     await expectProblem(await call("GET", `/api/runs/${run.runId}/steps/nope/items`), 404, "not_found");
     await expectProblem(await call("GET", `/api/runs/${run.runId}/steps/count/items`), 409, "invalid_state");
-    await expectProblem(await call("GET", `/api/runs/${run.runId}/steps/${encodeURIComponent("fetch[0]")}/items`), 404, "not_found");
-    const bad = await expectProblem(await call("GET", `/api/runs/${run.runId}/steps/fetch/items?cursor=abc`), 400, "bad_request");
+    await expectProblem(
+      await call("GET", `/api/runs/${run.runId}/steps/${encodeURIComponent("fetch[0]")}/items`),
+      404,
+      "not_found",
+    );
+    const bad = await expectProblem(
+      await call("GET", `/api/runs/${run.runId}/steps/fetch/items?cursor=abc`),
+      400,
+      "bad_request",
+    );
     expect(bad.issues).toEqual([expect.objectContaining({ path: "query.cursor" })]);
   });
 });

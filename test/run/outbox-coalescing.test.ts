@@ -9,7 +9,14 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vite
 import type { HttpStep } from "../../src/core/definition/schema";
 import { saveWorkflow } from "../support/workers/api";
 import { advanceClock, freezeClock, restoreClock } from "../support/workers/clock";
-import { countOutbox, pollUntil, readAlarm, startRecordedRun, waitForOutboxFlush, type RecordedRun } from "../support/workers/runs";
+import {
+  countOutbox,
+  pollUntil,
+  readAlarm,
+  startRecordedRun,
+  waitForOutboxFlush,
+  type RecordedRun,
+} from "../support/workers/runs";
 
 const HOUR = 60 * 60_000;
 /** OUTBOX_COALESCE_MS and OUTBOX_RETRY_MS in src/run/coordinator.ts. */
@@ -17,15 +24,25 @@ const OUTBOX_COALESCE_MS = 250;
 const OUTBOX_RETRY_MS = 5_000;
 
 const call = (id: string, needs: string[] = []) =>
-  ({ id, type: "http", needs, request: { method: "GET", url: `https://shop.example/${id}` }, retry: { attempts: 1 }, timeout: "1h" }) satisfies HttpStep;
+  ({
+    id,
+    type: "http",
+    needs,
+    request: { method: "GET", url: `https://shop.example/${id}` },
+    retry: { attempts: 1 },
+    timeout: "1h",
+  }) satisfies HttpStep;
 /** Three calls in a row: the run is running from the first report to the last. */
 const threeCalls = { triggers: [{ type: "api" }], steps: [call("a"), call("b", ["a"]), call("c", ["b"])] };
 
 const auditTrail = async (runId: string) =>
-  (await env.DB.prepare("SELECT action, target FROM audit_log WHERE run_id = ? ORDER BY seq").bind(runId).all<{ action: string; target: string }>()).results.map(
-    (row) => `${row.action} ${row.target.replace(`run:${runId}`, "run")}`,
-  );
-const indexedStatus = async (runId: string) => (await env.DB.prepare("SELECT status FROM runs WHERE id = ?").bind(runId).first<{ status: string }>())?.status;
+  (
+    await env.DB.prepare("SELECT action, target FROM audit_log WHERE run_id = ? ORDER BY seq")
+      .bind(runId)
+      .all<{ action: string; target: string }>()
+  ).results.map((row) => `${row.action} ${row.target.replace(`run:${runId}`, "run")}`);
+const indexedStatus = async (runId: string) =>
+  (await env.DB.prepare("SELECT status FROM runs WHERE id = ?").bind(runId).first<{ status: string }>())?.status;
 
 /** Reports the step's latest dispatched attempt as succeeded, as the queue consumer would. */
 async function succeed({ stub, dispatched }: RecordedRun, stepId: string): Promise<void> {
@@ -59,7 +76,11 @@ describe("the audit rows of a running run", () => {
 
     expect(await runDurableObjectAlarm(run.stub)).toBe(true);
     expect(await countOutbox(run.runId)).toBe(0);
-    expect(await auditTrail(run.runId)).toEqual(["run.started run", "step.succeeded run/step:a", "step.succeeded run/step:b"]);
+    expect(await auditTrail(run.runId)).toEqual([
+      "run.started run",
+      "step.succeeded run/step:a",
+      "step.succeeded run/step:b",
+    ]);
     // Back to the deadline of the call under way.
     expect(await readAlarm(run.runId)).toBe(now + HOUR);
   });
@@ -73,7 +94,13 @@ describe("the audit rows of a running run", () => {
 
     await succeed(run, "c");
     await waitForOutboxFlush(run.runId);
-    expect(await auditTrail(run.runId)).toEqual(["run.started run", "step.succeeded run/step:a", "step.succeeded run/step:b", "step.succeeded run/step:c", "run.succeeded run"]);
+    expect(await auditTrail(run.runId)).toEqual([
+      "run.started run",
+      "step.succeeded run/step:a",
+      "step.succeeded run/step:b",
+      "step.succeeded run/step:c",
+      "run.succeeded run",
+    ]);
     expect(await indexedStatus(run.runId)).toBe("succeeded");
     expect(await readAlarm(run.runId)).toBeNull();
   });
@@ -108,7 +135,11 @@ describe("the audit rows of a running run", () => {
     // The new instance cannot tell since when the rows wait: it sends them with the next step's.
     await run.stub.report({ stepId: "b", attempt: 1, outcome: { ok: true, output: { status: 200 }, httpStatus: 200 } });
     await waitForOutboxFlush(run.runId);
-    expect(await auditTrail(run.runId)).toEqual(["run.started run", "step.succeeded run/step:a", "step.succeeded run/step:b"]);
+    expect(await auditTrail(run.runId)).toEqual([
+      "run.started run",
+      "step.succeeded run/step:a",
+      "step.succeeded run/step:b",
+    ]);
   });
 });
 
@@ -116,7 +147,12 @@ describe("a change of the run's status", () => {
   it("is flushed at once, with the audit rows waiting before it", async () => {
     const run = await startRecordedRun("coalesce-three-calls");
     // Started: no alarm has fired (it is an hour away for the runtime), yet the index follows.
-    expect(await pollUntil(() => indexedStatus(run.runId), (status) => status === "running")).toBe("running");
+    expect(
+      await pollUntil(
+        () => indexedStatus(run.runId),
+        (status) => status === "running",
+      ),
+    ).toBe("running");
     await waitForOutboxFlush(run.runId);
     expect(await auditTrail(run.runId)).toEqual(["run.started run"]);
 

@@ -8,7 +8,14 @@ import { longNap } from "../fixtures/workflows-api/long-nap";
 import { transformChain } from "../fixtures/workflows-api/transform-chain";
 import { saveWorkflow } from "../support/workers/api";
 import { advanceClock, freezeClock, restoreClock } from "../support/workers/clock";
-import { countOutbox, pollUntil, readAlarm, startRecordedRun, waitForOutboxFlush, type RecordedRun } from "../support/workers/runs";
+import {
+  countOutbox,
+  pollUntil,
+  readAlarm,
+  startRecordedRun,
+  waitForOutboxFlush,
+  type RecordedRun,
+} from "../support/workers/runs";
 
 const HOUR = 60 * 60_000;
 /** How soon the coordinator retries a failed flush (OUTBOX_RETRY_MS in src/run/coordinator.ts). */
@@ -27,9 +34,16 @@ interface AuditRow {
   detail: string | null;
 }
 
-const indexRow = (runId: string) => env.DB.prepare("SELECT status, started_at, finished_at FROM runs WHERE id = ?").bind(runId).first<IndexRow>();
+const indexRow = (runId: string) =>
+  env.DB.prepare("SELECT status, started_at, finished_at FROM runs WHERE id = ?").bind(runId).first<IndexRow>();
 const auditRows = async (runId: string) =>
-  (await env.DB.prepare("SELECT event_id, action, target, actor_type, detail FROM audit_log WHERE run_id = ? ORDER BY seq").bind(runId).all<AuditRow>()).results;
+  (
+    await env.DB.prepare(
+      "SELECT event_id, action, target, actor_type, detail FROM audit_log WHERE run_id = ? ORDER BY seq",
+    )
+      .bind(runId)
+      .all<AuditRow>()
+  ).results;
 
 let now: number;
 beforeAll(async () => {
@@ -89,7 +103,12 @@ describe("a flush that fails", () => {
     try {
       started = await startRecordedRun("outbox-nap");
       const { runId } = started;
-      expect(await pollUntil(() => readAlarm(runId), (alarm) => alarm === now + OUTBOX_RETRY_MS)).toBe(now + OUTBOX_RETRY_MS);
+      expect(
+        await pollUntil(
+          () => readAlarm(runId),
+          (alarm) => alarm === now + OUTBOX_RETRY_MS,
+        ),
+      ).toBe(now + OUTBOX_RETRY_MS);
       expect(await countOutbox(runId)).toBeGreaterThan(0);
       // The API lists the run as it was when accepted; the outbox has not caught up yet.
       expect(await indexRow(runId)).toMatchObject({ status: "waiting" });

@@ -24,7 +24,12 @@ beforeEach(async () => {
 
 describe("retention", () => {
   it("forgets a finished run past its workflow's retention: object, R2 blobs, index row", async () => {
-    await saveWorkflow("keep-1d", { id: "keep-1d", triggers: [], retention: "1d", steps: [{ id: "big", type: "transform", expr: "$pad('', 81920, 'x')" }] });
+    await saveWorkflow("keep-1d", {
+      id: "keep-1d",
+      triggers: [],
+      retention: "1d",
+      steps: [{ id: "big", type: "transform", expr: "$pad('', 81920, 'x')" }],
+    });
     const { runId } = await startRecordedRun("keep-1d");
     expect((await readRun(runId)).status).toBe("succeeded");
     expect((await env.BLOBS.list({ prefix: `runs/${runId}/` })).objects.length).toBeGreaterThan(0);
@@ -35,14 +40,31 @@ describe("retention", () => {
     expect((await call("GET", `/api/runs/${runId}`)).status).toBe(404);
     expect(await indexRow(runId)).toBeNull();
     expect((await env.BLOBS.list({ prefix: `runs/${runId}/` })).objects).toEqual([]);
-    const audit = await expectJson<{ entries: { action: string; detail: { runs: string[] } }[] }>(await call("GET", "/api/audit?action=runs.pruned"), 200);
+    const audit = await expectJson<{ entries: { action: string; detail: { runs: string[] } }[] }>(
+      await call("GET", "/api/audit?action=runs.pruned"),
+      200,
+    );
     expect(audit.entries.some((entry) => entry.detail.runs.includes(runId))).toBe(true);
   });
 
   it("keeps runs younger than the retention, runs of workflows without one, and unfinished runs", async () => {
-    await saveWorkflow("keep-7d", { id: "keep-7d", triggers: [], retention: "7d", steps: [{ id: "a", type: "transform", expr: "1" }] });
-    await saveWorkflow("keep-always", { id: "keep-always", triggers: [], steps: [{ id: "a", type: "transform", expr: "1" }] });
-    await saveWorkflow("keep-napping", { id: "keep-napping", triggers: [], retention: "1d", steps: [{ id: "nap", type: "sleep", duration: "30d" }] });
+    await saveWorkflow("keep-7d", {
+      id: "keep-7d",
+      triggers: [],
+      retention: "7d",
+      steps: [{ id: "a", type: "transform", expr: "1" }],
+    });
+    await saveWorkflow("keep-always", {
+      id: "keep-always",
+      triggers: [],
+      steps: [{ id: "a", type: "transform", expr: "1" }],
+    });
+    await saveWorkflow("keep-napping", {
+      id: "keep-napping",
+      triggers: [],
+      retention: "1d",
+      steps: [{ id: "nap", type: "sleep", duration: "30d" }],
+    });
     const young = (await startRecordedRun("keep-7d")).runId;
     const forever = (await startRecordedRun("keep-always")).runId;
     const napping = (await startRecordedRun("keep-napping")).runId;
@@ -54,7 +76,12 @@ describe("retention", () => {
   });
 
   it("runs at most once a day", async () => {
-    await saveWorkflow("keep-1h", { id: "keep-1h", triggers: [], retention: "1h", steps: [{ id: "a", type: "transform", expr: "1" }] });
+    await saveWorkflow("keep-1h", {
+      id: "keep-1h",
+      triggers: [],
+      retention: "1h",
+      steps: [{ id: "a", type: "transform", expr: "1" }],
+    });
     await tick(Date.now());
     const { runId } = await startRecordedRun("keep-1h");
     await tick(Date.now() + 2 * 60 * 60 * 1000);

@@ -7,10 +7,23 @@ import type { TaskReport } from "../../src/run/commands";
 import { CALL_TIMEOUT_MS, inventoryCall, RETRY_DELAY_MS } from "../fixtures/workflows-api/inventory-call";
 import { saveWorkflow } from "../support/workers/api";
 import { advanceClock, freezeClock, restoreClock } from "../support/workers/clock";
-import { countOutbox, readAlarm, readRun, readTimers, startRecordedRun, type RecordedRun } from "../support/workers/runs";
+import {
+  countOutbox,
+  readAlarm,
+  readRun,
+  readTimers,
+  startRecordedRun,
+  type RecordedRun,
+} from "../support/workers/runs";
 
-const UNAVAILABLE: TaskReport["outcome"] = { ok: false, error: { code: "http_status", message: "503 Service Unavailable", retryable: true, httpStatus: 503 } };
-const FORBIDDEN: TaskReport["outcome"] = { ok: false, error: { code: "http_status", message: "403 Forbidden", retryable: false, httpStatus: 403 } };
+const UNAVAILABLE: TaskReport["outcome"] = {
+  ok: false,
+  error: { code: "http_status", message: "503 Service Unavailable", retryable: true, httpStatus: 503 },
+};
+const FORBIDDEN: TaskReport["outcome"] = {
+  ok: false,
+  error: { code: "http_status", message: "403 Forbidden", retryable: false, httpStatus: 403 },
+};
 
 let now: number;
 beforeAll(async () => {
@@ -32,7 +45,14 @@ describe("a retryable failure", () => {
     await reportLatest(run, UNAVAILABLE);
     const step = (await readRun(run.runId)).steps[0]!;
     expect(step.status).toBe("retrying");
-    expect(step.attempts).toEqual([expect.objectContaining({ n: 1, status: "failed", httpStatus: 503, error: expect.objectContaining({ retryable: true }) })]);
+    expect(step.attempts).toEqual([
+      expect.objectContaining({
+        n: 1,
+        status: "failed",
+        httpStatus: 503,
+        error: expect.objectContaining({ retryable: true }),
+      }),
+    ]);
     expect(await readTimers(run.runId)).toEqual({ "retry:call": now + RETRY_DELAY_MS });
     // The run is still running: the failure's audit row waits for the alarm that coalesces
     // flushes (OUTBOX_COALESCE_MS in src/run/coordinator.ts); once it has left, the alarm is the retry's.
@@ -47,10 +67,17 @@ describe("a retryable failure", () => {
     const retryAt = advanceClock(RETRY_DELAY_MS);
     expect(await runDurableObjectAlarm(run.stub)).toBe(true);
     expect(run.dispatched.map((task) => task.attempt)).toEqual([1, 2]);
-    expect(run.dispatched[1]).toMatchObject({ stepId: "call", idempotencyKey: `${run.runId}:call`, request: run.dispatched[0]!.request });
+    expect(run.dispatched[1]).toMatchObject({
+      stepId: "call",
+      idempotencyKey: `${run.runId}:call`,
+      request: run.dispatched[0]!.request,
+    });
     const step = (await readRun(run.runId)).steps[0]!;
     expect(step.status).toBe("running");
-    expect(step.attempts.map((attempt) => [attempt.n, attempt.status])).toEqual([[1, "failed"], [2, "running"]]);
+    expect(step.attempts.map((attempt) => [attempt.n, attempt.status])).toEqual([
+      [1, "failed"],
+      [2, "running"],
+    ]);
     expect(await readTimers(run.runId)).toEqual({ "deadline:call": retryAt + CALL_TIMEOUT_MS });
   });
 
@@ -96,7 +123,10 @@ describe("a failure that is not retryable", () => {
   it("fails at once, with no retry timer and nothing dispatched again", async () => {
     const run = await startRecordedRun("retried-call", { sku: "A-1" });
     await reportLatest(run, FORBIDDEN);
-    expect(await readRun(run.runId)).toMatchObject({ status: "failed", error: { code: "http_status", httpStatus: 403 } });
+    expect(await readRun(run.runId)).toMatchObject({
+      status: "failed",
+      error: { code: "http_status", httpStatus: 403 },
+    });
     expect(await readTimers(run.runId)).toEqual({});
     expect(run.dispatched).toHaveLength(1);
   });

@@ -53,14 +53,25 @@ function spyOnConsole(): string[] {
   const lines: string[] = [];
   for (const method of ["log", "error", "warn", "info", "debug"] as const) {
     vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-      lines.push(args.map((arg) => (arg instanceof Error ? `${arg.message} ${arg.stack}` : typeof arg === "string" ? arg : JSON.stringify(arg))).join(" "));
+      lines.push(
+        args
+          .map((arg) =>
+            arg instanceof Error ? `${arg.message} ${arg.stack}` : typeof arg === "string" ? arg : JSON.stringify(arg),
+          )
+          .join(" "),
+      );
     });
   }
   return lines;
 }
 
 /** Every spelling of the value a leak could take. */
-const forms = [SECRET_VALUE, encodeURIComponent(SECRET_VALUE), new URLSearchParams({ s: SECRET_VALUE }).toString().slice(2), JSON.stringify(SECRET_VALUE).slice(1, -1)];
+const forms = [
+  SECRET_VALUE,
+  encodeURIComponent(SECRET_VALUE),
+  new URLSearchParams({ s: SECRET_VALUE }).toString().slice(2),
+  JSON.stringify(SECRET_VALUE).slice(1, -1),
+];
 const expectNoSecret = (text: string, where: string) => {
   for (const form of forms) expect(text.includes(form), `${where} holds the secret as ${form}`).toBe(false);
 };
@@ -105,7 +116,13 @@ describe("a secret echoed back by the receiver", () => {
     const response = await call("GET", `/api/runs/${runId}`);
     const text = await response.clone().text();
     expectNoSecret(text, "the run");
-    const run = await expectJson<{ steps: { input: unknown; output: { headers: Record<string, string>; body: Record<string, string> }; attempts: { error?: { response?: { headers: Record<string, string> } } }[] }[] }>(response, 200);
+    const run = await expectJson<{
+      steps: {
+        input: unknown;
+        output: { headers: Record<string, string>; body: Record<string, string> };
+        attempts: { error?: { response?: { headers: Record<string, string> } } }[];
+      }[];
+    }>(response, 200);
     const [charge, after] = run.steps;
     expect(charge!.output.body.authorization).toBe("Bearer ***");
     expect(charge!.output.headers["x-echo"]).toBe("Bearer ***");
@@ -129,7 +146,11 @@ describe("the secrets API", () => {
     const response = await call("GET", "/api/secrets");
     const text = await response.clone().text();
     const { secrets } = await expectJson<{ secrets: Record<string, unknown>[] }>(response, 200);
-    expect(secrets.find((secret) => secret.name === SECRET)).toEqual({ name: SECRET, createdAt: expect.any(String), updatedAt: expect.any(String) });
+    expect(secrets.find((secret) => secret.name === SECRET)).toEqual({
+      name: SECRET,
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+    });
     expectNoSecret(text, "GET /api/secrets");
   });
 
@@ -141,7 +162,9 @@ describe("the secrets API", () => {
 
   it("keeps the value out of the audit entry of the PUT that stored it", async () => {
     const text = await (await call("GET", `/api/audit?target=/api/secrets/${SECRET}`)).text();
-    expect(JSON.parse(text).entries).toEqual([expect.objectContaining({ action: "PUT /api/secrets/:name", result: "201" })]);
+    expect(JSON.parse(text).entries).toEqual([
+      expect.objectContaining({ action: "PUT /api/secrets/:name", result: "201" }),
+    ]);
     expectNoSecret(text, "the PUT's audit entry");
   });
 });

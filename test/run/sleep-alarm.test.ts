@@ -24,7 +24,10 @@ describe("a run with a sleep step", () => {
   it("is waiting after start, its sleep timer persisted for an hour later and the alarm set to it", async () => {
     const { runId, started } = await startRecordedRun("nap");
     expect(started.status).toBe("waiting");
-    expect(started.steps.map((step) => [step.id, step.status])).toEqual([["nap", "waiting"], ["wake", "pending"]]);
+    expect(started.steps.map((step) => [step.id, step.status])).toEqual([
+      ["nap", "waiting"],
+      ["wake", "pending"],
+    ]);
     expect(await readTimers(runId)).toEqual({ "sleep:nap": now + HOUR });
     await waitForOutboxFlush(runId);
     expect(await readAlarm(runId)).toBe(now + HOUR);

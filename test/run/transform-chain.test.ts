@@ -38,7 +38,8 @@ describe("a chain of transforms", () => {
   it("records one succeeded attempt per step", async () => {
     const { runId } = await startRecordedRun("chain", { n: 1 });
     const run = await readRun(runId);
-    for (const step of run.steps) expect(step.attempts.map((attempt) => [attempt.n, attempt.status])).toEqual([[1, "succeeded"]]);
+    for (const step of run.steps)
+      expect(step.attempts.map((attempt) => [attempt.n, attempt.status])).toEqual([[1, "succeeded"]]);
   });
 });
 
@@ -48,7 +49,10 @@ describe("a transform whose expression fails", () => {
     expect(started.status).toBe("failed");
     expect(started.error).toMatchObject({ stepId: "check", code: "expression_error", retryable: false });
     expect(started.error?.message).toContain("asked to fail");
-    expect(started.steps.map((step) => [step.id, step.status])).toEqual([["check", "failed"], ["finish", "skipped"]]);
+    expect(started.steps.map((step) => [step.id, step.status])).toEqual([
+      ["check", "failed"],
+      ["finish", "skipped"],
+    ]);
     expect(started.steps[0]!.attempts).toHaveLength(1);
     expect(dispatched).toEqual([]);
   });

@@ -16,9 +16,26 @@ const PAY_SECRET = "pay-secret-value-987654321";
 const definition = {
   id: WORKFLOW,
   triggers: [],
-  triage: { provider: "openai", model: "triager", baseUrl: "https://triage.example/v1", allow: ["retry", "skip", "escalate"], maxActions: 2, pricing: { input: 1, output: 1 } },
+  triage: {
+    provider: "openai",
+    model: "triager",
+    baseUrl: "https://triage.example/v1",
+    allow: ["retry", "skip", "escalate"],
+    maxActions: 2,
+    pricing: { input: 1, output: 1 },
+  },
   steps: [
-    { id: "charge", type: "http", request: { method: "POST", url: "https://pay.example/charge", headers: { Authorization: `Bearer {{ secrets.${PAY_KEY} }}` }, body: { amount: "{{ input.amount }}" } }, retry: { attempts: 1 } },
+    {
+      id: "charge",
+      type: "http",
+      request: {
+        method: "POST",
+        url: "https://pay.example/charge",
+        headers: { Authorization: `Bearer {{ secrets.${PAY_KEY} }}` },
+        body: { amount: "{{ input.amount }}" },
+      },
+      retry: { attempts: 1 },
+    },
     { id: "receipt", type: "transform", needs: ["charge"], expr: "'sent'" },
   ],
 };
@@ -28,12 +45,19 @@ interface ChatBody {
 }
 
 /** Payments answer 404 (or `pay`); the triage model answers `triage` (a JSON text), keeping what it was asked. */
-function answerWorld(triage: () => string, pay: () => Response = () => jsonResponse({ error: "no such customer" }, 404)) {
+function answerWorld(
+  triage: () => string,
+  pay: () => Response = () => jsonResponse({ error: "no such customer" }, 404),
+) {
   const asked: ChatBody[] = [];
   answerFetch(async (request) => {
     if (request.url.startsWith("https://triage.example/")) {
       asked.push((await request.json()) as ChatBody);
-      return jsonResponse({ model: "triager", choices: [{ message: { role: "assistant", content: triage() } }], usage: { prompt_tokens: 500, completion_tokens: 30 } });
+      return jsonResponse({
+        model: "triager",
+        choices: [{ message: { role: "assistant", content: triage() } }],
+        usage: { prompt_tokens: 500, completion_tokens: 30 },
+      });
     }
     return pay();
   });
@@ -42,7 +66,11 @@ function answerWorld(triage: () => string, pay: () => Response = () => jsonRespo
 
 async function triageAudit(runId: string) {
   await waitForOutboxFlush(runId);
-  const { results } = await env.DB.prepare("SELECT action, detail FROM audit_log WHERE run_id = ? AND action = 'triage.decided' ORDER BY seq").bind(runId).all<{ action: string; detail: string }>();
+  const { results } = await env.DB.prepare(
+    "SELECT action, detail FROM audit_log WHERE run_id = ? AND action = 'triage.decided' ORDER BY seq",
+  )
+    .bind(runId)
+    .all<{ action: string; detail: string }>();
   return results.map((row) => JSON.parse(row.detail) as Record<string, unknown>);
 }
 
@@ -55,7 +83,9 @@ afterEach(() => vi.restoreAllMocks());
 describe("failure triage", () => {
   it("the model sees the step, its masked inputs and the failed response; its allowed `skip` is applied and audited", async () => {
     const run = await startRecordedRun(WORKFLOW, { amount: 42 });
-    const asked = answerWorld(() => JSON.stringify({ action: "skip", reason: "The customer does not exist; charging is pointless." }));
+    const asked = answerWorld(() =>
+      JSON.stringify({ action: "skip", reason: "The customer does not exist; charging is pointless." }),
+    );
     await deliver(run.dispatched);
     expect(run.dispatched.map((task) => task.stepType)).toEqual(["http", "triage"]);
     expect((await readRun(run.runId)).steps[0]).toMatchObject({ status: "waiting", triaging: "model" });
@@ -68,10 +98,26 @@ describe("failure triage", () => {
     expect(prompt).not.toContain(PAY_SECRET);
     const view = await readRun(run.runId);
     expect(view.status).toBe("succeeded");
-    expect(view.steps.map((step) => [step.id, step.status])).toEqual([["charge", "skipped"], ["receipt", "skipped"]]);
-    expect(view.steps[0]!.triage).toEqual([{ action: "skip", reason: "The customer does not exist; charging is pointless.", applied: true, refusal: null, error: null, retryAfterMs: null, attempt: 1, at: expect.any(String) }]);
+    expect(view.steps.map((step) => [step.id, step.status])).toEqual([
+      ["charge", "skipped"],
+      ["receipt", "skipped"],
+    ]);
+    expect(view.steps[0]!.triage).toEqual([
+      {
+        action: "skip",
+        reason: "The customer does not exist; charging is pointless.",
+        applied: true,
+        refusal: null,
+        error: null,
+        retryAfterMs: null,
+        attempt: 1,
+        at: expect.any(String),
+      },
+    ]);
     expect(view.usage).toEqual({ inputTokens: 500, outputTokens: 30, costUsd: 0.00053 });
-    expect(await triageAudit(run.runId)).toEqual([{ action: "skip", reason: "The customer does not exist; charging is pointless.", applied: true, attempt: 1 }]);
+    expect(await triageAudit(run.runId)).toEqual([
+      { action: "skip", reason: "The customer does not exist; charging is pointless.", applied: true, attempt: 1 },
+    ]);
   });
 
   it("an action outside `allow` is refused: the step and the run fail as they would have, and the refusal is audited", async () => {
@@ -82,8 +128,12 @@ describe("failure triage", () => {
     const view = await readRun(run.runId);
     expect(view.status).toBe("failed");
     expect(view.error).toMatchObject({ stepId: "charge", code: "http_status", httpStatus: 404 });
-    expect(view.steps[0]!.triage).toMatchObject([{ action: "fail", applied: false, refusal: '"fail" is not allowed (allow: retry, skip, escalate)' }]);
-    expect(await triageAudit(run.runId)).toMatchObject([{ action: "fail", reason: "Give up.", applied: false, refusal: expect.stringContaining("not allowed") }]);
+    expect(view.steps[0]!.triage).toMatchObject([
+      { action: "fail", applied: false, refusal: '"fail" is not allowed (allow: retry, skip, escalate)' },
+    ]);
+    expect(await triageAudit(run.runId)).toMatchObject([
+      { action: "fail", reason: "Give up.", applied: false, refusal: expect.stringContaining("not allowed") },
+    ]);
   });
 
   it("an answer that is not the fixed JSON fails the step as it would have, with the triage error recorded", async () => {
@@ -109,10 +159,17 @@ describe("failure triage", () => {
     expect(view.status).toBe("waiting");
     expect(view.steps[0]).toMatchObject({ status: "waiting", triaging: "person" });
     await waitForOutboxFlush(run.runId);
-    const inbox = await expectJson<{ approvals: { runId: string; stepId: string }[] }>(await call("GET", "/api/approvals?status=pending&limit=200"), 200);
-    expect(inbox.approvals).toContainEqual(expect.objectContaining({ runId: run.runId, stepId: "charge", workflow: WORKFLOW }));
+    const inbox = await expectJson<{ approvals: { runId: string; stepId: string }[] }>(
+      await call("GET", "/api/approvals?status=pending&limit=200"),
+      200,
+    );
+    expect(inbox.approvals).toContainEqual(
+      expect.objectContaining({ runId: run.runId, stepId: "charge", workflow: WORKFLOW }),
+    );
     pay = () => jsonResponse({ id: "ch_1" }, 201);
-    const approved = await call("POST", `/api/runs/${run.runId}/steps/charge/approve`, { json: { comment: "customer fixed" } });
+    const approved = await call("POST", `/api/runs/${run.runId}/steps/charge/approve`, {
+      json: { comment: "customer fixed" },
+    });
     expect(approved.status, await approved.clone().text()).toBe(200);
     expect(run.dispatched.at(-1)).toMatchObject({ stepType: "http", stepId: "charge", attempt: 2 });
     await deliver(run.dispatched.slice(-1));
@@ -120,7 +177,10 @@ describe("failure triage", () => {
     expect(view.status).toBe("succeeded");
     expect(view.steps[0]!.attempts.map((attempt) => attempt.status)).toEqual(["failed", "succeeded"]);
     await waitForOutboxFlush(run.runId);
-    const after = await expectJson<{ approvals: { runId: string }[] }>(await call("GET", "/api/approvals?status=pending&limit=200"), 200);
+    const after = await expectJson<{ approvals: { runId: string }[] }>(
+      await call("GET", "/api/approvals?status=pending&limit=200"),
+      200,
+    );
     expect(after.approvals.map((approval) => approval.runId)).not.toContain(run.runId);
   });
 });

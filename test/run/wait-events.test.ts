@@ -13,9 +13,15 @@ import { pollUntil, runStubFor, waitForOutboxFlush } from "../support/workers/ru
 const MINUTE = 60_000;
 type Outcome = { started: string[]; resumed: string[] };
 
-const publish = async (name: string, payload: unknown) => expectJson<Outcome>(await call("POST", "/api/events", { json: { name, payload } }), 202);
-const dutiesOf = (runId: string) => runInDurableObject(runStubFor(runId), (_instance, state) => state.storage.sql.exec("SELECT key FROM duties").toArray().length);
-const waitersOf = async (runId: string) => (await env.DB.prepare("SELECT step_id, attempt, event_name FROM waiters WHERE run_id = ?").bind(runId).all()).results;
+const publish = async (name: string, payload: unknown) =>
+  expectJson<Outcome>(await call("POST", "/api/events", { json: { name, payload } }), 202);
+const dutiesOf = (runId: string) =>
+  runInDurableObject(
+    runStubFor(runId),
+    (_instance, state) => state.storage.sql.exec("SELECT key FROM duties").toArray().length,
+  );
+const waitersOf = async (runId: string) =>
+  (await env.DB.prepare("SELECT step_id, attempt, event_name FROM waiters WHERE run_id = ?").bind(runId).all()).results;
 
 async function waitingRun(workflow: string, order = "A-7"): Promise<{ run: RunView; event: string }> {
   const event = `payment-${crypto.randomUUID().slice(0, 8)}`;
@@ -59,7 +65,10 @@ describe("a wait step", () => {
     await saveWorkflow("wait-early", paymentWait(event));
     expect((await publish(event, { order: "E-1", amount: 5 })).resumed).toEqual([]);
     const run = await startRunThroughApi("wait-early", { input: { order: "E-1" } });
-    const after = await pollUntil(() => getRun(run.id), (current) => current.status !== "waiting");
+    const after = await pollUntil(
+      () => getRun(run.id),
+      (current) => current.status !== "waiting",
+    );
     expect(after).toMatchObject({ status: "succeeded", output: "paid 5" });
   });
 
@@ -71,7 +80,12 @@ describe("a wait step", () => {
     advanceClock(11 * MINUTE);
     const run = await startRunThroughApi("wait-too-early", { input: { order: "O-1" } });
     await waitForOutboxFlush(run.id);
-    expect(await pollUntil(() => dutiesOf(run.id), (owed) => owed === 0)).toBe(0); // the lookback has run
+    expect(
+      await pollUntil(
+        () => dutiesOf(run.id),
+        (owed) => owed === 0,
+      ),
+    ).toBe(0); // the lookback has run
     expect((await getRun(run.id)).status).toBe("waiting");
   });
 
@@ -94,7 +108,14 @@ describe("a wait step", () => {
     await saveWorkflow("wait-items", {
       id: "wait-items",
       triggers: [{ type: "api" }],
-      steps: [{ id: "paid", type: "map", items: "input.orders", step: { type: "wait", event, match: "event.payload.order = item", timeout: "1h" } }],
+      steps: [
+        {
+          id: "paid",
+          type: "map",
+          items: "input.orders",
+          step: { type: "wait", event, match: "event.payload.order = item", timeout: "1h" },
+        },
+      ],
     });
     const run = await startRunThroughApi("wait-items", { input: { orders: ["M-1", "M-2"] } });
     expect(run.status).toBe("waiting");
@@ -107,7 +128,15 @@ describe("a wait step", () => {
     expect((await getRun(run.id)).status).toBe("waiting");
     expect((await publish(event, { order: "M-1", amount: 1 })).resumed).toEqual([run.id]);
     const finished = await getRun(run.id);
-    expect(finished).toMatchObject({ status: "succeeded", output: { paid: [{ order: "M-1", amount: 1 }, { order: "M-2", amount: 2 }] } });
+    expect(finished).toMatchObject({
+      status: "succeeded",
+      output: {
+        paid: [
+          { order: "M-1", amount: 1 },
+          { order: "M-2", amount: 2 },
+        ],
+      },
+    });
     await waitForOutboxFlush(run.id);
     expect(await waitersOf(run.id)).toEqual([]);
   });
@@ -115,7 +144,9 @@ describe("a wait step", () => {
   it("resumes every run waiting for the event whose match holds, and only those", async () => {
     const event = `payment-${crypto.randomUUID().slice(0, 8)}`;
     await saveWorkflow("wait-fanin", paymentWait(event));
-    const runs = await Promise.all(["F-1", "F-1", "F-2"].map((order) => startRunThroughApi("wait-fanin", { input: { order } })));
+    const runs = await Promise.all(
+      ["F-1", "F-1", "F-2"].map((order) => startRunThroughApi("wait-fanin", { input: { order } })),
+    );
     for (const run of runs) await waitForOutboxFlush(run.id);
     const outcome = await publish(event, { order: "F-1", amount: 9 });
     expect(outcome.resumed.sort()).toEqual([runs[0]!.id, runs[1]!.id].sort());

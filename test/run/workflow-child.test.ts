@@ -12,7 +12,11 @@ import { advanceClock, freezeClock, restoreClock } from "../support/workers/cloc
 import { pollUntil, readAlarm, runStubFor } from "../support/workers/runs";
 
 const input = { order: "A-7", lines: [10, 20, 12] };
-const settled = (runId: string) => pollUntil(() => getRun(runId), (run) => !["running", "waiting", "queued"].includes(run.status));
+const settled = (runId: string) =>
+  pollUntil(
+    () => getRun(runId),
+    (run) => !["running", "waiting", "queued"].includes(run.status),
+  );
 /** The child as its object has it, or null before it exists (the API would answer 404). */
 const readChild = (runId: string) => runStubFor(runId).getRun() as Promise<RunView | null>;
 const stepOf = (run: RunView) => run.steps.find((step) => step.id === "invoice")!;
@@ -52,17 +56,26 @@ describe("a workflow step", () => {
     await saveWorkflow("wf-failing", failingChild);
     await saveWorkflow("wf-parent-of-failing", parentOf("wf-failing"));
     const parent = await settled((await startRunThroughApi("wf-parent-of-failing", { input })).id);
-    expect(stepOf(parent)).toMatchObject({ status: "failed", error: { code: "child_failed", message: expect.stringContaining("the ledger is closed") } });
+    expect(stepOf(parent)).toMatchObject({
+      status: "failed",
+      error: { code: "child_failed", message: expect.stringContaining("the ledger is closed") },
+    });
     expect(parent.status).toBe("failed");
     expect((await getRun(stepOf(parent).childRunId!)).status).toBe("failed");
   });
 
   it("a retry of the step starts a new child run", async () => {
     await saveWorkflow("wf-failing-twice", failingChild);
-    await saveWorkflow("wf-retrying-parent", parentOf("wf-failing-twice", { retry: { attempts: 2, backoff: "fixed", delay: "1s" } }));
+    await saveWorkflow(
+      "wf-retrying-parent",
+      parentOf("wf-failing-twice", { retry: { attempts: 2, backoff: "fixed", delay: "1s" } }),
+    );
     freezeClock();
     const started = await startRunThroughApi("wf-retrying-parent", { input });
-    const retrying = await pollUntil(() => getRun(started.id), (run) => stepOf(run).status === "retrying");
+    const retrying = await pollUntil(
+      () => getRun(started.id),
+      (run) => stepOf(run).status === "retrying",
+    );
     const firstChild = stepOf(retrying).childRunId!;
     advanceClock(1_000);
     await runDurableObjectAlarm(runStubFor(started.id));
@@ -82,9 +95,15 @@ describe("a workflow step", () => {
     await saveWorkflow("wf-sleepy", sleepyChild);
     await saveWorkflow("wf-cancelled-parent", parentOf("wf-sleepy"));
     const started = await startRunThroughApi("wf-cancelled-parent", { input });
-    const waiting = await pollUntil(() => getRun(started.id), (run) => stepOf(run).childRunId !== undefined);
+    const waiting = await pollUntil(
+      () => getRun(started.id),
+      (run) => stepOf(run).childRunId !== undefined,
+    );
     const childRunId = stepOf(waiting).childRunId!;
-    await pollUntil(() => readChild(childRunId), (child) => child?.status === "waiting");
+    await pollUntil(
+      () => readChild(childRunId),
+      (child) => child?.status === "waiting",
+    );
     await expectJson(await call("POST", `/api/runs/${started.id}/cancel`), 200);
     expect((await settled(childRunId)).status).toBe("cancelled");
   });
@@ -94,9 +113,15 @@ describe("a workflow step", () => {
     await saveWorkflow("wf-patient-parent", parentOf("wf-sleepy-2"));
     freezeClock();
     const started = await startRunThroughApi("wf-patient-parent", { input });
-    const waiting = await pollUntil(() => getRun(started.id), (run) => stepOf(run).childRunId !== undefined);
+    const waiting = await pollUntil(
+      () => getRun(started.id),
+      (run) => stepOf(run).childRunId !== undefined,
+    );
     const childRunId = stepOf(waiting).childRunId!;
-    await pollUntil(() => readChild(childRunId), (child) => child?.status === "waiting");
+    await pollUntil(
+      () => readChild(childRunId),
+      (child) => child?.status === "waiting",
+    );
     expect((await getRun(started.id)).status).toBe("waiting");
     advanceClock(60 * 60_000 + 1);
     await runDurableObjectAlarm(runStubFor(childRunId));
@@ -108,9 +133,15 @@ describe("a workflow step", () => {
     await saveWorkflow("wf-deaf-parent", parentOf("wf-sleepy-3"));
     freezeClock();
     const started = await startRunThroughApi("wf-deaf-parent", { input });
-    const waiting = await pollUntil(() => getRun(started.id), (run) => stepOf(run).childRunId !== undefined);
+    const waiting = await pollUntil(
+      () => getRun(started.id),
+      (run) => stepOf(run).childRunId !== undefined,
+    );
     const childRunId = stepOf(waiting).childRunId!;
-    await pollUntil(() => readChild(childRunId), (child) => child?.status === "waiting");
+    await pollUntil(
+      () => readChild(childRunId),
+      (child) => child?.status === "waiting",
+    );
     // The parent does not hear the child's report for now (the isolate's bindings are shared).
     const runs = env.RUNS;
     const get = runs.get.bind(runs);
@@ -118,7 +149,10 @@ describe("a workflow step", () => {
     runs.get = ((id: DurableObjectId, options?: DurableObjectNamespaceGetDurableObjectOptions) => {
       const stub = get(id, options);
       if (!id.equals(parentId)) return stub;
-      return new Proxy(stub, { get: (target, key) => (key === "childFinished" ? () => Promise.reject(new Error("parent overloaded")) : Reflect.get(target, key)) });
+      return new Proxy(stub, {
+        get: (target, key) =>
+          key === "childFinished" ? () => Promise.reject(new Error("parent overloaded")) : Reflect.get(target, key),
+      });
     }) as typeof runs.get;
     const restore = () => void (runs.get = get);
     onTestFinished(restore);

@@ -28,7 +28,9 @@ describe("secret encryption", () => {
     const sealed = await encryptSecret(key, "value", "NAME");
     const bytes = Buffer.from(sealed.ciphertext, "base64");
     bytes[0]! ^= 1;
-    await expect(decryptSecret(key, { ...sealed, ciphertext: bytes.toString("base64") }, "NAME")).rejects.toThrow(undecryptable);
+    await expect(decryptSecret(key, { ...sealed, ciphertext: bytes.toString("base64") }, "NAME")).rejects.toThrow(
+      undecryptable,
+    );
   });
 
   it("refuses to open a value under another name (aad)", async () => {
@@ -41,7 +43,9 @@ describe("secret encryption", () => {
     const key = await importMasterKey(KEY_BASE64);
     const other = await importMasterKey(randomBytes(32).toString("base64"));
     const sealed = await encryptSecret(key, "value", "NAME");
-    await expect(decryptSecret(other, sealed, "NAME")).rejects.toThrow(expect.objectContaining({ code: "secret_undecryptable", message: expect.stringContaining(key.id) }));
+    await expect(decryptSecret(other, sealed, "NAME")).rejects.toThrow(
+      expect.objectContaining({ code: "secret_undecryptable", message: expect.stringContaining(key.id) }),
+    );
     await expect(decryptSecret(other, { ...sealed, keyId: other.id }, "NAME")).rejects.toThrow(undecryptable);
   });
 

@@ -1,6 +1,11 @@
 // Secrets cross run state as placeholders; the consumer substitutes them and masks them back.
 import { describe, expect, it } from "vitest";
-import { maskSecrets, secretNamesIn, secretPlaceholder, substituteSecrets } from "../../src/security/secret-placeholders";
+import {
+  maskSecrets,
+  secretNamesIn,
+  secretPlaceholder,
+  substituteSecrets,
+} from "../../src/security/secret-placeholders";
 
 const TOKEN = secretPlaceholder("SHOP_TOKEN");
 const KEY = secretPlaceholder("API_KEY");
@@ -22,7 +27,10 @@ describe("secretNamesIn", () => {
 
 describe("substituteSecrets", () => {
   it("replaces every placeholder inside strings, deeply, and leaves other values alone", () => {
-    const request = { headers: { Authorization: `Bearer ${TOKEN}` }, body: { pair: [`${TOKEN}/${KEY}`], n: 1, ok: false } };
+    const request = {
+      headers: { Authorization: `Bearer ${TOKEN}` },
+      body: { pair: [`${TOKEN}/${KEY}`], n: 1, ok: false },
+    };
     expect(substituteSecrets(request, { SHOP_TOKEN: "tok", API_KEY: "key" })).toEqual({
       headers: { Authorization: "Bearer tok" },
       body: { pair: ["tok/key"], n: 1, ok: false },
@@ -42,14 +50,19 @@ describe("substituteSecrets", () => {
   });
 
   it("never resolves a name from Object.prototype", () => {
-    expect(() => substituteSecrets(secretPlaceholder("constructor"), {})).toThrow(expect.objectContaining({ code: "secret_missing" }));
+    expect(() => substituteSecrets(secretPlaceholder("constructor"), {})).toThrow(
+      expect.objectContaining({ code: "secret_missing" }),
+    );
   });
 });
 
 describe("maskSecrets", () => {
   it("masks every occurrence of every secret value in strings and keys", () => {
     const output = { body: { echo: "Bearer tok and tok again", tok: "key" }, list: ["xkeyx"] };
-    expect(maskSecrets(output, ["tok", "key"])).toEqual({ body: { echo: "Bearer *** and *** again", "***": "***" }, list: ["x***x"] });
+    expect(maskSecrets(output, ["tok", "key"])).toEqual({
+      body: { echo: "Bearer *** and *** again", "***": "***" },
+      list: ["x***x"],
+    });
   });
 
   it("ignores empty secret values", () => {

@@ -15,7 +15,10 @@ export interface ChatCall {
 }
 
 /** What to answer: a reply text (the model's content), an HTTP error, or nothing until the client gives up. */
-export type ModelReply = { content: string; usage?: { prompt_tokens: number; completion_tokens: number } } | { status: number; retryAfter?: string } | { hang: true };
+export type ModelReply =
+  | { content: string; usage?: { prompt_tokens: number; completion_tokens: number } }
+  | { status: number; retryAfter?: string }
+  | { hang: true };
 export type ModelScript = (call: ChatCall, calls: ChatCall[]) => ModelReply;
 
 export class MockModel {
@@ -54,7 +57,14 @@ export class MockModel {
   private answer(path: string, text: string, authorization: string | null, res: ServerResponse): void {
     if (path !== "/v1/chat/completions") return void res.writeHead(404).end();
     const body = JSON.parse(text) as Record<string, unknown>;
-    const call: ChatCall = { n: this.calls.length + 1, model: String(body.model), messages: body.messages as ChatCall["messages"], body, authorization, arrivedAt: performance.now() };
+    const call: ChatCall = {
+      n: this.calls.length + 1,
+      model: String(body.model),
+      messages: body.messages as ChatCall["messages"],
+      body,
+      authorization,
+      arrivedAt: performance.now(),
+    };
     this.calls.push(call);
     const reply = this.script(call, this.calls);
     if ("hang" in reply) {
@@ -63,11 +73,21 @@ export class MockModel {
       return;
     }
     if ("status" in reply) {
-      res.writeHead(reply.status, { "content-type": "application/json", ...(reply.retryAfter ? { "retry-after": reply.retryAfter } : {}) });
+      res.writeHead(reply.status, {
+        "content-type": "application/json",
+        ...(reply.retryAfter ? { "retry-after": reply.retryAfter } : {}),
+      });
       return void res.end(JSON.stringify({ error: { message: `scripted ${reply.status}` } }));
     }
     const usage = reply.usage ?? { prompt_tokens: 100, completion_tokens: 20 };
     res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify({ id: `cmpl-${call.n}`, model: call.model, choices: [{ index: 0, message: { role: "assistant", content: reply.content } }], usage }));
+    res.end(
+      JSON.stringify({
+        id: `cmpl-${call.n}`,
+        model: call.model,
+        choices: [{ index: 0, message: { role: "assistant", content: reply.content } }],
+        usage,
+      }),
+    );
   }
 }

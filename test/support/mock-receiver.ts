@@ -70,13 +70,16 @@ export class MockReceiver {
   }
 
   requestsTo(pathPrefix: string): RecordedRequest[] {
-    return this.requests.filter((r) => r.path === pathPrefix || r.path.startsWith(pathPrefix.endsWith("/") ? pathPrefix : `${pathPrefix}/`));
+    return this.requests.filter(
+      (r) => r.path === pathPrefix || r.path.startsWith(pathPrefix.endsWith("/") ? pathPrefix : `${pathPrefix}/`),
+    );
   }
 
   /** Every distinct Idempotency-Key seen (optionally among `requests`), with how often it arrived. */
   idempotencyKeys(requests: RecordedRequest[] = this.requests): KeyCount[] {
     const counts = new Map<string, number>();
-    for (const r of requests) if (r.idempotencyKey !== null) counts.set(r.idempotencyKey, (counts.get(r.idempotencyKey) ?? 0) + 1);
+    for (const r of requests)
+      if (r.idempotencyKey !== null) counts.set(r.idempotencyKey, (counts.get(r.idempotencyKey) ?? 0) + 1);
     return [...counts].map(([key, count]) => ({ key, count }));
   }
 
@@ -110,7 +113,11 @@ export class MockReceiver {
   }
 
   /** Calls `predicate` until it holds; for waiting on traffic without fixed sleeps. */
-  async waitFor(predicate: (receiver: this) => boolean, timeoutMs = 30_000, what = "the receiver condition"): Promise<void> {
+  async waitFor(
+    predicate: (receiver: this) => boolean,
+    timeoutMs = 30_000,
+    what = "the receiver condition",
+  ): Promise<void> {
     const deadline = performance.now() + timeoutMs;
     while (!predicate(this)) {
       if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -129,7 +136,12 @@ export class MockReceiver {
     this.inFlight += 1;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     const url = new URL(req.url ?? "/", this.url);
-    const headers = Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(", ") : (value ?? "")]));
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).map(([name, value]) => [
+        name,
+        Array.isArray(value) ? value.join(", ") : (value ?? ""),
+      ]),
+    );
     const record: RecordedRequest = {
       seq: this.nextSeq++,
       method: req.method ?? "GET",
@@ -175,9 +187,12 @@ export class MockReceiver {
       const calls = (this.flakyCalls.get(second) ?? 0) + 1;
       this.flakyCalls.set(second, calls);
       const failing = !this.healed.has(second) && calls <= Number(record.query.fail ?? 1);
-      return failing ? this.send(record, res, 503, { error: "unavailable", call: calls }) : this.send(record, res, 200, { ...echo(record), call: calls });
+      return failing
+        ? this.send(record, res, 503, { error: "unavailable", call: calls })
+        : this.send(record, res, 200, { ...echo(record), call: calls });
     }
-    if (first === "status" && second && /^[1-5]\d\d$/.test(second)) return this.send(record, res, Number(second), { status: Number(second), seq: record.seq });
+    if (first === "status" && second && /^[1-5]\d\d$/.test(second))
+      return this.send(record, res, Number(second), { status: Number(second), seq: record.seq });
     return this.send(record, res, 404, { error: "no such route", path: record.path });
   }
 
@@ -190,7 +205,14 @@ export class MockReceiver {
 }
 
 function echo(record: RecordedRequest) {
-  return { seq: record.seq, method: record.method, path: record.path, query: record.query, body: record.body, idempotencyKey: record.idempotencyKey };
+  return {
+    seq: record.seq,
+    method: record.method,
+    path: record.path,
+    query: record.query,
+    body: record.body,
+    idempotencyKey: record.idempotencyKey,
+  };
 }
 
 async function readBody(req: IncomingMessage): Promise<unknown> {

@@ -1,7 +1,11 @@
 // Bounded concurrency for tests and the bench: many requests, a fixed number in flight.
 
 /** Runs `work` over `items` with at most `limit` at a time, keeping the order of results. */
-export async function pooled<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function pooled<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {

@@ -4,7 +4,15 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach } from "vitest";
-import { applyLocalMigrations, ensureDevVars, freePort, ROOT, startDevServer, type DevServer, type DevVars } from "../../src/dev/local-stack";
+import {
+  applyLocalMigrations,
+  ensureDevVars,
+  freePort,
+  ROOT,
+  startDevServer,
+  type DevServer,
+  type DevVars,
+} from "../../src/dev/local-stack";
 import { MockReceiver } from "./mock-receiver";
 import { WaymarkClient } from "./waymark-client";
 

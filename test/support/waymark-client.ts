@@ -28,7 +28,12 @@ export class WaymarkClient {
     private readonly token: string,
   ) {}
 
-  async request<T = unknown>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<ApiResponse<T>> {
     const init: RequestInit = { method, headers: { authorization: `Bearer ${this.token}`, ...headers } };
     if (body !== undefined) {
       init.body = JSON.stringify(body);
@@ -69,18 +74,27 @@ export class WaymarkClient {
     return (await this.expect<{ run: RunView }>("POST", `/api/runs/${id}/rerun`, [202], options)).run;
   }
 
-  async listRuns(query: Record<string, string | number> = {}): Promise<{ runs: RunSummary[]; nextCursor: string | null }> {
+  async listRuns(
+    query: Record<string, string | number> = {},
+  ): Promise<{ runs: RunSummary[]; nextCursor: string | null }> {
     const search = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]));
     return this.expect("GET", `/api/runs?${search}`, [200]);
   }
 
   /** Polls the run until `predicate` holds; on timeout the error shows the run as last seen. */
-  async waitForRun(id: string, predicate: (run: RunView) => boolean, { timeoutMs = 30_000, what = "the condition" } = {}): Promise<RunView> {
+  async waitForRun(
+    id: string,
+    predicate: (run: RunView) => boolean,
+    { timeoutMs = 30_000, what = "the condition" } = {},
+  ): Promise<RunView> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const run = await this.getRun(id);
       if (predicate(run)) return run;
-      if (Date.now() > deadline) throw new Error(`run ${id}: timed out after ${timeoutMs} ms waiting for ${what}; last seen:\n${describeRun(run)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `run ${id}: timed out after ${timeoutMs} ms waiting for ${what}; last seen:\n${describeRun(run)}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
   }
@@ -93,7 +107,9 @@ export class WaymarkClient {
   private async expect<T>(method: string, path: string, statuses: number[], body?: unknown): Promise<T> {
     const response = await this.request<T>(method, path, body);
     if (!statuses.includes(response.status)) {
-      throw new Error(`${method} ${path} answered ${response.status}, expected ${statuses.join(" or ")}: ${JSON.stringify(response.body)}`);
+      throw new Error(
+        `${method} ${path} answered ${response.status}, expected ${statuses.join(" or ")}: ${JSON.stringify(response.body)}`,
+      );
     }
     return response.body;
   }
@@ -111,6 +127,9 @@ export function stepOf(run: RunView, stepId: string): StepView {
 
 /** One line per step: status, attempts and error code, for failure messages. */
 export function describeRun(run: RunView): string {
-  const steps = run.steps.map((s) => `  ${s.id}: ${s.status} (${s.attempts.map((a) => `${a.n}:${a.status}${a.error ? `/${a.error.code}` : ""}`).join(", ")})`);
+  const steps = run.steps.map(
+    (s) =>
+      `  ${s.id}: ${s.status} (${s.attempts.map((a) => `${a.n}:${a.status}${a.error ? `/${a.error.code}` : ""}`).join(", ")})`,
+  );
   return [`${run.id} ${run.status}${run.error ? ` error=${JSON.stringify(run.error)}` : ""}`, ...steps].join("\n");
 }

@@ -26,7 +26,11 @@ describe("a dead-lettered task", () => {
     const { result, ids } = await deliver(dispatched, DEAD_LETTER);
     expect(result.explicitAcks).toEqual(ids);
     const run = await readRun(runId);
-    expect(run.steps[0]).toMatchObject({ id: "call", status: "failed", error: { code: "delivery_failed", retryable: false } });
+    expect(run.steps[0]).toMatchObject({
+      id: "call",
+      status: "failed",
+      error: { code: "delivery_failed", retryable: false },
+    });
     expect(run.steps[0]!.attempts[0]).toMatchObject({ n: 1, status: "failed", error: { code: "delivery_failed" } });
     expect(run.steps[0]!.error?.message).toContain("6");
     expect(run).toMatchObject({ status: "failed", error: { stepId: "call", code: "delivery_failed" } });

@@ -16,7 +16,11 @@ function countingInventory() {
 }
 
 const stepSucceededAudits = async (runId: string) =>
-  (await env.DB.prepare("SELECT action FROM audit_log WHERE run_id = ? AND target = ? AND action = 'step.succeeded'").bind(runId, `run:${runId}/step:call`).all()).results.length;
+  (
+    await env.DB.prepare("SELECT action FROM audit_log WHERE run_id = ? AND target = ? AND action = 'step.succeeded'")
+      .bind(runId, `run:${runId}/step:call`)
+      .all()
+  ).results.length;
 
 beforeAll(async () => {
   await saveWorkflow("inventory-dup", inventoryCallThenNap);
@@ -50,7 +54,10 @@ describe("the same task delivered twice", () => {
     expect(fetchSpy).toHaveBeenCalledTimes(2);
     const again = await readRun(runId);
     expect(again.steps[0]).toEqual(first.steps[0]);
-    expect(again.steps[0]).toMatchObject({ output: { body: { count: 1 } }, attempts: [expect.objectContaining({ status: "succeeded" })] });
+    expect(again.steps[0]).toMatchObject({
+      output: { body: { count: 1 } },
+      attempts: [expect.objectContaining({ status: "succeeded" })],
+    });
     expect(again.status).toBe("waiting");
   });
 

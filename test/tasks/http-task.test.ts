@@ -58,7 +58,10 @@ describe("an http task delivered to the consumer", () => {
     answerFetch(() => jsonResponse({ count: 7 }, 200, { "x-stock": "warehouse-2" }));
     await deliver(dispatched);
     const run = await readRun(runId);
-    expect(run.steps[0]).toMatchObject({ status: "succeeded", output: { status: 200, body: { count: 7 }, headers: expect.objectContaining({ "x-stock": "warehouse-2" }) } });
+    expect(run.steps[0]).toMatchObject({
+      status: "succeeded",
+      output: { status: 200, body: { count: 7 }, headers: expect.objectContaining({ "x-stock": "warehouse-2" }) },
+    });
     expect(run.steps[0]!.attempts).toEqual([expect.objectContaining({ n: 1, status: "succeeded", httpStatus: 200 })]);
     expect(run).toMatchObject({ status: "succeeded", output: { count: 7 } });
     expect(await readTimers(runId)).toEqual({});
@@ -72,7 +75,12 @@ describe("an http task delivered to the consumer", () => {
     expect(result.retryMessages).toEqual([]);
     const step = (await readRun(runId)).steps[0]!;
     expect(step.status).toBe("retrying");
-    expect(step.attempts[0]).toMatchObject({ n: 1, status: "failed", httpStatus: 503, error: { code: "http_status", retryable: true } });
+    expect(step.attempts[0]).toMatchObject({
+      n: 1,
+      status: "failed",
+      httpStatus: 503,
+      error: { code: "http_status", retryable: true },
+    });
     expect(await readTimers(runId)).toEqual({ "retry:call": now + RETRY_DELAY_MS });
   });
 

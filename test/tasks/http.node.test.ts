@@ -21,11 +21,17 @@ const received: { headers: IncomingMessage["headers"]; body: string }[] = [];
 const routes: Record<string, (request: IncomingMessage, response: ServerResponse, body: string) => void> = {
   "/echo": (request, response, body) => {
     const url = new URL(request.url ?? "/", base);
-    sendJson(response, 200, { method: request.method, headers: request.headers, body, query: Object.fromEntries(url.searchParams) });
+    sendJson(response, 200, {
+      method: request.method,
+      headers: request.headers,
+      body,
+      query: Object.fromEntries(url.searchParams),
+    });
   },
   "/unavailable": (_request, response) => sendJson(response, 503, { error: "down" }, { "Retry-After": "7" }),
   "/slow-down": (_request, response) => sendJson(response, 429, { error: "slow down" }, { "Retry-After": RETRY_DATE }),
-  "/reflect": (request, response) => sendJson(response, 401, { error: "bad token", got: request.headers.authorization }),
+  "/reflect": (request, response) =>
+    sendJson(response, 401, { error: "bad token", got: request.headers.authorization }),
   "/missing": (_request, response) => sendJson(response, 404, { error: "no such order" }),
   "/created": (_request, response) => sendJson(response, 201, { id: "o_1" }),
   "/hang": () => undefined,
@@ -77,7 +83,12 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-function sendJson(response: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+function sendJson(
+  response: ServerResponse,
+  status: number,
+  value: unknown,
+  headers: Record<string, string> = {},
+): void {
   response.writeHead(status, { "content-type": "application/json", ...headers });
   response.end(JSON.stringify(value));
 }
@@ -208,7 +219,11 @@ describe("how the http executor reads the answer", () => {
   it("parses a JSON body and lower-cases header names", async () => {
     const result = await succeeded(executeHttp(task({ url: `${base}/created`, method: "POST" }), deps));
     expect(result.httpStatus).toBe(201);
-    expect(result.output).toMatchObject({ status: 201, body: { id: "o_1" }, headers: { "content-type": "application/json" } });
+    expect(result.output).toMatchObject({
+      status: 201,
+      body: { id: "o_1" },
+      headers: { "content-type": "application/json" },
+    });
   });
 
   it("keeps a text/plain body as text", async () => {
@@ -237,7 +252,13 @@ describe("how the http executor reads the answer", () => {
 describe("how the http executor classifies failures", () => {
   it("retries a 503 after its Retry-After seconds", async () => {
     const error = await failed(executeHttp(task({ url: `${base}/unavailable` }), deps));
-    expect(error).toMatchObject({ code: "http_status", message: "503 Service Unavailable", retryable: true, httpStatus: 503, retryAfterMs: 7_000 });
+    expect(error).toMatchObject({
+      code: "http_status",
+      message: "503 Service Unavailable",
+      retryable: true,
+      httpStatus: 503,
+      retryAfterMs: 7_000,
+    });
   });
 
   it("retries a 429 after its Retry-After date, measured from now()", async () => {
@@ -249,7 +270,11 @@ describe("how the http executor classifies failures", () => {
     const error = await failed(executeHttp(task({ url: `${base}/missing` }), deps));
     expect(error).toMatchObject({ code: "http_status", message: "404 Not Found", retryable: false, httpStatus: 404 });
     expect(error.retryAfterMs).toBeUndefined();
-    expect(error.response).toMatchObject({ status: 404, body: { error: "no such order" }, headers: { "content-type": "application/json" } });
+    expect(error.response).toMatchObject({
+      status: 404,
+      body: { error: "no such order" },
+      headers: { "content-type": "application/json" },
+    });
   });
 
   it("keeps only the first 4 KiB of a failed response's body", async () => {
@@ -285,19 +310,26 @@ describe("how the http executor classifies failures", () => {
     expect(error.message).toContain("ECONNREFUSED");
   });
 
-  it.each([["ftp://127.0.0.1/file"], ["file:///etc/passwd"], ["not a url"]])("rejects %s without sending anything", async (url) => {
-    const error = await failed(executeHttp(task({ url }), { ...deps, fetch: refusingFetch() }));
-    expect(error).toMatchObject({ code: "invalid_request", retryable: false });
-  });
+  it.each([["ftp://127.0.0.1/file"], ["file:///etc/passwd"], ["not a url"]])(
+    "rejects %s without sending anything",
+    async (url) => {
+      const error = await failed(executeHttp(task({ url }), { ...deps, fetch: refusingFetch() }));
+      expect(error).toMatchObject({ code: "invalid_request", retryable: false });
+    },
+  );
 
   it("rejects a request that does not match the http request shape", async () => {
-    const error = await failed(executeHttp({ ...task({}), request: { method: "GET", headers: { a: 1 } } }, { ...deps, fetch: refusingFetch() }));
+    const error = await failed(
+      executeHttp({ ...task({}), request: { method: "GET", headers: { a: 1 } } }, { ...deps, fetch: refusingFetch() }),
+    );
     expect(error).toMatchObject({ code: "invalid_request", retryable: false });
     expect(error.message).toContain("url");
   });
 
   it("rejects a header value fetch cannot send", async () => {
-    const error = await failed(executeHttp(task({ url: `${base}/echo`, headers: { "X-Bad": "a\nb" } }), { ...deps, fetch: refusingFetch() }));
+    const error = await failed(
+      executeHttp(task({ url: `${base}/echo`, headers: { "X-Bad": "a\nb" } }), { ...deps, fetch: refusingFetch() }),
+    );
     expect(error).toMatchObject({ code: "invalid_request", retryable: false });
   });
 
@@ -305,7 +337,13 @@ describe("how the http executor classifies failures", () => {
     const resolveSecret = async (name: string): Promise<string> => {
       throw new NonRetryableError("secret_missing", `secret "${name}" is not set`);
     };
-    const error = await failed(executeHttp(task({ url: `${base}/echo`, headers: { A: secretPlaceholder("NOPE") } }), { ...deps, resolveSecret, fetch: refusingFetch() }));
+    const error = await failed(
+      executeHttp(task({ url: `${base}/echo`, headers: { A: secretPlaceholder("NOPE") } }), {
+        ...deps,
+        resolveSecret,
+        fetch: refusingFetch(),
+      }),
+    );
     expect(error).toMatchObject({ code: "secret_missing", retryable: false });
   });
 });

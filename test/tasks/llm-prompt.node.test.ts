@@ -19,8 +19,12 @@ describe("chat messages of an llm step", () => {
   it("passages become numbered sources to cite, listed as the step's sources", () => {
     const { messages, sources } = buildMessages({ system: "Be brief.", context: { passages }, prompt: "Refund?" });
     expect(messages[0]!.role).toBe("system");
-    expect(messages[0]!.content).toMatch(/^Be brief\.\n\nAnswer only from the sources below\. Cite every claim .* like \[1\]\./);
-    expect(messages[0]!.content).toContain("[1] (policies/refunds#0)\nRefunds within 30 days.\n\n[2] (policies/travel#2)\nEconomy class only.");
+    expect(messages[0]!.content).toMatch(
+      /^Be brief\.\n\nAnswer only from the sources below\. Cite every claim .* like \[1\]\./,
+    );
+    expect(messages[0]!.content).toContain(
+      "[1] (policies/refunds#0)\nRefunds within 30 days.\n\n[2] (policies/travel#2)\nEconomy class only.",
+    );
     expect(sources).toEqual([
       { n: 1, collection: "policies", docId: "refunds", chunk: 0, score: 3.2 },
       { n: 2, collection: "policies", docId: "travel", chunk: 2, score: 1.1 },
@@ -28,7 +32,9 @@ describe("chat messages of an llm step", () => {
   });
 
   it("no passages: the model is told it cannot answer from the sources", () => {
-    expect(buildMessages({ context: { passages: [] }, prompt: "?" }).messages[0]!.content).toMatch(/No sources were found/);
+    expect(buildMessages({ context: { passages: [] }, prompt: "?" }).messages[0]!.content).toMatch(
+      /No sources were found/,
+    );
   });
 
   it("any other context is given as text", () => {
@@ -37,31 +43,66 @@ describe("chat messages of an llm step", () => {
 
   it("messages come before the prompt; a schema is stated; a repair adds the bad reply and what was wrong", () => {
     const { messages } = buildMessages({
-      messages: [{ role: "user", content: "Earlier" }, { role: "assistant", content: "Noted" }],
+      messages: [
+        { role: "user", content: "Earlier" },
+        { role: "assistant", content: "Noted" },
+      ],
       prompt: "Now classify",
       schema: { type: "object" },
       repair: { reply: "nope", problem: "the reply is not JSON (Unexpected token)" },
     });
-    expect(messages.map((message) => message.role)).toEqual(["system", "user", "assistant", "user", "assistant", "user"]);
-    expect(messages[0]!.content).toBe('Answer with one JSON value that matches this JSON Schema, and nothing else (no prose, no Markdown):\n{"type":"object"}');
+    expect(messages.map((message) => message.role)).toEqual([
+      "system",
+      "user",
+      "assistant",
+      "user",
+      "assistant",
+      "user",
+    ]);
+    expect(messages[0]!.content).toBe(
+      'Answer with one JSON value that matches this JSON Schema, and nothing else (no prose, no Markdown):\n{"type":"object"}',
+    );
     expect(messages.slice(-2)).toEqual([
       { role: "assistant", content: "nope" },
-      { role: "user", content: "Your previous reply was invalid: the reply is not JSON (Unexpected token). Answer again with only JSON matching the schema." },
+      {
+        role: "user",
+        content:
+          "Your previous reply was invalid: the reply is not JSON (Unexpected token). Answer again with only JSON matching the schema.",
+      },
     ]);
   });
 });
 
 describe("structured replies", () => {
-  const schema = { type: "object", required: ["label", "score"], properties: { label: { enum: ["a", "b"] }, score: { type: "number", maximum: 1 } }, additionalProperties: false };
+  const schema = {
+    type: "object",
+    required: ["label", "score"],
+    properties: { label: { enum: ["a", "b"] }, score: { type: "number", maximum: 1 } },
+    additionalProperties: false,
+  };
 
   it("valid JSON, fenced or not, is accepted", () => {
-    expect(parseStructured('{"label":"a","score":0.5}', schema)).toEqual({ ok: true, json: { label: "a", score: 0.5 } });
-    expect(parseStructured('```json\n{"label":"b","score":1}\n```', schema)).toEqual({ ok: true, json: { label: "b", score: 1 } });
+    expect(parseStructured('{"label":"a","score":0.5}', schema)).toEqual({
+      ok: true,
+      json: { label: "a", score: 0.5 },
+    });
+    expect(parseStructured('```json\n{"label":"b","score":1}\n```', schema)).toEqual({
+      ok: true,
+      json: { label: "b", score: 1 },
+    });
   });
 
   it("text that is not JSON is a retryable invalid_output that keeps the reply", () => {
     const result = parseStructured("Sure! It is a.", schema);
-    expect(result).toMatchObject({ ok: false, error: { code: "invalid_output", retryable: true, message: expect.stringMatching(/^the reply is not JSON/), response: { status: 200, body: "Sure! It is a." } } });
+    expect(result).toMatchObject({
+      ok: false,
+      error: {
+        code: "invalid_output",
+        retryable: true,
+        message: expect.stringMatching(/^the reply is not JSON/),
+        response: { status: 200, body: "Sure! It is a." },
+      },
+    });
   });
 
   it("JSON that does not match names each problem by its place in the reply", () => {

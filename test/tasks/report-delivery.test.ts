@@ -11,7 +11,9 @@ import { answerFetch, deliver, jsonResponse } from "../support/workers/tasks";
 
 /** The test's bindings, except that every run refuses reports like an overloaded object. */
 function envWithUnreachableRuns(): Env {
-  const unreachable = { report: () => Promise.reject(Object.assign(new Error("Durable Object is overloaded"), { overloaded: true })) };
+  const unreachable = {
+    report: () => Promise.reject(Object.assign(new Error("Durable Object is overloaded"), { overloaded: true })),
+  };
   const runs = { idFromName: (name: string) => env.RUNS.idFromName(name), get: () => unreachable };
   return { ...env, RUNS: runs } as unknown as Env;
 }
@@ -53,7 +55,21 @@ describe("a task whose run cannot be told the outcome", () => {
 });
 
 describe("a malformed message", () => {
-  const malformed = [{ type: "dispatch", runId: "run_x" }, "not even an object", null, { type: "dispatch", runId: "run_x", stepId: "s", attempt: 0, stepType: "http", request: {}, timeoutMs: 1, idempotencyKey: "k" }];
+  const malformed = [
+    { type: "dispatch", runId: "run_x" },
+    "not even an object",
+    null,
+    {
+      type: "dispatch",
+      runId: "run_x",
+      stepId: "s",
+      attempt: 0,
+      stepType: "http",
+      request: {},
+      timeoutMs: 1,
+      idempotencyKey: "k",
+    },
+  ];
 
   it("is acked and dropped, never retried", async () => {
     vi.spyOn(console, "error").mockImplementation(() => undefined);

@@ -40,7 +40,10 @@ describe("a report from an older attempt", () => {
     const after = await readRun(runId);
     expect(after).toEqual(before);
     expect(after.steps[0]).toMatchObject({ status: "running", output: null });
-    expect(after.steps[0]!.attempts.map((attempt) => [attempt.n, attempt.status])).toEqual([[1, "failed"], [2, "running"]]);
+    expect(after.steps[0]!.attempts.map((attempt) => [attempt.n, attempt.status])).toEqual([
+      [1, "failed"],
+      [2, "running"],
+    ]);
   });
 
   it("does not stop the current attempt's report from landing", async () => {
@@ -50,14 +53,21 @@ describe("a report from an older attempt", () => {
     await deliver([dispatched[1]]);
     const run = await readRun(runId);
     expect(run.status).toBe("succeeded");
-    expect(run.steps[0]!.attempts.map((attempt) => [attempt.n, attempt.status])).toEqual([[1, "failed"], [2, "succeeded"]]);
+    expect(run.steps[0]!.attempts.map((attempt) => [attempt.n, attempt.status])).toEqual([
+      [1, "failed"],
+      [2, "succeeded"],
+    ]);
     expect(run.output).toEqual({ count: 2 });
   });
 
   it("is ignored when it fails too: no extra retry is scheduled", async () => {
     const { runId, stub } = await runOnSecondAttempt();
     const before = await readRun(runId);
-    await stub.report({ stepId: "call", attempt: 1, outcome: { ok: false, error: { code: "http_status", message: "503", retryable: true } } });
+    await stub.report({
+      stepId: "call",
+      attempt: 1,
+      outcome: { ok: false, error: { code: "http_status", message: "503", retryable: true } },
+    });
     expect(await readRun(runId)).toEqual(before);
   });
 });
@@ -66,7 +76,11 @@ describe("a report for an attempt that was never dispatched", () => {
   it("is ignored", async () => {
     const { runId, stub } = await startRecordedRun("inventory-stale", { sku: "A-1" });
     const before = await readRun(runId);
-    await stub.report({ stepId: "call", attempt: 2, outcome: { ok: true, output: { status: 200, headers: {}, body: { count: 9 } } } });
+    await stub.report({
+      stepId: "call",
+      attempt: 2,
+      outcome: { ok: true, output: { status: 200, headers: {}, body: { count: 9 } } },
+    });
     await stub.report({ stepId: "count", attempt: 1, outcome: { ok: true, output: 9 } });
     expect(await readRun(runId)).toEqual(before);
   });

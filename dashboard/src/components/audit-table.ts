@@ -15,8 +15,20 @@ export function auditTable(entries: readonly AuditEntry[], brokenAt: number | un
       "table",
       { class: "audit" },
       h("caption", { class: "visually-hidden" }, "Audit entries, newest first"),
-      h("thead", {}, h("tr", {}, ["#", "When", "Actor", "Action", "Target", "Result", "Detail"].map((name) => h("th", { scope: "col" }, name)))),
-      h("tbody", {}, entries.map((entry) => entryRow(entry, brokenAt !== undefined && entry.seq >= brokenAt))),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          ["#", "When", "Actor", "Action", "Target", "Result", "Detail"].map((name) => h("th", { scope: "col" }, name)),
+        ),
+      ),
+      h(
+        "tbody",
+        {},
+        entries.map((entry) => entryRow(entry, brokenAt !== undefined && entry.seq >= brokenAt)),
+      ),
     ),
   );
 }
@@ -24,12 +36,26 @@ export function auditTable(entries: readonly AuditEntry[], brokenAt: number | un
 function entryRow(entry: AuditEntry, untrusted: boolean): HTMLElement {
   return h(
     "tr",
-    { id: `audit-${entry.seq}`, class: untrusted ? "untrusted" : null, "data-seq": entry.seq, "data-action": entry.action },
-    h("td", { class: "mono" }, String(entry.seq), entry.hash === null ? h("span", { class: "muted small", title: "Not chained yet" }, " ○") : null),
+    {
+      id: `audit-${entry.seq}`,
+      class: untrusted ? "untrusted" : null,
+      "data-seq": entry.seq,
+      "data-action": entry.action,
+    },
+    h(
+      "td",
+      { class: "mono" },
+      String(entry.seq),
+      entry.hash === null ? h("span", { class: "muted small", title: "Not chained yet" }, " ○") : null,
+    ),
     h("td", {}, h("time", { datetime: entry.at }, formatTime(entry.at))),
     h("td", {}, actorOf(entry), entry.actor.role ? h("span", { class: "muted small" }, ` ${entry.actor.role}`) : null),
     h("td", { class: "mono" }, entry.action),
-    h("td", { class: "mono target" }, entry.runId ? h("a", { href: `/runs/${encodeURIComponent(entry.runId)}` }, entry.target) : entry.target),
+    h(
+      "td",
+      { class: "mono target" },
+      entry.runId ? h("a", { href: `/runs/${encodeURIComponent(entry.runId)}` }, entry.target) : entry.target,
+    ),
     h("td", {}, entry.result ?? "–"),
     h("td", {}, detailOf(entry)),
   );
@@ -43,7 +69,8 @@ function actorOf(entry: AuditEntry): string {
 
 /** The entry's own detail as JSON, then where it came from and its place in the chain. */
 function detailOf(entry: AuditEntry): HTMLElement {
-  const fact = (term: string, value: string | null, title?: string) => (value === null ? null : h("div", {}, h("dt", {}, term), h("dd", { class: "mono", title: title ?? null }, value)));
+  const fact = (term: string, value: string | null, title?: string) =>
+    value === null ? null : h("div", {}, h("dt", {}, term), h("dd", { class: "mono", title: title ?? null }, value));
   return h(
     "details",
     { class: "audit-detail" },

@@ -34,7 +34,13 @@ export class DefinitionEditor {
 
   constructor(private readonly options: DefinitionEditorOptions) {
     this.formatNow = options.format;
-    this.area = new CodeArea({ id: "definition", value: options.text, readOnly: options.readOnly, describedBy: "editor-status", onInput: () => this.edited() });
+    this.area = new CodeArea({
+      id: "definition",
+      value: options.text,
+      readOnly: options.readOnly,
+      describedBy: "editor-status",
+      onInput: () => this.edited(),
+    });
     this.element = h(
       "div",
       { class: "definition-editor" },
@@ -73,7 +79,10 @@ export class DefinitionEditor {
   /** Shows problems found elsewhere (a refused save) at their lines. */
   showIssues(issues: readonly Issue[], summary: string): void {
     const parsed = parseDefinitionText(this.text, this.formatNow);
-    this.render(parsed.ok ? issues.map((issue) => ({ ...issue, position: parsed.locate(issue.path) })) : parsed.issues, summary);
+    this.render(
+      parsed.ok ? issues.map((issue) => ({ ...issue, position: parsed.locate(issue.path) })) : parsed.issues,
+      summary,
+    );
   }
 
   dispose(): void {
@@ -98,7 +107,12 @@ export class DefinitionEditor {
     this.timer = setTimeout(() => void this.validate(text, format, parsed, sequence), VALIDATE_AFTER_MS);
   }
 
-  private async validate(text: string, format: DefinitionFormat, parsed: ParsedText & { ok: true }, sequence: number): Promise<void> {
+  private async validate(
+    text: string,
+    format: DefinitionFormat,
+    parsed: ParsedText & { ok: true },
+    sequence: number,
+  ): Promise<void> {
     let issues: readonly Issue[];
     try {
       issues = (await this.options.api.validateDefinition(text, format)).issues;
@@ -116,7 +130,12 @@ export class DefinitionEditor {
     this.status.textContent = summary;
     this.status.classList.toggle("has-problems", issues.length > 0);
     this.area.setMarkers(issues.map((issue) => ({ line: issue.position.line, message: issue.message })));
-    replaceChildren(this.problems, issues.length === 0 ? h("p", { class: "muted" }, "None.") : issueList(issues, (issue) => this.area.moveTo(issue.position)));
+    replaceChildren(
+      this.problems,
+      issues.length === 0
+        ? h("p", { class: "muted" }, "None.")
+        : issueList(issues, (issue) => this.area.moveTo(issue.position)),
+    );
   }
 
   /** Puts the cursor on a step's entry, e.g. when its node is chosen in the preview. */

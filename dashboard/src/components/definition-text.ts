@@ -1,7 +1,17 @@
 // Definition text in the browser: parsed as the server parses it (YAML 1.2 core schema,
 // unique keys, one document; JSON as JSON), so a syntax error shows at its line at once,
 // and every validation issue's path (`steps[1].retry.delay`) can be found in the text.
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, stringify, type Document, type Node } from "yaml";
+import {
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseAllDocuments,
+  parseDocument,
+  stringify,
+  type Document,
+  type Node,
+} from "yaml";
 import type { DefinitionFormat, Issue } from "../types";
 
 /** 1-based line and column, and the character offset they stand for. */
@@ -15,19 +25,33 @@ export interface LocatedIssue extends Issue {
   position: Position;
 }
 
-export type ParsedText = { ok: true; value: unknown; locate: (path: string) => Position } | { ok: false; issues: LocatedIssue[] };
+export type ParsedText =
+  | { ok: true; value: unknown; locate: (path: string) => Position }
+  | { ok: false; issues: LocatedIssue[] };
 
 export function parseDefinitionText(text: string, format: DefinitionFormat): ParsedText {
   return format === "json" ? parseJson(text) : parseYaml(text);
 }
 
 function parseYaml(text: string): ParsedText {
-  const documents = parseAllDocuments(text, { version: "1.2", schema: "core", uniqueKeys: true, prettyErrors: false, lineCounter: new LineCounter() });
+  const documents = parseAllDocuments(text, {
+    version: "1.2",
+    schema: "core",
+    uniqueKeys: true,
+    prettyErrors: false,
+    lineCounter: new LineCounter(),
+  });
   const list = Array.isArray(documents) ? documents : [];
   if (list.length === 0) return syntaxError(text, 0, "the document is empty");
   if (list.length > 1) return syntaxError(text, list[1]!.range[0], `expected one YAML document, found ${list.length}`);
   const document = list[0]!;
-  if (document.errors.length > 0) return { ok: false, issues: document.errors.map((error) => located(text, error.pos[0], "", `YAML syntax: ${firstLine(error.message)}`)) };
+  if (document.errors.length > 0)
+    return {
+      ok: false,
+      issues: document.errors.map((error) =>
+        located(text, error.pos[0], "", `YAML syntax: ${firstLine(error.message)}`),
+      ),
+    };
   try {
     return { ok: true, value: document.toJS({ maxAliasCount: 100 }) ?? null, locate: locator(text, document) };
   } catch (error) {
@@ -44,7 +68,9 @@ function parseJson(text: string): ParsedText {
     const position = /at position (\d+)/.exec(message);
     // Without a position in the engine's message, the YAML parser (JSON is YAML) usually has one.
     const offset = position ? Number(position[1]) : (parseDocument(text).errors[0]?.pos[0] ?? text.length);
-    const reason = message.replace(/\s*(in JSON )?at position \d+.*$/s, "").replace(/,\s*(\.\.\.)?".*is not valid JSON$/s, "");
+    const reason = message
+      .replace(/\s*(in JSON )?at position \d+.*$/s, "")
+      .replace(/,\s*(\.\.\.)?".*is not valid JSON$/s, "");
     return syntaxError(text, offset, `JSON syntax: ${reason}`);
   }
   return { ok: true, value, locate: locator(text, parseDocument(text, { uniqueKeys: false })) };
@@ -82,11 +108,14 @@ function locator(text: string, document: Document): (path: string) => Position {
 
 /** `steps[2].retry.delay` → ["steps", 2, "retry", "delay"]. */
 export function pathSegments(path: string): (string | number)[] {
-  return [...path.matchAll(/\[(\d+)\]|([^.[\]]+)/g)].map((match) => (match[1] !== undefined ? Number(match[1]) : match[2]!));
+  return [...path.matchAll(/\[(\d+)\]|([^.[\]]+)/g)].map((match) =>
+    match[1] !== undefined ? Number(match[1]) : match[2]!,
+  );
 }
 
 const keyText = (key: unknown) => (isScalar(key) ? String(key.value) : String(key));
-const rangeStart = (node: unknown) => (node && typeof node === "object" && "range" in node ? ((node as Node).range?.[0] ?? undefined) : undefined);
+const rangeStart = (node: unknown) =>
+  node && typeof node === "object" && "range" in node ? ((node as Node).range?.[0] ?? undefined) : undefined;
 
 export function positionAt(text: string, offset: number): Position {
   const clamped = Math.max(0, Math.min(offset, text.length));
@@ -96,7 +125,22 @@ export function positionAt(text: string, offset: number): Position {
 }
 
 /** Conventional order for reading: the stored definition has its keys sorted. */
-const TOP_ORDER = ["id", "name", "description", "triggers", "input", "concurrency", "rateLimit", "debounce", "timeout", "retention", "triage", "steps", "onFailure", "output"];
+const TOP_ORDER = [
+  "id",
+  "name",
+  "description",
+  "triggers",
+  "input",
+  "concurrency",
+  "rateLimit",
+  "debounce",
+  "timeout",
+  "retention",
+  "triage",
+  "steps",
+  "onFailure",
+  "output",
+];
 const STEP_ORDER = ["id", "type", "description", "needs", "if"];
 const SCHEMA_ORDER = ["type", "description", "required", "properties"];
 
@@ -110,13 +154,20 @@ function orderDefinition(definition: unknown): unknown {
   if (!isRecord(definition)) return definition;
   const top = orderKeys(definition, TOP_ORDER);
   if (isRecord(top.input)) top.input = orderSchema(top.input);
-  for (const list of ["steps", "onFailure"]) if (Array.isArray(top[list])) top[list] = (top[list] as unknown[]).map(orderStep);
+  for (const list of ["steps", "onFailure"])
+    if (Array.isArray(top[list])) top[list] = (top[list] as unknown[]).map(orderStep);
   return top;
 }
 
 function orderSchema(schema: Record<string, unknown>): Record<string, unknown> {
   const ordered = orderKeys(schema, SCHEMA_ORDER);
-  if (isRecord(ordered.properties)) ordered.properties = Object.fromEntries(Object.entries(ordered.properties).map(([name, property]) => [name, isRecord(property) ? orderSchema(property) : property]));
+  if (isRecord(ordered.properties))
+    ordered.properties = Object.fromEntries(
+      Object.entries(ordered.properties).map(([name, property]) => [
+        name,
+        isRecord(property) ? orderSchema(property) : property,
+      ]),
+    );
   return ordered;
 }
 
@@ -132,4 +183,5 @@ function orderKeys(value: Record<string, unknown>, first: readonly string[]): Re
   return Object.fromEntries(keys.map((key) => [key, value[key]]));
 }
 
-export const isRecord = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
+export const isRecord = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === "object" && !Array.isArray(value);

@@ -11,7 +11,8 @@ export function diffView(oldText: string, newText: string, caption: string): HTM
   const lines = diffLines(oldText, newText);
   const added = lines.filter((line) => line.kind === "added").length;
   const removed = lines.filter((line) => line.kind === "removed").length;
-  const summary = added + removed === 0 ? "No differences." : `${plural(added, "line")} added, ${plural(removed, "line")} removed.`;
+  const summary =
+    added + removed === 0 ? "No differences." : `${plural(added, "line")} added, ${plural(removed, "line")} removed.`;
   const body = h("tbody");
   for (const block of foldUnchanged(lines)) {
     if (Array.isArray(block)) body.append(foldedRow(block));
@@ -20,12 +21,31 @@ export function diffView(oldText: string, newText: string, caption: string): HTM
   return h(
     "div",
     { class: "diff-wrap" },
-    h("p", { class: "diff-summary", "data-testid": "diff-summary" }, h("span", { class: "diff-added-count" }, `+${added}`), " ", h("span", { class: "diff-removed-count" }, `−${removed}`), " ", summary),
+    h(
+      "p",
+      { class: "diff-summary", "data-testid": "diff-summary" },
+      h("span", { class: "diff-added-count" }, `+${added}`),
+      " ",
+      h("span", { class: "diff-removed-count" }, `−${removed}`),
+      " ",
+      summary,
+    ),
     h(
       "table",
       { class: "diff" },
       h("caption", { class: "visually-hidden" }, `${caption}. ${summary}`),
-      h("thead", { class: "visually-hidden" }, h("tr", {}, h("th", { scope: "col" }, "Old line"), h("th", { scope: "col" }, "New line"), h("th", { scope: "col" }, "Change"), h("th", { scope: "col" }, "Text"))),
+      h(
+        "thead",
+        { class: "visually-hidden" },
+        h(
+          "tr",
+          {},
+          h("th", { scope: "col" }, "Old line"),
+          h("th", { scope: "col" }, "New line"),
+          h("th", { scope: "col" }, "Change"),
+          h("th", { scope: "col" }, "Text"),
+        ),
+      ),
       body,
     ),
   );
@@ -33,7 +53,9 @@ export function diffView(oldText: string, newText: string, caption: string): HTM
 
 /** Lines to show, with runs of unchanged lines beyond the context folded into arrays. */
 function foldUnchanged(lines: readonly DiffLine[]): (DiffLine | DiffLine[])[] {
-  const near = lines.map((_, index) => lines.slice(Math.max(0, index - CONTEXT), index + CONTEXT + 1).some((line) => line.kind !== "same"));
+  const near = lines.map((_, index) =>
+    lines.slice(Math.max(0, index - CONTEXT), index + CONTEXT + 1).some((line) => line.kind !== "same"),
+  );
   const out: (DiffLine | DiffLine[])[] = [];
   let folded: DiffLine[] = [];
   lines.forEach((line, index) => {
@@ -55,8 +77,17 @@ function diffRow(line: DiffLine): HTMLTableRowElement {
     { class: `diff-${line.kind}` },
     h("td", { class: "diff-num" }, line.oldLine ?? ""),
     h("td", { class: "diff-num" }, line.newLine ?? ""),
-    h("td", { class: "diff-sign" }, h("span", { "aria-hidden": "true" }, sign), h("span", { class: "visually-hidden" }, spoken)),
-    h("td", { class: "diff-text" }, line.kind === "added" ? h("ins", {}, line.text) : line.kind === "removed" ? h("del", {}, line.text) : line.text),
+    h(
+      "td",
+      { class: "diff-sign" },
+      h("span", { "aria-hidden": "true" }, sign),
+      h("span", { class: "visually-hidden" }, spoken),
+    ),
+    h(
+      "td",
+      { class: "diff-text" },
+      line.kind === "added" ? h("ins", {}, line.text) : line.kind === "removed" ? h("del", {}, line.text) : line.text,
+    ),
   );
 }
 
@@ -67,7 +98,11 @@ function foldedRow(lines: DiffLine[]): HTMLTableRowElement {
     h(
       "td",
       { colspan: 4 },
-      h("button", { type: "button", class: "link", onclick: () => row.replaceWith(...lines.map(diffRow)) }, `Show ${plural(lines.length, "unchanged line")} (${lines[0]!.newLine}–${lines.at(-1)!.newLine})`),
+      h(
+        "button",
+        { type: "button", class: "link", onclick: () => row.replaceWith(...lines.map(diffRow)) },
+        `Show ${plural(lines.length, "unchanged line")} (${lines[0]!.newLine}–${lines.at(-1)!.newLine})`,
+      ),
     ),
   );
   return row;

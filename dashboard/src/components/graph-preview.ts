@@ -19,7 +19,10 @@ export function graphPreview(definition: unknown, onSelect: (stepId: string) => 
     const step = steps.find((candidate) => candidate.id === node.getAttribute("data-step"))!;
     node.setAttribute("class", `node preview${step.onFailure ? " on-failure" : ""}`);
     node.removeAttribute("aria-pressed");
-    node.setAttribute("aria-label", `Step ${step.id} (${step.type}${step.onFailure ? ", on failure" : ""}): go to its definition`);
+    node.setAttribute(
+      "aria-label",
+      `Step ${step.id} (${step.type}${step.onFailure ? ", on failure" : ""}): go to its definition`,
+    );
     const detail = node.querySelector(".node-detail");
     if (detail) detail.textContent = step.onFailure ? `${step.type} · on failure` : step.type;
     const title = node.querySelector("title");
@@ -35,11 +38,25 @@ function stepsOf(definition: unknown, field: "steps" | "onFailure"): StepDefinit
   return list.flatMap((step): StepDefinition[] => {
     if (!isRecord(step) || typeof step.id !== "string" || step.id === "" || seen.has(step.id)) return [];
     seen.add(step.id);
-    const needs = Array.isArray(step.needs) ? step.needs.filter((need): need is string => typeof need === "string") : [];
+    const needs = Array.isArray(step.needs)
+      ? step.needs.filter((need): need is string => typeof need === "string")
+      : [];
     return [{ id: step.id, type: typeof step.type === "string" ? step.type : "?", needs }];
   });
 }
 
 function asStep(step: StepDefinition, onFailure: boolean): StepWithProgress {
-  return { id: step.id, type: step.type, status: "pending", onFailure, input: null, output: null, error: null, skipReason: null, startedAt: null, finishedAt: null, attempts: [] };
+  return {
+    id: step.id,
+    type: step.type,
+    status: "pending",
+    onFailure,
+    input: null,
+    output: null,
+    error: null,
+    skipReason: null,
+    startedAt: null,
+    finishedAt: null,
+    attempts: [],
+  };
 }

@@ -15,7 +15,11 @@ export interface GraphOptions {
   onSelect: (stepId: string) => void;
 }
 
-export function stepGraph(steps: readonly StepWithProgress[], definition: DefinitionView | undefined, options: GraphOptions): SVGSVGElement {
+export function stepGraph(
+  steps: readonly StepWithProgress[],
+  definition: DefinitionView | undefined,
+  options: GraphOptions,
+): SVGSVGElement {
   const graph = new dagre.graphlib.Graph();
   graph.setGraph({ rankdir: "LR", nodesep: 18, ranksep: 48, marginx: 8, marginy: 8 });
   graph.setDefaultEdgeLabel(() => ({}));
@@ -26,13 +30,45 @@ export function stepGraph(steps: readonly StepWithProgress[], definition: Defini
 
   const edges = graph.edges().map((edge) => {
     const points = graph.edge(edge).points ?? [];
-    return svg("path", { class: "edge", d: points.map((point: { x: number; y: number }, index: number) => `${index === 0 ? "M" : "L"}${point.x.toFixed(1)},${point.y.toFixed(1)}`).join(" "), "marker-end": "url(#wm-arrow)" });
+    return svg("path", {
+      class: "edge",
+      d: points
+        .map(
+          (point: { x: number; y: number }, index: number) =>
+            `${index === 0 ? "M" : "L"}${point.x.toFixed(1)},${point.y.toFixed(1)}`,
+        )
+        .join(" "),
+      "marker-end": "url(#wm-arrow)",
+    });
   });
   const nodes = steps.map((step) => stepNode(step, graph.node(step.id) as { x: number; y: number }, options));
   return svg(
     "svg",
-    { class: "graph", viewBox: `0 0 ${Math.max(width, NODE_WIDTH)} ${Math.max(height, NODE_HEIGHT)}`, width: Math.max(width, NODE_WIDTH), height: Math.max(height, NODE_HEIGHT), role: "group", "aria-label": `Step graph: ${steps.length} steps` },
-    svg("defs", {}, svg("marker", { id: "wm-arrow", viewBox: "0 0 10 10", refX: "10", refY: "5", markerWidth: "7", markerHeight: "7", orient: "auto-start-reverse" }, svg("path", { class: "arrow", d: "M0,0 L10,5 L0,10 z" }))),
+    {
+      class: "graph",
+      viewBox: `0 0 ${Math.max(width, NODE_WIDTH)} ${Math.max(height, NODE_HEIGHT)}`,
+      width: Math.max(width, NODE_WIDTH),
+      height: Math.max(height, NODE_HEIGHT),
+      role: "group",
+      "aria-label": `Step graph: ${steps.length} steps`,
+    },
+    svg(
+      "defs",
+      {},
+      svg(
+        "marker",
+        {
+          id: "wm-arrow",
+          viewBox: "0 0 10 10",
+          refX: "10",
+          refY: "5",
+          markerWidth: "7",
+          markerHeight: "7",
+          orient: "auto-start-reverse",
+        },
+        svg("path", { class: "arrow", d: "M0,0 L10,5 L0,10 z" }),
+      ),
+    ),
     edges,
     nodes,
   );
@@ -42,13 +78,19 @@ export function stepGraph(steps: readonly StepWithProgress[], definition: Defini
 function edgesOf(definition: DefinitionView | undefined, steps: readonly StepWithProgress[]): [string, string][] {
   if (!definition) return [];
   const present = new Set(steps.map((step) => step.id));
-  return [...definition.steps, ...(definition.onFailure ?? [])].flatMap((step) => (step.needs ?? []).filter((need) => present.has(need) && present.has(step.id)).map((need): [string, string] => [need, step.id]));
+  return [...definition.steps, ...(definition.onFailure ?? [])].flatMap((step) =>
+    (step.needs ?? [])
+      .filter((need) => present.has(need) && present.has(step.id))
+      .map((need): [string, string] => [need, step.id]),
+  );
 }
 
 function stepNode(step: StepWithProgress, at: { x: number; y: number }, options: GraphOptions): SVGGElement {
   const x = at.x - NODE_WIDTH / 2;
   const y = at.y - NODE_HEIGHT / 2;
-  const detail = step.items ? `${step.items.total - step.items.pending - step.items.running}/${step.items.total} items` : statusLabel(step.status);
+  const detail = step.items
+    ? `${step.items.total - step.items.pending - step.items.running}/${step.items.total} items`
+    : statusLabel(step.status);
   const selected = options.selected === step.id;
   const node = svg(
     "g",

@@ -22,8 +22,12 @@ export function diffLines(oldText: string, newText: string): DiffLine[] {
   while (start < a.length && start < b.length && a[start] === b[start]) start++;
   let endA = a.length;
   let endB = b.length;
-  while (endA > start && endB > start && a[endA - 1] === b[endB - 1]) (endA--, endB--);
-  const kinds: DiffKind[] = [...Array<DiffKind>(start).fill("same"), ...shortestEdit(a.slice(start, endA), b.slice(start, endB)), ...Array<DiffKind>(a.length - endA).fill("same")];
+  while (endA > start && endB > start && a[endA - 1] === b[endB - 1]) endA--, endB--;
+  const kinds: DiffKind[] = [
+    ...Array<DiffKind>(start).fill("same"),
+    ...shortestEdit(a.slice(start, endA), b.slice(start, endB)),
+    ...Array<DiffKind>(a.length - endA).fill("same"),
+  ];
   return number(kinds, a, b);
 }
 
@@ -47,9 +51,10 @@ function shortestEdit(a: readonly string[], b: readonly string[]): DiffKind[] {
     if (d * v.length > MAX_WORK) return [...Array<DiffKind>(n).fill("removed"), ...Array<DiffKind>(m).fill("added")];
     trace.push(v.slice());
     for (let k = -d; k <= d; k += 2) {
-      let x = k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!) ? v[offset + k + 1]! : v[offset + k - 1]! + 1;
+      let x =
+        k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!) ? v[offset + k + 1]! : v[offset + k - 1]! + 1;
       let y = x - k;
-      while (x < n && y < m && a[x] === b[y]) (x++, y++);
+      while (x < n && y < m && a[x] === b[y]) x++, y++;
       v[offset + k] = x;
       if (x >= n && y >= m) return backtrack(trace, offset, n, m);
     }
@@ -67,7 +72,7 @@ function backtrack(trace: readonly Int32Array[], offset: number, n: number, m: n
     const previousK = k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!) ? k + 1 : k - 1;
     const previousX = v[offset + previousK]!;
     const previousY = previousX - previousK;
-    while (x > previousX && y > previousY) (kinds.push("same"), x--, y--);
+    while (x > previousX && y > previousY) kinds.push("same"), x--, y--;
     if (d > 0) kinds.push(x === previousX ? "added" : "removed");
     x = previousX;
     y = previousY;

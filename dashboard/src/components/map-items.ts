@@ -33,7 +33,15 @@ export class MapItems {
       "table",
       { class: "items-table" },
       h("caption", { class: "visually-hidden" }, `Items of ${stepId}`),
-      h("thead", {}, h("tr", {}, ["#", "Status", "Item", "Output or error", "Attempts"].map((name) => h("th", { scope: "col" }, name)))),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          ["#", "Status", "Item", "Output or error", "Attempts"].map((name) => h("th", { scope: "col" }, name)),
+        ),
+      ),
       this.rows,
     );
     this.element = h(
@@ -59,7 +67,11 @@ export class MapItems {
   private async more(): Promise<void> {
     replaceChildren(this.footer, loading("items"));
     try {
-      const page = await this.api.mapItems(this.runId, this.stepId, { status: this.status.value || undefined, cursor: this.cursor ?? undefined, limit: PAGE });
+      const page = await this.api.mapItems(this.runId, this.stepId, {
+        status: this.status.value || undefined,
+        cursor: this.cursor ?? undefined,
+        limit: PAGE,
+      });
       this.rows.append(...page.items.map(itemRow));
       this.cursor = page.nextCursor;
       replaceChildren(
@@ -74,7 +86,11 @@ export class MapItems {
 }
 
 function itemRow(item: MapItemView): HTMLElement {
-  const result = item.error ? `${item.error.code}: ${item.error.message}` : item.output === null ? "–" : preview(item.output);
+  const result = item.error
+    ? `${item.error.code}: ${item.error.message}`
+    : item.output === null
+      ? "–"
+      : preview(item.output);
   return h(
     "tr",
     { "data-index": String(item.index) },

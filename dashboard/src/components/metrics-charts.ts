@@ -2,13 +2,35 @@
 // styles or eval, so the strict CSP holds): runs by status over time, stacked, and p50/p95
 // duration over time. A canvas says nothing to a screen reader, so each chart comes with
 // a summary (its caption and the canvas's label) and its data as a table.
-import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip, type ChartConfiguration } from "chart.js";
+import {
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+  type ChartConfiguration,
+} from "chart.js";
 import { h, replaceChildren } from "../dom";
 import { formatDuration, plural } from "../format";
 import { RUN_STATUSES, type Metrics, type MetricsPoint, type RunStatus } from "../types";
 import { statusLabel } from "./status";
 
-Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, Legend, Tooltip);
+Chart.register(
+  BarController,
+  BarElement,
+  CategoryScale,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Legend,
+  Tooltip,
+);
 
 /** The CSS custom property (app.css) each status is drawn in. */
 const STATUS_COLOURS: Record<RunStatus, string> = {
@@ -38,15 +60,35 @@ export function runsByStatusFigure(): ChartFigure {
       type: "bar",
       data: {
         labels: labels(metrics),
-        datasets: RUN_STATUSES.map((status) => ({ label: statusLabel(status), data: metrics.series.map((point) => point.byStatus[status] ?? 0), backgroundColor: colour(STATUS_COLOURS[status]), stack: "runs" })),
+        datasets: RUN_STATUSES.map((status) => ({
+          label: statusLabel(status),
+          data: metrics.series.map((point) => point.byStatus[status] ?? 0),
+          backgroundColor: colour(STATUS_COLOURS[status]),
+          stack: "runs",
+        })),
       },
-      options: { ...baseOptions(colour), scales: { x: { stacked: true, grid: { display: false } }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 }, grid: { color: colour("--border") } } } },
+      options: {
+        ...baseOptions(colour),
+        scales: {
+          x: { stacked: true, grid: { display: false } },
+          y: { stacked: true, beginAtZero: true, ticks: { precision: 0 }, grid: { color: colour("--border") } },
+        },
+      },
     }),
   });
 }
 
 export function durationFigure(): ChartFigure {
-  const line = (label: string, values: (number | null)[], colour: string, dashed: boolean) => ({ label, data: values, borderColor: colour, backgroundColor: colour, borderDash: dashed ? [6, 4] : [], spanGaps: false, pointRadius: 2, tension: 0 });
+  const line = (label: string, values: (number | null)[], colour: string, dashed: boolean) => ({
+    label,
+    data: values,
+    borderColor: colour,
+    backgroundColor: colour,
+    borderDash: dashed ? [6, 4] : [],
+    spanGaps: false,
+    pointRadius: 2,
+    tension: 0,
+  });
   return chartFigure({
     id: "durations",
     title: "Duration of finished runs (p50 and p95)",
@@ -56,12 +98,35 @@ export function durationFigure(): ChartFigure {
       type: "line",
       data: {
         labels: labels(metrics),
-        datasets: [line("p50", metrics.series.map((point) => point.p50Ms), colour("--run"), false), line("p95", metrics.series.map((point) => point.p95Ms), colour("--wait"), true)],
+        datasets: [
+          line(
+            "p50",
+            metrics.series.map((point) => point.p50Ms),
+            colour("--run"),
+            false,
+          ),
+          line(
+            "p95",
+            metrics.series.map((point) => point.p95Ms),
+            colour("--wait"),
+            true,
+          ),
+        ],
       },
       options: {
         ...baseOptions(colour),
-        plugins: { ...baseOptions(colour).plugins, tooltip: { callbacks: { label: (item) => `${item.dataset.label}: ${formatDuration(Number(item.raw))}` } } },
-        scales: { x: { grid: { display: false } }, y: { beginAtZero: true, ticks: { callback: (value) => formatDuration(Number(value)) }, grid: { color: colour("--border") } } },
+        plugins: {
+          ...baseOptions(colour).plugins,
+          tooltip: { callbacks: { label: (item) => `${item.dataset.label}: ${formatDuration(Number(item.raw))}` } },
+        },
+        scales: {
+          x: { grid: { display: false } },
+          y: {
+            beginAtZero: true,
+            ticks: { callback: (value) => formatDuration(Number(value)) },
+            grid: { color: colour("--border") },
+          },
+        },
       },
     }),
   });
@@ -72,7 +137,10 @@ interface FigureSpec {
   title: string;
   summarise: (metrics: Metrics) => string;
   table: (metrics: Metrics) => HTMLElement;
-  config: (metrics: Metrics, colour: (property: string) => string) => ChartConfiguration<"bar" | "line", (number | null)[], string>;
+  config: (
+    metrics: Metrics,
+    colour: (property: string) => string,
+  ) => ChartConfiguration<"bar" | "line", (number | null)[], string>;
 }
 
 function chartFigure(spec: FigureSpec): ChartFigure {
@@ -129,24 +197,37 @@ function labels(metrics: Metrics): string[] {
 export function bucketLabel(at: string, bucket: string): string {
   const date = new Date(at);
   if (bucket.endsWith("d")) return date.toLocaleDateString(undefined, { month: "short", day: "numeric" });
-  if (bucket === "6h") return date.toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+  if (bucket === "6h")
+    return date.toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
   return date.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
 }
 
 function summariseStatuses(metrics: Metrics): string {
   const { totals } = metrics;
   if (totals.runs === 0) return "No runs were created in this window.";
-  const parts = RUN_STATUSES.filter((status) => totals.byStatus[status] > 0).map((status) => `${totals.byStatus[status]} ${statusLabel(status)}`);
-  const busiest = metrics.series.reduce<MetricsPoint | undefined>((best, point) => (!best || runsIn(point) > runsIn(best) ? point : best), undefined);
-  const peak = busiest ? ` The busiest ${metrics.bucket} began ${bucketLabel(busiest.at, metrics.bucket)}, with ${plural(runsIn(busiest), "run")}.` : "";
+  const parts = RUN_STATUSES.filter((status) => totals.byStatus[status] > 0).map(
+    (status) => `${totals.byStatus[status]} ${statusLabel(status)}`,
+  );
+  const busiest = metrics.series.reduce<MetricsPoint | undefined>(
+    (best, point) => (!best || runsIn(point) > runsIn(best) ? point : best),
+    undefined,
+  );
+  const peak = busiest
+    ? ` The busiest ${metrics.bucket} began ${bucketLabel(busiest.at, metrics.bucket)}, with ${plural(runsIn(busiest), "run")}.`
+    : "";
   return `${plural(totals.runs, "run")}: ${parts.join(", ")}.${peak}`;
 }
 
 function summariseDurations(metrics: Metrics): string {
   const { totals } = metrics;
   if (totals.p50Ms === null) return "No run finished in this window.";
-  const slowest = metrics.series.reduce<MetricsPoint | undefined>((best, point) => (point.p95Ms !== null && (!best || point.p95Ms > (best.p95Ms ?? 0)) ? point : best), undefined);
-  const peak = slowest ? ` The slowest ${metrics.bucket} began ${bucketLabel(slowest.at, metrics.bucket)} (p95 ${formatDuration(slowest.p95Ms!)}).` : "";
+  const slowest = metrics.series.reduce<MetricsPoint | undefined>(
+    (best, point) => (point.p95Ms !== null && (!best || point.p95Ms > (best.p95Ms ?? 0)) ? point : best),
+    undefined,
+  );
+  const peak = slowest
+    ? ` The slowest ${metrics.bucket} began ${bucketLabel(slowest.at, metrics.bucket)} (p95 ${formatDuration(slowest.p95Ms!)}).`
+    : "";
   const sample = metrics.durationSample.capped ? ` Over the newest ${metrics.durationSample.runs} finished runs.` : "";
   return `Across the window, half the finished runs took at most ${formatDuration(totals.p50Ms)} (p50) and 95% at most ${formatDuration(totals.p95Ms ?? totals.p50Ms)} (p95).${peak}${sample}`;
 }
@@ -160,8 +241,30 @@ function statusTable(metrics: Metrics): HTMLElement {
     "table",
     {},
     h("caption", {}, `Runs created per ${metrics.bucket}, by status (periods without runs left out)`),
-    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "From"), RUN_STATUSES.map((status) => h("th", { scope: "col", class: "num" }, statusLabel(status))), h("th", { scope: "col", class: "num" }, "Total"))),
-    h("tbody", {}, rows.map((point) => h("tr", {}, h("th", { scope: "row" }, h("time", { datetime: point.at }, bucketLabel(point.at, metrics.bucket))), RUN_STATUSES.map((status) => h("td", { class: "num" }, point.byStatus[status] ?? 0)), h("td", { class: "num" }, runsIn(point))))),
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        h("th", { scope: "col" }, "From"),
+        RUN_STATUSES.map((status) => h("th", { scope: "col", class: "num" }, statusLabel(status))),
+        h("th", { scope: "col", class: "num" }, "Total"),
+      ),
+    ),
+    h(
+      "tbody",
+      {},
+      rows.map((point) =>
+        h(
+          "tr",
+          {},
+          h("th", { scope: "row" }, h("time", { datetime: point.at }, bucketLabel(point.at, metrics.bucket))),
+          RUN_STATUSES.map((status) => h("td", { class: "num" }, point.byStatus[status] ?? 0)),
+          h("td", { class: "num" }, runsIn(point)),
+        ),
+      ),
+    ),
   );
 }
 
@@ -171,8 +274,34 @@ function durationTable(metrics: Metrics): HTMLElement {
   return h(
     "table",
     {},
-    h("caption", {}, `Duration of the finished runs, by the ${metrics.bucket} they were created in (periods without any left out)`),
-    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "From"), h("th", { scope: "col", class: "num" }, "p50"), h("th", { scope: "col", class: "num" }, "p95"))),
-    h("tbody", {}, rows.map((point) => h("tr", {}, h("th", { scope: "row" }, h("time", { datetime: point.at }, bucketLabel(point.at, metrics.bucket))), h("td", { class: "num" }, formatDuration(point.p50Ms!)), h("td", { class: "num" }, formatDuration(point.p95Ms ?? point.p50Ms!))))),
+    h(
+      "caption",
+      {},
+      `Duration of the finished runs, by the ${metrics.bucket} they were created in (periods without any left out)`,
+    ),
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        h("th", { scope: "col" }, "From"),
+        h("th", { scope: "col", class: "num" }, "p50"),
+        h("th", { scope: "col", class: "num" }, "p95"),
+      ),
+    ),
+    h(
+      "tbody",
+      {},
+      rows.map((point) =>
+        h(
+          "tr",
+          {},
+          h("th", { scope: "row" }, h("time", { datetime: point.at }, bucketLabel(point.at, metrics.bucket))),
+          h("td", { class: "num" }, formatDuration(point.p50Ms!)),
+          h("td", { class: "num" }, formatDuration(point.p95Ms ?? point.p50Ms!)),
+        ),
+      ),
+    ),
   );
 }

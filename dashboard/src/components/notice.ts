@@ -5,7 +5,14 @@ import { h } from "../dom";
 export function errorNotice(error: unknown, what: string): HTMLElement {
   const detail = error instanceof Error ? error.message : String(error);
   const code = (error as Partial<ApiError>).code;
-  return h("div", { class: "notice notice-error", role: "alert" }, h("strong", {}, what), " ", detail, code ? h("span", { class: "muted" }, ` (${code})`) : null);
+  return h(
+    "div",
+    { class: "notice notice-error", role: "alert" },
+    h("strong", {}, what),
+    " ",
+    detail,
+    code ? h("span", { class: "muted" }, ` (${code})`) : null,
+  );
 }
 
 export function loading(what: string): HTMLElement {

@@ -12,7 +12,11 @@ export interface RunActionsOptions {
   onChanged: (run: RunView) => void;
 }
 
-export function runActions({ api, session, navigate }: PageContext, run: RunView, options: RunActionsOptions): HTMLElement | null {
+export function runActions(
+  { api, session, navigate }: PageContext,
+  run: RunView,
+  options: RunActionsOptions,
+): HTMLElement | null {
   if (!session.can("operator")) return null;
   const feedback = h("div", { class: "action-feedback", "aria-live": "polite" });
   const perform = (label: string, action: () => Promise<void>) => async (event: Event) => {
@@ -28,18 +32,54 @@ export function runActions({ api, session, navigate }: PageContext, run: RunView
       button.disabled = false;
     }
   };
-  const rerunTo = async (fromStep?: string) => navigate(`/runs/${encodeURIComponent((await api.rerun(run.id, fromStep ? { fromStep } : {})).id)}`);
+  const rerunTo = async (fromStep?: string) =>
+    navigate(`/runs/${encodeURIComponent((await api.rerun(run.id, fromStep ? { fromStep } : {})).id)}`);
 
   const buttons: HTMLElement[] = [];
   if (!isFinished(run.status)) {
-    buttons.push(h("button", { type: "button", class: "danger", onclick: perform("Cancelling", async () => (confirm(`Cancel run ${run.id}?`) ? options.onChanged(await api.cancel(run.id)) : undefined)) }, "Cancel run"));
+    buttons.push(
+      h(
+        "button",
+        {
+          type: "button",
+          class: "danger",
+          onclick: perform("Cancelling", async () =>
+            confirm(`Cancel run ${run.id}?`) ? options.onChanged(await api.cancel(run.id)) : undefined,
+          ),
+        },
+        "Cancel run",
+      ),
+    );
   }
-  if (RETRYABLE.includes(run.status)) buttons.push(h("button", { type: "button", onclick: perform("Retrying", async () => options.onChanged(await api.retry(run.id))) }, "Retry"));
+  if (RETRYABLE.includes(run.status))
+    buttons.push(
+      h(
+        "button",
+        { type: "button", onclick: perform("Retrying", async () => options.onChanged(await api.retry(run.id))) },
+        "Retry",
+      ),
+    );
   if (isFinished(run.status)) {
     buttons.push(h("button", { type: "button", onclick: perform("Starting a rerun", () => rerunTo()) }, "Rerun"));
     const stepIds = run.steps.filter((step) => !step.onFailure).map((step) => step.id);
-    const from = h("select", { id: "rerun-from", name: "rerun-from" }, stepIds.map((id) => h("option", { value: id }, id)));
-    buttons.push(h("span", { class: "inline-field" }, h("label", { for: "rerun-from" }, "from step"), from, h("button", { type: "button", onclick: perform("Starting a rerun", () => rerunTo(from.value)) }, "Rerun from step")));
+    const from = h(
+      "select",
+      { id: "rerun-from", name: "rerun-from" },
+      stepIds.map((id) => h("option", { value: id }, id)),
+    );
+    buttons.push(
+      h(
+        "span",
+        { class: "inline-field" },
+        h("label", { for: "rerun-from" }, "from step"),
+        from,
+        h(
+          "button",
+          { type: "button", onclick: perform("Starting a rerun", () => rerunTo(from.value)) },
+          "Rerun from step",
+        ),
+      ),
+    );
   }
   if (buttons.length === 0) return null;
   return h("div", { class: "run-actions", role: "group", "aria-label": "Run actions" }, buttons, feedback);

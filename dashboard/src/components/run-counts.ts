@@ -18,7 +18,11 @@ export interface StatusCount {
 export async function countRunsByStatus(api: Api, filter: Omit<RunFilter, "status">): Promise<StatusCount[]> {
   const minutes = windowMinutes(filter.since);
   const metrics = await api.metrics({ window: `${minutes}m`, workflow: filter.workflow });
-  return RUN_STATUSES.map((status) => ({ status, count: metrics.totals.byStatus[status] ?? 0, capped: filter.since === undefined }));
+  return RUN_STATUSES.map((status) => ({
+    status,
+    count: metrics.totals.byStatus[status] ?? 0,
+    capped: filter.since === undefined,
+  }));
 }
 
 /** Minutes back to `since` (rounded up: a run created that minute still counts), at most 90 days. */
@@ -29,11 +33,23 @@ function windowMinutes(since: string | undefined, now = Date.now()): number {
 }
 
 /** One toggle per status; pressing one filters the table by it, pressing it again clears. */
-export function renderCounts(container: HTMLElement, counts: readonly StatusCount[], selected: string | undefined, onSelect: (status: string | undefined) => void): void {
+export function renderCounts(
+  container: HTMLElement,
+  counts: readonly StatusCount[],
+  selected: string | undefined,
+  onSelect: (status: string | undefined) => void,
+): void {
   const buttons = counts.map(({ status, count, capped }) =>
     h(
       "button",
-      { type: "button", class: `count status-${safeClass(status)}`, "aria-pressed": String(selected === status), "data-status": status, title: capped ? "Runs created in the last 90 days" : null, onclick: () => onSelect(selected === status ? undefined : status) },
+      {
+        type: "button",
+        class: `count status-${safeClass(status)}`,
+        "aria-pressed": String(selected === status),
+        "data-status": status,
+        title: capped ? "Runs created in the last 90 days" : null,
+        onclick: () => onSelect(selected === status ? undefined : status),
+      },
       h("span", { class: "count-number" }, String(count)),
       h("span", { class: "count-label" }, statusLabel(status)),
     ),

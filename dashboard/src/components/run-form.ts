@@ -25,17 +25,28 @@ export interface RunFormOptions {
 }
 
 export function runForm(options: RunFormOptions): HTMLFormElement {
-  const properties = isRecord(options.schema) && isRecord(options.schema.properties) ? options.schema.properties : undefined;
-  const required = new Set(isRecord(options.schema) && Array.isArray(options.schema.required) ? options.schema.required.filter((name): name is string => typeof name === "string") : []);
+  const properties =
+    isRecord(options.schema) && isRecord(options.schema.properties) ? options.schema.properties : undefined;
+  const required = new Set(
+    isRecord(options.schema) && Array.isArray(options.schema.required)
+      ? options.schema.required.filter((name): name is string => typeof name === "string")
+      : [],
+  );
   // Required fields first; otherwise the schema's order (the stored definition sorts keys).
-  const ordered = properties ? Object.entries(properties).sort(([a], [b]) => Number(required.has(b)) - Number(required.has(a))) : [];
-  const fields: Field[] = properties ? ordered.map(([name, schema]) => field(name, schema, required.has(name))) : [field("input", { default: {} }, true, "Input (JSON)")];
+  const ordered = properties
+    ? Object.entries(properties).sort(([a], [b]) => Number(required.has(b)) - Number(required.has(a)))
+    : [];
+  const fields: Field[] = properties
+    ? ordered.map(([name, schema]) => field(name, schema, required.has(name)))
+    : [field("input", { default: {} }, true, "Input (JSON)")];
   const feedback = h("div", { "aria-live": "polite" });
   const submit = h("button", { type: "submit", class: "primary" }, "Start run");
   const form = h(
     "form",
     { class: "run-form", "aria-label": "Run input", novalidate: true },
-    fields.some((item) => item.required) && properties ? h("p", { class: "muted small" }, h("span", { "aria-hidden": "true" }, "* "), "marks a required field.") : null,
+    fields.some((item) => item.required) && properties
+      ? h("p", { class: "muted small" }, h("span", { "aria-hidden": "true" }, "* "), "marks a required field.")
+      : null,
     fields.map(row),
     h("div", { class: "actions" }, submit),
     feedback,
@@ -50,7 +61,8 @@ export function runForm(options: RunFormOptions): HTMLFormElement {
       () => (submit.disabled = false),
       (error: unknown) => {
         submit.disabled = false;
-        if (error instanceof ApiError) for (const issue of error.issues) showFieldError(fields, issue.path, issue.message);
+        if (error instanceof ApiError)
+          for (const issue of error.issues) showFieldError(fields, issue.path, issue.message);
         replaceChildren(feedback, errorNotice(error, "The run did not start."));
       },
     );
@@ -58,7 +70,12 @@ export function runForm(options: RunFormOptions): HTMLFormElement {
   return form;
 }
 
-function field(name: string, schema: unknown, required: boolean, label = name): Field & { label: string; hint?: string } {
+function field(
+  name: string,
+  schema: unknown,
+  required: boolean,
+  label = name,
+): Field & { label: string; hint?: string } {
   const spec = isRecord(schema) ? schema : {};
   const kind = kindOf(spec);
   const id = `run-input-${name.replace(/[^A-Za-z0-9_-]/g, "_")}`;
@@ -67,17 +84,34 @@ function field(name: string, schema: unknown, required: boolean, label = name): 
   let choices: unknown[] | undefined;
   if (kind === "enum" || (kind === "boolean" && !required)) {
     choices = kind === "enum" ? (spec.enum as unknown[]) : [true, false];
-    control = h("select", { id }, required ? null : h("option", { value: "" }, "(not set)"), choices.map((value, index) => h("option", { value: String(index), selected: value === fallback }, typeof value === "string" ? value : JSON.stringify(value))));
+    control = h(
+      "select",
+      { id },
+      required ? null : h("option", { value: "" }, "(not set)"),
+      choices.map((value, index) =>
+        h(
+          "option",
+          { value: String(index), selected: value === fallback },
+          typeof value === "string" ? value : JSON.stringify(value),
+        ),
+      ),
+    );
   } else if (kind === "boolean") {
     control = h("input", { id, type: "checkbox", checked: fallback === true });
   } else if (kind === "json") {
     control = h("textarea", { id, class: "mono", rows: 4, spellcheck: "false" });
     control.value = fallback === undefined ? "" : JSON.stringify(fallback, null, 2);
   } else {
-    control = h("input", { id, type: kind === "string" ? "text" : "number", step: kind === "integer" ? "1" : kind === "number" ? "any" : null, required });
+    control = h("input", {
+      id,
+      type: kind === "string" ? "text" : "number",
+      step: kind === "integer" ? "1" : kind === "number" ? "any" : null,
+      required,
+    });
     if (fallback !== undefined) control.value = String(fallback);
   }
-  if (required && !(control instanceof HTMLInputElement && control.type === "checkbox")) control.setAttribute("aria-required", "true");
+  if (required && !(control instanceof HTMLInputElement && control.type === "checkbox"))
+    control.setAttribute("aria-required", "true");
   const hint = typeof spec.description === "string" ? spec.description : kind === "json" ? "As JSON." : undefined;
   const error = h("p", { id: `${id}-error`, class: "field-error" });
   control.setAttribute("aria-describedby", `${id}-hint ${id}-error`);
@@ -86,8 +120,14 @@ function field(name: string, schema: unknown, required: boolean, label = name): 
 }
 
 function kindOf(spec: Record<string, unknown>): Kind {
-  if (Array.isArray(spec.enum) && spec.enum.length > 0 && spec.enum.every((value) => value === null || typeof value !== "object")) return "enum";
-  if (spec.type === "string" || spec.type === "number" || spec.type === "integer" || spec.type === "boolean") return spec.type;
+  if (
+    Array.isArray(spec.enum) &&
+    spec.enum.length > 0 &&
+    spec.enum.every((value) => value === null || typeof value !== "object")
+  )
+    return "enum";
+  if (spec.type === "string" || spec.type === "number" || spec.type === "integer" || spec.type === "boolean")
+    return spec.type;
   return "json";
 }
 
@@ -96,7 +136,14 @@ function row(item: Field & { label?: string; hint?: string }): HTMLElement {
   return h(
     "div",
     { class: `field${item.kind === "boolean" && item.control instanceof HTMLInputElement ? " check" : ""}` },
-    h("label", { for: id }, item.label ?? item.name, item.required ? h("span", { class: "required", "aria-hidden": "true" }, " *") : null, item.required ? h("span", { class: "visually-hidden" }, " (required)") : null, h("span", { class: "muted small" }, ` ${item.kind === "json" ? "" : item.kind}`)),
+    h(
+      "label",
+      { for: id },
+      item.label ?? item.name,
+      item.required ? h("span", { class: "required", "aria-hidden": "true" }, " *") : null,
+      item.required ? h("span", { class: "visually-hidden" }, " (required)") : null,
+      h("span", { class: "muted small" }, ` ${item.kind === "json" ? "" : item.kind}`),
+    ),
     item.control,
     h("p", { id: `${id}-hint`, class: "muted small hint" }, item.hint ?? ""),
     item.error,
@@ -134,7 +181,8 @@ function read(item: Field): { value: unknown } | { error: string } {
   }
   if (kind === "number" || kind === "integer") {
     const number = Number(raw);
-    if (!Number.isFinite(number) || (kind === "integer" && !Number.isInteger(number))) return { error: `Expected ${kind === "integer" ? "a whole number" : "a number"}.` };
+    if (!Number.isFinite(number) || (kind === "integer" && !Number.isInteger(number)))
+      return { error: `Expected ${kind === "integer" ? "a whole number" : "a number"}.` };
     return { value: number };
   }
   return { value: control.value };

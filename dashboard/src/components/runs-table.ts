@@ -15,8 +15,22 @@ export function runsTable(runs: readonly RunSummary[], fresh: ReadonlySet<string
       "table",
       { class: "runs" },
       h("caption", { class: "visually-hidden" }, "Runs, newest first"),
-      h("thead", {}, h("tr", {}, ["Run", "Status", "Workflow", "Created", "Duration", "Trigger"].map((name) => h("th", { scope: "col" }, name)))),
-      h("tbody", {}, runs.map((run) => runRow(run, fresh.has(run.id), now))),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          ["Run", "Status", "Workflow", "Created", "Duration", "Trigger"].map((name) =>
+            h("th", { scope: "col" }, name),
+          ),
+        ),
+      ),
+      h(
+        "tbody",
+        {},
+        runs.map((run) => runRow(run, fresh.has(run.id), now)),
+      ),
     ),
   );
 }
@@ -26,10 +40,19 @@ function runRow(run: RunSummary, isFresh: boolean, now: number): HTMLElement {
   return h(
     "tr",
     { class: isFresh ? "fresh" : null, "data-run-id": run.id },
-    h("td", {}, h("a", { href: `/runs/${encodeURIComponent(run.id)}`, class: "mono" }, run.id), run.rerunOf ? h("span", { class: "muted small" }, " rerun") : null),
+    h(
+      "td",
+      {},
+      h("a", { href: `/runs/${encodeURIComponent(run.id)}`, class: "mono" }, run.id),
+      run.rerunOf ? h("span", { class: "muted small" }, " rerun") : null,
+    ),
     h("td", {}, statusBadge(run.status), run.error ? h("span", { class: "muted small" }, ` ${run.error.code}`) : null),
     h("td", {}, run.workflow, h("span", { class: "muted" }, ` v${run.version}`)),
-    h("td", {}, h("time", { datetime: run.createdAt, title: formatTime(run.createdAt) }, formatAgo(run.createdAt, now))),
+    h(
+      "td",
+      {},
+      h("time", { datetime: run.createdAt, title: formatTime(run.createdAt) }, formatAgo(run.createdAt, now)),
+    ),
     h("td", {}, duration === undefined ? "–" : formatDuration(duration)),
     h("td", {}, run.trigger.type),
   );

@@ -19,7 +19,13 @@ export function statusLabel(status: string): string {
 }
 
 export function statusBadge(status: string): HTMLElement {
-  return h("span", { class: `badge status-${safeClass(status)}` }, h("span", { "aria-hidden": "true" }, GLYPHS[status] ?? "•"), " ", statusLabel(status));
+  return h(
+    "span",
+    { class: `badge status-${safeClass(status)}` },
+    h("span", { "aria-hidden": "true" }, GLYPHS[status] ?? "•"),
+    " ",
+    statusLabel(status),
+  );
 }
 
 /** Statuses are known words, but a class name still must not carry anything else. */

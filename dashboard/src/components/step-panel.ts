@@ -40,18 +40,39 @@ export class StepPanel {
       h("span", { class: "mono step-id" }, step.id),
       h("span", { class: "muted" }, ` ${step.type}`),
       step.onFailure ? h("span", { class: "tag" }, "on failure") : null,
-      h("span", { class: "muted step-meta" }, `${step.attempts.length > 1 ? `${step.attempts.length} attempts · ` : ""}${duration === undefined ? "" : formatDuration(duration)}`),
+      h(
+        "span",
+        { class: "muted step-meta" },
+        `${step.attempts.length > 1 ? `${step.attempts.length} attempts · ` : ""}${duration === undefined ? "" : formatDuration(duration)}`,
+      ),
     );
     replaceChildren(
       this.body,
       definition?.description ? h("p", {}, definition.description) : null,
       step.skipReason ? h("p", { class: "muted" }, `Skipped: ${step.skipReason}`) : null,
-      step.childRunId ? h("p", {}, "Child run: ", h("a", { href: `/runs/${encodeURIComponent(step.childRunId)}`, class: "mono" }, step.childRunId)) : null,
+      step.childRunId
+        ? h(
+            "p",
+            {},
+            "Child run: ",
+            h("a", { href: `/runs/${encodeURIComponent(step.childRunId)}`, class: "mono" }, step.childRunId),
+          )
+        : null,
       step.items ? itemProgress(step.items) : null,
       step.items ? (this.items ??= new MapItems(this.api, this.runId, step.id)).element : null,
-      step.triaging ? h("p", { class: "notice", role: "status" }, step.triaging === "model" ? "Failed; waiting for the triage model's proposal." : "Failed; triage escalated it to a person (approve to run it again, reject to fail it).") : null,
+      step.triaging
+        ? h(
+            "p",
+            { class: "notice", role: "status" },
+            step.triaging === "model"
+              ? "Failed; waiting for the triage model's proposal."
+              : "Failed; triage escalated it to a person (approve to run it again, reject to fail it).",
+          )
+        : null,
       step.triage && step.triage.length > 0 ? triageList(step.triage) : null,
-      step.type === "approval" && step.status === "waiting" ? approvalForm(this.api, this.session, this.runId, step.id, definition?.approvers) : null,
+      step.type === "approval" && step.status === "waiting"
+        ? approvalForm(this.api, this.session, this.runId, step.id, definition?.approvers)
+        : null,
       step.attempts.length > 0 ? attemptsTable(step.attempts) : null,
       section("Input", step.input),
       section("Output", step.output),
@@ -90,7 +111,12 @@ function triageList(entries: readonly TriageView[]): HTMLElement {
 }
 
 function section(title: string, value: unknown): HTMLElement {
-  return h("div", { class: "json-section" }, h("h4", {}, title), value === null || value === undefined ? h("p", { class: "muted" }, "none") : jsonView(value, title));
+  return h(
+    "div",
+    { class: "json-section" },
+    h("h4", {}, title),
+    value === null || value === undefined ? h("p", { class: "muted" }, "none") : jsonView(value, title),
+  );
 }
 
 function itemProgress(items: NonNullable<StepWithProgress["items"]>): HTMLElement {
@@ -98,8 +124,27 @@ function itemProgress(items: NonNullable<StepWithProgress["items"]>): HTMLElemen
   return h(
     "div",
     { class: "items" },
-    h("label", {}, "Items ", h("progress", { max: Math.max(items.total, 1), value: done }), ` ${done} of ${items.total} done`),
-    h("p", { class: "muted small" }, [`${items.succeeded} succeeded`, `${items.failed} failed`, `${items.running} running`, `${items.pending} pending`, items.skipped ? `${items.skipped} skipped` : "", items.cancelled ? `${items.cancelled} cancelled` : ""].filter(Boolean).join(" · ")),
+    h(
+      "label",
+      {},
+      "Items ",
+      h("progress", { max: Math.max(items.total, 1), value: done }),
+      ` ${done} of ${items.total} done`,
+    ),
+    h(
+      "p",
+      { class: "muted small" },
+      [
+        `${items.succeeded} succeeded`,
+        `${items.failed} failed`,
+        `${items.running} running`,
+        `${items.pending} pending`,
+        items.skipped ? `${items.skipped} skipped` : "",
+        items.cancelled ? `${items.cancelled} cancelled` : "",
+      ]
+        .filter(Boolean)
+        .join(" · "),
+    ),
   );
 }
 
@@ -113,7 +158,17 @@ function attemptsTable(attempts: readonly AttemptView[]): HTMLElement {
       "table",
       { class: "attempts" },
       h("caption", { class: "visually-hidden" }, "Attempts"),
-      h("thead", {}, h("tr", {}, ["#", "Outcome", "Started", "Took", "HTTP", ...(usage ? ["Tokens"] : []), "Error"].map((name) => h("th", { scope: "col" }, name)))),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          ["#", "Outcome", "Started", "Took", "HTTP", ...(usage ? ["Tokens"] : []), "Error"].map((name) =>
+            h("th", { scope: "col" }, name),
+          ),
+        ),
+      ),
       h(
         "tbody",
         {},
@@ -128,7 +183,13 @@ function attemptsTable(attempts: readonly AttemptView[]): HTMLElement {
             h("td", {}, took === undefined ? "–" : `${formatDuration(took)}${attempt.finishedAt ? "" : " so far"}`),
             h("td", {}, attempt.httpStatus === undefined ? "–" : String(attempt.httpStatus)),
             usage ? h("td", {}, attempt.usage ? formatUsage(attempt.usage) : "–") : null,
-            h("td", {}, attempt.error ? `${attempt.error.code}: ${attempt.error.message}${attempt.error.retryable ? " (retryable)" : ""}` : "–"),
+            h(
+              "td",
+              {},
+              attempt.error
+                ? `${attempt.error.code}: ${attempt.error.message}${attempt.error.retryable ? " (retryable)" : ""}`
+                : "–",
+            ),
           );
         }),
       ),

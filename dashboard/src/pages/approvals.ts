@@ -44,7 +44,12 @@ export const approvalsPage: PageModule = (context) => {
       const approvals = await context.api.listApprovals();
       if (disposed) return;
       const added = show(approvals);
-      replaceChildren(status, approvals.length === 0 ? h("p", { class: "empty" }, "No approvals are waiting.") : h("p", { class: "muted" }, `${plural(approvals.length, "approval")} waiting`));
+      replaceChildren(
+        status,
+        approvals.length === 0
+          ? h("p", { class: "empty" }, "No approvals are waiting.")
+          : h("p", { class: "muted" }, `${plural(approvals.length, "approval")} waiting`),
+      );
       if (loaded && added > 0) announcer.textContent = plural(added, "new approval");
       loaded = true;
     } catch (error) {
@@ -93,7 +98,12 @@ export const approvalsPage: PageModule = (context) => {
   const element = h(
     "section",
     { class: "approvals-page" },
-    h("div", { class: "page-head" }, heading, h("span", { class: "live-dot", title: `Refreshed every ${REFRESH_MS / 1000} s` }, "Live")),
+    h(
+      "div",
+      { class: "page-head" },
+      heading,
+      h("span", { class: "live-dot", title: `Refreshed every ${REFRESH_MS / 1000} s` }, "Live"),
+    ),
     status,
     list,
     announcer,
@@ -114,7 +124,14 @@ let serial = 0;
 
 function inboxItem(context: PageContext, approval: Approval): Item {
   const ago = h("time", { datetime: approval.requestedAt, title: formatTime(approval.requestedAt) });
-  const form = approvalForm(context.api, context.session, approval.runId, approval.stepId, approval.approvers, `-inbox-${(serial += 1)}`);
+  const form = approvalForm(
+    context.api,
+    context.session,
+    approval.runId,
+    approval.stepId,
+    approval.approvers,
+    `-inbox-${(serial += 1)}`,
+  );
   const expired = approval.expiresAt !== null && Date.parse(approval.expiresAt) < Date.now();
   const element = h(
     "li",
@@ -132,7 +149,16 @@ function inboxItem(context: PageContext, approval: Approval): Item {
       { class: "facts" },
       fact("Workflow", h("a", { href: `/runs?workflow=${encodeURIComponent(approval.workflow)}` }, approval.workflow)),
       fact("Requested", ago),
-      fact("Expires", approval.expiresAt ? h("time", { datetime: approval.expiresAt, class: expired ? "expired" : null }, expired ? `expired ${formatTime(approval.expiresAt)}` : formatTime(approval.expiresAt)) : "never"),
+      fact(
+        "Expires",
+        approval.expiresAt
+          ? h(
+              "time",
+              { datetime: approval.expiresAt, class: expired ? "expired" : null },
+              expired ? `expired ${formatTime(approval.expiresAt)}` : formatTime(approval.expiresAt),
+            )
+          : "never",
+      ),
       fact("Approvers", approval.approvers.length > 0 ? approval.approvers.join(", ") : "operators"),
     ),
     form,

@@ -12,13 +12,35 @@ import type { AuditChain } from "../types";
 
 const PAGE_SIZE = 50;
 /** Suggestions for the action filter (it matches exactly); API calls read `POST /api/…`. */
-const KNOWN_ACTIONS = ["run.started", "run.succeeded", "run.failed", "run.cancelled", "run.timed_out", "run.retried", "step.succeeded", "step.failed", "step.retrying", "step.skipped", "approval.decided", "approval.timed_out", "wait.matched"];
+const KNOWN_ACTIONS = [
+  "run.started",
+  "run.succeeded",
+  "run.failed",
+  "run.cancelled",
+  "run.timed_out",
+  "run.retried",
+  "step.succeeded",
+  "step.failed",
+  "step.retrying",
+  "step.skipped",
+  "approval.decided",
+  "approval.timed_out",
+  "wait.matched",
+];
 const FILTERS = ["actor", "action", "target", "since"] as const;
 
 export const auditPage: PageModule = ({ api, session, navigate }, _params, query) => {
   const head = h("div", { class: "page-head" }, h("h1", { tabindex: "-1" }, "Audit"));
   if (!session.can("admin")) {
-    return { title: "Audit", element: h("section", {}, head, h("p", { class: "notice notice-error", role: "alert" }, "The audit log is for admin tokens only.")) };
+    return {
+      title: "Audit",
+      element: h(
+        "section",
+        {},
+        head,
+        h("p", { class: "notice notice-error", role: "alert" }, "The audit log is for admin tokens only."),
+      ),
+    };
   }
   const filter: AuditFilter = Object.fromEntries(FILTERS.map((name) => [name, query.get(name) || undefined]));
   const cursor = query.get("cursor") || undefined;
@@ -33,8 +55,13 @@ export const auditPage: PageModule = ({ api, session, navigate }, _params, query
     const control = h("input", { id: `audit-${name}`, name, value: valueOf(name), ...attributes });
     return h("div", { class: "field" }, h("label", { for: control.id }, label), control);
   };
-  const valueOf = (name: string) => (name === "since" ? toLocalInput(filter.since) : (filter[name as keyof AuditFilter] ?? ""));
-  const actions = h("datalist", { id: "audit-actions" }, KNOWN_ACTIONS.map((action) => h("option", { value: action })));
+  const valueOf = (name: string) =>
+    name === "since" ? toLocalInput(filter.since) : (filter[name as keyof AuditFilter] ?? "");
+  const actions = h(
+    "datalist",
+    { id: "audit-actions" },
+    KNOWN_ACTIONS.map((action) => h("option", { value: action })),
+  );
   const form = h(
     "form",
     { class: "filters", "aria-label": "Filter the audit log" },
@@ -42,7 +69,12 @@ export const auditPage: PageModule = ({ api, session, navigate }, _params, query
     input("action", "Action", { list: "audit-actions", placeholder: "run.started" }),
     input("target", "Target", { placeholder: "/api/workflows/orders" }),
     input("since", "Since", { type: "datetime-local", step: "1" }),
-    h("div", { class: "field filter-buttons" }, h("button", { type: "submit", class: "primary" }, "Filter"), h("a", { href: "/audit" }, "Clear")),
+    h(
+      "div",
+      { class: "field filter-buttons" },
+      h("button", { type: "submit", class: "primary" }, "Filter"),
+      h("a", { href: "/audit" }, "Clear"),
+    ),
     actions,
   );
   form.addEventListener("submit", (event) => {
@@ -71,15 +103,30 @@ export const auditPage: PageModule = ({ api, session, navigate }, _params, query
   });
 
   async function load(): Promise<void> {
-    const [verified, page] = await Promise.allSettled([api.verifyAudit(), api.listAudit({ ...filter, cursor, limit: PAGE_SIZE })]);
+    const [verified, page] = await Promise.allSettled([
+      api.verifyAudit(),
+      api.listAudit({ ...filter, cursor, limit: PAGE_SIZE }),
+    ]);
     if (disposed) return;
     if (verified.status === "fulfilled") showChain(verified.value);
     else replaceChildren(chain, errorNotice(verified.reason, "Could not verify the audit chain."));
-    if (page.status === "rejected") return void replaceChildren(table, errorNotice(page.reason, "Could not load the audit log."));
+    if (page.status === "rejected")
+      return void replaceChildren(table, errorNotice(page.reason, "Could not load the audit log."));
     replaceChildren(table, auditTable(page.value.entries, brokenAt));
     const newest = cursor ? h("a", { href: pathWith({}) }, "← Newest") : null;
-    const older = page.value.nextCursor ? h("a", { href: pathWith({ cursor: page.value.nextCursor }) }, "Older →") : null;
-    replaceChildren(pager, newest, h("span", { class: "muted" }, page.value.entries.length === 0 ? "" : `${plural(page.value.entries.length, "entry", "entries")} on this page`), older);
+    const older = page.value.nextCursor
+      ? h("a", { href: pathWith({ cursor: page.value.nextCursor }) }, "Older →")
+      : null;
+    replaceChildren(
+      pager,
+      newest,
+      h(
+        "span",
+        { class: "muted" },
+        page.value.entries.length === 0 ? "" : `${plural(page.value.entries.length, "entry", "entries")} on this page`,
+      ),
+      older,
+    );
   }
 
   function showChain(state: AuditChain): void {
@@ -88,12 +135,25 @@ export const auditPage: PageModule = ({ api, session, navigate }, _params, query
   }
 
   function pathWith(extra: { cursor?: string }): string {
-    const search = new URLSearchParams(Object.entries({ ...filter, ...extra }).filter((entry): entry is [string, string] => typeof entry[1] === "string" && entry[1] !== ""));
+    const search = new URLSearchParams(
+      Object.entries({ ...filter, ...extra }).filter(
+        (entry): entry is [string, string] => typeof entry[1] === "string" && entry[1] !== "",
+      ),
+    );
     return `/audit${search.size > 0 ? `?${search}` : ""}`;
   }
 
   void load();
-  const element = h("section", { class: "audit-page" }, head, chain, form, h("div", { class: "audit-tools" }, exportButton, exportFeedback), table, pager);
+  const element = h(
+    "section",
+    { class: "audit-page" },
+    head,
+    chain,
+    form,
+    h("div", { class: "audit-tools" }, exportButton, exportFeedback),
+    table,
+    pager,
+  );
   return { title: "Audit", element, dispose: () => void (disposed = true) };
 };
 

@@ -9,20 +9,49 @@ import type { PageModule } from "../router";
 import type { Metrics, RunStats } from "../types";
 
 const REFRESH_MS = 15_000;
-const WINDOWS: Record<string, string> = { "1h": "Last hour", "24h": "Last 24 hours", "7d": "Last 7 days", "30d": "Last 30 days" };
+const WINDOWS: Record<string, string> = {
+  "1h": "Last hour",
+  "24h": "Last 24 hours",
+  "7d": "Last 7 days",
+  "30d": "Last 30 days",
+};
 const DEFAULT_WINDOW = "24h";
 
 export const metricsPage: PageModule = ({ api }, _params, query) => {
-  const view = { window: WINDOWS[query.get("window") ?? ""] ? query.get("window")! : DEFAULT_WINDOW, workflow: query.get("workflow") || undefined };
-  const windowSelect = h("select", { id: "metrics-window", name: "window" }, Object.entries(WINDOWS).map(([value, label]) => h("option", { value, selected: value === view.window }, label)));
-  const workflowSelect = h("select", { id: "metrics-workflow", name: "workflow" }, h("option", { value: "" }, "All workflows"), view.workflow ? h("option", { value: view.workflow, selected: true }, view.workflow) : null);
-  const filters = h("form", { class: "filters", "aria-label": "Choose the metrics" }, field("metrics-window", "Window", windowSelect), field("metrics-workflow", "Workflow", workflowSelect));
+  const view = {
+    window: WINDOWS[query.get("window") ?? ""] ? query.get("window")! : DEFAULT_WINDOW,
+    workflow: query.get("workflow") || undefined,
+  };
+  const windowSelect = h(
+    "select",
+    { id: "metrics-window", name: "window" },
+    Object.entries(WINDOWS).map(([value, label]) => h("option", { value, selected: value === view.window }, label)),
+  );
+  const workflowSelect = h(
+    "select",
+    { id: "metrics-workflow", name: "workflow" },
+    h("option", { value: "" }, "All workflows"),
+    view.workflow ? h("option", { value: view.workflow, selected: true }, view.workflow) : null,
+  );
+  const filters = h(
+    "form",
+    { class: "filters", "aria-label": "Choose the metrics" },
+    field("metrics-window", "Window", windowSelect),
+    field("metrics-workflow", "Workflow", workflowSelect),
+  );
   const status = h("div", {}, loading("the metrics"));
   const totals = h("dl", { class: "totals" });
   const byStatus = runsByStatusFigure();
   const durations = durationFigure();
   const perWorkflow = h("div", {});
-  const body = h("div", { class: "metrics-body", hidden: true }, totals, h("div", { class: "charts" }, byStatus.element, durations.element), h("h2", {}, "Per workflow"), perWorkflow);
+  const body = h(
+    "div",
+    { class: "metrics-body", hidden: true },
+    totals,
+    h("div", { class: "charts" }, byStatus.element, durations.element),
+    h("h2", {}, "Per workflow"),
+    perWorkflow,
+  );
   let disposed = false;
   let request = 0;
 
@@ -41,7 +70,14 @@ export const metricsPage: PageModule = ({ api }, _params, query) => {
       const metrics = await api.metrics(view);
       if (disposed || mine !== request) return;
       body.hidden = false;
-      replaceChildren(status, h("p", { class: "muted" }, `Runs created ${formatTime(metrics.from)} – ${formatTime(metrics.to)}, in periods of ${metrics.bucket}.`));
+      replaceChildren(
+        status,
+        h(
+          "p",
+          { class: "muted" },
+          `Runs created ${formatTime(metrics.from)} – ${formatTime(metrics.to)}, in periods of ${metrics.bucket}.`,
+        ),
+      );
       replaceChildren(totals, statTotals(metrics.totals));
       byStatus.update(metrics);
       durations.update(metrics);
@@ -54,7 +90,11 @@ export const metricsPage: PageModule = ({ api }, _params, query) => {
   api.listWorkflows().then(
     (workflows) => {
       const ids = new Set([...workflows.map((workflow) => workflow.id), ...(view.workflow ? [view.workflow] : [])]);
-      replaceChildren(workflowSelect, h("option", { value: "" }, "All workflows"), [...ids].sort().map((id) => h("option", { value: id, selected: id === view.workflow }, id)));
+      replaceChildren(
+        workflowSelect,
+        h("option", { value: "" }, "All workflows"),
+        [...ids].sort().map((id) => h("option", { value: id, selected: id === view.workflow }, id)),
+      );
     },
     () => undefined, // the filter still works by URL; the page shows any real error
   );
@@ -64,7 +104,14 @@ export const metricsPage: PageModule = ({ api }, _params, query) => {
     if (document.visibilityState === "visible") void refresh();
   }, REFRESH_MS);
 
-  const element = h("section", { class: "metrics-page" }, h("div", { class: "page-head" }, h("h1", { tabindex: "-1" }, "Metrics")), filters, status, body);
+  const element = h(
+    "section",
+    { class: "metrics-page" },
+    h("div", { class: "page-head" }, h("h1", { tabindex: "-1" }, "Metrics")),
+    filters,
+    status,
+    body,
+  );
   return {
     title: "Metrics",
     element,
@@ -79,7 +126,13 @@ export const metricsPage: PageModule = ({ api }, _params, query) => {
 
 function statTotals(stats: RunStats): HTMLElement[] {
   const fact = (term: string, value: string) => h("div", {}, h("dt", {}, term), h("dd", {}, value));
-  return [fact("Runs", String(stats.runs)), fact("Success rate", percent(stats.successRate)), fact("p50 duration", duration(stats.p50Ms)), fact("p95 duration", duration(stats.p95Ms)), fact("Retries", String(stats.retries))];
+  return [
+    fact("Runs", String(stats.runs)),
+    fact("Success rate", percent(stats.successRate)),
+    fact("p50 duration", duration(stats.p50Ms)),
+    fact("p95 duration", duration(stats.p95Ms)),
+    fact("Retries", String(stats.retries)),
+  ];
 }
 
 function workflowTable(metrics: Metrics): HTMLElement {
@@ -92,7 +145,15 @@ function workflowTable(metrics: Metrics): HTMLElement {
       "table",
       { class: "per-workflow" },
       h("caption", { class: "visually-hidden" }, "Runs, success rate, durations and retries per workflow"),
-      h("thead", {}, h("tr", {}, columns.map((name, index) => h("th", { scope: "col", class: index > 0 ? "num" : null }, name)))),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          columns.map((name, index) => h("th", { scope: "col", class: index > 0 ? "num" : null }, name)),
+        ),
+      ),
       h(
         "tbody",
         {},
@@ -100,7 +161,11 @@ function workflowTable(metrics: Metrics): HTMLElement {
           h(
             "tr",
             { "data-workflow": row.workflow },
-            h("th", { scope: "row" }, h("a", { href: `/runs?workflow=${encodeURIComponent(row.workflow)}` }, row.workflow)),
+            h(
+              "th",
+              { scope: "row" },
+              h("a", { href: `/runs?workflow=${encodeURIComponent(row.workflow)}` }, row.workflow),
+            ),
             cell("runs", String(row.runs)),
             cell("succeeded", String(row.byStatus.succeeded)),
             cell("failed", String(row.byStatus.failed)),
@@ -116,7 +181,8 @@ function workflowTable(metrics: Metrics): HTMLElement {
 }
 
 const cell = (name: string, text: string) => h("td", { class: "num", "data-col": name }, text);
-const percent = (rate: number | null) => (rate === null ? "–" : `${(rate * 100).toFixed(rate === 1 || rate === 0 ? 0 : 1)}%`);
+const percent = (rate: number | null) =>
+  rate === null ? "–" : `${(rate * 100).toFixed(rate === 1 || rate === 0 ? 0 : 1)}%`;
 const duration = (ms: number | null) => (ms === null ? "–" : formatDuration(ms));
 
 function field(id: string, label: string, control: HTMLElement): HTMLElement {

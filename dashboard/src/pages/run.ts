@@ -32,7 +32,12 @@ class RunScreen {
   private readonly facts = h("dl", { class: "facts" });
   private readonly actions = h("div");
   private readonly problem = h("div");
-  private readonly graph = h("div", { class: "graph-wrap", role: "region", "aria-label": "Step graph", tabindex: "-1" });
+  private readonly graph = h("div", {
+    class: "graph-wrap",
+    role: "region",
+    "aria-label": "Step graph",
+    tabindex: "-1",
+  });
   private readonly chart = h("div", { class: "timeline-wrap" });
   private readonly steps = h("div", { class: "steps" });
   private readonly runData = h("div", { class: "run-data" });
@@ -51,7 +56,19 @@ class RunScreen {
     private readonly runId: string,
   ) {
     this.heading = h("h1", { tabindex: "-1" }, h("span", { class: "mono" }, runId));
-    this.element = h("section", { class: "run-page" }, h("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, h("a", { href: "/runs" }, "Runs"), " › ", h("span", { class: "mono" }, runId)), h("div", { class: "page-head" }, this.heading, this.liveBadge), this.body);
+    this.element = h(
+      "section",
+      { class: "run-page" },
+      h(
+        "nav",
+        { class: "crumbs", "aria-label": "Breadcrumb" },
+        h("a", { href: "/runs" }, "Runs"),
+        " › ",
+        h("span", { class: "mono" }, runId),
+      ),
+      h("div", { class: "page-head" }, this.heading, this.liveBadge),
+      this.body,
+    );
     void this.load();
   }
 
@@ -80,8 +97,15 @@ class RunScreen {
     );
     this.render();
     this.loadDefinition(this.run);
-    this.stopLive = watchRun(this.context.api, this.runId, { onMessage: (message) => this.receive(message), onState: (state) => this.showLiveState(state), shouldReconnect: () => !this.finished() });
-    this.timers.push(setInterval(() => this.poll(), POLL_MS), setInterval(() => this.tick(), TICK_MS));
+    this.stopLive = watchRun(this.context.api, this.runId, {
+      onMessage: (message) => this.receive(message),
+      onState: (state) => this.showLiveState(state),
+      shouldReconnect: () => !this.finished(),
+    });
+    this.timers.push(
+      setInterval(() => this.poll(), POLL_MS),
+      setInterval(() => this.tick(), TICK_MS),
+    );
   }
 
   private loadDefinition(run: RunView): void {
@@ -122,7 +146,13 @@ class RunScreen {
   private showLiveState(state: LiveState): void {
     this.liveState = state;
     const finished = this.finished();
-    this.liveBadge.textContent = finished ? "Finished" : state === "live" ? "Live" : state === "connecting" ? "Connecting…" : "Reconnecting…";
+    this.liveBadge.textContent = finished
+      ? "Finished"
+      : state === "live"
+        ? "Live"
+        : state === "connecting"
+          ? "Connecting…"
+          : "Reconnecting…";
     this.liveBadge.classList.toggle("off", finished || state !== "live");
   }
 
@@ -133,11 +163,30 @@ class RunScreen {
     this.showLiveState(this.liveState);
     this.renderFacts(run);
     this.renderActions(run);
-    replaceChildren(this.problem, run.error ? h("div", { class: "notice notice-error" }, h("strong", {}, `Run ${run.status}: `), `${run.error.code}: ${run.error.message}`) : null);
+    replaceChildren(
+      this.problem,
+      run.error
+        ? h(
+            "div",
+            { class: "notice notice-error" },
+            h("strong", {}, `Run ${run.status}: `),
+            `${run.error.code}: ${run.error.message}`,
+          )
+        : null,
+    );
     this.renderGraph(run);
     replaceChildren(this.chart, timeline(run));
     this.renderSteps(run);
-    replaceChildren(this.runData, h("div", { class: "json-section" }, h("h3", {}, "Input"), jsonView(run.input, "Run input")), h("div", { class: "json-section" }, h("h3", {}, "Output"), run.output === null ? h("p", { class: "muted" }, "none yet") : jsonView(run.output, "Run output")));
+    replaceChildren(
+      this.runData,
+      h("div", { class: "json-section" }, h("h3", {}, "Input"), jsonView(run.input, "Run input")),
+      h(
+        "div",
+        { class: "json-section" },
+        h("h3", {}, "Output"),
+        run.output === null ? h("p", { class: "muted" }, "none yet") : jsonView(run.output, "Run output"),
+      ),
+    );
   }
 
   private factsKey = "";
@@ -146,7 +195,8 @@ class RunScreen {
     if (key === this.factsKey) return;
     this.factsKey = key;
     const duration = elapsedMs(run.startedAt, run.finishedAt);
-    const fact = (term: string, ...value: (Node | string | null)[]) => h("div", {}, h("dt", {}, term), h("dd", {}, value));
+    const fact = (term: string, ...value: (Node | string | null)[]) =>
+      h("div", {}, h("dt", {}, term), h("dd", {}, value));
     replaceChildren(
       this.facts,
       fact("Workflow", h("span", { class: "mono" }, run.workflow), ` v${run.version}`),
@@ -154,8 +204,16 @@ class RunScreen {
       fact("Created", formatTime(run.createdAt)),
       fact("Finished", formatTime(run.finishedAt)),
       fact("Duration", duration === undefined ? "–" : formatDuration(duration)),
-      run.rerunOf ? fact("Rerun of", h("a", { href: `/runs/${encodeURIComponent(run.rerunOf)}`, class: "mono" }, run.rerunOf)) : null,
-      run.parent ? fact("Started by", h("a", { href: `/runs/${encodeURIComponent(run.parent.runId)}`, class: "mono" }, run.parent.runId), ` step ${run.parent.stepId}`) : null,
+      run.rerunOf
+        ? fact("Rerun of", h("a", { href: `/runs/${encodeURIComponent(run.rerunOf)}`, class: "mono" }, run.rerunOf))
+        : null,
+      run.parent
+        ? fact(
+            "Started by",
+            h("a", { href: `/runs/${encodeURIComponent(run.parent.runId)}`, class: "mono" }, run.parent.runId),
+            ` step ${run.parent.stepId}`,
+          )
+        : null,
       run.usage ? fact("Model usage", formatUsage(run.usage)) : null,
     );
   }
@@ -165,21 +223,30 @@ class RunScreen {
     const key = `${run.status}|${run.steps.map((step) => step.id).join(",")}`;
     if (key === this.actionsKey) return;
     this.actionsKey = key;
-    replaceChildren(this.actions, runActions(this.context, run, { onChanged: (changed) => ((this.run = changed), this.render()) }));
+    replaceChildren(
+      this.actions,
+      runActions(this.context, run, { onChanged: (changed) => ((this.run = changed), this.render()) }),
+    );
   }
 
   private renderGraph(run: RunView): void {
     const focused = (document.activeElement as Element | null)?.closest?.("[data-step]")?.getAttribute("data-step");
     const hadFocus = this.graph.contains(document.activeElement);
-    replaceChildren(this.graph, stepGraph(run.steps, this.definition, { selected: this.selected, onSelect: (stepId) => this.select(stepId) }));
+    replaceChildren(
+      this.graph,
+      stepGraph(run.steps, this.definition, { selected: this.selected, onSelect: (stepId) => this.select(stepId) }),
+    );
     if (hadFocus && focused) this.graph.querySelector<SVGGElement>(`g[data-step="${CSS.escape(focused)}"]`)?.focus();
   }
 
   private renderSteps(run: RunView): void {
-    const byId = new Map<string, StepDefinition>([...(this.definition?.steps ?? []), ...(this.definition?.onFailure ?? [])].map((step) => [step.id, step]));
+    const byId = new Map<string, StepDefinition>(
+      [...(this.definition?.steps ?? []), ...(this.definition?.onFailure ?? [])].map((step) => [step.id, step]),
+    );
     const order = run.steps.map((step) => {
       let panel = this.panels.get(step.id);
-      if (!panel) this.panels.set(step.id, (panel = new StepPanel(this.context.api, this.context.session, run.id, step.id)));
+      if (!panel)
+        this.panels.set(step.id, (panel = new StepPanel(this.context.api, this.context.session, run.id, step.id)));
       panel.update(step, byId.get(step.id));
       return panel.element;
     });

@@ -31,15 +31,37 @@ interface View {
 }
 
 export const runsPage: PageModule = ({ api }, _params, query) => {
-  const view: View = { workflow: query.get("workflow") ?? undefined, status: query.get("status") ?? undefined, since: query.get("since") ?? undefined, cursor: query.get("cursor") ?? undefined };
+  const view: View = {
+    workflow: query.get("workflow") ?? undefined,
+    status: query.get("status") ?? undefined,
+    since: query.get("since") ?? undefined,
+    cursor: query.get("cursor") ?? undefined,
+  };
   const counts = h("div", { class: "counts", role: "group", "aria-label": "Runs by status (press to filter)" });
   const table = h("div", { class: "runs-table" }, loading("runs"));
   const pager = h("nav", { class: "pager", "aria-label": "Pages" });
   const announcer = h("p", { class: "visually-hidden", "aria-live": "polite" });
-  const workflowSelect = select("filter-workflow", [["", "All workflows"], ...(view.workflow ? [[view.workflow, view.workflow] as [string, string]] : [])], view.workflow);
-  const statusSelect = select("filter-status", [["", "Any status"], ...RUN_STATUSES.map((status) => [status, statusLabel(status)] as [string, string])], view.status);
-  const custom: [string, string][] = view.since && !WINDOWS[view.since] ? [[view.since, `Since ${formatTime(view.since)}`]] : [];
-  const sinceSelect = select("filter-since", [["", "Any time"], ...Object.entries(WINDOWS).map(([key, { label }]) => [key, label] as [string, string]), ...custom], view.since);
+  const workflowSelect = select(
+    "filter-workflow",
+    [["", "All workflows"], ...(view.workflow ? [[view.workflow, view.workflow] as [string, string]] : [])],
+    view.workflow,
+  );
+  const statusSelect = select(
+    "filter-status",
+    [["", "Any status"], ...RUN_STATUSES.map((status) => [status, statusLabel(status)] as [string, string])],
+    view.status,
+  );
+  const custom: [string, string][] =
+    view.since && !WINDOWS[view.since] ? [[view.since, `Since ${formatTime(view.since)}`]] : [];
+  const sinceSelect = select(
+    "filter-since",
+    [
+      ["", "Any time"],
+      ...Object.entries(WINDOWS).map(([key, { label }]) => [key, label] as [string, string]),
+      ...custom,
+    ],
+    view.since,
+  );
   const filters = h(
     "form",
     { class: "filters", "aria-label": "Filter runs" },
@@ -49,7 +71,12 @@ export const runsPage: PageModule = ({ api }, _params, query) => {
   );
   filters.addEventListener("submit", (event) => event.preventDefault());
   filters.addEventListener("change", () => {
-    Object.assign(view, { workflow: workflowSelect.value || undefined, status: statusSelect.value || undefined, since: sinceSelect.value || undefined, cursor: undefined });
+    Object.assign(view, {
+      workflow: workflowSelect.value || undefined,
+      status: statusSelect.value || undefined,
+      since: sinceSelect.value || undefined,
+      cursor: undefined,
+    });
     showView(true);
   });
 
@@ -89,7 +116,9 @@ export const runsPage: PageModule = ({ api }, _params, query) => {
   }
 
   function redrawTable(runs: readonly RunSummary[], fresh: ReadonlySet<string>): void {
-    const focused = table.contains(document.activeElement) ? document.activeElement?.closest("tr")?.getAttribute("data-run-id") : undefined;
+    const focused = table.contains(document.activeElement)
+      ? document.activeElement?.closest("tr")?.getAttribute("data-run-id")
+      : undefined;
     replaceChildren(table, runsTable(runs, fresh));
     if (focused) table.querySelector<HTMLElement>(`tr[data-run-id="${CSS.escape(focused)}"] a`)?.focus();
   }
@@ -99,9 +128,18 @@ export const runsPage: PageModule = ({ api }, _params, query) => {
     const key = `${view.cursor}|${nextCursor}|${runs.length}`;
     if (key === pagerKey) return;
     pagerKey = key;
-    const newest = view.cursor ? h("button", { type: "button", onclick: () => ((view.cursor = undefined), showView(true)) }, "← Newest") : null;
-    const older = nextCursor ? h("button", { type: "button", onclick: () => ((view.cursor = nextCursor), showView(true)) }, "Older →") : null;
-    replaceChildren(pager, newest, h("span", { class: "muted" }, runs.length === 0 ? "" : `${plural(runs.length, "run")} on this page`), older);
+    const newest = view.cursor
+      ? h("button", { type: "button", onclick: () => ((view.cursor = undefined), showView(true)) }, "← Newest")
+      : null;
+    const older = nextCursor
+      ? h("button", { type: "button", onclick: () => ((view.cursor = nextCursor), showView(true)) }, "Older →")
+      : null;
+    replaceChildren(
+      pager,
+      newest,
+      h("span", { class: "muted" }, runs.length === 0 ? "" : `${plural(runs.length, "run")} on this page`),
+      older,
+    );
   }
 
   function selectStatus(status: string | undefined): void {
@@ -113,7 +151,11 @@ export const runsPage: PageModule = ({ api }, _params, query) => {
 
   /** Writes the view into the URL (so it can be shared and the back button works) and reloads. */
   function showView(push: boolean): void {
-    const search = new URLSearchParams(Object.entries(view).filter((entry): entry is [string, string] => typeof entry[1] === "string" && entry[1] !== ""));
+    const search = new URLSearchParams(
+      Object.entries(view).filter(
+        (entry): entry is [string, string] => typeof entry[1] === "string" && entry[1] !== "",
+      ),
+    );
     const url = `/runs${search.size > 0 ? `?${search}` : ""}`;
     if (push && url !== location.pathname + location.search) history.pushState(null, "", url);
     known = undefined;
@@ -126,7 +168,11 @@ export const runsPage: PageModule = ({ api }, _params, query) => {
   api.listWorkflows().then(
     (workflows) => {
       const ids = new Set([...workflows.map((workflow) => workflow.id), ...(view.workflow ? [view.workflow] : [])]);
-      replaceChildren(workflowSelect, h("option", { value: "" }, "All workflows"), [...ids].sort().map((id) => h("option", { value: id, selected: id === view.workflow }, id)));
+      replaceChildren(
+        workflowSelect,
+        h("option", { value: "" }, "All workflows"),
+        [...ids].sort().map((id) => h("option", { value: id, selected: id === view.workflow }, id)),
+      );
     },
     () => undefined, // the filter still works by URL; the table shows any real error
   );
@@ -141,7 +187,12 @@ export const runsPage: PageModule = ({ api }, _params, query) => {
   const element = h(
     "section",
     { class: "runs-page" },
-    h("div", { class: "page-head" }, h("h1", { tabindex: "-1" }, "Runs"), h("span", { class: "live-dot", title: `Refreshed every ${REFRESH_MS / 1000} s` }, "Live")),
+    h(
+      "div",
+      { class: "page-head" },
+      h("h1", { tabindex: "-1" }, "Runs"),
+      h("span", { class: "live-dot", title: `Refreshed every ${REFRESH_MS / 1000} s` }, "Live"),
+    ),
     counts,
     filters,
     table,
@@ -166,7 +217,11 @@ function sinceTime(since: string | undefined): string | undefined {
 }
 
 function select(id: string, options: [string, string][], selected: string | undefined): HTMLSelectElement {
-  return h("select", { id, name: id }, options.map(([value, label]) => h("option", { value, selected: value === (selected ?? "") }, label)));
+  return h(
+    "select",
+    { id, name: id },
+    options.map(([value, label]) => h("option", { value, selected: value === (selected ?? "") }, label)),
+  );
 }
 
 function field(id: string, label: string, control: HTMLElement): HTMLElement {

@@ -20,7 +20,11 @@ export const versionsPage: PageModule = ({ api }, params, query) => {
 
   const textOf = (version: number) => {
     let text = definitions.get(version);
-    if (!text) definitions.set(version, (text = api.workflowVersion(id, version).then((found) => definitionToText(found.definition, "yaml"))));
+    if (!text)
+      definitions.set(
+        version,
+        (text = api.workflowVersion(id, version).then((found) => definitionToText(found.definition, "yaml"))),
+      );
     return text;
   };
 
@@ -42,15 +46,44 @@ export const versionsPage: PageModule = ({ api }, params, query) => {
 
   function versionTable(versions: readonly VersionSummary[]): HTMLElement {
     const radio = (name: "from" | "to", version: number) =>
-      h("input", { type: "radio", name: `diff-${name}`, value: version, checked: (name === "from" ? from : to) === version, "aria-label": `${name === "from" ? "Compare from" : "Compare to"} version ${version}`, onchange: () => (name === "from" ? (from = version) : (to = version), void compare()) });
+      h("input", {
+        type: "radio",
+        name: `diff-${name}`,
+        value: version,
+        checked: (name === "from" ? from : to) === version,
+        "aria-label": `${name === "from" ? "Compare from" : "Compare to"} version ${version}`,
+        onchange: () => (name === "from" ? (from = version) : (to = version), void compare()),
+      });
     const form = h(
       "form",
       { class: "table-wrap", "aria-label": "Pick two versions to compare" },
       h(
         "table",
         { class: "versions" },
-        h("thead", {}, h("tr", {}, ["From", "To", "Version", "Saved", "By"].map((title) => h("th", { scope: "col" }, title)))),
-        h("tbody", {}, versions.map((version) => h("tr", { "data-version": version.version }, h("td", {}, radio("from", version.version)), h("td", {}, radio("to", version.version)), h("td", {}, `v${version.version}`), h("td", {}, h("time", { datetime: version.createdAt }, formatTime(version.createdAt))), h("td", {}, version.createdBy ?? "–")))),
+        h(
+          "thead",
+          {},
+          h(
+            "tr",
+            {},
+            ["From", "To", "Version", "Saved", "By"].map((title) => h("th", { scope: "col" }, title)),
+          ),
+        ),
+        h(
+          "tbody",
+          {},
+          versions.map((version) =>
+            h(
+              "tr",
+              { "data-version": version.version },
+              h("td", {}, radio("from", version.version)),
+              h("td", {}, radio("to", version.version)),
+              h("td", {}, `v${version.version}`),
+              h("td", {}, h("time", { datetime: version.createdAt }, formatTime(version.createdAt))),
+              h("td", {}, version.createdBy ?? "–"),
+            ),
+          ),
+        ),
       ),
     );
     form.addEventListener("submit", (event) => event.preventDefault());
@@ -66,7 +99,13 @@ export const versionsPage: PageModule = ({ api }, params, query) => {
       const [oldText, newText] = await Promise.all([textOf(pair.from), textOf(pair.to)]);
       if (disposed || pair.from !== from || pair.to !== to) return;
       const title = `Changes from version ${pair.from} to version ${pair.to}`;
-      replaceChildren(diff, h("h2", {}, title), pair.from === pair.to ? h("p", { class: "muted" }, "The same version on both sides: pick another to compare.") : diffView(oldText, newText, title));
+      replaceChildren(
+        diff,
+        h("h2", {}, title),
+        pair.from === pair.to
+          ? h("p", { class: "muted" }, "The same version on both sides: pick another to compare.")
+          : diffView(oldText, newText, title),
+      );
     } catch (error) {
       if (!disposed) replaceChildren(diff, errorNotice(error, "Could not load these versions."));
     }
@@ -76,7 +115,14 @@ export const versionsPage: PageModule = ({ api }, params, query) => {
   const element = h(
     "section",
     { class: "versions-page" },
-    h("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, h("a", { href: "/workflows" }, "Workflows"), " › ", h("a", { href: `/workflows/${encodeURIComponent(id)}`, class: "mono" }, id), " › versions"),
+    h(
+      "nav",
+      { class: "crumbs", "aria-label": "Breadcrumb" },
+      h("a", { href: "/workflows" }, "Workflows"),
+      " › ",
+      h("a", { href: `/workflows/${encodeURIComponent(id)}`, class: "mono" }, id),
+      " › versions",
+    ),
     h("div", { class: "page-head" }, h("h1", { tabindex: "-1" }, `Version history of ${id}`)),
     list,
     diff,

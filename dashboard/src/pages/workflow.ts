@@ -32,7 +32,12 @@ steps:
 
 export const workflowPage: PageModule = (context, params) => {
   const screen = new WorkflowScreen(context, params.id);
-  return { title: params.id ? `Workflow ${params.id}` : "New workflow", element: screen.element, dispose: () => screen.dispose(), hasUnsavedChanges: () => screen.hasUnsavedChanges() };
+  return {
+    title: params.id ? `Workflow ${params.id}` : "New workflow",
+    element: screen.element,
+    dispose: () => screen.dispose(),
+    hasUnsavedChanges: () => screen.hasUnsavedChanges(),
+  };
 };
 
 class WorkflowScreen {
@@ -41,7 +46,12 @@ class WorkflowScreen {
   private readonly crumb = h("span", { class: "mono" });
   private readonly body = h("div", {}, loading("the workflow"));
   private readonly facts = h("div", { class: "workflow-facts" });
-  private readonly runPanel = h("section", { id: "run-now", class: "run-panel", "aria-labelledby": "run-now-heading", hidden: true });
+  private readonly runPanel = h("section", {
+    id: "run-now",
+    class: "run-panel",
+    "aria-labelledby": "run-now-heading",
+    hidden: true,
+  });
   private readonly saveFeedback = h("div", { class: "save-feedback", role: "status" });
   private readonly preview = h("div", { class: "graph-wrap", role: "region", "aria-label": "Graph preview" });
   private workflow: WorkflowDetail | undefined;
@@ -54,7 +64,19 @@ class WorkflowScreen {
     private readonly context: PageContext,
     private id: string | undefined,
   ) {
-    this.element = h("section", { class: "workflow-page" }, h("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, h("a", { href: "/workflows" }, "Workflows"), " › ", this.crumb), h("div", { class: "page-head" }, this.heading), this.body);
+    this.element = h(
+      "section",
+      { class: "workflow-page" },
+      h(
+        "nav",
+        { class: "crumbs", "aria-label": "Breadcrumb" },
+        h("a", { href: "/workflows" }, "Workflows"),
+        " › ",
+        this.crumb,
+      ),
+      h("div", { class: "page-head" }, this.heading),
+      this.body,
+    );
     this.showTitle();
     void this.load();
   }
@@ -72,31 +94,59 @@ class WorkflowScreen {
     this.showTitle();
     const text = this.workflow ? definitionToText(this.workflow.definition, "yaml") : TEMPLATE;
     const mayEdit = this.context.session.can("editor");
-    this.editor = new DefinitionEditor({ api: this.context.api, text, format: "yaml", readOnly: !mayEdit, onParsed: (value) => this.drawPreview(value) });
+    this.editor = new DefinitionEditor({
+      api: this.context.api,
+      text,
+      format: "yaml",
+      readOnly: !mayEdit,
+      onParsed: (value) => this.drawPreview(value),
+    });
     this.savedText = mayEdit ? text : undefined;
     replaceChildren(
       this.body,
       this.facts,
       this.runPanel,
-      h("div", { class: "definition-head" }, h("h2", {}, "Definition"), this.formatSwitch(), mayEdit ? h("button", { type: "button", class: "primary", onclick: () => void this.save() }, "Save") : h("span", { class: "muted small" }, "Read only: editing needs the editor role.")),
+      h(
+        "div",
+        { class: "definition-head" },
+        h("h2", {}, "Definition"),
+        this.formatSwitch(),
+        mayEdit
+          ? h("button", { type: "button", class: "primary", onclick: () => void this.save() }, "Save")
+          : h("span", { class: "muted small" }, "Read only: editing needs the editor role."),
+      ),
       this.saveFeedback,
-      h("div", { class: "editor-layout" }, this.editor.element, h("div", { class: "preview" }, h("h3", {}, "Graph preview"), this.preview)),
+      h(
+        "div",
+        { class: "editor-layout" },
+        this.editor.element,
+        h("div", { class: "preview" }, h("h3", {}, "Graph preview"), this.preview),
+      ),
     );
     this.renderFacts();
   }
 
   private showTitle(): void {
     const name = this.workflow?.name ?? this.id ?? "New workflow";
-    replaceChildren(this.heading, name, this.workflow ? h("span", { class: "version-tag" }, ` v${this.workflow.version}`) : null);
+    replaceChildren(
+      this.heading,
+      name,
+      this.workflow ? h("span", { class: "version-tag" }, ` v${this.workflow.version}`) : null,
+    );
     replaceChildren(this.crumb, this.id ?? "new");
     document.title = `${this.id ? `Workflow ${this.id}` : "New workflow"} · Waymark`;
   }
 
   private renderFacts(): void {
     const workflow = this.workflow;
-    if (!workflow) return replaceChildren(this.facts, h("p", { class: "muted" }, "A new workflow: its id is the definition's id. Save to create it."));
+    if (!workflow)
+      return replaceChildren(
+        this.facts,
+        h("p", { class: "muted" }, "A new workflow: its id is the definition's id. Save to create it."),
+      );
     const { api, session } = this.context;
-    const fact = (term: string, ...value: (Node | string | null)[]) => h("div", {}, h("dt", {}, term), h("dd", {}, value));
+    const fact = (term: string, ...value: (Node | string | null)[]) =>
+      h("div", {}, h("dt", {}, term), h("dd", {}, value));
     replaceChildren(
       this.facts,
       workflow.description ? h("p", {}, workflow.description) : null,
@@ -104,14 +154,40 @@ class WorkflowScreen {
         "dl",
         { class: "facts" },
         fact("Id", h("span", { class: "mono" }, workflow.id)),
-        fact("Version", h("a", { href: `/workflows/${encodeURIComponent(workflow.id)}/versions` }, `v${workflow.version} · history`)),
-        fact("Enabled", workflow.archived ? "archived" : enabledSwitch(api, workflow, session.can("editor"), () => void this.reload())),
+        fact(
+          "Version",
+          h("a", { href: `/workflows/${encodeURIComponent(workflow.id)}/versions` }, `v${workflow.version} · history`),
+        ),
+        fact(
+          "Enabled",
+          workflow.archived
+            ? "archived"
+            : enabledSwitch(api, workflow, session.can("editor"), () => void this.reload()),
+        ),
         fact("Updated", formatTime(workflow.updatedAt)),
       ),
       h("h2", {}, "Triggers"),
       triggerList(workflow.triggers ?? [], workflow.schedules, 5),
-      workflow.webhookUrl ? h("div", { class: "webhook" }, h("h3", {}, "Webhook URL"), copyField(workflow.webhookUrl, "webhook URL")) : null,
-      h("div", { class: "run-actions" }, session.can("operator") ? h("button", { type: "button", "aria-expanded": String(!this.runPanel.hidden), "aria-controls": "run-now", onclick: (event: Event) => this.toggleRunPanel(event.currentTarget as HTMLButtonElement) }, "Run now") : null, h("a", { href: `/runs?workflow=${encodeURIComponent(workflow.id)}` }, "Runs of this workflow")),
+      workflow.webhookUrl
+        ? h("div", { class: "webhook" }, h("h3", {}, "Webhook URL"), copyField(workflow.webhookUrl, "webhook URL"))
+        : null,
+      h(
+        "div",
+        { class: "run-actions" },
+        session.can("operator")
+          ? h(
+              "button",
+              {
+                type: "button",
+                "aria-expanded": String(!this.runPanel.hidden),
+                "aria-controls": "run-now",
+                onclick: (event: Event) => this.toggleRunPanel(event.currentTarget as HTMLButtonElement),
+              },
+              "Run now",
+            )
+          : null,
+        h("a", { href: `/runs?workflow=${encodeURIComponent(workflow.id)}` }, "Runs of this workflow"),
+      ),
     );
   }
 
@@ -135,25 +211,48 @@ class WorkflowScreen {
       const run = await this.context.api.startWorkflowRun(workflow.id, input);
       this.context.navigate(`/runs/${encodeURIComponent(run.id)}`);
     };
-    replaceChildren(this.runPanel, h("h2", { id: "run-now-heading" }, "Run now"), h("p", { class: "muted small" }, `Starts version ${workflow.version}, the saved definition.`), runForm({ schema: workflow.definition.input, start }));
+    replaceChildren(
+      this.runPanel,
+      h("h2", { id: "run-now-heading" }, "Run now"),
+      h("p", { class: "muted small" }, `Starts version ${workflow.version}, the saved definition.`),
+      runForm({ schema: workflow.definition.input, start }),
+    );
     this.runPanel.querySelector<HTMLElement>("input, select, textarea, button")?.focus();
   }
 
   private formatSwitch(): HTMLElement {
     const radio = (format: DefinitionFormat, label: string) => {
-      const input = h("input", { type: "radio", name: "format", id: `format-${format}`, value: format, checked: format === "yaml" });
+      const input = h("input", {
+        type: "radio",
+        name: "format",
+        id: `format-${format}`,
+        value: format,
+        checked: format === "yaml",
+      });
       input.addEventListener("change", () => {
         if (this.editor?.convert(format)) return;
         (document.getElementById(`format-${format === "yaml" ? "json" : "yaml"}`) as HTMLInputElement).checked = true;
-        replaceChildren(this.saveFeedback, h("p", { class: "notice notice-error" }, "Fix the syntax error before switching format."));
+        replaceChildren(
+          this.saveFeedback,
+          h("p", { class: "notice notice-error" }, "Fix the syntax error before switching format."),
+        );
       });
       return h("span", { class: "inline-field" }, input, h("label", { for: `format-${format}` }, label));
     };
-    return h("fieldset", { class: "format-switch" }, h("legend", { class: "visually-hidden" }, "Format"), radio("yaml", "YAML"), radio("json", "JSON"));
+    return h(
+      "fieldset",
+      { class: "format-switch" },
+      h("legend", { class: "visually-hidden" }, "Format"),
+      radio("yaml", "YAML"),
+      radio("json", "JSON"),
+    );
   }
 
   private drawPreview(value: unknown): void {
-    replaceChildren(this.preview, graphPreview(value, (stepId) => this.editor?.goToStep(stepId)));
+    replaceChildren(
+      this.preview,
+      graphPreview(value, (stepId) => this.editor?.goToStep(stepId)),
+    );
   }
 
   private async save(): Promise<void> {
@@ -161,12 +260,30 @@ class WorkflowScreen {
     if (!editor) return;
     const value = editor.value;
     const feedback = this.saveFeedback;
-    if (value === undefined) return replaceChildren(feedback, h("p", { class: "notice notice-error" }, "Not saved: fix the syntax error first (see Problems)."));
+    if (value === undefined)
+      return replaceChildren(
+        feedback,
+        h("p", { class: "notice notice-error" }, "Not saved: fix the syntax error first (see Problems)."),
+      );
     const id = this.id ?? (isRecord(value) && typeof value.id === "string" ? value.id : undefined);
-    if (!id) return editor.showIssues([{ path: "id", message: 'missing required field "id"' }], "Not saved: the definition needs an id.");
+    if (!id)
+      return editor.showIssues(
+        [{ path: "id", message: 'missing required field "id"' }],
+        "Not saved: the definition needs an id.",
+      );
     replaceChildren(feedback, h("p", { class: "muted" }, "Saving…"));
     try {
-      if (!this.id && (await this.exists(id))) return replaceChildren(feedback, h("p", { class: "notice notice-error" }, `Not saved: a workflow "${id}" already exists. `, h("a", { href: `/workflows/${encodeURIComponent(id)}` }, "Open it"), " to edit it, or choose another id."));
+      if (!this.id && (await this.exists(id)))
+        return replaceChildren(
+          feedback,
+          h(
+            "p",
+            { class: "notice notice-error" },
+            `Not saved: a workflow "${id}" already exists. `,
+            h("a", { href: `/workflows/${encodeURIComponent(id)}` }, "Open it"),
+            " to edit it, or choose another id.",
+          ),
+        );
       const { workflow, created } = await this.context.api.saveWorkflow(id, editor.text, editor.format);
       if (this.disposed) return;
       this.workflow = workflow;
@@ -178,9 +295,19 @@ class WorkflowScreen {
       this.runPanel.hidden = true; // its form follows the saved input schema when reopened
       this.showTitle();
       this.renderFacts();
-      replaceChildren(feedback, h("p", { class: "notice notice-ok" }, created ? `Saved as version ${workflow.version}.` : `Unchanged: the definition is the same as version ${workflow.version}.`));
+      replaceChildren(
+        feedback,
+        h(
+          "p",
+          { class: "notice notice-ok" },
+          created
+            ? `Saved as version ${workflow.version}.`
+            : `Unchanged: the definition is the same as version ${workflow.version}.`,
+        ),
+      );
     } catch (error) {
-      if (error instanceof ApiError && error.issues.length > 0) editor.showIssues(error.issues, `Not saved: ${error.message}`);
+      if (error instanceof ApiError && error.issues.length > 0)
+        editor.showIssues(error.issues, `Not saved: ${error.message}`);
       replaceChildren(feedback, errorNotice(error, "Not saved."));
     }
   }

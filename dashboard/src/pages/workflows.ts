@@ -29,9 +29,39 @@ export const workflowsPage: PageModule = ({ api, session }, _params, query) => {
       return;
     }
     if (disposed) return;
-    if (workflows.length === 0) return replaceChildren(table, h("p", { class: "empty" }, archived ? "No workflows yet." : "No workflows yet (archived ones are hidden)."));
+    if (workflows.length === 0)
+      return replaceChildren(
+        table,
+        h("p", { class: "empty" }, archived ? "No workflows yet." : "No workflows yet (archived ones are hidden)."),
+      );
     const rows = workflows.map((workflow) => workflowRow(workflow));
-    replaceChildren(table, h("div", { class: "table-wrap" }, h("table", { class: "workflows" }, h("thead", {}, h("tr", {}, ["Workflow", "Triggers", "Webhook URL", "Enabled", "Version"].map((title) => h("th", { scope: "col" }, title)))), h("tbody", {}, rows.map((item) => item.row)))));
+    replaceChildren(
+      table,
+      h(
+        "div",
+        { class: "table-wrap" },
+        h(
+          "table",
+          { class: "workflows" },
+          h(
+            "thead",
+            {},
+            h(
+              "tr",
+              {},
+              ["Workflow", "Triggers", "Webhook URL", "Enabled", "Version"].map((title) =>
+                h("th", { scope: "col" }, title),
+              ),
+            ),
+          ),
+          h(
+            "tbody",
+            {},
+            rows.map((item) => item.row),
+          ),
+        ),
+      ),
+    );
     // Next fire times are on each workflow's own page: fetched for the cron ones only.
     await Promise.all(rows.filter((item) => item.hasCron).map((item) => item.loadSchedules()));
   }
@@ -42,11 +72,34 @@ export const workflowsPage: PageModule = ({ api, session }, _params, query) => {
     const row = h(
       "tr",
       { "data-workflow-id": workflow.id, class: workflow.archived ? "archived" : null },
-      h("td", {}, h("a", { href: `/workflows/${encodeURIComponent(workflow.id)}`, class: "workflow-name" }, workflow.name), h("div", { class: "mono muted small" }, workflow.id), workflow.archived ? h("span", { class: "tag" }, "archived") : null),
+      h(
+        "td",
+        {},
+        h("a", { href: `/workflows/${encodeURIComponent(workflow.id)}`, class: "workflow-name" }, workflow.name),
+        h("div", { class: "mono muted small" }, workflow.id),
+        workflow.archived ? h("span", { class: "tag" }, "archived") : null,
+      ),
       triggerCell,
-      h("td", {}, workflow.webhookUrl ? copyField(workflow.webhookUrl, `webhook URL of ${workflow.id}`) : h("span", { class: "muted" }, "–")),
-      h("td", {}, workflow.archived ? h("span", { class: "muted" }, "archived") : enabledSwitch(api, workflow, session.can("editor"), () => void loadSchedules())),
-      h("td", {}, h("a", { href: `/workflows/${encodeURIComponent(workflow.id)}/versions` }, `v${workflow.version}`), workflow.updatedAt ? h("div", { class: "muted small" }, formatAgo(workflow.updatedAt)) : null),
+      h(
+        "td",
+        {},
+        workflow.webhookUrl
+          ? copyField(workflow.webhookUrl, `webhook URL of ${workflow.id}`)
+          : h("span", { class: "muted" }, "–"),
+      ),
+      h(
+        "td",
+        {},
+        workflow.archived
+          ? h("span", { class: "muted" }, "archived")
+          : enabledSwitch(api, workflow, session.can("editor"), () => void loadSchedules()),
+      ),
+      h(
+        "td",
+        {},
+        h("a", { href: `/workflows/${encodeURIComponent(workflow.id)}/versions` }, `v${workflow.version}`),
+        workflow.updatedAt ? h("div", { class: "muted small" }, formatAgo(workflow.updatedAt)) : null,
+      ),
     );
     async function loadSchedules(): Promise<void> {
       let schedules: ScheduleView[];
@@ -64,8 +117,17 @@ export const workflowsPage: PageModule = ({ api, session }, _params, query) => {
   const element = h(
     "section",
     { class: "workflows-page" },
-    h("div", { class: "page-head" }, h("h1", { tabindex: "-1" }, "Workflows"), session.can("editor") ? h("a", { class: "button primary", href: "/new-workflow" }, "New workflow") : null),
-    h("div", { class: "filters" }, h("div", { class: "inline-field" }, archivedBox, h("label", { for: "show-archived" }, "Show archived"))),
+    h(
+      "div",
+      { class: "page-head" },
+      h("h1", { tabindex: "-1" }, "Workflows"),
+      session.can("editor") ? h("a", { class: "button primary", href: "/new-workflow" }, "New workflow") : null,
+    ),
+    h(
+      "div",
+      { class: "filters" },
+      h("div", { class: "inline-field" }, archivedBox, h("label", { for: "show-archived" }, "Show archived")),
+    ),
     table,
   );
   return { title: "Workflows", element, dispose: () => void (disposed = true) };

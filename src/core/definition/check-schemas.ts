@@ -16,8 +16,10 @@ export function jsonSchemaIssues(raw: unknown): Issue[] {
     list.forEach((step: unknown, index) => {
       if (!isFields(step)) return;
       const inline = step.type === "map" && isFields(step.step) ? step.step : undefined;
-      if (step.type === "llm" && isFields(step.schema)) issues.push(...schemaDocumentIssues(step.schema, [key, index, "schema"]));
-      if (inline?.type === "llm" && isFields(inline.schema)) issues.push(...schemaDocumentIssues(inline.schema, [key, index, "step", "schema"]));
+      if (step.type === "llm" && isFields(step.schema))
+        issues.push(...schemaDocumentIssues(step.schema, [key, index, "schema"]));
+      if (inline?.type === "llm" && isFields(inline.schema))
+        issues.push(...schemaDocumentIssues(inline.schema, [key, index, "step", "schema"]));
     });
   }
   return issues;
@@ -28,7 +30,10 @@ function schemaDocumentIssues(schema: Record<string, unknown>, path: Segment[]):
   try {
     new Validator(schema, "2020-12").validate(null);
   } catch (error) {
-    issues.push({ path: formatPath(path), message: `the JSON Schema does not compile: ${(error as Error).message.split("\n")[0]}` });
+    issues.push({
+      path: formatPath(path),
+      message: `the JSON Schema does not compile: ${(error as Error).message.split("\n")[0]}`,
+    });
   }
   return issues;
 }
@@ -46,7 +51,11 @@ function typeIssues(node: unknown, path: Segment[]): Issue[] {
   for (const [key, value] of Object.entries(node)) {
     const at = [...path, key];
     if (key === "type") {
-      if (!isJsonType(value)) issues.push({ path: formatPath(at), message: `${JSON.stringify(value)} is not a JSON Schema type; expected ${[...JSON_TYPES].join(", ")}` });
+      if (!isJsonType(value))
+        issues.push({
+          path: formatPath(at),
+          message: `${JSON.stringify(value)} is not a JSON Schema type; expected ${[...JSON_TYPES].join(", ")}`,
+        });
     } else if (SCHEMA_MAPS.has(key) && isFields(value)) {
       for (const [name, schema] of Object.entries(value)) issues.push(...typeIssues(schema, [...at, name]));
     } else if (!DATA_KEYWORDS.has(key)) {
@@ -58,5 +67,7 @@ function typeIssues(node: unknown, path: Segment[]): Issue[] {
 
 function isJsonType(value: unknown): boolean {
   if (typeof value === "string") return JSON_TYPES.has(value);
-  return Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === "string" && JSON_TYPES.has(item));
+  return (
+    Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === "string" && JSON_TYPES.has(item))
+  );
 }

@@ -21,7 +21,11 @@ export function stepGraphIssues(raw: unknown): Issue[] {
   const issues: Issue[] = [];
   for (const step of steps) {
     const first = byId.get(step.id);
-    if (first) issues.push({ path: formatPath([...step.path, "id"]), message: `duplicate step id "${step.id}" (also used by ${formatPath(first.path)})` });
+    if (first)
+      issues.push({
+        path: formatPath([...step.path, "id"]),
+        message: `duplicate step id "${step.id}" (also used by ${formatPath(first.path)})`,
+      });
     else byId.set(step.id, step);
   }
   const nodes: GraphNode[] = [];
@@ -38,7 +42,10 @@ export function stepGraphIssues(raw: unknown): Issue[] {
   issues.push(...cycleIssues(nodes, byId));
   const total = countSteps(raw.steps) + countSteps(raw.onFailure);
   if (total > MAX_STEPS) {
-    issues.push({ path: "", message: `the workflow has ${total} steps (counting onFailure and map steps); the limit is ${MAX_STEPS}` });
+    issues.push({
+      path: "",
+      message: `the workflow has ${total} steps (counting onFailure and map steps); the limit is ${MAX_STEPS}`,
+    });
   }
   return issues;
 }
@@ -49,7 +56,8 @@ function needProblem(step: LooseStep, need: string, byId: Map<string, LooseStep>
     const guess = closest(need, [...byId.keys()]);
     return `needs unknown step "${need}"${guess ? `; did you mean "${guess}"?` : ""}`;
   }
-  if (target.onFailure && !step.onFailure) return `needs "${need}", an onFailure step; main steps cannot wait for onFailure steps`;
+  if (target.onFailure && !step.onFailure)
+    return `needs "${need}", an onFailure step; main steps cannot wait for onFailure steps`;
   return null;
 }
 
@@ -78,7 +86,10 @@ function looseSteps(list: unknown, key: string, onFailure: boolean): LooseStep[]
 /** Steps in a list, each map counting its inline step too. */
 function countSteps(list: unknown): number {
   if (!Array.isArray(list)) return 0;
-  return list.reduce<number>((total, step) => total + 1 + (isFields(step) && step.type === "map" && isFields(step.step) ? 1 : 0), 0);
+  return list.reduce<number>(
+    (total, step) => total + 1 + (isFields(step) && step.type === "map" && isFields(step.step) ? 1 : 0),
+    0,
+  );
 }
 
 /** The known id within edit distance 2 of a misspelt one, if any. */

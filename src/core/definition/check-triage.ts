@@ -14,7 +14,10 @@ export function triageIssues(raw: unknown): Issue[] {
     if (typeof value !== "string") continue;
     const rest = field === "apiKey" ? value.replace(TRIAGE_SECRET_PLACEHOLDER, "") : value;
     if (rest.includes("{{")) {
-      const allowed = field === "apiKey" ? "only {{ secrets.NAME }} placeholders are allowed here" : "placeholders are not allowed here";
+      const allowed =
+        field === "apiKey"
+          ? "only {{ secrets.NAME }} placeholders are allowed here"
+          : "placeholders are not allowed here";
       issues.push({ path: `triage.${field}`, message: `triage runs without run data in scope: ${allowed}` });
     }
   }

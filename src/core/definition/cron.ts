@@ -37,7 +37,10 @@ export type CronParseResult = { ok: true; schedule: CronSchedule } | { ok: false
 export function parseCron(text: string): CronParseResult {
   const parts = text.trim().split(/\s+/).filter(Boolean);
   if (parts.length !== 5) {
-    return { ok: false, message: `a cron schedule has five fields (minute hour day-of-month month day-of-week), got ${parts.length}` };
+    return {
+      ok: false,
+      message: `a cron schedule has five fields (minute hour day-of-month month day-of-week), got ${parts.length}`,
+    };
   }
   const values: number[][] = [];
   for (const [index, spec] of FIELDS.entries()) {
@@ -45,11 +48,25 @@ export function parseCron(text: string): CronParseResult {
     if (typeof result === "string") return { ok: false, message: `${spec.name} field "${parts[index]}": ${result}` };
     values.push(result);
   }
-  const [minutes, hours, daysOfMonth, months, rawDaysOfWeek] = values as [number[], number[], number[], number[], number[]];
+  const [minutes, hours, daysOfMonth, months, rawDaysOfWeek] = values as [
+    number[],
+    number[],
+    number[],
+    number[],
+    number[],
+  ];
   const daysOfWeek = [...new Set(rawDaysOfWeek.map((day) => day % 7))].sort((a, b) => a - b);
   return {
     ok: true,
-    schedule: { minutes, hours, daysOfMonth, months, daysOfWeek, anyDayOfMonth: parts[2] === "*", anyDayOfWeek: parts[4] === "*" },
+    schedule: {
+      minutes,
+      hours,
+      daysOfMonth,
+      months,
+      daysOfWeek,
+      anyDayOfMonth: parts[2] === "*",
+      anyDayOfWeek: parts[4] === "*",
+    },
   };
 }
 
@@ -74,10 +91,12 @@ function parseField(text: string, spec: FieldSpec): number[] | string {
   const values = new Set<number>();
   for (const item of text.split(",")) {
     const [rangeText, stepText, ...extra] = item.split("/");
-    if (extra.length > 0 || rangeText === undefined || rangeText === "") return `"${item}" is not a value, range or step`;
+    if (extra.length > 0 || rangeText === undefined || rangeText === "")
+      return `"${item}" is not a value, range or step`;
     let step = 1;
     if (stepText !== undefined) {
-      if (!/^\d+$/.test(stepText) || Number(stepText) < 1) return `step "${stepText}" must be a whole number of at least 1`;
+      if (!/^\d+$/.test(stepText) || Number(stepText) < 1)
+        return `step "${stepText}" must be a whole number of at least 1`;
       step = Number(stepText);
     }
     const range = parseRange(rangeText, spec, stepText !== undefined);

@@ -7,12 +7,19 @@ export const STEP_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 
 export const workflowIdSchema = z
   .string()
-  .regex(WORKFLOW_ID_PATTERN, { message: "expected a workflow id: lowercase letters, digits and dashes, at most 63 characters" })
-  .meta({ description: "Workflow id: lowercase letters, digits and dashes, starting with a letter or digit", examples: ["order-fulfilment"] });
+  .regex(WORKFLOW_ID_PATTERN, {
+    message: "expected a workflow id: lowercase letters, digits and dashes, at most 63 characters",
+  })
+  .meta({
+    description: "Workflow id: lowercase letters, digits and dashes, starting with a letter or digit",
+    examples: ["order-fulfilment"],
+  });
 
 export const stepIdSchema = z
   .string()
-  .regex(STEP_ID_PATTERN, { message: "expected a step id: letters, digits, _ and -, starting with a letter or _, at most 64 characters" })
+  .regex(STEP_ID_PATTERN, {
+    message: "expected a step id: letters, digits, _ and -, starting with a letter or _, at most 64 characters",
+  })
   .meta({ description: "Step id, unique within the workflow; other steps refer to it in `needs` and as steps.<id>" });
 
 /** A JSONata expression written without braces. */
@@ -22,7 +29,9 @@ export const expressionSchema = z
   .meta({ description: "A JSONata expression (no {{ }} braces)" });
 
 /** Free text that may hold `{{ expr }}` placeholders. */
-export const templateSchema = z.string().meta({ description: "Text; {{ expr }} placeholders are evaluated as JSONata" });
+export const templateSchema = z
+  .string()
+  .meta({ description: "Text; {{ expr }} placeholders are evaluated as JSONata" });
 
 export const LLM_PROVIDERS = ["workers-ai", "openai"] as const;
 export type LlmProvider = (typeof LLM_PROVIDERS)[number];
@@ -39,4 +48,6 @@ export const llmPricingSchema = z
   .meta({ description: "Model prices; without them usage is counted in tokens and costUsd is null" });
 
 /** A JSON Schema document, kept as data; validate.ts checks that it compiles. */
-export const jsonSchemaObject = z.record(z.string(), z.unknown()).meta({ description: "A JSON Schema (draft 2020-12)" });
+export const jsonSchemaObject = z
+  .record(z.string(), z.unknown())
+  .meta({ description: "A JSON Schema (draft 2020-12)" });

@@ -25,14 +25,18 @@ export function formatPath(path: readonly Segment[]): string {
 export function issuesFromZod(issues: readonly z.core.$ZodIssue[], raw: unknown): Issue[] {
   return issues.flatMap((issue): Issue[] => {
     if (issue.code === "unrecognized_keys") {
-      return issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: unknownFieldMessage(issue.path, key) }));
+      return issue.keys.map((key) => ({
+        path: formatPath([...issue.path, key]),
+        message: unknownFieldMessage(issue.path, key),
+      }));
     }
     return [{ path: formatPath(issue.path), message: messageFor(issue, raw) }];
   });
 }
 
 function unknownFieldMessage(path: readonly Segment[], key: string): string {
-  if (key === "needs" && path.at(-1) === "step") return "the step inside a map runs once per item and cannot have needs; put needs on the map step";
+  if (key === "needs" && path.at(-1) === "step")
+    return "the step inside a map runs once per item and cannot have needs; put needs on the map step";
   return `unknown field "${key}"`;
 }
 
@@ -43,7 +47,9 @@ function messageFor(issue: z.core.$ZodIssue, raw: unknown): string {
   const value = valueAt(raw, issue.path);
   switch (issue.code) {
     case "invalid_type":
-      return value === undefined ? missingFieldMessage(issue.path, raw) : `expected ${typeName(issue.expected)}, got ${describe(value)}`;
+      return value === undefined
+        ? missingFieldMessage(issue.path, raw)
+        : `expected ${typeName(issue.expected)}, got ${describe(value)}`;
     case "invalid_value":
       return issue.values.length === 1
         ? `expected ${JSON.stringify(issue.values[0])}, got ${describe(value)}`
@@ -86,7 +92,9 @@ function unionMessage(issue: z.core.$ZodIssueInvalidUnion, value: unknown): stri
     }
     return `unknown ${kind} type ${describe(value)}; the ${kind} types are ${known}`;
   }
-  const expected = issue.errors.map((branch) => (branch.length === 1 && branch[0]!.code === "invalid_type" ? branch[0]!.expected : null));
+  const expected = issue.errors.map((branch) =>
+    branch.length === 1 && branch[0]!.code === "invalid_type" ? branch[0]!.expected : null,
+  );
   if (expected.every((name) => name !== null)) {
     const names = expected.map((name) => typeName(name!));
     return `expected ${names.slice(0, -1).join(", ")} or ${names.at(-1)}, got ${describe(value)}`;
@@ -94,7 +102,13 @@ function unionMessage(issue: z.core.$ZodIssueInvalidUnion, value: unknown): stri
   return `${describe(value)} matches none of the allowed forms`;
 }
 
-function boundMessage(inclusiveWord: string, exclusiveWord: string, origin: string, bound: number | bigint, inclusive?: boolean): string {
+function boundMessage(
+  inclusiveWord: string,
+  exclusiveWord: string,
+  origin: string,
+  bound: number | bigint,
+  inclusive?: boolean,
+): string {
   const word = inclusive === false ? exclusiveWord : inclusiveWord;
   if (origin === "array") return `expected ${word} ${bound} item${bound === 1 ? "" : "s"}`;
   if (origin === "string") return `expected ${word} ${bound} character${bound === 1 ? "" : "s"}`;
@@ -102,7 +116,13 @@ function boundMessage(inclusiveWord: string, exclusiveWord: string, origin: stri
 }
 
 function typeName(expected: string): string {
-  const names: Record<string, string> = { int: "an integer", array: "a list", object: "an object", record: "an object", undefined: "nothing" };
+  const names: Record<string, string> = {
+    int: "an integer",
+    array: "a list",
+    object: "an object",
+    record: "an object",
+    undefined: "nothing",
+  };
   return names[expected] ?? `a ${expected}`;
 }
 

@@ -40,7 +40,13 @@ function parseJson(text: string): ParseResult {
 function parseYaml(text: string): ParseResult {
   const lineCounter = new LineCounter();
   // YAML 1.2 core schema: `yes`/`no` stay strings, dates stay strings, duplicate keys are errors.
-  const documents = parseAllDocuments(text, { version: "1.2", schema: "core", uniqueKeys: true, prettyErrors: false, lineCounter });
+  const documents = parseAllDocuments(text, {
+    version: "1.2",
+    schema: "core",
+    uniqueKeys: true,
+    prettyErrors: false,
+    lineCounter,
+  });
   if (!Array.isArray(documents) || documents.length === 0) return failure("the document is empty");
   if (documents.length > 1) {
     const second = lineCounter.linePos(documents[1]!.range[0]);
@@ -62,7 +68,9 @@ function parseYaml(text: string): ParseResult {
   } catch (error) {
     return failure(`invalid YAML: ${(error as Error).message}`);
   }
-  return refersToItself(value) ? failure("invalid YAML: an alias refers to a node that contains it") : { ok: true, value };
+  return refersToItself(value)
+    ? failure("invalid YAML: an alias refers to a node that contains it")
+    : { ok: true, value };
 }
 
 function failure(message: string): ParseResult {

@@ -13,15 +13,27 @@ export { STEP_ID_PATTERN, WORKFLOW_ID_PATTERN } from "./fields";
 export const TRIAGE_ACTIONS = ["retry", "skip", "fail", "escalate"] as const;
 export type TriageAction = (typeof TRIAGE_ACTIONS)[number];
 
-const keyField = expressionSchema.optional().meta({ description: "JSONata expression over `input`; limits apply per key" });
+const keyField = expressionSchema
+  .optional()
+  .meta({ description: "JSONata expression over `input`; limits apply per key" });
 
 export const triageSchema = z.strictObject({
   provider: llmProviderSchema,
   model: z.string().min(1),
-  baseUrl: z.string().optional().meta({ description: "OpenAI-compatible API root (default https://api.openai.com/v1)" }),
-  apiKey: z.string().optional().meta({ description: "Usually {{ secrets.NAME }}; no other placeholder is allowed here" }),
+  baseUrl: z
+    .string()
+    .optional()
+    .meta({ description: "OpenAI-compatible API root (default https://api.openai.com/v1)" }),
+  apiKey: z
+    .string()
+    .optional()
+    .meta({ description: "Usually {{ secrets.NAME }}; no other placeholder is allowed here" }),
   allow: z.array(z.enum(TRIAGE_ACTIONS)).min(1).meta({ description: "Actions the model may propose" }),
-  maxActions: z.int().min(1).optional().meta({ description: "Most actions applied per run (each redrive gets a fresh budget); default 3" }),
+  maxActions: z
+    .int()
+    .min(1)
+    .optional()
+    .meta({ description: "Most actions applied per run (each redrive gets a fresh budget); default 3" }),
   pricing: llmPricingSchema.optional(),
 });
 
@@ -40,7 +52,10 @@ export const definitionSchema = z
       .strictObject({ limit: z.int().min(1), period: durationSchema, key: keyField })
       .optional()
       .meta({ description: "Runs started per period (per key)" }),
-    debounce: z.strictObject({ period: durationSchema, key: keyField }).optional().meta({ description: "Start one run after a quiet period (per key)" }),
+    debounce: z
+      .strictObject({ period: durationSchema, key: keyField })
+      .optional()
+      .meta({ description: "Start one run after a quiet period (per key)" }),
     timeout: durationSchema.optional().meta({ description: "Whole-run timeout" }),
     retention: durationSchema.optional().meta({ description: "How long run details are kept" }),
     steps: z.array(stepSchema).min(1, { message: "a workflow needs at least one step" }),

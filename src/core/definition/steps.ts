@@ -3,9 +3,27 @@
 import { z } from "zod";
 import { durationSchema } from "../duration";
 import { retryPolicySchema } from "../retry";
-import { expressionSchema, jsonSchemaObject, llmPricingSchema, llmProviderSchema, stepIdSchema, templateSchema, workflowIdSchema } from "./fields";
+import {
+  expressionSchema,
+  jsonSchemaObject,
+  llmPricingSchema,
+  llmProviderSchema,
+  stepIdSchema,
+  templateSchema,
+  workflowIdSchema,
+} from "./fields";
 
-export const STEP_TYPES = ["http", "transform", "sleep", "approval", "wait", "map", "workflow", "llm", "retrieve"] as const;
+export const STEP_TYPES = [
+  "http",
+  "transform",
+  "sleep",
+  "approval",
+  "wait",
+  "map",
+  "workflow",
+  "llm",
+  "retrieve",
+] as const;
 export type StepType = (typeof STEP_TYPES)[number];
 
 /** Step types whose work runs on the task queue rather than inside the run. */
@@ -41,15 +59,18 @@ const approvalShape = {
   type: z.literal("approval"),
   approvers: z.array(z.string()).optional().meta({ description: "Roles or token names allowed to decide" }),
   onTimeout: z.enum(["reject", "approve", "fail"]).optional(),
-  notify: httpRequestSchema
-    .optional()
-    .meta({ description: "An HTTP request sent when the step starts waiting (default method POST); `approval.approveUrl`, `approval.rejectUrl` and `approval.expiresAt` are in scope" }),
+  notify: httpRequestSchema.optional().meta({
+    description:
+      "An HTTP request sent when the step starts waiting (default method POST); `approval.approveUrl`, `approval.rejectUrl` and `approval.expiresAt` are in scope",
+  }),
 };
 const waitShape = {
   type: z.literal("wait"),
   event: z.string().min(1).meta({ description: "Name of the event to wait for" }),
   match: expressionSchema.optional().meta({ description: "JSONata condition on `event`" }),
-  lookback: durationSchema.optional().meta({ description: "Also accept events that arrived this long before the step started" }),
+  lookback: durationSchema
+    .optional()
+    .meta({ description: "Also accept events that arrived this long before the step started" }),
 };
 const workflowShape = {
   type: z.literal("workflow"),
@@ -67,7 +88,9 @@ const llmShape = {
   system: templateSchema.optional(),
   prompt: templateSchema.optional(),
   messages: z.array(llmMessageSchema).optional(),
-  context: templateSchema.optional().meta({ description: "Grounding passages (e.g. {{ steps.find.output }}); the model is asked to cite them as [n]" }),
+  context: templateSchema
+    .optional()
+    .meta({ description: "Grounding passages (e.g. {{ steps.find.output }}); the model is asked to cite them as [n]" }),
   temperature: z.number().min(0).max(2).optional(),
   maxTokens: z.int().min(1).optional(),
   schema: jsonSchemaObject.optional().meta({ description: "JSON Schema the reply must satisfy (parsed as JSON)" }),
@@ -87,7 +110,11 @@ const behaviourFields = {
   onError: z.enum(["fail", "continue"]).optional().meta({ description: "Default fail" }),
   description: z.string().optional(),
 };
-const stepFields = { id: stepIdSchema, needs: z.array(z.string()).optional().meta({ description: "Steps that must finish first" }), ...behaviourFields };
+const stepFields = {
+  id: stepIdSchema,
+  needs: z.array(z.string()).optional().meta({ description: "Steps that must finish first" }),
+  ...behaviourFields,
+};
 const inlineFields = { id: stepIdSchema.optional().meta({ description: "Default item" }), ...behaviourFields };
 
 function oneOfSleepFields(step: { duration?: string; until?: string }, ctx: z.RefinementCtx): void {

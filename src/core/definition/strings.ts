@@ -13,8 +13,17 @@ export interface StringSite {
 
 type Fields = Record<string, unknown>;
 
-const STEP_EXPRESSIONS: Record<string, readonly string[]> = { transform: ["expr"], sleep: ["until"], wait: ["match"], map: ["items"] };
-const STEP_SECRET_FIELDS: Record<string, readonly string[]> = { http: ["request"], approval: ["notify"], llm: ["apiKey", "baseUrl", "system", "prompt", "messages"] };
+const STEP_EXPRESSIONS: Record<string, readonly string[]> = {
+  transform: ["expr"],
+  sleep: ["until"],
+  wait: ["match"],
+  map: ["items"],
+};
+const STEP_SECRET_FIELDS: Record<string, readonly string[]> = {
+  http: ["request"],
+  approval: ["notify"],
+  llm: ["apiKey", "baseUrl", "system", "prompt", "messages"],
+};
 /** JSON Schema documents: data, not templates. */
 const STEP_DATA_FIELDS: Record<string, readonly string[]> = { llm: ["schema"] };
 const LIMIT_BLOCKS = new Set(["concurrency", "rateLimit", "debounce"]);
@@ -47,7 +56,8 @@ function stepStrings(step: unknown, path: Segment[], sites: StringSite[]): void 
     const at = [...path, field];
     if (type === "map" && field === "step") stepStrings(value, at, sites);
     else if (field === "if" || STEP_EXPRESSIONS[type]?.includes(field)) expression(value, at, sites);
-    else if (!STEP_DATA_FIELDS[type]?.includes(field)) templates(value, at, STEP_SECRET_FIELDS[type]?.includes(field) ?? false, sites);
+    else if (!STEP_DATA_FIELDS[type]?.includes(field))
+      templates(value, at, STEP_SECRET_FIELDS[type]?.includes(field) ?? false, sites);
   }
 }
 
@@ -65,7 +75,8 @@ function triggerStrings(trigger: unknown, path: Segment[], sites: StringSite[]):
 
 function expression(value: unknown, path: Segment[], sites: StringSite[]): void {
   // Empty and non-string expressions are the schema's to report.
-  if (typeof value === "string" && value.trim() !== "") sites.push({ path, text: value, kind: "expression", secretsAllowed: false });
+  if (typeof value === "string" && value.trim() !== "")
+    sites.push({ path, text: value, kind: "expression", secretsAllowed: false });
 }
 
 function templates(value: unknown, path: Segment[], secretsAllowed: boolean, sites: StringSite[]): void {

@@ -10,7 +10,9 @@ export type WebhookScheme = (typeof WEBHOOK_SCHEMES)[number];
 
 export const webhookVerifySchema = z
   .strictObject({
-    scheme: z.enum(WEBHOOK_SCHEMES).meta({ description: "How the request is authenticated; `none` must be written out" }),
+    scheme: z
+      .enum(WEBHOOK_SCHEMES)
+      .meta({ description: "How the request is authenticated; `none` must be written out" }),
     secret: templateSchema.optional().meta({ description: "Signing secret or token, usually {{ secrets.NAME }}" }),
     header: z.string().optional().meta({ description: "Header carrying the signature (required for hmac)" }),
     algorithm: z.enum(["sha256", "sha1"]).optional(),
@@ -20,23 +22,39 @@ export const webhookVerifySchema = z
   })
   .superRefine((verify, ctx) => {
     if (verify.scheme !== "none" && verify.secret === undefined) {
-      ctx.addIssue({ code: "custom", path: ["secret"], message: `scheme "${verify.scheme}" needs a secret, e.g. "{{ secrets.WEBHOOK_SECRET }}"` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["secret"],
+        message: `scheme "${verify.scheme}" needs a secret, e.g. "{{ secrets.WEBHOOK_SECRET }}"`,
+      });
     }
     if (verify.scheme === "hmac" && verify.header === undefined) {
-      ctx.addIssue({ code: "custom", path: ["header"], message: "scheme \"hmac\" needs the header that carries the signature" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["header"],
+        message: 'scheme "hmac" needs the header that carries the signature',
+      });
     }
   });
 
 export const webhookTriggerSchema = z.strictObject({
   type: z.literal("webhook"),
   verify: webhookVerifySchema,
-  input: expressionSchema.optional().meta({ description: "JSONata mapping of the request ({body, headers, query}) to the run input" }),
+  input: expressionSchema
+    .optional()
+    .meta({ description: "JSONata mapping of the request ({body, headers, query}) to the run input" }),
 });
 
 export const cronTriggerSchema = z.strictObject({
   type: z.literal("cron"),
-  schedule: z.string().meta({ description: "Five-field cron expression (minute hour day-of-month month day-of-week)", examples: ["0 9 * * MON-FRI"] }),
-  timezone: z.string().optional().meta({ description: "IANA time zone, default UTC", examples: ["Europe/Paris"] }),
+  schedule: z.string().meta({
+    description: "Five-field cron expression (minute hour day-of-month month day-of-week)",
+    examples: ["0 9 * * MON-FRI"],
+  }),
+  timezone: z
+    .string()
+    .optional()
+    .meta({ description: "IANA time zone, default UTC", examples: ["Europe/Paris"] }),
   input: z.unknown().optional().meta({ description: "Literal run input" }),
 });
 
@@ -44,12 +62,20 @@ export const apiTriggerSchema = z.strictObject({ type: z.literal("api") });
 
 export const eventTriggerSchema = z.strictObject({
   type: z.literal("event"),
-  name: z.string().min(1).meta({ description: "Event name to subscribe to", examples: ["order.created"] }),
+  name: z
+    .string()
+    .min(1)
+    .meta({ description: "Event name to subscribe to", examples: ["order.created"] }),
   input: expressionSchema.optional().meta({ description: "JSONata mapping of the event payload to the run input" }),
   key: expressionSchema.optional().meta({ description: "JSONata expression giving the event's key" }),
 });
 
-export const triggerSchema = z.discriminatedUnion("type", [webhookTriggerSchema, cronTriggerSchema, apiTriggerSchema, eventTriggerSchema]);
+export const triggerSchema = z.discriminatedUnion("type", [
+  webhookTriggerSchema,
+  cronTriggerSchema,
+  apiTriggerSchema,
+  eventTriggerSchema,
+]);
 
 export type WebhookVerify = z.infer<typeof webhookVerifySchema>;
 export type WebhookTrigger = z.infer<typeof webhookTriggerSchema>;

@@ -19,7 +19,11 @@ export const MAX_DEFINITION_BYTES = 256 * 1024;
  */
 export function validateDefinition(raw: unknown): ValidationResult {
   const serialized = serialize(raw);
-  if (serialized === null) return { ok: false, issues: [{ path: "", message: "the definition is not plain JSON data (it refers to itself or holds a BigInt)" }] };
+  if (serialized === null)
+    return {
+      ok: false,
+      issues: [{ path: "", message: "the definition is not plain JSON data (it refers to itself or holds a BigInt)" }],
+    };
   const parsed = definitionSchema.safeParse(raw);
   const issues = [
     ...sizeIssues(serialized),

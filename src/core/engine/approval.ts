@@ -36,12 +36,25 @@ export async function startApproval(draft: Draft, step: ApprovalStep): Promise<v
   if (input.notify !== undefined) {
     const runId = draft.state.id;
     // Best effort, sent once per attempt: its outcome does not decide anything.
-    draft.effects.push({ type: "dispatch", runId, stepId: step.id, attempt: n, stepType: "notify", request: input.notify, timeoutMs: NOTIFY_TIMEOUT_MS, idempotencyKey: `${runId}:${step.id}:notify` });
+    draft.effects.push({
+      type: "dispatch",
+      runId,
+      stepId: step.id,
+      attempt: n,
+      stepType: "notify",
+      request: input.notify,
+      timeoutMs: NOTIFY_TIMEOUT_MS,
+      idempotencyKey: `${runId}:${step.id}:notify`,
+    });
   }
 }
 
 /** The notify request, with `approval.*` in scope; links are placeholders the consumer signs. */
-async function renderNotify(draft: Draft, step: ApprovalStep, expiresAt: number | undefined): Promise<Record<string, unknown>> {
+async function renderNotify(
+  draft: Draft,
+  step: ApprovalStep,
+  expiresAt: number | undefined,
+): Promise<Record<string, unknown>> {
   const linkExpiry = expiresAt ?? draft.now + DEFAULT_NOTIFY_LINK_MS;
   const approval = {
     approveUrl: approvalLinkPlaceholder("approve", linkExpiry),
@@ -50,13 +63,28 @@ async function renderNotify(draft: Draft, step: ApprovalStep, expiresAt: number 
   };
   const scope = { ...stepScope(draft.state, step.id, { secrets: secretPlaceholders(step.notify) }), approval };
   const rendered = (await renderTemplate(step.notify, scope, { now: draft.now })) as Record<string, unknown>;
-  const request: Record<string, unknown> = { method: rendered.method ?? "POST", url: rendered.url, headers: rendered.headers ?? {}, query: rendered.query ?? {} };
+  const request: Record<string, unknown> = {
+    method: rendered.method ?? "POST",
+    url: rendered.url,
+    headers: rendered.headers ?? {},
+    query: rendered.query ?? {},
+  };
   if (rendered.body !== undefined) request.body = rendered.body;
   return request;
 }
 
-export function decideApproval(draft: Draft, step: ApprovalStep, decision: ApprovalDecision, by: string, comment?: string): void {
-  audit(draft, "approval.decided", { stepId: step.id, attempt: currentAttempt(draft.state.steps[step.id]!)?.n, detail: { decision, by, comment: comment ?? null } });
+export function decideApproval(
+  draft: Draft,
+  step: ApprovalStep,
+  decision: ApprovalDecision,
+  by: string,
+  comment?: string,
+): void {
+  audit(draft, "approval.decided", {
+    stepId: step.id,
+    attempt: currentAttempt(draft.state.steps[step.id]!)?.n,
+    detail: { decision, by, comment: comment ?? null },
+  });
   settle(draft, step, decision, by, comment ?? null);
 }
 
@@ -69,12 +97,27 @@ export function timeOutApproval(draft: Draft, step: ApprovalStep): void {
   settle(draft, step, onTimeout, "timeout", message);
 }
 
-function settle(draft: Draft, step: ApprovalStep, decision: ApprovalDecision, by: string, comment: string | null): void {
-  const output = { decision: decision === "approve" ? "approved" : "rejected", by, comment, at: new Date(draft.now).toISOString() };
+function settle(
+  draft: Draft,
+  step: ApprovalStep,
+  decision: ApprovalDecision,
+  by: string,
+  comment: string | null,
+): void {
+  const output = {
+    decision: decision === "approve" ? "approved" : "rejected",
+    by,
+    comment,
+    at: new Date(draft.now).toISOString(),
+  };
   if (decision === "approve") return completeStep(draft, step.id, output);
   // The output is kept on the failed step so `onError: continue` + `if` can route on it.
   patchStep(draft, step.id, { output });
-  failAttempt(draft, step, { code: "rejected", message: `rejected by ${by}${comment ? `: ${comment}` : ""}`, retryable: false });
+  failAttempt(draft, step, {
+    code: "rejected",
+    message: `rejected by ${by}${comment ? `: ${comment}` : ""}`,
+    retryable: false,
+  });
 }
 
 export interface ApprovalRefusal {
@@ -87,16 +130,28 @@ export interface ApprovalRefusal {
  * entries that are role names admit that role and above; other entries are token names.
  * Without approvers any operator may decide. A signed link was minted by someone admitted.
  */
-export function approvalRefusal(workflow: Pick<Definition, "steps" | "onFailure">, state: RunState, stepId: string, decider: Decider, attempt?: number): ApprovalRefusal | undefined {
+export function approvalRefusal(
+  workflow: Pick<Definition, "steps" | "onFailure">,
+  state: RunState,
+  stepId: string,
+  decider: Decider,
+  attempt?: number,
+): ApprovalRefusal | undefined {
   // Items of maps included: an approval inside a map is decided as `<map>[<index>]`.
   const definition = resolveStep(workflow, stepId) as { type: string; approvers?: string[] } | undefined;
   const step = state.steps[stepId];
   if (!definition || !step) return { code: "not_found", message: `run ${state.id} has no step ${stepId}` };
   // A failed step that triage escalated is decided like an approval (triage.ts).
-  if (definition.type !== "approval" && step.triaging !== "person") return { code: "invalid_state", message: `step ${stepId} is a ${definition.type} step, not an approval` };
+  if (definition.type !== "approval" && step.triaging !== "person")
+    return { code: "invalid_state", message: `step ${stepId} is a ${definition.type} step, not an approval` };
   const current = currentAttempt(step)?.n;
-  if (step.status !== "waiting") return { code: "invalid_state", message: `step ${stepId} is ${step.status}, not waiting for a decision` };
-  if (attempt !== undefined && attempt !== current) return { code: "invalid_state", message: `this decision was for attempt ${attempt} of step ${stepId}, which is over` };
+  if (step.status !== "waiting")
+    return { code: "invalid_state", message: `step ${stepId} is ${step.status}, not waiting for a decision` };
+  if (attempt !== undefined && attempt !== current)
+    return {
+      code: "invalid_state",
+      message: `this decision was for attempt ${attempt} of step ${stepId}, which is over`,
+    };
   if (!isAdmitted(definition.approvers ?? [], decider)) {
     return { code: "forbidden", message: `${decider.name} is not among the approvers of step ${stepId}` };
   }

@@ -35,21 +35,41 @@ export async function startChildRun(draft: Draft, step: WorkflowStep): Promise<v
   const request: Record<string, unknown> = { workflow: step.workflow, input, depth };
   if (step.version !== undefined) request.version = step.version;
   patchStep(draft, step.id, { status: "waiting", input: request, childRunId, childStatus: undefined });
-  if (step.timeout !== undefined) setTimer(draft, { kind: "timeout", at: draft.now + parseDuration(step.timeout), stepId: step.id, attempt: n });
+  if (step.timeout !== undefined)
+    setTimer(draft, { kind: "timeout", at: draft.now + parseDuration(step.timeout), stepId: step.id, attempt: n });
 }
 
 /** The child's end is the step's: its output, or a failure the step's retry policy may retry. */
-export function finishChildRun(draft: Draft, step: WorkflowStep, status: RunStatus, output: unknown, error: ErrorRecord | null | undefined): void {
+export function finishChildRun(
+  draft: Draft,
+  step: WorkflowStep,
+  status: RunStatus,
+  output: unknown,
+  error: ErrorRecord | null | undefined,
+): void {
   const childRunId = draft.state.steps[step.id]!.childRunId;
   patchStep(draft, step.id, { childStatus: status });
   if (status === "succeeded") return completeStep(draft, step.id, output);
   // A child that never started (unknown workflow, rejected input) will not start on a retry either.
   if (error?.code === "child_not_started") return failAttempt(draft, step, error);
   const reason = error ? `: ${error.code}: ${error.message}` : "";
-  if (status === "cancelled") return failAttempt(draft, step, { code: "child_cancelled", message: `child run ${childRunId} was cancelled${reason}`, retryable: false });
-  failAttempt(draft, step, { code: "child_failed", message: `child run ${childRunId} ended ${status}${reason}`, retryable: true });
+  if (status === "cancelled")
+    return failAttempt(draft, step, {
+      code: "child_cancelled",
+      message: `child run ${childRunId} was cancelled${reason}`,
+      retryable: false,
+    });
+  failAttempt(draft, step, {
+    code: "child_failed",
+    message: `child run ${childRunId} ended ${status}${reason}`,
+    retryable: true,
+  });
 }
 
 export function timeOutChildRun(draft: Draft, step: WorkflowStep): void {
-  failAttempt(draft, step, { code: "timed_out", message: `the child run did not finish within ${step.timeout}`, retryable: true });
+  failAttempt(draft, step, {
+    code: "timed_out",
+    message: `the child run did not finish within ${step.timeout}`,
+    retryable: true,
+  });
 }

@@ -20,8 +20,10 @@ export interface RunInit {
 /** Every step pending (onFailure steps flagged), the run queued until its `start` event. */
 export function createRunState(definition: Definition, init: RunInit): RunState {
   const steps: Record<string, StepState> = {};
-  for (const step of definition.steps) steps[step.id] = { id: step.id, type: step.type, status: "pending", attempts: [] };
-  for (const step of definition.onFailure ?? []) steps[step.id] = { id: step.id, type: step.type, status: "pending", onFailure: true, attempts: [] };
+  for (const step of definition.steps)
+    steps[step.id] = { id: step.id, type: step.type, status: "pending", attempts: [] };
+  for (const step of definition.onFailure ?? [])
+    steps[step.id] = { id: step.id, type: step.type, status: "pending", onFailure: true, attempts: [] };
   for (const [id, carried] of Object.entries(init.carriedSteps ?? {})) {
     if (steps[id]) steps[id] = carried;
   }

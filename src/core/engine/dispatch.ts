@@ -59,7 +59,12 @@ async function renderRequest(draft: Draft, step: IoStep): Promise<unknown> {
   const render = (value: unknown) => renderTemplate(value, scope, { now: draft.now });
   if (step.type === "http") {
     const rendered = (await render(step.request)) as Record<string, unknown>;
-    const request: Record<string, unknown> = { method: rendered.method ?? "GET", url: rendered.url, headers: rendered.headers ?? {}, query: rendered.query ?? {} };
+    const request: Record<string, unknown> = {
+      method: rendered.method ?? "GET",
+      url: rendered.url,
+      headers: rendered.headers ?? {},
+      query: rendered.query ?? {},
+    };
     if (rendered.body !== undefined) request.body = rendered.body;
     return request;
   }

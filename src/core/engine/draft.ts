@@ -3,7 +3,17 @@
 // and every change replaces one entry with a new object. Untouched steps and timers
 // keep their identity, which is how the shell knows what to persist.
 import type { Definition } from "../definition/schema";
-import type { Attempt, Effect, MapItemRecord, MapItemStore, RunState, StepState, StepStatus, Timer, TransitionResult } from "./types";
+import type {
+  Attempt,
+  Effect,
+  MapItemRecord,
+  MapItemStore,
+  RunState,
+  StepState,
+  StepStatus,
+  Timer,
+  TransitionResult,
+} from "./types";
 import { FINISHED_RUN_STATUSES } from "./types";
 import { holdEffects } from "./holds";
 import { itemKey } from "./item-key";
@@ -25,7 +35,11 @@ export interface Draft {
 }
 
 /** A store with no items: runs without maps, and tests that need none. */
-export const NO_ITEMS: MapItemStore = { value: () => undefined, record: () => undefined, outputs: (_map, total) => new Array<unknown>(total).fill(null) };
+export const NO_ITEMS: MapItemStore = {
+  value: () => undefined,
+  record: () => undefined,
+  outputs: (_map, total) => new Array<unknown>(total).fill(null),
+};
 
 /** Statuses of a step that holds work in flight (a task, a retry timer or a wait). */
 export const ACTIVE_STEP_STATUSES: readonly StepStatus[] = ["running", "retrying", "waiting"];
@@ -37,8 +51,11 @@ export function openDraft(definition: Definition, state: RunState, now: number, 
   const working: RunState = { ...state, steps: { ...state.steps }, timers: { ...state.timers } };
   const itemWrites = { created: new Map<string, unknown[]>(), finished: new Map<string, MapItemRecord>() };
   const items: MapItemStore = {
-    value: (map, index) => (itemWrites.created.has(map) ? itemWrites.created.get(map)![index] : store.value(map, index)),
-    record: (map, index) => itemWrites.finished.get(itemKey(map, index)) ?? (itemWrites.created.has(map) ? undefined : store.record(map, index)),
+    value: (map, index) =>
+      itemWrites.created.has(map) ? itemWrites.created.get(map)![index] : store.value(map, index),
+    record: (map, index) =>
+      itemWrites.finished.get(itemKey(map, index)) ??
+      (itemWrites.created.has(map) ? undefined : store.record(map, index)),
     outputs: (map, total) => {
       const outputs = itemWrites.created.has(map) ? new Array<unknown>(total).fill(null) : store.outputs(map, total);
       for (const record of itemWrites.finished.values()) {
@@ -47,7 +64,16 @@ export function openDraft(definition: Definition, state: RunState, now: number, 
       return outputs;
     },
   };
-  return { definition, now, state: working, effects: [], stepDefinitions: new StepCatalog(definition), items, itemWrites, removedItems: new Map() };
+  return {
+    definition,
+    now,
+    state: working,
+    effects: [],
+    stepDefinitions: new StepCatalog(definition),
+    items,
+    itemWrites,
+    removedItems: new Map(),
+  };
 }
 
 /** Ends the transition; adds the one index effect when a status the index shows changed. */
@@ -79,7 +105,11 @@ export function beginAttempt(draft: Draft, stepId: string): number {
   const attempt: Attempt = { n, status: "running", startedAt: draft.now, runAttempt: draft.state.attempt };
   if (step.item) attempt.mapRound = mapRound(draft, step.item.map);
   const firstOfRound = step.status === "pending";
-  patchStep(draft, stepId, { status: "running", attempts: [...step.attempts, attempt], ...(firstOfRound ? { startedAt: draft.now } : {}) });
+  patchStep(draft, stepId, {
+    status: "running",
+    attempts: [...step.attempts, attempt],
+    ...(firstOfRound ? { startedAt: draft.now } : {}),
+  });
   return n;
 }
 
@@ -116,7 +146,11 @@ export function clearStepTimers(draft: Draft, stepId: string): void {
   }
 }
 
-export function audit(draft: Draft, action: string, extra: { stepId?: string; attempt?: number; detail?: Record<string, unknown> } = {}): void {
+export function audit(
+  draft: Draft,
+  action: string,
+  extra: { stepId?: string; attempt?: number; detail?: Record<string, unknown> } = {},
+): void {
   draft.effects.push(withoutUndefined({ type: "audit" as const, action, ...extra }));
 }
 
@@ -132,7 +166,9 @@ function changesIndex(before: RunState, after: RunState): boolean {
     if (step.item) return false;
     const old = before.steps[step.id];
     if (old === step || old?.status === step.status) return false;
-    return TERMINAL_STEP_STATUSES.includes(step.status) || (old !== undefined && TERMINAL_STEP_STATUSES.includes(old.status));
+    return (
+      TERMINAL_STEP_STATUSES.includes(step.status) || (old !== undefined && TERMINAL_STEP_STATUSES.includes(old.status))
+    );
   });
 }
 

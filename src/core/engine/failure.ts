@@ -2,7 +2,16 @@
 // own, and only then finishes. Cancellation and finishing live here too: all three
 // stop steps and timers the same way.
 import type { RunError, RunStatus } from "./types";
-import { ACTIVE_STEP_STATUSES, audit, clearStepTimers, currentAttempt, emitIndex, patchAttempt, patchStep, type Draft } from "./draft";
+import {
+  ACTIVE_STEP_STATUSES,
+  audit,
+  clearStepTimers,
+  currentAttempt,
+  emitIndex,
+  patchAttempt,
+  patchStep,
+  type Draft,
+} from "./draft";
 
 /**
  * Enters the failure phase: in-flight steps are cancelled, pending ones stay pending,
@@ -22,7 +31,8 @@ export function failRun(draft: Draft, error: RunError, endingAs: "failed" | "tim
 /** Cancels a step and its in-flight attempt; a late report for it is then ignored. */
 export function cancelStep(draft: Draft, stepId: string): void {
   const step = draft.state.steps[stepId]!;
-  if (currentAttempt(step)?.status === "running") patchAttempt(draft, stepId, { status: "cancelled", finishedAt: draft.now });
+  if (currentAttempt(step)?.status === "running")
+    patchAttempt(draft, stepId, { status: "cancelled", finishedAt: draft.now });
   patchStep(draft, stepId, { status: "cancelled", finishedAt: draft.now, triaging: undefined });
   clearStepTimers(draft, stepId);
 }

@@ -38,11 +38,19 @@ function isEscalated(step: StepState | undefined): boolean {
 function open(draft: Draft, step: StepState, attempt: number): HoldEffect {
   const definition = draft.stepDefinitions.get(step.id)!;
   const startedAt = currentAttempt(step)!.startedAt;
-  if (isEscalated(step)) return { type: "approval_opened", stepId: step.id, attempt, approvers: [], requestedAt: draft.now };
+  if (isEscalated(step))
+    return { type: "approval_opened", stepId: step.id, attempt, approvers: [], requestedAt: draft.now };
   if (definition.type === "approval") {
     const expiresAt = draft.state.timers[timerKey({ kind: "timeout", stepId: step.id })]?.at;
     const approvers = (definition as ApprovalStep).approvers ?? [];
-    return { type: "approval_opened", stepId: step.id, attempt, approvers, requestedAt: startedAt, ...(expiresAt !== undefined ? { expiresAt } : {}) };
+    return {
+      type: "approval_opened",
+      stepId: step.id,
+      attempt,
+      approvers,
+      requestedAt: startedAt,
+      ...(expiresAt !== undefined ? { expiresAt } : {}),
+    };
   }
   if (definition.type === "wait") {
     const wait = definition as WaitStep;
@@ -63,7 +71,8 @@ function open(draft: Draft, step: StepState, attempt: number): HoldEffect {
 }
 
 function close(old: StepState, now: StepState, attempt: number): HoldEffect[] {
-  if (old.type === "approval" || isEscalated(old)) return [{ type: "approval_closed", stepId: old.id, attempt, status: now.status }];
+  if (old.type === "approval" || isEscalated(old))
+    return [{ type: "approval_closed", stepId: old.id, attempt, status: now.status }];
   if (old.type === "wait") return [{ type: "waiter_removed", stepId: old.id, attempt }];
   // A child that has not ended on its own is cancelled with the step.
   const ended = now.childRunId === old.childRunId && now.childStatus !== undefined;

@@ -48,28 +48,60 @@ export async function startMap(draft: Draft, step: MapStep): Promise<void> {
     draft.state.mapItems = (draft.state.mapItems ?? 0) + total;
   }
   const concurrency = step.concurrency ?? DEFAULT_MAP_CONCURRENCY;
-  const map: MapProgress = { total, concurrency, next: 0, inFlight: [], succeeded: 0, failed: 0, skipped: 0, cancelled: 0 };
+  const map: MapProgress = {
+    total,
+    concurrency,
+    next: 0,
+    inFlight: [],
+    succeeded: 0,
+    failed: 0,
+    skipped: 0,
+    cancelled: 0,
+  };
   patchStep(draft, step.id, { input: { items: total, concurrency }, map });
-  if (step.timeout !== undefined) setTimer(draft, { kind: "timeout", at: draft.now + parseDuration(step.timeout), stepId: step.id, attempt: n });
+  if (step.timeout !== undefined)
+    setTimer(draft, { kind: "timeout", at: draft.now + parseDuration(step.timeout), stepId: step.id, attempt: n });
 }
 
 function itemsRefusal(draft: Draft, step: MapStep, items: unknown): ErrorRecord | undefined {
-  const refuse = (code: string, message: string): ErrorRecord => ({ code, message, retryable: false, expression: step.items });
+  const refuse = (code: string, message: string): ErrorRecord => ({
+    code,
+    message,
+    retryable: false,
+    expression: step.items,
+  });
   if (!Array.isArray(items)) {
-    const got = items === undefined ? "nothing" : items === null ? "null" : typeof items === "object" ? "an object" : `a ${typeof items}`;
+    const got =
+      items === undefined
+        ? "nothing"
+        : items === null
+          ? "null"
+          : typeof items === "object"
+            ? "an object"
+            : `a ${typeof items}`;
     // JSONata returns a one-element result as the element itself; `[…]` keeps it an array.
-    return refuse("invalid_items", `items \`${step.items}\` gave ${got}, not an array (wrap the expression in [ ] to keep a single result an array)`);
+    return refuse(
+      "invalid_items",
+      `items \`${step.items}\` gave ${got}, not an array (wrap the expression in [ ] to keep a single result an array)`,
+    );
   }
-  if (items.length > MAX_MAP_ITEMS) return refuse("too_many_items", `items gave ${items.length} items; a map takes at most ${MAX_MAP_ITEMS}`);
+  if (items.length > MAX_MAP_ITEMS)
+    return refuse("too_many_items", `items gave ${items.length} items; a map takes at most ${MAX_MAP_ITEMS}`);
   const executed = Object.keys(draft.state.steps).length + (draft.state.mapItems ?? 0) + items.length;
-  if (executed > MAX_EXECUTED_STEPS) return refuse("limit_exceeded", `this map would bring the run to ${executed} executed steps; a run executes at most ${MAX_EXECUTED_STEPS}`);
+  if (executed > MAX_EXECUTED_STEPS)
+    return refuse(
+      "limit_exceeded",
+      `this map would bring the run to ${executed} executed steps; a run executes at most ${MAX_EXECUTED_STEPS}`,
+    );
   let bytes = 0;
   for (const [index, item] of items.entries()) {
     const size = jsonByteLength(item);
-    if (size > MAX_ITEM_BYTES) return refuse("items_too_large", `item ${index} is ${size} bytes; an item may be at most ${MAX_ITEM_BYTES}`);
+    if (size > MAX_ITEM_BYTES)
+      return refuse("items_too_large", `item ${index} is ${size} bytes; an item may be at most ${MAX_ITEM_BYTES}`);
     bytes += size;
   }
-  if (bytes > MAX_VALUE_BYTES) return refuse("items_too_large", `the items are ${bytes} bytes together; the limit is ${MAX_VALUE_BYTES}`);
+  if (bytes > MAX_VALUE_BYTES)
+    return refuse("items_too_large", `the items are ${bytes} bytes together; the limit is ${MAX_VALUE_BYTES}`);
   return undefined;
 }
 
@@ -103,7 +135,7 @@ async function pumpMap(draft: Draft, step: MapStep): Promise<boolean> {
     ended++;
     if (record.status === "failed" && step.step.onError !== "continue") failure ??= record;
   }
-  if (failure) return failMap(draft, step, progress, itemFailure(failure)), true;
+  if (failure) return (failMap(draft, step, progress, itemFailure(failure)), true);
 
   let started = false;
   while (progress.inFlight.length < progress.concurrency && progress.next < progress.total) {
@@ -122,7 +154,9 @@ async function pumpMap(draft: Draft, step: MapStep): Promise<boolean> {
     finishMap(draft, step, progress);
     return true;
   }
-  const status = progress.inFlight.every((index) => draft.state.steps[itemKey(step.id, index)]!.status === "waiting") ? "waiting" : "running";
+  const status = progress.inFlight.every((index) => draft.state.steps[itemKey(step.id, index)]!.status === "waiting")
+    ? "waiting"
+    : "running";
   if (!started && ended === 0) {
     // Items in flight may have gone from running to waiting (or back): the map follows.
     if (status !== before.status) patchStep(draft, step.id, { status });
@@ -136,7 +170,13 @@ async function startItem(draft: Draft, step: MapStep, index: number): Promise<vo
   const key = itemKey(step.id, index);
   // Attempts of earlier rounds stay (numbering goes on, so their late reports stay stale).
   const attempts = draft.items.record(step.id, index)?.attempts ?? [];
-  draft.state.steps[key] = { id: key, type: step.step.type, status: "pending", attempts, item: { map: step.id, index, value: draft.items.value(step.id, index) } };
+  draft.state.steps[key] = {
+    id: key,
+    type: step.step.type,
+    status: "pending",
+    attempts,
+    item: { map: step.id, index, value: draft.items.value(step.id, index) },
+  };
   const inline = draft.stepDefinitions.get(key)!;
   if (inline.if !== undefined) {
     try {
@@ -155,7 +195,11 @@ function recordItem(draft: Draft, item: StepState, progress: MapProgress): MapIt
   let record: MapItemRecord = { ...ended, map: ref!.map, index: ref!.index };
   const bytes = record.status === "succeeded" ? jsonByteLength(record.output) : 0;
   if (bytes > MAX_ITEM_BYTES) {
-    const error = { code: "output_too_large", message: `item ${ref!.index} output is ${bytes} bytes; an item's output may be at most ${MAX_ITEM_BYTES}`, retryable: false };
+    const error = {
+      code: "output_too_large",
+      message: `item ${ref!.index} output is ${bytes} bytes; an item's output may be at most ${MAX_ITEM_BYTES}`,
+      retryable: false,
+    };
     const { output: _output, ...rest } = record;
     record = { ...rest, status: "failed", error };
   }
@@ -170,7 +214,11 @@ function recordItem(draft: Draft, item: StepState, progress: MapProgress): MapIt
 function itemFailure(record: MapItemRecord): ErrorRecord {
   const cause = record.error ?? { code: "failed", message: "the item failed", retryable: false };
   // Retryable only if the item's own error was: a new round of the map would meet a permanent error again.
-  return { code: "item_failed", message: `item ${record.index} failed: ${cause.code}: ${cause.message}`, retryable: cause.retryable };
+  return {
+    code: "item_failed",
+    message: `item ${record.index} failed: ${cause.code}: ${cause.message}`,
+    retryable: cause.retryable,
+  };
 }
 
 /** The items still in flight are cancelled and recorded; the map's attempt fails with `error`. */
@@ -189,7 +237,11 @@ function finishMap(draft: Draft, step: MapStep, progress: MapProgress): void {
   const outputs = draft.items.outputs(step.id, progress.total);
   const bytes = jsonByteLength(outputs);
   if (bytes > MAX_VALUE_BYTES) {
-    return failAttempt(draft, step, { code: "output_too_large", message: `the map's output is ${bytes} bytes; the limit is ${MAX_VALUE_BYTES}`, retryable: false });
+    return failAttempt(draft, step, {
+      code: "output_too_large",
+      message: `the map's output is ${bytes} bytes; the limit is ${MAX_VALUE_BYTES}`,
+      retryable: false,
+    });
   }
   completeStep(draft, step.id, outputs);
 }
@@ -201,7 +253,16 @@ function finishMap(draft: Draft, step: MapStep, progress: MapProgress): void {
 export function storeLeftoverItems(draft: Draft): void {
   for (const step of Object.values(draft.state.steps)) {
     if (!step.item) continue;
-    const counts: MapProgress = { total: 0, concurrency: 0, next: 0, inFlight: [], succeeded: 0, failed: 0, skipped: 0, cancelled: 0 };
+    const counts: MapProgress = {
+      total: 0,
+      concurrency: 0,
+      next: 0,
+      inFlight: [],
+      succeeded: 0,
+      failed: 0,
+      skipped: 0,
+      cancelled: 0,
+    };
     recordItem(draft, step, counts);
   }
 }
@@ -211,5 +272,9 @@ export function timeOutMap(draft: Draft, step: MapStep): void {
   const state = draft.state.steps[step.id]!;
   if (!ACTIVE_STEP_STATUSES.includes(state.status) || !state.map) return;
   const progress: MapProgress = { ...state.map, inFlight: [...state.map.inFlight] };
-  failMap(draft, step, progress, { code: "timed_out", message: `the map did not finish within ${step.timeout}`, retryable: true });
+  failMap(draft, step, progress, {
+    code: "timed_out",
+    message: `the map did not finish within ${step.timeout}`,
+    retryable: true,
+  });
 }

@@ -3,7 +3,16 @@ import type { ErrorRecord } from "../errors";
 import type { Step } from "../definition/schema";
 import { hasAttemptsLeft, jitterSeed, nextDelayMs, resolveRetryPolicy } from "../retry";
 import type { SkipReason } from "./types";
-import { attemptsThisRound, audit, clearStepTimers, currentAttempt, patchAttempt, patchStep, setTimer, type Draft } from "./draft";
+import {
+  attemptsThisRound,
+  audit,
+  clearStepTimers,
+  currentAttempt,
+  patchAttempt,
+  patchStep,
+  setTimer,
+  type Draft,
+} from "./draft";
 import { failRun } from "./failure";
 import { isTriaged, startTriage } from "./triage";
 
@@ -23,8 +32,12 @@ export function failAttempt(draft: Draft, step: Step, error: ErrorRecord): void 
   const policy = resolveRetryPolicy(step);
   // The budget counts this round only, so a redriven step gets its full policy again.
   const round = attemptsThisRound(draft, step.id);
-  if (!error.retryable || !hasAttemptsLeft(policy, round)) return isTriaged(draft, step) ? startTriage(draft, step, error) : failStep(draft, step, error);
-  const delayMs = nextDelayMs(policy, round, { retryAfterMs: error.retryAfterMs, jitterSeed: jitterSeed(draft.state.id, step.id, n) });
+  if (!error.retryable || !hasAttemptsLeft(policy, round))
+    return isTriaged(draft, step) ? startTriage(draft, step, error) : failStep(draft, step, error);
+  const delayMs = nextDelayMs(policy, round, {
+    retryAfterMs: error.retryAfterMs,
+    jitterSeed: jitterSeed(draft.state.id, step.id, n),
+  });
   patchStep(draft, step.id, { status: "retrying" });
   setTimer(draft, { kind: "retry", at: draft.now + delayMs, stepId: step.id, attempt: n });
   audit(draft, "step.retrying", { stepId: step.id, attempt: n, detail: { error, delayMs } });

@@ -23,7 +23,11 @@ export function buildScope(state: RunState, extra: { secrets?: Record<string, st
 }
 
 /** The scope of one step: `buildScope`, plus `item` and `index` when the step is an item of a map. */
-export function stepScope(state: RunState, stepId: string, extra: { secrets?: Record<string, string> } = {}): Record<string, unknown> {
+export function stepScope(
+  state: RunState,
+  stepId: string,
+  extra: { secrets?: Record<string, string> } = {},
+): Record<string, unknown> {
   const scope = buildScope(state, extra);
   const item = state.steps[stepId]?.item;
   return item ? { ...scope, item: item.value, index: item.index } : scope;
@@ -32,7 +36,8 @@ export function stepScope(state: RunState, stepId: string, extra: { secrets?: Re
 /** A placeholder for every secret name the step's definition mentions. */
 export function secretPlaceholders(step: unknown): Record<string, string> {
   const secrets: Record<string, string> = {};
-  for (const match of JSON.stringify(step).matchAll(SECRET_REFERENCE)) secrets[match[1]!] = secretPlaceholder(match[1]!);
+  for (const match of JSON.stringify(step).matchAll(SECRET_REFERENCE))
+    secrets[match[1]!] = secretPlaceholder(match[1]!);
   return secrets;
 }
 

@@ -15,7 +15,9 @@ export async function settle(draft: Draft): Promise<"done" | "advance"> {
   if (active.length > 0) {
     // Waiting only when nothing is in flight: a run with a task out is running.
     // A step waiting on the triage model has a task out too.
-    state.status = active.every((step) => step.status === "waiting" && step.triaging !== "model") ? "waiting" : "running";
+    state.status = active.every((step) => step.status === "waiting" && step.triaging !== "model")
+      ? "waiting"
+      : "running";
     return "done";
   }
   if (state.endingAs) {
@@ -35,7 +37,8 @@ export async function settle(draft: Draft): Promise<"done" | "advance"> {
 /** The `output` expression, or by default the outputs of succeeded steps no one needs. */
 async function runOutput(draft: Draft): Promise<unknown> {
   const { definition, state } = draft;
-  if (definition.output !== undefined) return evaluateExpression(definition.output, buildScope(state), { now: draft.now });
+  if (definition.output !== undefined)
+    return evaluateExpression(definition.output, buildScope(state), { now: draft.now });
   const output: Record<string, unknown> = {};
   for (const [id, dependents] of dependentsOf(definition.steps)) {
     const step = state.steps[id];

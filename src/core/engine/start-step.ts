@@ -1,6 +1,15 @@
 // One executor per step type, in one table. Steps without I/O finish or park here;
 // I/O steps go to the task queue (dispatch.ts).
-import type { ApprovalStep, MapStep, SleepStep, Step, StepType, TransformStep, WaitStep, WorkflowStep } from "../definition/schema";
+import type {
+  ApprovalStep,
+  MapStep,
+  SleepStep,
+  Step,
+  StepType,
+  TransformStep,
+  WaitStep,
+  WorkflowStep,
+} from "../definition/schema";
 import { parseDuration } from "../duration";
 import { NonRetryableError, toErrorRecord } from "../errors";
 import { evaluateExpression } from "../expr";
@@ -38,7 +47,8 @@ async function runTransform(draft: Draft, step: TransformStep): Promise<void> {
   try {
     const output = await evaluateExpression(step.expr, stepScope(draft.state, step.id), { now: draft.now });
     const bytes = jsonByteLength(output);
-    if (bytes > MAX_VALUE_BYTES) throw new NonRetryableError("output_too_large", `the output is ${bytes} bytes; the limit is ${MAX_VALUE_BYTES}`);
+    if (bytes > MAX_VALUE_BYTES)
+      throw new NonRetryableError("output_too_large", `the output is ${bytes} bytes; the limit is ${MAX_VALUE_BYTES}`);
     completeStep(draft, step.id, output);
   } catch (error) {
     failAttempt(draft, step, { ...toErrorRecord(error), retryable: false });
@@ -69,7 +79,11 @@ async function sleepTarget(draft: Draft, step: SleepStep): Promise<number> {
   if (value === undefined || value === null) return draft.now;
   const at = typeof value === "string" ? Date.parse(value) : typeof value === "number" ? value : Number.NaN;
   if (!Number.isFinite(at) || Number.isNaN(new Date(at).getTime())) {
-    throw new NonRetryableError("expression_error", `until \`${step.until}\` gave ${JSON.stringify(value)}, not an ISO time`, { expression: step.until });
+    throw new NonRetryableError(
+      "expression_error",
+      `until \`${step.until}\` gave ${JSON.stringify(value)}, not an ISO time`,
+      { expression: step.until },
+    );
   }
   return at;
 }

@@ -23,7 +23,13 @@ import { addRunUsage, recordAttemptUsage } from "./usage";
  * `items` is the run's item store (see map.ts), read but never written here: what a
  * transition stores comes back as `map_items_created` and `map_item_finished` effects.
  */
-export async function transition(definition: Definition, state: RunState, incoming: RunEvent, now: number, items?: MapItemStore): Promise<TransitionResult> {
+export async function transition(
+  definition: Definition,
+  state: RunState,
+  incoming: RunEvent,
+  now: number,
+  items?: MapItemStore,
+): Promise<TransitionResult> {
   // Ignored events (duplicates, stale reports, cancelling a finished run) change nothing.
   if (!isAccepted(definition, state, incoming, now)) return { state, effects: [] };
   const event = neutralizePlaceholders(incoming);
@@ -61,12 +67,14 @@ export async function transition(definition: Definition, state: RunState, incomi
       }
       break;
     case "approval_decided":
-      if (draft.state.steps[event.stepId]!.triaging === "person") await decideEscalation(draft, stepOf<Step>(draft, event.stepId), event.decision, event.by, event.comment);
+      if (draft.state.steps[event.stepId]!.triaging === "person")
+        await decideEscalation(draft, stepOf<Step>(draft, event.stepId), event.decision, event.by, event.comment);
       else decideApproval(draft, stepOf<ApprovalStep>(draft, event.stepId), event.decision, event.by, event.comment);
       break;
     case "event_received":
       // An event whose `match` does not hold changes nothing.
-      if (!(await receiveEvent(draft, stepOf<WaitStep>(draft, event.stepId), event.event))) return { state, effects: [] };
+      if (!(await receiveEvent(draft, stepOf<WaitStep>(draft, event.stepId), event.event)))
+        return { state, effects: [] };
       break;
     case "child_finished":
       finishChildRun(draft, stepOf<WorkflowStep>(draft, event.stepId), event.status, event.output, event.error);
@@ -94,25 +102,45 @@ function isAccepted(definition: Definition, state: RunState, event: RunEvent, no
       return isRedrivable(state);
     case "triage_decided": {
       const step = state.steps[event.stepId];
-      return !isRunFinished(state) && step?.status === "waiting" && step.triaging === "model" && currentAttempt(step)?.n === event.attempt && resolveStep(definition, event.stepId) !== undefined;
+      return (
+        !isRunFinished(state) &&
+        step?.status === "waiting" &&
+        step.triaging === "model" &&
+        currentAttempt(step)?.n === event.attempt &&
+        resolveStep(definition, event.stepId) !== undefined
+      );
     }
     case "approval_decided": {
-      const escalated = !isRunFinished(state) && state.steps[event.stepId]?.status === "waiting" && state.steps[event.stepId]?.triaging === "person";
-      return (escalated || isWaitingStep(definition, state, event.stepId, "approval")) && currentAttempt(state.steps[event.stepId]!)?.n === event.attempt;
+      const escalated =
+        !isRunFinished(state) &&
+        state.steps[event.stepId]?.status === "waiting" &&
+        state.steps[event.stepId]?.triaging === "person";
+      return (
+        (escalated || isWaitingStep(definition, state, event.stepId, "approval")) &&
+        currentAttempt(state.steps[event.stepId]!)?.n === event.attempt
+      );
     }
     case "event_received": {
       if (!isWaitingStep(definition, state, event.stepId, "wait")) return false;
       const step = state.steps[event.stepId]!;
-      return currentAttempt(step)?.n === event.attempt && isForWait(resolveStep(definition, event.stepId) as WaitStep, step, event.event);
+      return (
+        currentAttempt(step)?.n === event.attempt &&
+        isForWait(resolveStep(definition, event.stepId) as WaitStep, step, event.event)
+      );
     }
     case "child_finished":
-      return isWaitingStep(definition, state, event.stepId, "workflow") && state.steps[event.stepId]!.childRunId === event.childRunId;
+      return (
+        isWaitingStep(definition, state, event.stepId, "workflow") &&
+        state.steps[event.stepId]!.childRunId === event.childRunId
+      );
   }
 }
 
 /** The step exists in the definition with `type` and waits, in an unfinished run. */
 function isWaitingStep(definition: Definition, state: RunState, stepId: string, type: string): boolean {
-  return !isRunFinished(state) && resolveStep(definition, stepId)?.type === type && state.steps[stepId]?.status === "waiting";
+  return (
+    !isRunFinished(state) && resolveStep(definition, stepId)?.type === type && state.steps[stepId]?.status === "waiting"
+  );
 }
 
 function stepOf<S>(draft: Draft, stepId: string): S {
@@ -149,7 +177,11 @@ async function fireTimer(draft: Draft, timer: Timer): Promise<void> {
   // A timer of an older attempt, or of a step that moved on, is stale.
   if (!step || !definition || currentAttempt(step)?.n !== timer.attempt) return;
   if (timer.kind === "deadline" && step.status === "running") {
-    failAttempt(draft, definition, { code: "timed_out", message: `attempt ${timer.attempt} got no result in time`, retryable: true });
+    failAttempt(draft, definition, {
+      code: "timed_out",
+      message: `attempt ${timer.attempt} got no result in time`,
+      retryable: true,
+    });
   } else if (timer.kind === "deadline" && step.status === "waiting" && step.triaging === "model") {
     await timeOutTriage(draft, definition);
   } else if (timer.kind === "retry" && step.status === "retrying") {

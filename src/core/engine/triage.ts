@@ -22,7 +22,14 @@ const TRIAGED_TYPES = new Set(["http", "llm", "retrieve"]);
 /** Whether a step failing for good now goes to triage instead of failing. */
 export function isTriaged(draft: Draft, step: Step): boolean {
   const state = draft.state.steps[step.id];
-  return draft.definition.triage !== undefined && TRIAGED_TYPES.has(step.type) && !!state && !state.onFailure && !state.item && !draft.state.endingAs;
+  return (
+    draft.definition.triage !== undefined &&
+    TRIAGED_TYPES.has(step.type) &&
+    !!state &&
+    !state.onFailure &&
+    !state.item &&
+    !draft.state.endingAs
+  );
 }
 
 /** Parks the failed step and sends the triage task; its deadline is a timer like an attempt's. */
@@ -50,19 +57,35 @@ function triageRequest(draft: Draft, step: Step, state: StepState, error: ErrorR
   const triage = draft.definition.triage!;
   const request: Record<string, unknown> = { provider: triage.provider, model: triage.model, allow: triage.allow };
   if (triage.baseUrl !== undefined) request.baseUrl = triage.baseUrl;
-  if (triage.apiKey !== undefined) request.apiKey = triage.apiKey.replace(TRIAGE_SECRET_PLACEHOLDER, (_text, name: string) => secretPlaceholder(name));
+  if (triage.apiKey !== undefined)
+    request.apiKey = triage.apiKey.replace(TRIAGE_SECRET_PLACEHOLDER, (_text, name: string) => secretPlaceholder(name));
   if (triage.pricing !== undefined) request.pricing = triage.pricing;
   const attempts = state.attempts
     .filter((attempt) => (attempt.runAttempt ?? 1) === draft.state.attempt)
-    .map((attempt) => ({ n: attempt.n, status: attempt.status, error: attempt.error ?? null, ...(attempt.httpStatus !== undefined ? { httpStatus: attempt.httpStatus } : {}) }));
+    .map((attempt) => ({
+      n: attempt.n,
+      status: attempt.status,
+      error: attempt.error ?? null,
+      ...(attempt.httpStatus !== undefined ? { httpStatus: attempt.httpStatus } : {}),
+    }));
   request.failure = { workflow: draft.definition.id, step, input: state.input ?? null, attempts, error };
   return request;
 }
 
 /** The triage task answered (or failed): apply the action when policy admits it, else fail the step. */
-export async function decideTriage(draft: Draft, step: Step, outcome: { ok: true; output: unknown } | { ok: false; error: ErrorRecord }): Promise<void> {
+export async function decideTriage(
+  draft: Draft,
+  step: Step,
+  outcome: { ok: true; output: unknown } | { ok: false; error: ErrorRecord },
+): Promise<void> {
   clearStepTimers(draft, step.id);
-  if (!outcome.ok) return refuse(draft, step, { action: null, reason: "", error: outcome.error }, `triage failed: ${outcome.error.message}`);
+  if (!outcome.ok)
+    return refuse(
+      draft,
+      step,
+      { action: null, reason: "", error: outcome.error },
+      `triage failed: ${outcome.error.message}`,
+    );
   const answer = readAnswer(outcome.output);
   const triage = draft.definition.triage!;
   const refusal = refusalOf(draft.state, triage, answer.action);
@@ -73,14 +96,28 @@ export async function decideTriage(draft: Draft, step: Step, outcome: { ok: true
 
 /** No answer within the triage deadline. */
 export function timeOutTriage(draft: Draft, step: Step): Promise<void> {
-  const error = { code: "timed_out", message: `triage gave no answer within ${TRIAGE_TIMEOUT_MS / 1000}s`, retryable: false };
+  const error = {
+    code: "timed_out",
+    message: `triage gave no answer within ${TRIAGE_TIMEOUT_MS / 1000}s`,
+    retryable: false,
+  };
   return decideTriage(draft, step, { ok: false, error });
 }
 
 /** A person decided an escalated step: approve runs it again, reject fails it with its error. */
-export async function decideEscalation(draft: Draft, step: Step, decision: "approve" | "reject", by: string, comment?: string): Promise<void> {
+export async function decideEscalation(
+  draft: Draft,
+  step: Step,
+  decision: "approve" | "reject",
+  by: string,
+  comment?: string,
+): Promise<void> {
   const state = draft.state.steps[step.id]!;
-  audit(draft, "approval.decided", { stepId: step.id, attempt: currentAttempt(state)?.n, detail: { decision, by, comment: comment ?? null, escalated: true } });
+  audit(draft, "approval.decided", {
+    stepId: step.id,
+    attempt: currentAttempt(state)?.n,
+    detail: { decision, by, comment: comment ?? null, escalated: true },
+  });
   patchStep(draft, step.id, { triaging: undefined });
   if (decision === "approve") return startStep(draft, step);
   const error = state.error ?? { code: "rejected", message: `rejected by ${by}`, retryable: false };
@@ -90,7 +127,8 @@ export async function decideEscalation(draft: Draft, step: Step, decision: "appr
 /** Actions applied in this run attempt, across steps: what `maxActions` bounds. */
 export function triageActionsUsed(state: RunState): number {
   let used = 0;
-  for (const step of Object.values(state.steps)) used += (step.triage ?? []).filter((entry) => entry.applied && entry.runAttempt === state.attempt).length;
+  for (const step of Object.values(state.steps))
+    used += (step.triage ?? []).filter((entry) => entry.applied && entry.runAttempt === state.attempt).length;
   return used;
 }
 
@@ -106,13 +144,22 @@ function readAnswer(output: unknown): Answer {
   const fields = (output ?? {}) as { action?: unknown; reason?: unknown; retryAfter?: unknown };
   const action = typeof fields.action === "string" ? fields.action : null;
   const reason = typeof fields.reason === "string" ? fields.reason : "";
-  const seconds = typeof fields.retryAfter === "number" && Number.isFinite(fields.retryAfter) ? Math.max(0, fields.retryAfter) : undefined;
-  return { action, reason, ...(seconds !== undefined ? { retryAfterMs: Math.min(seconds * 1000, MAX_TRIAGE_RETRY_AFTER_MS) } : {}) };
+  const seconds =
+    typeof fields.retryAfter === "number" && Number.isFinite(fields.retryAfter)
+      ? Math.max(0, fields.retryAfter)
+      : undefined;
+  return {
+    action,
+    reason,
+    ...(seconds !== undefined ? { retryAfterMs: Math.min(seconds * 1000, MAX_TRIAGE_RETRY_AFTER_MS) } : {}),
+  };
 }
 
 function refusalOf(state: RunState, triage: Triage, action: string | null): string | undefined {
-  if (action === null || !(TRIAGE_ACTIONS as readonly string[]).includes(action)) return `"${action}" is not a triage action`;
-  if (!(triage.allow as string[]).includes(action)) return `"${action}" is not allowed (allow: ${triage.allow.join(", ")})`;
+  if (action === null || !(TRIAGE_ACTIONS as readonly string[]).includes(action))
+    return `"${action}" is not a triage action`;
+  if (!(triage.allow as string[]).includes(action))
+    return `"${action}" is not allowed (allow: ${triage.allow.join(", ")})`;
   const max = triage.maxActions ?? DEFAULT_MAX_TRIAGE_ACTIONS;
   if (triageActionsUsed(state) >= max) return `the run used its ${max} triage action${max === 1 ? "" : "s"}`;
   return undefined;
@@ -127,7 +174,14 @@ function refuse(draft: Draft, step: Step, answer: Answer, refusal: string): void
 function record(draft: Draft, step: Step, answer: Answer & { applied: boolean; refusal?: string }): void {
   const state = draft.state.steps[step.id]!;
   const attempt = currentAttempt(state)?.n ?? 1;
-  const entry: TriageRecord = { action: answer.action, reason: answer.reason, applied: answer.applied, attempt, runAttempt: draft.state.attempt, at: draft.now };
+  const entry: TriageRecord = {
+    action: answer.action,
+    reason: answer.reason,
+    applied: answer.applied,
+    attempt,
+    runAttempt: draft.state.attempt,
+    at: draft.now,
+  };
   if (answer.refusal !== undefined) entry.refusal = answer.refusal;
   if (answer.error !== undefined) entry.error = answer.error;
   if (answer.retryAfterMs !== undefined) entry.retryAfterMs = answer.retryAfterMs;
@@ -136,13 +190,23 @@ function record(draft: Draft, step: Step, answer: Answer & { applied: boolean; r
   audit(draft, "triage.decided", { stepId: step.id, attempt, detail: { ...detail } });
 }
 
-async function apply(draft: Draft, step: Step, action: (typeof TRIAGE_ACTIONS)[number], retryAfterMs: number | undefined): Promise<void> {
+async function apply(
+  draft: Draft,
+  step: Step,
+  action: (typeof TRIAGE_ACTIONS)[number],
+  retryAfterMs: number | undefined,
+): Promise<void> {
   const state = draft.state.steps[step.id]!;
   switch (action) {
     case "retry":
       if (!retryAfterMs) return startStep(draft, step);
       patchStep(draft, step.id, { status: "retrying" });
-      setTimer(draft, { kind: "retry", at: draft.now + retryAfterMs, stepId: step.id, attempt: currentAttempt(state)?.n ?? 1 });
+      setTimer(draft, {
+        kind: "retry",
+        at: draft.now + retryAfterMs,
+        stepId: step.id,
+        attempt: currentAttempt(state)?.n ?? 1,
+      });
       return;
     case "skip":
       // The error stays on the step: it shows why triage skipped it.

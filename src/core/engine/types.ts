@@ -6,7 +6,16 @@ export const RUN_STATUSES = ["queued", "running", "waiting", "succeeded", "faile
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export const FINISHED_RUN_STATUSES: readonly RunStatus[] = ["succeeded", "failed", "cancelled", "timed_out"];
 
-export const STEP_STATUSES = ["pending", "running", "retrying", "waiting", "succeeded", "failed", "skipped", "cancelled"] as const;
+export const STEP_STATUSES = [
+  "pending",
+  "running",
+  "retrying",
+  "waiting",
+  "succeeded",
+  "failed",
+  "skipped",
+  "cancelled",
+] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
 
 export const ATTEMPT_STATUSES = ["running", "succeeded", "failed", "cancelled"] as const;
@@ -228,11 +237,27 @@ export type Effect =
  * waiter in the event index, a child run.
  */
 export type HoldEffect =
-  | { type: "approval_opened"; stepId: string; attempt: number; approvers: string[]; requestedAt: number; expiresAt?: number }
+  | {
+      type: "approval_opened";
+      stepId: string;
+      attempt: number;
+      approvers: string[];
+      requestedAt: number;
+      expiresAt?: number;
+    }
   | { type: "approval_closed"; stepId: string; attempt: number; status: StepStatus }
   | { type: "waiter_added"; stepId: string; attempt: number; event: string; since: number }
   | { type: "waiter_removed"; stepId: string; attempt: number }
-  | { type: "start_child"; stepId: string; attempt: number; childRunId: string; workflow: string; version?: number; input: unknown; depth: number }
+  | {
+      type: "start_child";
+      stepId: string;
+      attempt: number;
+      childRunId: string;
+      workflow: string;
+      version?: number;
+      input: unknown;
+      depth: number;
+    }
   | { type: "cancel_child"; stepId: string; childRunId: string };
 
 /** Who decided an approval: a token (name and role) or a signed link. */
@@ -257,18 +282,38 @@ export type RunEvent =
   | { type: "step_completed"; stepId: string; attempt: number; output: unknown; httpStatus?: number; usage?: Usage }
   | { type: "step_failed"; stepId: string; attempt: number; error: ErrorRecord; usage?: Usage }
   /** The answer of failure triage for a step waiting on it (triage.ts). */
-  | { type: "triage_decided"; stepId: string; attempt: number; outcome: { ok: true; output: unknown } | { ok: false; error: ErrorRecord }; usage?: Usage }
+  | {
+      type: "triage_decided";
+      stepId: string;
+      attempt: number;
+      outcome: { ok: true; output: unknown } | { ok: false; error: ErrorRecord };
+      usage?: Usage;
+    }
   /** Sent by the alarm: handles every timer with `at <= now`. */
   | { type: "timers_due" }
   | { type: "cancel"; reason?: string }
   /** Redrive: resume a failed, timed-out or cancelled run in place; `queued` (runs under flow control) until its gate starts it again. */
   | { type: "retry"; queued?: boolean }
   /** A person (or a signed link) decided a waiting approval; admission is the shell's to check first. */
-  | { type: "approval_decided"; stepId: string; attempt: number; decision: "approve" | "reject"; by: string; comment?: string }
+  | {
+      type: "approval_decided";
+      stepId: string;
+      attempt: number;
+      decision: "approve" | "reject";
+      by: string;
+      comment?: string;
+    }
   /** An event with the name a waiting `wait` step listens for; its `match` decides. */
   | { type: "event_received"; stepId: string; attempt: number; event: ReceivedEvent }
   /** The child run of a `workflow` step finished. */
-  | { type: "child_finished"; stepId: string; childRunId: string; status: RunStatus; output?: unknown; error?: ErrorRecord | null };
+  | {
+      type: "child_finished";
+      stepId: string;
+      childRunId: string;
+      status: RunStatus;
+      output?: unknown;
+      error?: ErrorRecord | null;
+    };
 
 export interface TransitionResult {
   state: RunState;

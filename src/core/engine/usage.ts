@@ -17,7 +17,10 @@ export function addRunUsage(draft: Draft, usage: Usage | undefined): void {
 }
 
 export function sumUsage(a: Usage | undefined, b: Usage): Usage {
-  const sum: Usage = { inputTokens: (a?.inputTokens ?? 0) + b.inputTokens, outputTokens: (a?.outputTokens ?? 0) + b.outputTokens };
+  const sum: Usage = {
+    inputTokens: (a?.inputTokens ?? 0) + b.inputTokens,
+    outputTokens: (a?.outputTokens ?? 0) + b.outputTokens,
+  };
   const cost = (a?.costUsd ?? 0) + (b.costUsd ?? 0);
   if (a?.costUsd !== undefined || b.costUsd !== undefined) sum.costUsd = Math.round(cost * 1e9) / 1e9;
   return sum;

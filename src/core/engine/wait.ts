@@ -14,10 +14,14 @@ export const DEFAULT_LOOKBACK = "10m";
 
 export async function startWait(draft: Draft, step: WaitStep): Promise<void> {
   const n = beginAttempt(draft, step.id);
-  const input: Record<string, unknown> = { event: step.event, since: new Date(waitSince(step, draft.now)).toISOString() };
+  const input: Record<string, unknown> = {
+    event: step.event,
+    since: new Date(waitSince(step, draft.now)).toISOString(),
+  };
   if (step.timeout !== undefined) input.expiresAt = new Date(draft.now + parseDuration(step.timeout)).toISOString();
   patchStep(draft, step.id, { status: "waiting", input });
-  if (step.timeout !== undefined) setTimer(draft, { kind: "timeout", at: draft.now + parseDuration(step.timeout), stepId: step.id, attempt: n });
+  if (step.timeout !== undefined)
+    setTimer(draft, { kind: "timeout", at: draft.now + parseDuration(step.timeout), stepId: step.id, attempt: n });
 }
 
 /** The earliest receipt time an event may have to count for a wait that began at `startedAt`. */
@@ -28,13 +32,26 @@ export function waitSince(step: WaitStep, startedAt: number): number {
 /** Whether an event is for this wait at all: its name, and received within the lookback. */
 export function isForWait(step: WaitStep, state: StepState, event: ReceivedEvent): boolean {
   const attempt = currentAttempt(state);
-  return state.status === "waiting" && attempt !== undefined && event.name === step.event && event.receivedAt >= waitSince(step, attempt.startedAt);
+  return (
+    state.status === "waiting" &&
+    attempt !== undefined &&
+    event.name === step.event &&
+    event.receivedAt >= waitSince(step, attempt.startedAt)
+  );
 }
 
 /** Completes the wait with the event's payload when `match` holds; false when it does not. */
 export async function receiveEvent(draft: Draft, step: WaitStep, event: ReceivedEvent): Promise<boolean> {
   if (step.match !== undefined) {
-    const scope = { ...stepScope(draft.state, step.id), event: { name: event.name, payload: event.payload, key: event.key, receivedAt: new Date(event.receivedAt).toISOString() } };
+    const scope = {
+      ...stepScope(draft.state, step.id),
+      event: {
+        name: event.name,
+        payload: event.payload,
+        key: event.key,
+        receivedAt: new Date(event.receivedAt).toISOString(),
+      },
+    };
     try {
       if (!isTruthy(await evaluateExpression(step.match, scope, { now: draft.now }))) return false;
     } catch (error) {
@@ -48,5 +65,9 @@ export async function receiveEvent(draft: Draft, step: WaitStep, event: Received
 }
 
 export function timeOutWait(draft: Draft, step: WaitStep): void {
-  failAttempt(draft, step, { code: "timed_out", message: `no matching ${step.event} event within ${step.timeout}`, retryable: true });
+  failAttempt(draft, step, {
+    code: "timed_out",
+    message: `no matching ${step.event} event within ${step.timeout}`,
+    retryable: true,
+  });
 }

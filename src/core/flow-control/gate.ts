@@ -1,7 +1,16 @@
 // A gate's decisions: (state, event, now) → (state, start actions). No I/O, no clock.
 // Runs wait FIFO; a run in its debounce quiet period waits without holding up the
 // queue; a due run starts when a concurrency slot is free and the rate window allows.
-import type { AdmitOutcome, GateDecision, GateEvent, GatePolicy, GateState, StartAction, StartAnswer, WaitingRun } from "./types";
+import type {
+  AdmitOutcome,
+  GateDecision,
+  GateEvent,
+  GatePolicy,
+  GateState,
+  StartAction,
+  StartAnswer,
+  WaitingRun,
+} from "./types";
 
 /** How soon a start nobody acknowledged (the run or the next gate was unreachable) is tried again. */
 export const START_RETRY_MS = 5_000;
@@ -28,7 +37,9 @@ export function gateWakeAt(state: GateState, now: number): number | undefined {
   const candidates: number[] = [];
   if (state.admitted.some((run) => !run.confirmed)) candidates.push(now + START_RETRY_MS);
   for (const run of state.waiting) if (isQuiet(run, now)) candidates.push(run.notBefore!);
-  const opening = state.waiting.some((run) => !isQuiet(run, now)) ? rateOpensAt(state.policy, state.starts, now) : undefined;
+  const opening = state.waiting.some((run) => !isQuiet(run, now))
+    ? rateOpensAt(state.policy, state.starts, now)
+    : undefined;
   if (opening !== undefined) candidates.push(opening);
   return candidates.length === 0 ? undefined : Math.min(...candidates);
 }
@@ -49,7 +60,12 @@ function admit(state: GateState, event: Extract<GateEvent, { type: "admit" }>, n
       return { state: { ...state, policy, waiting }, actions: [], outcome: { type: "debounced", into: quiet.runId } };
     }
   }
-  const entry: WaitingRun = { runId: event.runId, queuedAt: now, next: event.next, ...(debounceMs !== undefined ? { notBefore: now + debounceMs } : {}) };
+  const entry: WaitingRun = {
+    runId: event.runId,
+    queuedAt: now,
+    next: event.next,
+    ...(debounceMs !== undefined ? { notBefore: now + debounceMs } : {}),
+  };
   const outcome: AdmitOutcome = { type: "queued" };
   return { ...pump({ ...state, policy, waiting: [...state.waiting, entry] }, now), outcome };
 }
@@ -65,7 +81,9 @@ function answerStart(state: GateState, runId: string, answer: StartAnswer, now: 
 }
 
 function tick(state: GateState, now: number): GateDecision {
-  const retries: StartAction[] = state.admitted.filter((run) => !run.confirmed).map((run) => ({ type: "start", runId: run.runId, next: run.next }));
+  const retries: StartAction[] = state.admitted
+    .filter((run) => !run.confirmed)
+    .map((run) => ({ type: "start", runId: run.runId, next: run.next }));
   const pumped = pump(state, now);
   return { state: pumped.state, actions: [...retries, ...pumped.actions] };
 }
@@ -83,7 +101,9 @@ function pump(state: GateState, now: number): GateDecision {
       waiting.push(run);
       continue;
     }
-    held ||= (policy.concurrency !== undefined && admitted.length >= policy.concurrency) || rateOpensAt(policy, starts, now) !== undefined;
+    held ||=
+      (policy.concurrency !== undefined && admitted.length >= policy.concurrency) ||
+      rateOpensAt(policy, starts, now) !== undefined;
     if (held) {
       waiting.push(run);
       continue;

@@ -29,7 +29,10 @@ export async function planGates(definition: Definition, input: unknown, now: num
   return Promise.all(
     groups.map(async (group) => {
       const key = group[0]!.key;
-      const keyPart = key === undefined ? "" : `:${await sha256Hex(canonicalJson((await evaluateExpression(key, { input }, { now })) ?? null))}`;
+      const keyPart =
+        key === undefined
+          ? ""
+          : `:${await sha256Hex(canonicalJson((await evaluateExpression(key, { input }, { now })) ?? null))}`;
       const rulePart = groups.length > 1 ? `#${group.map((rule) => rule.name).join("+")}` : "";
       const policy: GatePolicy = Object.assign({}, ...group.map((rule) => rule.policy));
       return { name: `${definition.id}${keyPart}${rulePart}`, policy };
@@ -40,9 +43,16 @@ export async function planGates(definition: Definition, input: unknown, now: num
 function rulesOf(definition: Definition): Rule[] {
   const rules: Rule[] = [];
   const { debounce, concurrency, rateLimit } = definition;
-  if (debounce) rules.push({ name: "debounce", key: debounce.key, policy: { debounceMs: parseDuration(debounce.period) } });
-  if (concurrency) rules.push({ name: "concurrency", key: concurrency.key, policy: { concurrency: concurrency.limit } });
-  if (rateLimit) rules.push({ name: "rateLimit", key: rateLimit.key, policy: { rateLimit: { limit: rateLimit.limit, periodMs: parseDuration(rateLimit.period) } } });
+  if (debounce)
+    rules.push({ name: "debounce", key: debounce.key, policy: { debounceMs: parseDuration(debounce.period) } });
+  if (concurrency)
+    rules.push({ name: "concurrency", key: concurrency.key, policy: { concurrency: concurrency.limit } });
+  if (rateLimit)
+    rules.push({
+      name: "rateLimit",
+      key: rateLimit.key,
+      policy: { rateLimit: { limit: rateLimit.limit, periodMs: parseDuration(rateLimit.period) } },
+    });
   return rules;
 }
 

@@ -31,7 +31,11 @@ function cronFor(schedule: string, timezone: string | undefined): Cron {
   if (!parsed.ok) throw new Error(`invalid cron schedule "${schedule}": ${parsed.message}`);
   // domAndDow: false is standard cron's OR (croner's `legacyMode`, now deprecated): when both
   // day fields are restricted, either one matching is enough; a `*` leaves the other alone.
-  return new Cron(cronerPattern(parsed.schedule), { timezone: timezone ?? DEFAULT_TIMEZONE, mode: "5-part", domAndDow: false });
+  return new Cron(cronerPattern(parsed.schedule), {
+    timezone: timezone ?? DEFAULT_TIMEZONE,
+    mode: "5-part",
+    domAndDow: false,
+  });
 }
 
 /**

@@ -52,7 +52,11 @@ export interface SchedulePlan {
  * An unchanged, enabled schedule keeps its pending time, so a save between a scheduled
  * time and the next tick loses no run; a new, changed or re-enabled one counts from `now`.
  */
-export function planScheduleSync(existing: ScheduleRowState[], triggers: CronTrigger[] | null, now: number): SchedulePlan {
+export function planScheduleSync(
+  existing: ScheduleRowState[],
+  triggers: CronTrigger[] | null,
+  now: number,
+): SchedulePlan {
   if (triggers === null) {
     return { rows: existing.map((row) => ({ ...row, enabled: false, nextFireAt: null })), removed: [] };
   }

@@ -1,7 +1,13 @@
 // The minute tick: start one run for each due schedule. A scheduled time is claimed in
 // D1 before its run starts, and the run id is derived from it, so it starts one run only.
 import { database, type Database } from "../../db/client";
-import { claimSchedule, listDueSchedules, releaseSchedule, type ScheduleClaim, type ScheduleRow } from "../../db/schedules";
+import {
+  claimSchedule,
+  listDueSchedules,
+  releaseSchedule,
+  type ScheduleClaim,
+  type ScheduleRow,
+} from "../../db/schedules";
 import { deterministicRunId } from "../../run/ids";
 import { startRun, type StartRunRequest } from "../start-run";
 import { planScheduleFiring } from "./plan";
@@ -26,7 +32,11 @@ export interface SchedulerReport {
  * invocations are harmless: each scheduled time is claimed by one of them, and its run id
  * is the same whoever starts it. One schedule's failure is logged and does not stop the others.
  */
-export async function runDueSchedules(env: Env, now: number, start: StartRunFunction = startRun): Promise<SchedulerReport> {
+export async function runDueSchedules(
+  env: Env,
+  now: number,
+  start: StartRunFunction = startRun,
+): Promise<SchedulerReport> {
   const db = database(env.DB);
   const report: SchedulerReport = { started: [], failed: [] };
   for (const row of await listDueSchedules(db, now, DUE_SCHEDULES_PER_TICK)) {
@@ -35,7 +45,10 @@ export async function runDueSchedules(env: Env, now: number, start: StartRunFunc
       if (runId !== null) report.started.push(runId);
     } catch (error) {
       report.failed.push(`${row.workflowId}#${row.triggerIndex}`);
-      console.error(`cron schedule ${row.workflowId}#${row.triggerIndex} ("${row.schedule}" ${row.timezone}) could not start its run`, error);
+      console.error(
+        `cron schedule ${row.workflowId}#${row.triggerIndex} ("${row.schedule}" ${row.timezone}) could not start its run`,
+        error,
+      );
     }
   }
   return report;
@@ -47,13 +60,31 @@ export function scheduledRunId(workflowId: string, triggerIndex: number, schedul
 }
 
 /** Claims the schedule's due time and starts its run; null when another invocation claimed it first. */
-async function fireSchedule(env: Env, db: Database, row: ScheduleRow, now: number, start: StartRunFunction): Promise<string | null> {
+async function fireSchedule(
+  env: Env,
+  db: Database,
+  row: ScheduleRow,
+  now: number,
+  start: StartRunFunction,
+): Promise<string | null> {
   const plan = planScheduleFiring(row, now);
   if (plan.fire === null || row.nextFireAt === null) return null;
-  const claim: ScheduleClaim = { workflowId: row.workflowId, triggerIndex: row.triggerIndex, from: row.nextFireAt, to: plan.next, firedAt: plan.fire, now };
+  const claim: ScheduleClaim = {
+    workflowId: row.workflowId,
+    triggerIndex: row.triggerIndex,
+    from: row.nextFireAt,
+    to: plan.next,
+    firedAt: plan.fire,
+    now,
+  };
   if (!(await claimSchedule(db, claim))) return null;
   const runId = await scheduledRunId(row.workflowId, row.triggerIndex, plan.fire);
-  const trigger = { type: "cron", schedule: row.schedule, timezone: row.timezone, scheduledTime: new Date(plan.fire).toISOString() };
+  const trigger = {
+    type: "cron",
+    schedule: row.schedule,
+    timezone: row.timezone,
+    scheduledTime: new Date(plan.fire).toISOString(),
+  };
   try {
     await start(env, { workflowId: row.workflowId, input: JSON.parse(row.input) as unknown, trigger, runId });
   } catch (error) {
@@ -66,5 +97,7 @@ async function fireSchedule(env: Env, db: Database, row: ScheduleRow, now: numbe
 }
 
 function errorCode(error: unknown): string {
-  return typeof error === "object" && error !== null && "code" in error && typeof error.code === "string" ? error.code : "internal";
+  return typeof error === "object" && error !== null && "code" in error && typeof error.code === "string"
+    ? error.code
+    : "internal";
 }

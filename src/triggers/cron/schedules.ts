@@ -17,7 +17,10 @@ export interface ScheduleView {
 }
 
 /** The cron triggers a workflow's schedules should follow: null while it is disabled or archived. */
-export function activeCronTriggers(workflow: { enabled: boolean; archivedAt: number | null }, definition: Pick<Definition, "triggers">): CronTrigger[] | null {
+export function activeCronTriggers(
+  workflow: { enabled: boolean; archivedAt: number | null },
+  definition: Pick<Definition, "triggers">,
+): CronTrigger[] | null {
   if (!workflow.enabled || workflow.archivedAt !== null) return null;
   return definition.triggers.filter((trigger): trigger is CronTrigger => trigger.type === "cron");
 }
@@ -26,7 +29,12 @@ export function activeCronTriggers(workflow: { enabled: boolean; archivedAt: num
  * Rewrites a workflow's schedule rows for `cronTriggers` (see planScheduleSync): null
  * disables them, so a disabled or archived workflow's schedules start nothing.
  */
-export async function syncSchedules(db: Database, workflowId: string, cronTriggers: CronTrigger[] | null, now: number): Promise<void> {
+export async function syncSchedules(
+  db: Database,
+  workflowId: string,
+  cronTriggers: CronTrigger[] | null,
+  now: number,
+): Promise<void> {
   const existing = await listWorkflowSchedules(db, workflowId);
   const plan = planScheduleSync(existing, cronTriggers, now);
   await writeWorkflowSchedules(db, workflowId, plan.rows, plan.removed, now);
@@ -37,6 +45,8 @@ export async function schedulesForWorkflow(db: Database, workflowId: string, now
   return rows.map((row) => ({
     schedule: row.schedule,
     timezone: row.timezone,
-    next: row.enabled ? nextFireTimes(row.schedule, row.timezone, now, SHOWN_FIRE_TIMES).map((time) => new Date(time).toISOString()) : [],
+    next: row.enabled
+      ? nextFireTimes(row.schedule, row.timezone, now, SHOWN_FIRE_TIMES).map((time) => new Date(time).toISOString())
+      : [],
   }));
 }

@@ -8,9 +8,19 @@ const HASH_NAMES: Record<HmacAlgorithm, string> = { sha256: "SHA-256", sha1: "SH
 const encoder = new TextEncoder();
 
 /** HMAC of the concatenated parts (strings as UTF-8), keyed by `key` (a string is its UTF-8 bytes). */
-export async function hmac(algorithm: HmacAlgorithm, key: Uint8Array | string, ...parts: (Uint8Array | string)[]): Promise<Uint8Array> {
+export async function hmac(
+  algorithm: HmacAlgorithm,
+  key: Uint8Array | string,
+  ...parts: (Uint8Array | string)[]
+): Promise<Uint8Array> {
   const keyBytes = typeof key === "string" ? encoder.encode(key) : key;
-  const cryptoKey = await crypto.subtle.importKey("raw", keyBytes, { name: "HMAC", hash: HASH_NAMES[algorithm] }, false, ["sign"]);
+  const cryptoKey = await crypto.subtle.importKey(
+    "raw",
+    keyBytes,
+    { name: "HMAC", hash: HASH_NAMES[algorithm] },
+    false,
+    ["sign"],
+  );
   return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, concatBytes(parts)));
 }
 

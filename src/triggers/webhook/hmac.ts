@@ -6,7 +6,8 @@ import { accept, missingHeader, reject, signatureMismatch, type SchemeVerifier }
 
 export const verifyHmac: SchemeVerifier = async (request, verify, secret) => {
   // The definition schema already requires `header`; this guards definitions stored before it did.
-  if (!verify.header) return reject("the webhook's hmac verification names no signature header; check the workflow's configuration");
+  if (!verify.header)
+    return reject("the webhook's hmac verification names no signature header; check the workflow's configuration");
   const value = request.headers.get(verify.header)?.trim();
   if (!value) return missingHeader(verify.header);
   const prefix = verify.prefix ?? "";

@@ -6,6 +6,7 @@ export const TIMESTAMP_TOLERANCE_SECONDS = 5 * 60;
 export function timestampProblem(value: string, now: number): string | null {
   if (!/^\d{1,12}$/.test(value)) return "the signed timestamp is not a Unix time in seconds";
   const skewSeconds = Math.abs(now / 1000 - Number(value));
-  if (skewSeconds > TIMESTAMP_TOLERANCE_SECONDS) return "the signed timestamp is more than 5 minutes away from the current time";
+  if (skewSeconds > TIMESTAMP_TOLERANCE_SECONDS)
+    return "the signed timestamp is more than 5 minutes away from the current time";
   return null;
 }

@@ -22,7 +22,8 @@ export const verifyStandard: SchemeVerifier = async (request, _verify, secret, n
   const signatures = v1Signatures(header);
   if (signatures.length === 0) return reject("the webhook-signature header holds no v1,<base64> signature");
   const key = signingKey(secret);
-  if (key === null) return reject("the webhook secret is not a whsec_ base64 secret; check the workflow's configuration");
+  if (key === null)
+    return reject("the webhook secret is not a whsec_ base64 secret; check the workflow's configuration");
   const expected = await hmac("sha256", key, `${id}.${timestamp}.`, request.rawBody);
   if (!matchesAny(expected, signatures.map(decodeBase64))) return signatureMismatch();
   return accept(id);

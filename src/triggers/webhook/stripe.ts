@@ -10,7 +10,8 @@ export const verifyStripe: SchemeVerifier = async (request, _verify, secret, now
   const header = request.headers.get("stripe-signature");
   if (header === null) return missingHeader("Stripe-Signature");
   const { timestamp, signatures } = parseStripeSignature(header);
-  if (timestamp === null || signatures.length === 0) return reject("the Stripe-Signature header must hold t=<timestamp> and at least one v1=<signature>");
+  if (timestamp === null || signatures.length === 0)
+    return reject("the Stripe-Signature header must hold t=<timestamp> and at least one v1=<signature>");
   const stale = timestampProblem(timestamp, now);
   if (stale) return reject(stale);
   const expected = await hmac("sha256", secret, `${timestamp}.`, request.rawBody);

@@ -10,7 +10,9 @@ export const DEFAULT_TOKEN_HEADER = "x-webhook-token";
 export const verifyToken: SchemeVerifier = async (request, verify, secret) => {
   const presented = presentedTokens(request.headers, request.query, verify.header ?? DEFAULT_TOKEN_HEADER);
   if (presented.length === 0) {
-    return reject(`no token was sent: use the ${verify.header ?? "X-Webhook-Token"} header, Authorization: Bearer, or ?token=`);
+    return reject(
+      `no token was sent: use the ${verify.header ?? "X-Webhook-Token"} header, Authorization: Bearer, or ?token=`,
+    );
   }
   // Every place is checked: a sender may fill Authorization with its own credentials.
   const matches = await Promise.all(presented.map((token) => timingSafeEqualText(token, secret)));

@@ -8,7 +8,9 @@ export interface WebhookRequest {
   query: URLSearchParams;
 }
 
-export type WebhookVerdict = { ok: true; scheme: WebhookScheme; deliveryId: string | null } | { ok: false; reason: string };
+export type WebhookVerdict =
+  | { ok: true; scheme: WebhookScheme; deliveryId: string | null }
+  | { ok: false; reason: string };
 
 /** A scheme's answer; the dispatcher adds which scheme gave it. */
 export type SchemeOutcome = { ok: true; deliveryId: string | null } | { ok: false; reason: string };
@@ -20,4 +22,9 @@ export const missingHeader = (name: string): SchemeOutcome => reject(`the ${name
 export const signatureMismatch = (): SchemeOutcome => reject("the signature does not match the request body");
 
 /** One scheme: `secret` is the resolved signing secret (never empty), `now` is in ms. */
-export type SchemeVerifier = (request: WebhookRequest, verify: WebhookVerify, secret: string, now: number) => Promise<SchemeOutcome>;
+export type SchemeVerifier = (
+  request: WebhookRequest,
+  verify: WebhookVerify,
+  secret: string,
+  now: number,
+) => Promise<SchemeOutcome>;

@@ -14,7 +14,10 @@ import type { SchemeVerifier, WebhookRequest, WebhookVerdict } from "./verdict";
 export type { WebhookRequest, WebhookVerdict } from "./verdict";
 
 // `none` is an explicit choice in the definition; `idHeader` still dedupes its deliveries.
-const verifyNone: SchemeVerifier = async (request, verify) => ({ ok: true, deliveryId: headerId(request.headers, verify.idHeader) });
+const verifyNone: SchemeVerifier = async (request, verify) => ({
+  ok: true,
+  deliveryId: headerId(request.headers, verify.idHeader),
+});
 
 const VERIFIERS: Record<WebhookScheme, SchemeVerifier> = {
   github: verifyGithub,
@@ -31,7 +34,12 @@ const VERIFIERS: Record<WebhookScheme, SchemeVerifier> = {
  * Whether a delivery is authentic under the trigger's `verify`, and its delivery id.
  * `secret` is the resolved `verify.secret` (null when it could not be resolved); `now` is in ms.
  */
-export async function verifyWebhook(request: WebhookRequest, verify: WebhookVerify, secret: string | null, now: number): Promise<WebhookVerdict> {
+export async function verifyWebhook(
+  request: WebhookRequest,
+  verify: WebhookVerify,
+  secret: string | null,
+  now: number,
+): Promise<WebhookVerdict> {
   // An unset or empty secret would make every signature forgeable: refuse instead of verifying.
   if (verify.scheme !== "none" && !secret) return { ok: false, reason: "the webhook's secret is not configured" };
   const outcome = await VERIFIERS[verify.scheme](request, verify, secret ?? "", now);

@@ -13,7 +13,9 @@ interface CeilingEnv {
 export class Cell extends DurableObject<CeilingEnv> {
   constructor(ctx: DurableObjectState, env: CeilingEnv) {
     super(ctx, env);
-    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS writes (n INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL)");
+    ctx.storage.sql.exec(
+      "CREATE TABLE IF NOT EXISTS writes (n INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL)",
+    );
   }
 
   write(): number {
@@ -38,7 +40,9 @@ export default {
     if (url.pathname === "/fanout") {
       const n = Number(url.searchParams.get("n") ?? 100);
       const started = Date.now();
-      await Promise.all(Array.from({ length: n }, (_, i) => env.CELLS.get(env.CELLS.idFromName(`${key}:${i}`)).write()));
+      await Promise.all(
+        Array.from({ length: n }, (_, i) => env.CELLS.get(env.CELLS.idFromName(`${key}:${i}`)).write()),
+      );
       return Response.json({ n, ms: Date.now() - started });
     }
     // POST /queue?n=…&round=…: sends n messages in batches; GET /queue?round=… counts the acks.
@@ -46,11 +50,15 @@ export default {
       const n = Number(url.searchParams.get("n") ?? 1000);
       const round = url.searchParams.get("round") ?? "r";
       const batches = [];
-      for (let sent = 0; sent < n; sent += QUEUE_BATCH) batches.push(env.PINGS.sendBatch(Array.from({ length: Math.min(QUEUE_BATCH, n - sent) }, () => ({ body: { round } }))));
+      for (let sent = 0; sent < n; sent += QUEUE_BATCH)
+        batches.push(
+          env.PINGS.sendBatch(Array.from({ length: Math.min(QUEUE_BATCH, n - sent) }, () => ({ body: { round } }))),
+        );
       await Promise.all(batches);
       return Response.json({ sent: n });
     }
-    if (url.pathname === "/queue") return Response.json(received.get(url.searchParams.get("round") ?? "r") ?? { count: 0, lastAt: 0 });
+    if (url.pathname === "/queue")
+      return Response.json(received.get(url.searchParams.get("round") ?? "r") ?? { count: 0, lastAt: 0 });
     // POST /enqueue?round=…: one message sent, then 202: the least an acknowledgement after a durable enqueue costs.
     if (url.pathname === "/enqueue") {
       await env.PINGS.send({ round: url.searchParams.get("round") ?? "r" });

@@ -45,7 +45,11 @@ export class HttpFlow extends WorkflowEntrypoint<PeerEnv, FlowParams> {
     for (let i = 1; i <= (event.payload.steps ?? 5); i++) {
       const previous = value;
       value = await step.do(`h${i}`, async () => {
-        const response = await fetch(`${event.payload.url}/ok?step=h${i}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ v: previous + 1 }) });
+        const response = await fetch(`${event.payload.url}/ok?step=h${i}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ v: previous + 1 }),
+        });
         if (!response.ok) throw new Error(`mock answered ${response.status}`);
         return ((await response.json()) as { body: { v: number } }).body.v;
       });
@@ -84,7 +88,8 @@ export default {
     const url = new URL(request.url);
     const flow = url.searchParams.get("flow");
     if (url.pathname === "/health") return Response.json({ ok: true });
-    if (!isFlow(flow)) return Response.json({ error: "flow must be one of " + Object.keys(FLOWS).join(", ") }, { status: 400 });
+    if (!isFlow(flow))
+      return Response.json({ error: "flow must be one of " + Object.keys(FLOWS).join(", ") }, { status: 400 });
     const binding = env[FLOWS[flow]];
     // POST /start?flow=…  {params} → {id}: one instance, as POST /api/workflows/{id}/runs is one run.
     if (url.pathname === "/start" && request.method === "POST") {

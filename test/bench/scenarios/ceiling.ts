@@ -10,7 +10,11 @@ const key = (round: number) => `r${round}-${++prefix}`;
 
 const WARM_OBJECTS = 32;
 
-const figure = (value: number, errors: string[], detail: Record<string, unknown> = {}): Measured => ({ value, errors, detail });
+const figure = (value: number, errors: string[], detail: Record<string, unknown> = {}): Measured => ({
+  value,
+  errors,
+  detail,
+});
 
 export const ceilingScenarios = (): Scenario[] => [
   {
@@ -23,7 +27,13 @@ export const ceilingScenarios = (): Scenario[] => [
         const cpuBefore = groupUsage(c.workers.ceiling).cpuMs;
         const f = await httpWrites(c.workers.ceiling.url, c.options.ceiling.writes, c.options.inFlight, key(round));
         const cpuMsPerWrite = (groupUsage(c.workers.ceiling).cpuMs - cpuBefore) / f.count;
-        return figure(f.perSecond, f.errors, { requests: f.count, inFlight: c.options.inFlight, p50Ms: percentile(f.latencies, 50), p99Ms: percentile(f.latencies, 99), cpuMsPerWrite });
+        return figure(f.perSecond, f.errors, {
+          requests: f.count,
+          inFlight: c.options.inFlight,
+          p50Ms: percentile(f.latencies, 50),
+          p99Ms: percentile(f.latencies, 99),
+          cpuMsPerWrite,
+        });
       },
     },
   },
@@ -36,8 +46,19 @@ export const ceilingScenarios = (): Scenario[] => [
       ceiling: async (c, round) => {
         const warm = key(round);
         await httpWrites(c.workers.ceiling.url, WARM_OBJECTS, WARM_OBJECTS, warm);
-        const f = await httpWrites(c.workers.ceiling.url, c.options.ceiling.writes, c.options.inFlight, warm, (i) => `${warm}-${i % WARM_OBJECTS}`);
-        return figure(f.perSecond, f.errors, { requests: f.count, inFlight: c.options.inFlight, p50Ms: percentile(f.latencies, 50), p99Ms: percentile(f.latencies, 99) });
+        const f = await httpWrites(
+          c.workers.ceiling.url,
+          c.options.ceiling.writes,
+          c.options.inFlight,
+          warm,
+          (i) => `${warm}-${i % WARM_OBJECTS}`,
+        );
+        return figure(f.perSecond, f.errors, {
+          requests: f.count,
+          inFlight: c.options.inFlight,
+          p50Ms: percentile(f.latencies, 50),
+          p99Ms: percentile(f.latencies, 99),
+        });
       },
     },
   },
@@ -94,13 +115,23 @@ export const ceilingScenarios = (): Scenario[] => [
       },
     },
   },
-  burstScenario("ceil-burst", "HTTP → DO write", (c, round, count) => httpWrites(c.workers.ceiling.url, count, count, key(round))),
-  burstScenario("ceil-burst-enqueue", "HTTP → 1 queue send → 202", (c, round, count) => burst(c.workers.ceiling.url, `/enqueue?round=${key(round)}`, "POST", count)),
-  burstScenario("ceil-burst-health", "GET /health (a Worker alone)", (c, _round, count) => burst(c.workers.ceiling.url, "/health", "GET", count)),
+  burstScenario("ceil-burst", "HTTP → DO write", (c, round, count) =>
+    httpWrites(c.workers.ceiling.url, count, count, key(round)),
+  ),
+  burstScenario("ceil-burst-enqueue", "HTTP → 1 queue send → 202", (c, round, count) =>
+    burst(c.workers.ceiling.url, `/enqueue?round=${key(round)}`, "POST", count),
+  ),
+  burstScenario("ceil-burst-health", "GET /health (a Worker alone)", (c, _round, count) =>
+    burst(c.workers.ceiling.url, "/health", "GET", count),
+  ),
 ];
 
 /** As many requests at once as the webhook scenario sends deliveries: their p99. */
-function burstScenario(id: string, what: string, send: (c: Context, round: number, count: number) => Promise<CeilingFigures>): Scenario {
+function burstScenario(
+  id: string,
+  what: string,
+  send: (c: Context, round: number, count: number) => Promise<CeilingFigures>,
+): Scenario {
   return {
     id,
     title: `ceiling: ${what}, all at once, p99`,

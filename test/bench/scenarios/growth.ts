@@ -21,10 +21,18 @@ interface MapRun {
 async function mapRun(context: Context, count: number): Promise<MapRun> {
   const waymark = context.waymark;
   let rssPeakKiB = groupUsage(context.workers.waymark).rssKiB;
-  const sampler = setInterval(() => (rssPeakKiB = Math.max(rssPeakKiB, groupUsage(context.workers.waymark).rssKiB)), 100);
+  const sampler = setInterval(
+    () => (rssPeakKiB = Math.max(rssPeakKiB, groupUsage(context.workers.waymark).rssKiB)),
+    100,
+  );
   const sentAt = Date.now();
   try {
-    const { run } = await waymark.call<{ run: { id: string } }>("POST", "/api/workflows/bench-map/runs", { input: { count } }, [202]);
+    const { run } = await waymark.call<{ run: { id: string } }>(
+      "POST",
+      "/api/workflows/bench-map/runs",
+      { input: { count } },
+      [202],
+    );
     // Observed here, polling every few ms: inside workerd the clock stands still between I/O,
     // so a run's own finishedAt can predate the end of a long stretch of work by far.
     for (const deadline = Date.now() + 300_000; Date.now() < deadline; await sleep(MAP_POLL_MS)) {
@@ -32,7 +40,9 @@ async function mapRun(context: Context, count: number): Promise<MapRun> {
       if (!outcome.finished) continue;
       const ms = Date.now() - sentAt;
       const ok = outcome.succeeded && JSON.stringify(outcome.output) === JSON.stringify(mapOutput(count));
-      const errors = ok ? [] : [`map of ${count}: ${JSON.stringify({ ...outcome, output: JSON.stringify(outcome.output).slice(0, 200) })}`];
+      const errors = ok
+        ? []
+        : [`map of ${count}: ${JSON.stringify({ ...outcome, output: JSON.stringify(outcome.output).slice(0, 200) })}`];
       return { ms, bytes: outcome.storageBytes, errors, rssPeakKiB };
     }
     return { ms: Number.NaN, bytes: null, errors: [`map of ${count}: unfinished after 300 s (${run.id})`], rssPeakKiB };
@@ -81,11 +91,19 @@ function growthScenario(size: number, onlyFirstRound: boolean): Scenario {
 
 async function storagePerStep(context: Context): Promise<Measured> {
   const n = 42;
-  const { run } = await context.waymark.call<{ run: { id: string } }>("POST", "/api/workflows/bench-seq5/runs", { input: { n } }, [202]);
+  const { run } = await context.waymark.call<{ run: { id: string } }>(
+    "POST",
+    "/api/workflows/bench-seq5/runs",
+    { input: { n } },
+    [202],
+  );
   for (let i = 0; i < 200; i++, await sleep(25)) {
     const outcome = await context.waymark.run(run.id);
     if (!outcome.finished) continue;
-    const errors = outcome.succeeded && outcome.output === expectedOutput("seq5", n) ? [] : [`storage run ${run.id}: ${JSON.stringify(outcome)}`];
+    const errors =
+      outcome.succeeded && outcome.output === expectedOutput("seq5", n)
+        ? []
+        : [`storage run ${run.id}: ${JSON.stringify(outcome)}`];
     return { value: (outcome.storageBytes ?? Number.NaN) / 5, errors, detail: { storageBytes: outcome.storageBytes } };
   }
   return { value: Number.NaN, errors: [`storage run ${run.id}: unfinished`] };
@@ -98,7 +116,11 @@ async function d1RowsPerRun(context: Context): Promise<Measured> {
   const batch = await throughput(context, context.waymark, "seq5", runs, context.options.inFlight);
   const after = await settledRows(persistTo);
   const perRun = rowsPerRun(before, after, runs);
-  return { value: Object.values(perRun).reduce((a, b) => a + b, 0), errors: batch.errors, detail: { runs, rowsPerRunByTable: perRun, tables: Object.keys(countRows(persistTo)).length } };
+  return {
+    value: Object.values(perRun).reduce((a, b) => a + b, 0),
+    errors: batch.errors,
+    detail: { runs, rowsPerRunByTable: perRun, tables: Object.keys(countRows(persistTo)).length },
+  };
 }
 
 export const growthScenarios = (sizes: number[], bigMap: number): Scenario[] => [

@@ -30,7 +30,8 @@ async function idleLatency(context: Context, runner: Runner): Promise<Measured> 
     }
     seenAt ??= Date.now();
     if (!outcome?.finished) errors.push(`${runner.system} idle run ${id}: unfinished after ${IDLE_TIMEOUT_MS} ms`);
-    else if (!outcome.succeeded || outcome.output !== expectedOutput("seq5", n)) errors.push(`${runner.system} idle run ${id}: ${JSON.stringify(outcome)}`);
+    else if (!outcome.succeeded || outcome.output !== expectedOutput("seq5", n))
+      errors.push(`${runner.system} idle run ${id}: ${JSON.stringify(outcome)}`);
     observed.push(seenAt - t0);
     server.push(Math.max(outcome?.finishedAt ?? ackedAt, ackedAt) - t0);
     await sleep(20);
@@ -38,7 +39,12 @@ async function idleLatency(context: Context, runner: Runner): Promise<Measured> 
   return {
     value: percentile(observed, 50),
     errors,
-    detail: { runs: observed.length, observedMs: observed, p90Ms: percentile(observed, 90), systemClockP50Ms: percentile(server, 50) },
+    detail: {
+      runs: observed.length,
+      observedMs: observed,
+      p90Ms: percentile(observed, 90),
+      systemClockP50Ms: percentile(server, 50),
+    },
   };
 }
 
@@ -49,7 +55,11 @@ async function sleepOvershoot(context: Context, runner: Runner): Promise<Measure
     const outcome = batch.outcomes.get(run.id);
     return Math.max(outcome?.finishedAt ?? 0, run.ackedAt) - run.sentAt - SLEEP_MS;
   });
-  return { value: percentile(overshoot, 50), errors: batch.errors, detail: { runs: count, overshootP90Ms: percentile(overshoot, 90), overshootMaxMs: Math.max(...overshoot) } };
+  return {
+    value: percentile(overshoot, 50),
+    errors: batch.errors,
+    detail: { runs: count, overshootP90Ms: percentile(overshoot, 90), overshootMaxMs: Math.max(...overshoot) },
+  };
 }
 
 export const latencyScenarios = (): Scenario[] => [
@@ -67,6 +77,9 @@ export const latencyScenarios = (): Scenario[] => [
     better: "lower",
     ceiling: "ceil-idle",
     measure: { waymark: (c) => idleLatency(c, c.waymark), peer: (c) => idleLatency(c, c.peer) },
-    target: { text: "W/peer ≤ 0.25", check: ({ waymark, peer }) => waymark !== null && peer !== null && waymark / peer <= 0.25 },
+    target: {
+      text: "W/peer ≤ 0.25",
+      check: ({ waymark, peer }) => waymark !== null && peer !== null && waymark / peer <= 0.25,
+    },
   },
 ];

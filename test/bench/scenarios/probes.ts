@@ -7,7 +7,11 @@ import { percentile } from "../stats.ts";
 import { HOOK_TOKEN } from "./webhook.ts";
 import type { Context, Measured, Scenario } from "./scenario.ts";
 
-async function timed(context: Context, request: (i: number) => Promise<Response>, expected: number[]): Promise<Measured> {
+async function timed(
+  context: Context,
+  request: (i: number) => Promise<Response>,
+  expected: number[],
+): Promise<Measured> {
   const latencies: number[] = [];
   const errors: string[] = [];
   for (let i = 0; i < context.options.ceiling.idle; i++) {
@@ -17,14 +21,26 @@ async function timed(context: Context, request: (i: number) => Promise<Response>
     latencies.push(performance.now() - started);
     if (!expected.includes(response.status)) errors.push(`probe answered ${response.status}`);
   }
-  return { value: percentile(latencies, 50), errors, detail: { requests: latencies.length, p90Ms: percentile(latencies, 90) } };
+  return {
+    value: percentile(latencies, 50),
+    errors,
+    detail: { requests: latencies.length, p90Ms: percentile(latencies, 90) },
+  };
 }
 
-const auth = (context: Context) => ({ authorization: `Bearer ${context.workers.waymark.vars.WAYMARK_ADMIN_TOKEN}`, "content-type": "application/json" });
+const auth = (context: Context) => ({
+  authorization: `Bearer ${context.workers.waymark.vars.WAYMARK_ADMIN_TOKEN}`,
+  "content-type": "application/json",
+});
 let probeRun = "";
 let nonce = 0;
 
-const probe = (id: string, title: string, request: (context: Context, i: number) => Promise<Response>, expected = [200]): Scenario => ({
+const probe = (
+  id: string,
+  title: string,
+  request: (context: Context, i: number) => Promise<Response>,
+  expected = [200],
+): Scenario => ({
   id,
   title,
   unit: "ms",
@@ -35,25 +51,37 @@ const probe = (id: string, title: string, request: (context: Context, i: number)
 
 export const probeScenarios = (): Scenario[] => [
   probe("p-health", "idle: GET /api/health (Worker + middleware)", (c) => fetch(`${c.workers.waymark.url}/api/health`)),
-  probe("p-d1", "idle: GET /api/workflows/{id} (D1 reads)", (c) => fetch(`${c.workers.waymark.url}/api/workflows/bench-seq1`, { headers: auth(c) })),
+  probe("p-d1", "idle: GET /api/workflows/{id} (D1 reads)", (c) =>
+    fetch(`${c.workers.waymark.url}/api/workflows/bench-seq1`, { headers: auth(c) }),
+  ),
   probe(
     "p-start",
     "idle: start a 1-step run (202)",
     async (c) => {
-      const response = await fetch(`${c.workers.waymark.url}/api/workflows/bench-seq1/runs`, { method: "POST", headers: auth(c), body: JSON.stringify({ input: { n: 1 } }) });
+      const response = await fetch(`${c.workers.waymark.url}/api/workflows/bench-seq1/runs`, {
+        method: "POST",
+        headers: auth(c),
+        body: JSON.stringify({ input: { n: 1 } }),
+      });
       probeRun = ((await response.clone().json()) as { run: { id: string } }).run.id;
       return response;
     },
     [202],
   ),
-  probe("p-run", "idle: GET /api/runs/{id} (DO read)", (c) => fetch(`${c.workers.waymark.url}/api/runs/${probeRun}`, { headers: auth(c) })),
+  probe("p-run", "idle: GET /api/runs/{id} (DO read)", (c) =>
+    fetch(`${c.workers.waymark.url}/api/runs/${probeRun}`, { headers: auth(c) }),
+  ),
   probe(
     "p-hook",
     "idle: webhook delivery acknowledged (202)",
     (c) =>
       fetch(`${c.workers.waymark.url}/hooks/${HOOK_WORKFLOW}`, {
         method: "POST",
-        headers: { "content-type": "application/json", "x-webhook-token": HOOK_TOKEN, "x-request-id": `probe-${HOOK_TOKEN.slice(0, 6)}-${++nonce}` },
+        headers: {
+          "content-type": "application/json",
+          "x-webhook-token": HOOK_TOKEN,
+          "x-request-id": `probe-${HOOK_TOKEN.slice(0, 6)}-${++nonce}`,
+        },
         body: JSON.stringify({ probe: nonce }),
       }),
     [202],

@@ -11,7 +11,13 @@ const TIMEOUT_MS = 180_000;
 /** Distinct inputs per batch, so a run can never be mistaken for another batch's. */
 let nextBase = 1_000_000;
 
-export async function throughput(context: Context, runner: Runner, flow: FlowName, count: number, inFlight: number): Promise<Measured> {
+export async function throughput(
+  context: Context,
+  runner: Runner,
+  flow: FlowName,
+  count: number,
+  inFlight: number,
+): Promise<Measured> {
   const worker = runner.system === "waymark" ? context.workers.waymark : context.workers.peer;
   if (flow === "http5") context.mock.reset();
   const cpuBefore = groupUsage(worker).cpuMs;
@@ -39,7 +45,13 @@ export async function throughput(context: Context, runner: Runner, flow: FlowNam
   };
 }
 
-const flowScenario = (id: string, flow: FlowName, title: string, count: (context: Context) => number, extra: Partial<Scenario> = {}): Scenario => ({
+const flowScenario = (
+  id: string,
+  flow: FlowName,
+  title: string,
+  count: (context: Context) => number,
+  extra: Partial<Scenario> = {},
+): Scenario => ({
   id,
   title,
   unit: "runs/s",
@@ -55,10 +67,16 @@ const flowScenario = (id: string, flow: FlowName, title: string, count: (context
 export const throughputScenarios = (): Scenario[] => [
   flowScenario("a1", "seq1", "1-step transform", (c) => c.options.runs.seq1),
   flowScenario("a5", "seq5", "5-step transform", (c) => c.options.runs.seq5, {
-    target: { text: "W/peer ≥ 10", check: ({ waymark, peer }) => waymark !== null && peer !== null && waymark / peer >= 10 },
+    target: {
+      text: "W/peer ≥ 10",
+      check: ({ waymark, peer }) => waymark !== null && peer !== null && waymark / peer >= 10,
+    },
   }),
   flowScenario("b", "http5", "5-step http (local mock)", (c) => c.options.runs.http5, {
-    target: { text: "W/peer ≥ 3", check: ({ waymark, peer }) => waymark !== null && peer !== null && waymark / peer >= 3 },
+    target: {
+      text: "W/peer ≥ 3",
+      check: ({ waymark, peer }) => waymark !== null && peer !== null && waymark / peer >= 3,
+    },
   }),
   flowScenario("c", "parallel10", "10 parallel + join", (c) => c.options.runs.parallel10),
 ];
@@ -73,7 +91,13 @@ export const concurrentScenarios = (sizes: number[], peerSizes: number[]): Scena
     ceiling: "ceil-write",
     ...(size > 200 ? { inRound: (round: number) => round === 1 } : {}),
     measure: {
-      waymark: (context) => throughput(context, context.waymark, "seq5", size, Math.min(size, context.options.concurrentInFlight)),
-      ...(peerSizes.includes(size) ? { peer: (context: Context) => throughput(context, context.peer, "seq5", size, Math.min(size, context.options.concurrentInFlight)) } : {}),
+      waymark: (context) =>
+        throughput(context, context.waymark, "seq5", size, Math.min(size, context.options.concurrentInFlight)),
+      ...(peerSizes.includes(size)
+        ? {
+            peer: (context: Context) =>
+              throughput(context, context.peer, "seq5", size, Math.min(size, context.options.concurrentInFlight)),
+          }
+        : {}),
     },
   }));

@@ -40,18 +40,32 @@ async function deliver(context: Context, requestId: string, body: Ack["body"]): 
 async function webhookBurst(context: Context, round: number): Promise<Measured> {
   const count = context.options.webhookDeliveries;
   const idle: Ack[] = [];
-  for (let i = 0; i < IDLE_DELIVERIES; i++) idle.push(await deliver(context, `idle-${round}-${i}-${HOOK_TOKEN.slice(0, 6)}`, { i: -1 - i, round }));
-  const acks = await Promise.all(Array.from({ length: count }, (_, i) => deliver(context, `burst-${round}-${i}-${HOOK_TOKEN.slice(0, 6)}`, { i, round })));
-  const errors = [...idle, ...acks].filter((ack) => ack.status !== 202 || !ack.runId).map((ack) => `delivery ${ack.requestId}: answered ${ack.status}`);
+  for (let i = 0; i < IDLE_DELIVERIES; i++)
+    idle.push(await deliver(context, `idle-${round}-${i}-${HOOK_TOKEN.slice(0, 6)}`, { i: -1 - i, round }));
+  const acks = await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      deliver(context, `burst-${round}-${i}-${HOOK_TOKEN.slice(0, 6)}`, { i, round }),
+    ),
+  );
+  const errors = [...idle, ...acks]
+    .filter((ack) => ack.status !== 202 || !ack.runId)
+    .map((ack) => `delivery ${ack.requestId}: answered ${ack.status}`);
   const accepted = [...idle, ...acks].filter((ack) => ack.runId);
-  if (new Set(accepted.map((ack) => ack.runId)).size !== accepted.length) errors.push("two deliveries acknowledged with the same run");
+  if (new Set(accepted.map((ack) => ack.runId)).size !== accepted.length)
+    errors.push("two deliveries acknowledged with the same run");
 
-  const started: Started[] = accepted.map((ack) => ({ id: ack.runId!, n: ack.body.i, sentAt: ack.sentAt, ackedAt: ack.sentAt }));
+  const started: Started[] = accepted.map((ack) => ({
+    id: ack.runId!,
+    n: ack.body.i,
+    sentAt: ack.sentAt,
+    ackedAt: ack.sentAt,
+  }));
   const outcomes = new Map<string, Outcome>();
   await awaitAll(context.waymark, "seq1", started, outcomes, 120_000, errors);
   for (const ack of accepted) {
     const outcome = outcomes.get(ack.runId!);
-    if (outcome && (!outcome.succeeded || JSON.stringify(outcome.output) !== JSON.stringify(ack.body))) errors.push(`delivery ${ack.requestId} → ${ack.runId}: ${JSON.stringify(outcome)}`);
+    if (outcome && (!outcome.succeeded || JSON.stringify(outcome.output) !== JSON.stringify(ack.body)))
+      errors.push(`delivery ${ack.requestId} → ${ack.runId}: ${JSON.stringify(outcome)}`);
   }
   const latencies = acks.map((ack) => ack.latencyMs);
   const lastFinish = Math.max(...[...outcomes.values()].map((o) => o.finishedAt ?? 0));
@@ -62,7 +76,10 @@ async function webhookBurst(context: Context, round: number): Promise<Measured> 
       deliveries: count,
       p50Ms: percentile(latencies, 50),
       maxMs: Math.max(...latencies),
-      idleAckP50Ms: percentile(idle.map((ack) => ack.latencyMs), 50),
+      idleAckP50Ms: percentile(
+        idle.map((ack) => ack.latencyMs),
+        50,
+      ),
       acknowledged: acks.filter((ack) => ack.status === 202).length,
       runsSucceeded: [...outcomes.values()].filter((o) => o.succeeded).length,
       allRunsDoneAfterMs: lastFinish - Math.min(...acks.map((ack) => ack.sentAt)),

@@ -2,10 +2,15 @@ import { describe, expect, it } from "vitest";
 import { cronError, parseCron, timeZoneError } from "../../../src/core/definition/cron";
 
 describe("cron schedules", () => {
-  it.each(["* * * * *", "*/5 * * * *", "0 9 * * MON-FRI", "0 9 * * mon-fri", "0,30 8-18/2 1,15 JAN-MAR,DEC 0", "5/15 * * * 7", "59 23 31 12 SAT"])(
-    "accepts %s",
-    (schedule) => expect(cronError(schedule)).toBeNull(),
-  );
+  it.each([
+    "* * * * *",
+    "*/5 * * * *",
+    "0 9 * * MON-FRI",
+    "0 9 * * mon-fri",
+    "0,30 8-18/2 1,15 JAN-MAR,DEC 0",
+    "5/15 * * * 7",
+    "59 23 31 12 SAT",
+  ])("accepts %s", (schedule) => expect(cronError(schedule)).toBeNull());
 
   it.each([
     ["four fields", "0 9 * *", "five fields"],
@@ -27,11 +32,24 @@ describe("cron schedules", () => {
 
   it("expands fields and folds day 7 into Sunday", () => {
     const result = parseCron("*/20 9 * * MON-FRI,7");
-    expect(result).toMatchObject({ ok: true, schedule: { minutes: [0, 20, 40], hours: [9], daysOfWeek: [0, 1, 2, 3, 4, 5], anyDayOfMonth: true, anyDayOfWeek: false } });
+    expect(result).toMatchObject({
+      ok: true,
+      schedule: {
+        minutes: [0, 20, 40],
+        hours: [9],
+        daysOfWeek: [0, 1, 2, 3, 4, 5],
+        anyDayOfMonth: true,
+        anyDayOfWeek: false,
+      },
+    });
   });
 });
 
 describe("time zones", () => {
-  it.each(["UTC", "Europe/Paris", "America/Argentina/Buenos_Aires"])("accepts %s", (zone) => expect(timeZoneError(zone)).toBeNull());
-  it.each(["Mars/Olympus", "CEST+1", ""])("rejects %j", (zone) => expect(timeZoneError(zone)).toContain("unknown time zone"));
+  it.each(["UTC", "Europe/Paris", "America/Argentina/Buenos_Aires"])("accepts %s", (zone) =>
+    expect(timeZoneError(zone)).toBeNull(),
+  );
+  it.each(["Mars/Olympus", "CEST+1", ""])("rejects %j", (zone) =>
+    expect(timeZoneError(zone)).toContain("unknown time zone"),
+  );
 });

@@ -21,7 +21,11 @@ describe("dependency graph", () => {
     ["no cycle in a diamond", [step("a"), step("b", "a"), step("c", "a"), step("d", "b", "c")], null],
     ["a two-step cycle", [step("a", "b"), step("b", "a")], ["a", "b", "a"]],
     ["a self-loop", [step("x", "x")], ["x", "x"]],
-    ["a cycle reached from an acyclic step", [step("s", "a"), step("a", "b"), step("b", "c"), step("c", "a")], ["a", "b", "c", "a"]],
+    [
+      "a cycle reached from an acyclic step",
+      [step("s", "a"), step("a", "b"), step("b", "c"), step("c", "a")],
+      ["a", "b", "c", "a"],
+    ],
   ])("finds %s", (_name, steps, cycle) => {
     expect(findCycle(steps)).toEqual(cycle);
   });

@@ -18,7 +18,12 @@ type Fields = Record<string, unknown>;
 
 /** A valid definition with one transform step, extended by `extra` and with `steps` replaced if given. */
 export function definition(extra: Fields = {}): Fields {
-  return { id: "orders", triggers: [{ type: "api" }], steps: [{ id: "a", type: "transform", expr: "input" }], ...extra };
+  return {
+    id: "orders",
+    triggers: [{ type: "api" }],
+    steps: [{ id: "a", type: "transform", expr: "input" }],
+    ...extra,
+  };
 }
 
 /** A valid definition whose only step is `step` (id "a" unless given). */
@@ -31,5 +36,14 @@ export function withTrigger(trigger: Fields): Fields {
   return definition({ triggers: [trigger] });
 }
 
-export const http = (request: Fields = { url: "https://example.test" }, extra: Fields = {}): Fields => ({ type: "http", request, ...extra });
-export const transform = (id: string, needs?: string[], expr = "input"): Fields => ({ id, type: "transform", expr, ...(needs ? { needs } : {}) });
+export const http = (request: Fields = { url: "https://example.test" }, extra: Fields = {}): Fields => ({
+  type: "http",
+  request,
+  ...extra,
+});
+export const transform = (id: string, needs?: string[], expr = "input"): Fields => ({
+  id,
+  type: "transform",
+  expr,
+  ...(needs ? { needs } : {}),
+});

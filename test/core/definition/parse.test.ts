@@ -3,7 +3,10 @@ import { formatFromContentType, parseDefinitionText } from "../../../src/core/de
 
 describe("parseDefinitionText", () => {
   it("parses JSON", () => {
-    expect(parseDefinitionText('{"id": "a", "steps": []}', "json")).toEqual({ ok: true, value: { id: "a", steps: [] } });
+    expect(parseDefinitionText('{"id": "a", "steps": []}', "json")).toEqual({
+      ok: true,
+      value: { id: "a", steps: [] },
+    });
   });
 
   it("parses YAML with the 1.2 core schema: yes, dates and octal-looking strings stay as written", () => {
@@ -12,15 +15,33 @@ describe("parseDefinitionText", () => {
   });
 
   it("keeps shared (non-recursive) YAML aliases", () => {
-    expect(parseDefinitionText("a: &x { b: 1 }\nc: *x\n", "yaml")).toEqual({ ok: true, value: { a: { b: 1 }, c: { b: 1 } } });
+    expect(parseDefinitionText("a: &x { b: 1 }\nc: *x\n", "yaml")).toEqual({
+      ok: true,
+      value: { a: { b: 1 }, c: { b: 1 } },
+    });
   });
 
   it.each<[string, string, "json" | "yaml", RegExp]>([
-    ["rejects JSON syntax errors with line and column", '{\n  "id": "a",\n}', "json", /^invalid JSON at line 3, column 1: /],
+    [
+      "rejects JSON syntax errors with line and column",
+      '{\n  "id": "a",\n}',
+      "json",
+      /^invalid JSON at line 3, column 1: /,
+    ],
     ["rejects empty JSON", "", "json", /^invalid JSON at line 1, column 1/],
-    ["rejects YAML syntax errors with line and column", "id: a\nsteps: [1,\n  b: c\n", "yaml", /^invalid YAML at line \d+, column \d+: /],
+    [
+      "rejects YAML syntax errors with line and column",
+      "id: a\nsteps: [1,\n  b: c\n",
+      "yaml",
+      /^invalid YAML at line \d+, column \d+: /,
+    ],
     ["rejects duplicate YAML keys", "id: a\nid: b\n", "yaml", /^invalid YAML at line 2, column 1: .*unique/],
-    ["rejects several YAML documents", "id: a\n---\nid: b\n", "yaml", /expected one YAML document, found 2 \(the second starts at line 2\)/],
+    [
+      "rejects several YAML documents",
+      "id: a\n---\nid: b\n",
+      "yaml",
+      /expected one YAML document, found 2 \(the second starts at line 2\)/,
+    ],
     ["rejects an empty YAML document", "# nothing here\n", "yaml", /the document is empty/],
     ["rejects a recursive YAML alias", "a: &x [1, *x]\n", "yaml", /an alias refers to a node that contains it/],
   ])("%s", (_name, text, format, message) => {

@@ -1,6 +1,13 @@
 import { type Schema, Validator } from "@cfworker/json-schema";
 import { describe, expect, it } from "vitest";
-import { IO_STEP_TYPES, STEP_TYPES, definitionSchema, expectedStatuses, isIoStep, stepSchema } from "../../../src/core/definition/schema";
+import {
+  IO_STEP_TYPES,
+  STEP_TYPES,
+  definitionSchema,
+  expectedStatuses,
+  isIoStep,
+  stepSchema,
+} from "../../../src/core/definition/schema";
 import { definitionJsonSchema } from "../../../src/core/definition/json-schema";
 import { loadFixture, withStep } from "./helpers";
 
@@ -14,13 +21,26 @@ describe("definition schema", () => {
     ["{status}", { status: [201] }, [201]],
     ["nothing (any 2xx)", undefined, undefined],
   ])("normalises expect written as %s", (_form, expect_, statuses) => {
-    const step = stepSchema.parse({ id: "h", type: "http", request: { url: "https://x.test" }, ...(expect_ ? { expect: expect_ } : {}) });
+    const step = stepSchema.parse({
+      id: "h",
+      type: "http",
+      request: { url: "https://x.test" },
+      ...(expect_ ? { expect: expect_ } : {}),
+    });
     expect(step.type === "http" ? expectedStatuses(step) : "not http").toEqual(statuses);
   });
 
   it("leaves name unset, durations as strings and applies no defaults", () => {
-    const parsed = definitionSchema.parse({ id: "a", triggers: [], steps: [{ id: "s", type: "http", request: { url: "u" }, timeout: "30s" }] });
-    expect(parsed).toEqual({ id: "a", triggers: [], steps: [{ id: "s", type: "http", request: { url: "u" }, timeout: "30s" }] });
+    const parsed = definitionSchema.parse({
+      id: "a",
+      triggers: [],
+      steps: [{ id: "s", type: "http", request: { url: "u" }, timeout: "30s" }],
+    });
+    expect(parsed).toEqual({
+      id: "a",
+      triggers: [],
+      steps: [{ id: "s", type: "http", request: { url: "u" }, timeout: "30s" }],
+    });
   });
 });
 

@@ -14,33 +14,68 @@ async function waitingSignOff(extra: Record<string, unknown> = {}) {
 }
 
 const decide = (run: RunHarness, decision: "approve" | "reject", by = "ada", comment?: string) =>
-  run.send({ type: "approval_decided", stepId: "approve", attempt: run.attemptOf("approve"), decision, by, ...(comment ? { comment } : {}) });
+  run.send({
+    type: "approval_decided",
+    stepId: "approve",
+    attempt: run.attemptOf("approve"),
+    decision,
+    by,
+    ...(comment ? { comment } : {}),
+  });
 
 describe("approval", () => {
   it("an approval waits: step and run are waiting, its timeout is a timer, the inbox entry opens", async () => {
     const run = await waitingSignOff();
     expect(run.state.status).toBe("waiting");
-    expect(run.step("approve")).toMatchObject({ status: "waiting", input: { approvers: [], expiresAt: new Date(T0 + 2 * DAY).toISOString() } });
-    expect(run.state.timers["timeout:approve"]).toEqual({ kind: "timeout", at: T0 + 2 * DAY, stepId: "approve", attempt: 1 });
-    expect(run.effects).toContainEqual({ type: "approval_opened", stepId: "approve", attempt: 1, approvers: [], requestedAt: T0, expiresAt: T0 + 2 * DAY });
+    expect(run.step("approve")).toMatchObject({
+      status: "waiting",
+      input: { approvers: [], expiresAt: new Date(T0 + 2 * DAY).toISOString() },
+    });
+    expect(run.state.timers["timeout:approve"]).toEqual({
+      kind: "timeout",
+      at: T0 + 2 * DAY,
+      stepId: "approve",
+      attempt: 1,
+    });
+    expect(run.effects).toContainEqual({
+      type: "approval_opened",
+      stepId: "approve",
+      attempt: 1,
+      approvers: [],
+      requestedAt: T0,
+      expiresAt: T0 + 2 * DAY,
+    });
   });
 
   it("an approval outputs who decided, with the comment and the time, and the run goes on", async () => {
     const run = await waitingSignOff();
     run.now += 5_000;
     await decide(run, "approve", "ada", "looks fine");
-    expect(run.step("approve")).toMatchObject({ status: "succeeded", output: { decision: "approved", by: "ada", comment: "looks fine", at: new Date(T0 + 5_000).toISOString() } });
+    expect(run.step("approve")).toMatchObject({
+      status: "succeeded",
+      output: { decision: "approved", by: "ada", comment: "looks fine", at: new Date(T0 + 5_000).toISOString() },
+    });
     expect(run.state).toMatchObject({ status: "succeeded" });
     expect(run.step("ship").output).toBe("shipped by ada");
     expect(run.state.timers).toEqual({});
-    expect(run.effects).toContainEqual({ type: "audit", action: "approval.decided", stepId: "approve", attempt: 1, detail: { decision: "approve", by: "ada", comment: "looks fine" } });
+    expect(run.effects).toContainEqual({
+      type: "audit",
+      action: "approval.decided",
+      stepId: "approve",
+      attempt: 1,
+      detail: { decision: "approve", by: "ada", comment: "looks fine" },
+    });
     expect(run.effects).toContainEqual({ type: "approval_closed", stepId: "approve", attempt: 1, status: "succeeded" });
   });
 
   it("a rejection fails the step with code rejected and keeps the output", async () => {
     const run = await waitingSignOff();
     await decide(run, "reject", "bob", "too expensive");
-    expect(run.step("approve")).toMatchObject({ status: "failed", error: { code: "rejected", retryable: false }, output: { decision: "rejected", by: "bob", comment: "too expensive" } });
+    expect(run.step("approve")).toMatchObject({
+      status: "failed",
+      error: { code: "rejected", retryable: false },
+      output: { decision: "rejected", by: "bob", comment: "too expensive" },
+    });
     expect(run.state).toMatchObject({ status: "failed", error: { code: "rejected", stepId: "approve" } });
   });
 
@@ -63,7 +98,11 @@ describe("approval", () => {
   });
 
   it.each([
-    ["reject", { status: "failed", error: { code: "rejected" }, output: { decision: "rejected", by: "timeout" } }, "failed"],
+    [
+      "reject",
+      { status: "failed", error: { code: "rejected" }, output: { decision: "rejected", by: "timeout" } },
+      "failed",
+    ],
     ["approve", { status: "succeeded", output: { decision: "approved", by: "timeout" } }, "succeeded"],
     ["fail", { status: "failed", error: { code: "timed_out", retryable: false } }, "failed"],
   ])("onTimeout %s decides the step when the timeout fires", async (onTimeout, step, runStatus) => {
@@ -88,7 +127,15 @@ describe("approval", () => {
 });
 
 describe("an approval's notify request", () => {
-  const notify = { url: "https://chat.example/hook", headers: { authorization: "Bearer {{ secrets.CHAT }}" }, body: { text: "Approve {{ run.id }}: {{ approval.approveUrl }}", reject: "{{ approval.rejectUrl }}", until: "{{ approval.expiresAt }}" } };
+  const notify = {
+    url: "https://chat.example/hook",
+    headers: { authorization: "Bearer {{ secrets.CHAT }}" },
+    body: {
+      text: "Approve {{ run.id }}: {{ approval.approveUrl }}",
+      reject: "{{ approval.rejectUrl }}",
+      until: "{{ approval.expiresAt }}",
+    },
+  };
 
   it("is sent once when the approval starts waiting, links as placeholders the consumer signs", async () => {
     const run = await waitingSignOff({ notify });
@@ -108,27 +155,45 @@ describe("an approval's notify request", () => {
         url: "https://chat.example/hook",
         headers: { authorization: "Bearer \u0000secret:CHAT\u0000" },
         query: {},
-        body: { text: `Approve run_1: \u0000approval-link:approve:${expiry}\u0000`, reject: `\u0000approval-link:reject:${expiry}\u0000`, until: new Date(expiry).toISOString() },
+        body: {
+          text: `Approve run_1: \u0000approval-link:approve:${expiry}\u0000`,
+          reject: `\u0000approval-link:reject:${expiry}\u0000`,
+          until: new Date(expiry).toISOString(),
+        },
       },
     });
     expect(run.step("approve").status).toBe("waiting");
   });
 
   it("links of an approval without a timeout last 7 days", async () => {
-    const run = new RunHarness({ ...signOff({ notify }), steps: signOff().steps.map((step) => (step.id === "approve" ? { id: "approve", type: "approval", needs: ["quote"], notify } : step)) } as never);
+    const run = new RunHarness({
+      ...signOff({ notify }),
+      steps: signOff().steps.map((step) =>
+        step.id === "approve" ? { id: "approve", type: "approval", needs: ["quote"], notify } : step,
+      ),
+    } as never);
     await run.start();
     expect(JSON.stringify(run.dispatched()[0]!.request)).toContain(`approval-link:approve:${T0 + 7 * DAY}`);
   });
 
   it("that fails to render fails the step without retry, and nothing is sent", async () => {
     const run = await waitingSignOff({ notify: { url: "{{ $error('no url') }}" } });
-    expect(run.step("approve")).toMatchObject({ status: "failed", error: { code: "expression_error", retryable: false } });
+    expect(run.step("approve")).toMatchObject({
+      status: "failed",
+      error: { code: "expression_error", retryable: false },
+    });
     expect(run.dispatched()).toEqual([]);
   });
 });
 
 describe("who may decide an approval", () => {
-  const approvers = (list?: string[]) => ({ steps: [{ id: "approve", type: "approval", ...(list ? { approvers: list } : {}) }, { id: "calc", type: "transform" }] }) as never;
+  const approvers = (list?: string[]) =>
+    ({
+      steps: [
+        { id: "approve", type: "approval", ...(list ? { approvers: list } : {}) },
+        { id: "calc", type: "transform" },
+      ],
+    }) as never;
   const waiting = async (list?: string[]) => (await waitingSignOff(list ? { approvers: list } : {})).state;
 
   it.each([
@@ -159,6 +224,8 @@ describe("who may decide an approval", () => {
   it("deciding a step that is no longer waiting is refused", async () => {
     const run = await waitingSignOff();
     await decide(run, "approve");
-    expect(approvalRefusal(approvers(), run.state, "approve", { name: "op", role: "operator" })).toMatchObject({ code: "invalid_state" });
+    expect(approvalRefusal(approvers(), run.state, "approve", { name: "op", role: "operator" })).toMatchObject({
+      code: "invalid_state",
+    });
   });
 });

@@ -22,7 +22,13 @@ describe("cancel", () => {
   it("cancel cancels every unfinished step and its attempt, and runs no onFailure steps", async () => {
     const run = await napping();
     await run.send({ type: "cancel", reason: "operator asked" });
-    expect(run.statuses()).toEqual({ nap: "cancelled", ping: "cancelled", until: "cancelled", done: "cancelled", note: "cancelled" });
+    expect(run.statuses()).toEqual({
+      nap: "cancelled",
+      ping: "cancelled",
+      until: "cancelled",
+      done: "cancelled",
+      note: "cancelled",
+    });
     expect(run.step("ping").attempts).toMatchObject([{ n: 1, status: "cancelled", finishedAt: T0 }]);
     expect(run.state).toMatchObject({ status: "cancelled", finishedAt: T0 });
     expect(run.effects).toEqual([

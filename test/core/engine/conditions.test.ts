@@ -13,7 +13,10 @@ describe("due steps", () => {
     for (const amount of [5, 5000]) {
       const run = new RunHarness(branching, { input: { amount } });
       await run.start();
-      expect(run.step("join")).toMatchObject({ status: "succeeded", output: amount > 1000 ? "manual review" : "auto approve" });
+      expect(run.step("join")).toMatchObject({
+        status: "succeeded",
+        output: amount > 1000 ? "manual review" : "auto approve",
+      });
     }
   });
 
@@ -34,7 +37,9 @@ describe("due steps", () => {
   });
 
   it("a step whose if is false is skipped even without needs", async () => {
-    const run = new RunHarness(flow([{ id: "a", type: "transform", if: "input.go", expr: "1" }]), { input: { go: false } });
+    const run = new RunHarness(flow([{ id: "a", type: "transform", if: "input.go", expr: "1" }]), {
+      input: { go: false },
+    });
     await run.start();
     expect(run.step("a")).toMatchObject({ status: "skipped", skipReason: "condition_false" });
     expect(run.state.status).toBe("succeeded");
@@ -58,9 +63,14 @@ describe("due steps", () => {
   });
 
   it("an if that throws fails the step without retry, with the expression in the error", async () => {
-    const run = new RunHarness(flow([{ id: "a", type: "transform", if: "$number('x')", retry: { attempts: 3 }, expr: "1" }]));
+    const run = new RunHarness(
+      flow([{ id: "a", type: "transform", if: "$number('x')", retry: { attempts: 3 }, expr: "1" }]),
+    );
     await run.start();
-    expect(run.step("a")).toMatchObject({ status: "failed", error: { code: "expression_error", retryable: false, expression: "$number('x')" } });
+    expect(run.step("a")).toMatchObject({
+      status: "failed",
+      error: { code: "expression_error", retryable: false, expression: "$number('x')" },
+    });
     expect(run.state).toMatchObject({ status: "failed", error: { code: "expression_error", stepId: "a" } });
   });
 
@@ -92,7 +102,9 @@ describe("transforms", () => {
   it("a transform records one succeeded attempt", async () => {
     const run = new RunHarness(flow([{ id: "a", type: "transform", expr: "42" }]));
     await run.start();
-    expect(run.step("a").attempts).toEqual([{ n: 1, status: "succeeded", startedAt: run.now, finishedAt: run.now, runAttempt: 1 }]);
+    expect(run.step("a").attempts).toEqual([
+      { n: 1, status: "succeeded", startedAt: run.now, finishedAt: run.now, runAttempt: 1 },
+    ]);
   });
 
   it("a transform that throws fails without retry", async () => {
@@ -104,7 +116,9 @@ describe("transforms", () => {
   });
 
   it("expressions read the engine's clock, not the wall clock", async () => {
-    const run = new RunHarness(flow([{ id: "a", type: "transform", expr: "$now()" }]), { createdAt: Date.UTC(2030, 5, 1) });
+    const run = new RunHarness(flow([{ id: "a", type: "transform", expr: "$now()" }]), {
+      createdAt: Date.UTC(2030, 5, 1),
+    });
     await run.start();
     expect(run.step("a").output).toBe("2030-06-01T00:00:00.000Z");
   });

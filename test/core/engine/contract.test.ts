@@ -64,13 +64,21 @@ describe("engine contract", () => {
     const run = new RunHarness(fanOut, { input: { customerId: "c1" } });
     await run.start();
     expect(run.state).toMatchObject({ status: "running", startedAt: T0 });
-    expect(run.effects.slice(0, 2)).toEqual([{ type: "audit", action: "run.started", detail: { trigger: { type: "api" } } }, { type: "index" }]);
+    expect(run.effects.slice(0, 2)).toEqual([
+      { type: "audit", action: "run.started", detail: { trigger: { type: "api" } } },
+      { type: "index" },
+    ]);
   });
 
   it("the same state, event and time give the same result", async () => {
     const run = new RunHarness(fanOut, { input: { customerId: "c1" } });
     await run.start();
-    const event = { type: "step_failed" as const, stepId: "customer", attempt: 1, error: { code: "network", message: "reset", retryable: true } };
+    const event = {
+      type: "step_failed" as const,
+      stepId: "customer",
+      attempt: 1,
+      error: { code: "network", message: "reset", retryable: true },
+    };
     const first = await transition(run.definition, run.state, event, T0 + 5);
     const second = await transition(run.definition, run.state, event, T0 + 5);
     expect(second).toEqual(first);

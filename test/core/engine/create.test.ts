@@ -5,7 +5,14 @@ import { createRunState, nextWakeAt, planRerun, timerKey } from "../../../src/co
 import { flakyFetch } from "../../fixtures/workflows/flaky-fetch";
 import { RunHarness, T0 } from "./harness";
 
-const init = { id: "run_2", workflow: "flaky-fetch", version: 3, trigger: { type: "api" as const }, input: { id: 1 }, createdAt: T0 };
+const init = {
+  id: "run_2",
+  workflow: "flaky-fetch",
+  version: 3,
+  trigger: { type: "api" as const },
+  input: { id: 1 },
+  createdAt: T0,
+};
 
 const chain: Definition = {
   id: "chain",
@@ -73,7 +80,9 @@ describe("planRerun", () => {
   });
 
   it("an unknown fromStep is rejected", async () => {
-    expect(() => planRerun(chain, createRunState(chain, { ...init, workflow: "chain" }), "nope")).toThrow(expect.objectContaining({ code: "unknown_step" }));
+    expect(() => planRerun(chain, createRunState(chain, { ...init, workflow: "chain" }), "nope")).toThrow(
+      expect.objectContaining({ code: "unknown_step" }),
+    );
   });
 });
 

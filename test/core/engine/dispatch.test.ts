@@ -25,12 +25,23 @@ describe("dispatching I/O steps", () => {
       stepId: "customer",
       attempt: 1,
       stepType: "http",
-      request: { method: "GET", url: "https://crm.example/customers/c1", headers: { Authorization: "Bearer \u0000secret:CRM_TOKEN\u0000" }, query: {} },
+      request: {
+        method: "GET",
+        url: "https://crm.example/customers/c1",
+        headers: { Authorization: "Bearer \u0000secret:CRM_TOKEN\u0000" },
+        query: {},
+      },
       timeoutMs: 30_000,
       idempotencyKey: "run_1:customer",
     });
     expect(orders).toMatchObject({
-      request: { method: "POST", url: "https://shop.example/search", headers: {}, query: { limit: 10 }, body: { customer: "c1" } },
+      request: {
+        method: "POST",
+        url: "https://shop.example/search",
+        headers: {},
+        query: { limit: 10 },
+        body: { customer: "c1" },
+      },
       timeoutMs: 10_000,
       expect: [200, 404],
     });
@@ -39,7 +50,9 @@ describe("dispatching I/O steps", () => {
   it("the rendered request is stored as the step input, secrets as placeholders", async () => {
     const run = new RunHarness(fanOut, { input: { customerId: "c1" } });
     await run.start();
-    expect(run.step("customer").input).toMatchObject({ headers: { Authorization: "Bearer \u0000secret:CRM_TOKEN\u0000" } });
+    expect(run.step("customer").input).toMatchObject({
+      headers: { Authorization: "Bearer \u0000secret:CRM_TOKEN\u0000" },
+    });
     expect(JSON.stringify(run.state)).not.toMatch(/secrets\./);
   });
 
@@ -54,7 +67,19 @@ describe("dispatching I/O steps", () => {
   });
 
   it.each([
-    ["llm", { id: "s", type: "llm", provider: "openai", model: "m", prompt: "Summarise {{ input.text }}", apiKey: "{{ secrets.OPENAI_KEY }}", schema: { title: "{{ kept }}" } }, 120_000],
+    [
+      "llm",
+      {
+        id: "s",
+        type: "llm",
+        provider: "openai",
+        model: "m",
+        prompt: "Summarise {{ input.text }}",
+        apiKey: "{{ secrets.OPENAI_KEY }}",
+        schema: { title: "{{ kept }}" },
+      },
+      120_000,
+    ],
     ["retrieve", { id: "s", type: "retrieve", collection: "docs", query: "{{ input.text }}", limit: 3 }, 30_000],
   ] as const)("an %s task carries its rendered fields and default timeout", async (_type, step, timeoutMs) => {
     const run = new RunHarness(flow([step as Definition["steps"][number]]), { input: { text: "hello" } });
@@ -63,7 +88,13 @@ describe("dispatching I/O steps", () => {
     expect(task!.timeoutMs).toBe(timeoutMs);
     expect(task!.expect).toBeUndefined();
     if (step.type === "llm") {
-      expect(task!.request).toEqual({ provider: "openai", model: "m", prompt: "Summarise hello", apiKey: "\u0000secret:OPENAI_KEY\u0000", schema: { title: "{{ kept }}" } });
+      expect(task!.request).toEqual({
+        provider: "openai",
+        model: "m",
+        prompt: "Summarise hello",
+        apiKey: "\u0000secret:OPENAI_KEY\u0000",
+        schema: { title: "{{ kept }}" },
+      });
     } else {
       expect(task!.request).toEqual({ collection: "docs", query: "hello", limit: 3 });
     }
@@ -83,8 +114,15 @@ describe("dispatching I/O steps", () => {
     await run.start();
     run.now += 1_500;
     await run.complete("customer", { status: 200, body: { name: "Ada" } }, { httpStatus: 200 });
-    expect(run.step("customer")).toMatchObject({ status: "succeeded", output: { status: 200, body: { name: "Ada" } }, startedAt: T0, finishedAt: T0 + 1_500 });
-    expect(run.step("customer").attempts).toEqual([{ n: 1, status: "succeeded", startedAt: T0, finishedAt: T0 + 1_500, httpStatus: 200, runAttempt: 1 }]);
+    expect(run.step("customer")).toMatchObject({
+      status: "succeeded",
+      output: { status: 200, body: { name: "Ada" } },
+      startedAt: T0,
+      finishedAt: T0 + 1_500,
+    });
+    expect(run.step("customer").attempts).toEqual([
+      { n: 1, status: "succeeded", startedAt: T0, finishedAt: T0 + 1_500, httpStatus: 200, runAttempt: 1 },
+    ]);
     expect(Object.keys(run.state.timers)).toEqual(["deadline:orders"]);
     expect(run.audits()).toEqual(["step.succeeded"]);
   });
@@ -99,7 +137,15 @@ describe("placeholders arriving in data", () => {
         triggers: [],
         steps: [
           { id: "first", type: "http", request: { url: "https://a.example/" } },
-          { id: "second", type: "http", needs: ["first"], request: { url: "https://b.example/", body: { fromInput: "{{ input.note }}", fromOutput: "{{ steps.first.output.body }}" } } },
+          {
+            id: "second",
+            type: "http",
+            needs: ["first"],
+            request: {
+              url: "https://b.example/",
+              body: { fromInput: "{{ input.note }}", fromOutput: "{{ steps.first.output.body }}" },
+            },
+          },
         ],
       },
       { input: { note: smuggled } },

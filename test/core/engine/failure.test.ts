@@ -16,7 +16,11 @@ describe("run failure", () => {
     expect(run.statuses()).toEqual({ customer: "cancelled", orders: "failed", summary: "skipped" });
     expect(run.step("summary")).toMatchObject({ skipReason: "run_failed", attempts: [] });
     expect(run.step("customer").attempts).toMatchObject([{ n: 1, status: "cancelled", finishedAt: run.now }]);
-    expect(run.state).toMatchObject({ status: "failed", error: { ...notFound, stepId: "orders" }, finishedAt: run.now });
+    expect(run.state).toMatchObject({
+      status: "failed",
+      error: { ...notFound, stepId: "orders" },
+      finishedAt: run.now,
+    });
     expect(run.state.timers).toEqual({});
     expect(run.effects.slice(-3)).toEqual([
       { type: "index" },
@@ -63,7 +67,9 @@ describe("run failure", () => {
     await run.start();
     await run.fail("fetch", notFound);
     expect(run.step("report")).toMatchObject({ status: "succeeded", output: { failed: "fetch", code: "http_status" } });
-    expect(run.dispatched()).toMatchObject([{ stepId: "page", request: { method: "POST", body: { failed: "fetch", code: "http_status" } } }]);
+    expect(run.dispatched()).toMatchObject([
+      { stepId: "page", request: { method: "POST", body: { failed: "fetch", code: "http_status" } } },
+    ]);
     expect(run.state).toMatchObject({ status: "running", endingAs: "failed", error: { stepId: "fetch" } });
     expect(run.step("shape").status).toBe("pending");
   });
@@ -128,7 +134,10 @@ describe("run output", () => {
     const run = new RunHarness(flow("{ 'total': steps.b.output * 10 }"));
     await run.start();
     expect(run.state.output).toEqual({ total: 20 });
-    expect(run.effects.slice(-2)).toEqual([{ type: "audit", action: "run.succeeded" }, { type: "finished", status: "succeeded" }]);
+    expect(run.effects.slice(-2)).toEqual([
+      { type: "audit", action: "run.succeeded" },
+      { type: "finished", status: "succeeded" },
+    ]);
     expect(run.state.finishedAt).toBe(run.now);
   });
 

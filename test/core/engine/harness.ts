@@ -61,13 +61,21 @@ export class RunHarness {
   }
 
   /** Reports success of the step's current attempt (or of `attempt`). */
-  complete(stepId: string, output: unknown = {}, options: { attempt?: number; httpStatus?: number } = {}): Promise<TransitionResult> {
+  complete(
+    stepId: string,
+    output: unknown = {},
+    options: { attempt?: number; httpStatus?: number } = {},
+  ): Promise<TransitionResult> {
     const attempt = options.attempt ?? this.attemptOf(stepId);
     return this.send({ type: "step_completed", stepId, attempt, output, httpStatus: options.httpStatus });
   }
 
   /** Reports failure of the step's current attempt; retryable unless said otherwise. */
-  fail(stepId: string, error: Partial<ErrorRecord> = {}, options: { attempt?: number } = {}): Promise<TransitionResult> {
+  fail(
+    stepId: string,
+    error: Partial<ErrorRecord> = {},
+    options: { attempt?: number } = {},
+  ): Promise<TransitionResult> {
     const attempt = options.attempt ?? this.attemptOf(stepId);
     const record: ErrorRecord = { code: "http_status", message: "503", retryable: true, ...error };
     return this.send({ type: "step_failed", stepId, attempt, error: record });
@@ -121,8 +129,10 @@ export class MemoryItemStore implements MapItemStore {
 
   apply(effects: readonly Effect[]): void {
     for (const effect of effects) {
-      if (effect.type === "map_items_created") this.values.set(effect.stepId, effect.items), (this.writes += effect.items.length);
-      if (effect.type === "map_item_finished") this.records.set(`${effect.record.map}[${effect.record.index}]`, effect.record), this.writes++;
+      if (effect.type === "map_items_created")
+        this.values.set(effect.stepId, effect.items), (this.writes += effect.items.length);
+      if (effect.type === "map_item_finished")
+        this.records.set(`${effect.record.map}[${effect.record.index}]`, effect.record), this.writes++;
     }
   }
 

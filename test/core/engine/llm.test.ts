@@ -14,15 +14,27 @@ const classify = {
   schema: { type: "object", required: ["label"] },
   pricing: { input: 1, output: 2 },
 } as const;
-const flow = (steps: unknown[]): Definition => ({ id: "ai", triggers: [], steps } as unknown as Definition);
-const invalid = (message: string, reply: string) => ({ code: "invalid_output", message, retryable: true, response: { status: 200, headers: {}, body: reply } });
+const flow = (steps: unknown[]): Definition => ({ id: "ai", triggers: [], steps }) as unknown as Definition;
+const invalid = (message: string, reply: string) => ({
+  code: "invalid_output",
+  message,
+  retryable: true,
+  response: { status: 200, headers: {}, body: reply },
+});
 
 describe("llm steps", () => {
   it("the first attempt carries the rendered prompt, the schema and the prices as written, and no repair", async () => {
     const run = new RunHarness(flow([classify]), { input: { text: "refund please" } });
     await run.start();
     const [task] = run.dispatched();
-    expect(task!.request).toEqual({ provider: "openai", baseUrl: "https://llm.example/v1", model: "m", prompt: "Classify: refund please", schema: { type: "object", required: ["label"] }, pricing: { input: 1, output: 2 } });
+    expect(task!.request).toEqual({
+      provider: "openai",
+      baseUrl: "https://llm.example/v1",
+      model: "m",
+      prompt: "Classify: refund please",
+      schema: { type: "object", required: ["label"] },
+      pricing: { input: 1, output: 2 },
+    });
   });
 
   it("an invalid reply is retried, and the retry tells the model its reply and what was wrong", async () => {
@@ -33,8 +45,13 @@ describe("llm steps", () => {
     await run.fireNextTimer();
     const [task] = run.dispatched();
     expect(task!.attempt).toBe(2);
-    expect((task!.request as { repair: unknown }).repair).toEqual({ reply: "Sure! The label is billing.", problem: "the reply is not JSON: Unexpected token" });
-    expect(run.step("classify").input).toMatchObject({ repair: { problem: "the reply is not JSON: Unexpected token" } });
+    expect((task!.request as { repair: unknown }).repair).toEqual({
+      reply: "Sure! The label is billing.",
+      problem: "the reply is not JSON: Unexpected token",
+    });
+    expect(run.step("classify").input).toMatchObject({
+      repair: { problem: "the reply is not JSON: Unexpected token" },
+    });
   });
 
   it("a retry after another kind of failure carries no repair", async () => {
@@ -52,17 +69,38 @@ describe("llm steps", () => {
       await run.fail("classify", invalid(`attempt ${n}: not JSON`, "no"));
       if (n < 3) await run.fireNextTimer();
     }
-    expect(run.step("classify")).toMatchObject({ status: "failed", error: { code: "invalid_output", message: "attempt 3: not JSON" } });
+    expect(run.step("classify")).toMatchObject({
+      status: "failed",
+      error: { code: "invalid_output", message: "attempt 3: not JSON" },
+    });
     expect(run.state.status).toBe("failed");
   });
 
   it("usage is recorded on each attempt, failed ones included, and summed on the run", async () => {
     const run = new RunHarness(flow([classify, { ...classify, id: "second", needs: ["classify"] }]));
     await run.start();
-    await run.send({ type: "step_failed", stepId: "classify", attempt: 1, error: invalid("bad", "x"), usage: { inputTokens: 100, outputTokens: 10, costUsd: 0.00012 } });
+    await run.send({
+      type: "step_failed",
+      stepId: "classify",
+      attempt: 1,
+      error: invalid("bad", "x"),
+      usage: { inputTokens: 100, outputTokens: 10, costUsd: 0.00012 },
+    });
     await run.fireNextTimer();
-    await run.send({ type: "step_completed", stepId: "classify", attempt: 2, output: { text: "{}" }, usage: { inputTokens: 120, outputTokens: 8, costUsd: 0.000136 } });
-    await run.send({ type: "step_completed", stepId: "second", attempt: 1, output: {}, usage: { inputTokens: 5, outputTokens: 5 } });
+    await run.send({
+      type: "step_completed",
+      stepId: "classify",
+      attempt: 2,
+      output: { text: "{}" },
+      usage: { inputTokens: 120, outputTokens: 8, costUsd: 0.000136 },
+    });
+    await run.send({
+      type: "step_completed",
+      stepId: "second",
+      attempt: 1,
+      output: {},
+      usage: { inputTokens: 5, outputTokens: 5 },
+    });
     expect(run.step("classify").attempts.map((attempt) => attempt.usage)).toEqual([
       { inputTokens: 100, outputTokens: 10, costUsd: 0.00012 },
       { inputTokens: 120, outputTokens: 8, costUsd: 0.000136 },
@@ -74,7 +112,13 @@ describe("llm steps", () => {
   it("a stale report's usage is ignored with the report", async () => {
     const run = new RunHarness(flow([classify]));
     await run.start();
-    await run.send({ type: "step_completed", stepId: "classify", attempt: 7, output: {}, usage: { inputTokens: 1, outputTokens: 1 } });
+    await run.send({
+      type: "step_completed",
+      stepId: "classify",
+      attempt: 7,
+      output: {},
+      usage: { inputTokens: 1, outputTokens: 1 },
+    });
     expect(run.state.usage).toBeUndefined();
   });
 
@@ -82,7 +126,10 @@ describe("llm steps", () => {
     const run = new RunHarness(flow([{ ...classify, prompt: "{{ $error('bad template') }}" }]));
     await run.start();
     expect(run.dispatched()).toEqual([]);
-    expect(run.step("classify")).toMatchObject({ status: "failed", error: { code: "expression_error", retryable: false } });
+    expect(run.step("classify")).toMatchObject({
+      status: "failed",
+      error: { code: "expression_error", retryable: false },
+    });
     expect(run.state.status).toBe("failed");
   });
 });

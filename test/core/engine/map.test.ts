@@ -13,7 +13,8 @@ async function fetching(count: number, map: Record<string, unknown> = {}, inline
 }
 
 const itemIds = (run: RunHarness) => Object.keys(run.state.steps).filter((id) => id.startsWith("fetch["));
-const answer = (run: RunHarness, index: number, amount = index + 1) => run.complete(`fetch[${index}]`, { status: 200, headers: {}, body: { amount, index } });
+const answer = (run: RunHarness, index: number, amount = index + 1) =>
+  run.complete(`fetch[${index}]`, { status: 200, headers: {}, body: { amount, index } });
 
 describe("map", () => {
   it("runs the inline step per item with item and index in scope, and outputs in item order", async () => {
@@ -25,7 +26,11 @@ describe("map", () => {
       { n: 1, square: 1, at: 1 },
       { n: 2, square: 4, at: 2 },
     ]);
-    expect(run.step("square")).toMatchObject({ status: "succeeded", input: { items: 3, concurrency: 10 }, map: { total: 3, succeeded: 3, inFlight: [] } });
+    expect(run.step("square")).toMatchObject({
+      status: "succeeded",
+      input: { items: 3, concurrency: 10 },
+      map: { total: 3, succeeded: 3, inFlight: [] },
+    });
     // Finished items left the run's steps for the store.
     expect(Object.keys(run.state.steps)).toEqual(["square"]);
     expect(run.items.values.get("square")).toEqual([3, 1, 2]);
@@ -34,7 +39,9 @@ describe("map", () => {
 
   it("starts at most `concurrency` items, each with its own task and idempotency key", async () => {
     const run = await fetching(7);
-    expect(run.dispatched().map((task) => [task.stepId, task.idempotencyKey, (task.request as { url: string }).url])).toEqual([
+    expect(
+      run.dispatched().map((task) => [task.stepId, task.idempotencyKey, (task.request as { url: string }).url]),
+    ).toEqual([
       ["fetch[0]", "run_1:fetch:0", "https://shop.example/orders/o-0?position=0"],
       ["fetch[1]", "run_1:fetch:1", "https://shop.example/orders/o-1?position=1"],
       ["fetch[2]", "run_1:fetch:2", "https://shop.example/orders/o-2?position=2"],
@@ -50,7 +57,9 @@ describe("map", () => {
     for (const index of [3, 2, 0]) await answer(run, index);
     expect(run.dispatched().map((task) => task.stepId)).toEqual([]);
     await answer(run, 4);
-    expect(run.step("fetch").output).toEqual([1, 2, 3, 4, 5].map((amount, index) => ({ status: 200, headers: {}, body: { amount, index } })));
+    expect(run.step("fetch").output).toEqual(
+      [1, 2, 3, 4, 5].map((amount, index) => ({ status: 200, headers: {}, body: { amount, index } })),
+    );
     expect(run.step("total").output).toBe(15);
     expect(run.state.status).toBe("succeeded");
   });
@@ -65,17 +74,25 @@ describe("map", () => {
       await answer(run, Number(inFlight[seed % inFlight.length]!.slice(6, -1)));
     }
     expect(run.step("fetch").output).toHaveLength(40);
-    expect((run.step("fetch").output as Array<{ body: { index: number } }>).map((output) => output.body.index)).toEqual([...Array(40).keys()]);
+    expect((run.step("fetch").output as Array<{ body: { index: number } }>).map((output) => output.body.index)).toEqual(
+      [...Array(40).keys()],
+    );
   });
 
   it("one item failing for good fails the map: the others in flight are cancelled, late answers ignored", async () => {
     const run = await fetching(6, {}, { retry: { attempts: 1 } });
     await answer(run, 0);
     await run.fail("fetch[2]", { code: "http_status", message: "404", retryable: false, httpStatus: 404 });
-    expect(run.step("fetch")).toMatchObject({ status: "failed", error: { code: "item_failed", message: "item 2 failed: http_status: 404", retryable: false } });
+    expect(run.step("fetch")).toMatchObject({
+      status: "failed",
+      error: { code: "item_failed", message: "item 2 failed: http_status: 404", retryable: false },
+    });
     expect(run.step("fetch").map).toMatchObject({ succeeded: 1, failed: 1, cancelled: 2, inFlight: [] });
     expect(run.state).toMatchObject({ status: "failed", error: { code: "item_failed", stepId: "fetch" } });
-    expect(run.items.records.get("fetch[3]")).toMatchObject({ status: "cancelled", attempts: [{ n: 1, status: "cancelled" }] });
+    expect(run.items.records.get("fetch[3]")).toMatchObject({
+      status: "cancelled",
+      attempts: [{ n: 1, status: "cancelled" }],
+    });
     expect(itemIds(run)).toEqual([]);
     const after = run.state;
     await run.send({ type: "step_completed", stepId: "fetch[1]", attempt: 1, output: {} });
@@ -97,7 +114,12 @@ describe("map", () => {
     const run = await fetching(1, {}, { retry: { attempts: 2, backoff: "fixed", delay: "1s", jitter: false } });
     await run.fail("fetch[0]");
     expect(run.state.steps["fetch[0]"]).toMatchObject({ status: "retrying" });
-    expect(run.state.timers["retry:fetch[0]"]).toEqual({ kind: "retry", at: T0 + 1000, stepId: "fetch[0]", attempt: 1 });
+    expect(run.state.timers["retry:fetch[0]"]).toEqual({
+      kind: "retry",
+      at: T0 + 1000,
+      stepId: "fetch[0]",
+      attempt: 1,
+    });
     await run.fireNextTimer();
     expect(run.dispatched()).toMatchObject([{ stepId: "fetch[0]", attempt: 2, idempotencyKey: "run_1:fetch:0" }]);
     await answer(run, 0);
@@ -125,7 +147,10 @@ describe("map", () => {
   ])("items that are %s fail the map without retry", async (_name, items, input, code, message) => {
     const run = new RunHarness(squares(items), { input });
     await run.start();
-    expect(run.step("square")).toMatchObject({ status: "failed", error: { code, retryable: false, expression: items } });
+    expect(run.step("square")).toMatchObject({
+      status: "failed",
+      error: { code, retryable: false, expression: items },
+    });
     expect(run.step("square").error!.message).toMatch(message);
     expect(run.state.status).toBe("failed");
   });
@@ -134,7 +159,13 @@ describe("map", () => {
     const run = new RunHarness({
       id: "many",
       triggers: [{ type: "api" }],
-      steps: ["a", "b", "c"].map((id, position, ids) => ({ id, type: "map", needs: ids.slice(0, position), items: "[1..10000]", step: { type: "transform", expr: "index" } })),
+      steps: ["a", "b", "c"].map((id, position, ids) => ({
+        id,
+        type: "map",
+        needs: ids.slice(0, position),
+        items: "[1..10000]",
+        step: { type: "transform", expr: "index" },
+      })),
     } as never);
     await run.start();
     expect(run.statuses()).toMatchObject({ a: "succeeded", b: "succeeded", c: "failed" });
@@ -146,7 +177,11 @@ describe("map", () => {
     await answer(run, 0);
     run.now = T0 + 30_000;
     await run.send({ type: "timers_due" });
-    expect(run.step("fetch")).toMatchObject({ status: "failed", error: { code: "timed_out" }, map: { succeeded: 1, cancelled: 3 } });
+    expect(run.step("fetch")).toMatchObject({
+      status: "failed",
+      error: { code: "timed_out" },
+      map: { succeeded: 1, cancelled: 3 },
+    });
     expect(run.state.status).toBe("failed");
   });
 
@@ -160,7 +195,9 @@ describe("map", () => {
     expect(run.step("fetch").map).toMatchObject({ total: 4, succeeded: 1 });
     for (const index of [1, 2, 3]) await answer(run, index);
     expect(run.state.status).toBe("succeeded");
-    expect((run.step("fetch").output as Array<{ body: { index: number } }>).map((output) => output.body.index)).toEqual([0, 1, 2, 3]);
+    expect((run.step("fetch").output as Array<{ body: { index: number } }>).map((output) => output.body.index)).toEqual(
+      [0, 1, 2, 3],
+    );
     // The items were evaluated once.
     expect(run.audits()).toContain("step.succeeded");
   });
@@ -171,31 +208,55 @@ describe("map", () => {
     expect(run.state.status).toBe("cancelled");
     expect(run.state.steps["fetch[0]"]).toMatchObject({ status: "cancelled" });
     await run.send({ type: "retry" });
-    expect(run.dispatched().map((task) => [task.stepId, task.attempt])).toEqual([["fetch[0]", 2], ["fetch[1]", 2], ["fetch[2]", 2]]);
+    expect(run.dispatched().map((task) => [task.stepId, task.attempt])).toEqual([
+      ["fetch[0]", 2],
+      ["fetch[1]", 2],
+      ["fetch[2]", 2],
+    ]);
     // A report of the cancelled attempt stays stale.
     const after = run.state;
     await run.send({ type: "step_completed", stepId: "fetch[0]", attempt: 1, output: {} });
     expect(run.state).toBe(after);
     await answer(run, 0);
     expect(run.state.steps["fetch[0]"]).toBeUndefined();
-    expect(run.items.records.get("fetch[0]")!.attempts.map((attempt) => attempt.status)).toEqual(["cancelled", "succeeded"]);
+    expect(run.items.records.get("fetch[0]")!.attempts.map((attempt) => attempt.status)).toEqual([
+      "cancelled",
+      "succeeded",
+    ]);
   });
 
   it("items that wait (approvals) make the map and the run wait, each with its own inbox entry", async () => {
     const run = new RunHarness(
-      { id: "reviews", triggers: [{ type: "api" }], steps: [{ id: "review", type: "map", items: "input.docs", concurrency: 2, step: { type: "approval" } }] } as never,
+      {
+        id: "reviews",
+        triggers: [{ type: "api" }],
+        steps: [{ id: "review", type: "map", items: "input.docs", concurrency: 2, step: { type: "approval" } }],
+      } as never,
       { input: { docs: ["a", "b", "c"] } },
     );
     await run.start();
     expect(run.state.status).toBe("waiting");
     expect(run.step("review").status).toBe("waiting");
-    expect(run.effects.filter((effect) => effect.type === "approval_opened").map((effect) => (effect as { stepId: string }).stepId)).toEqual(["review[0]", "review[1]"]);
+    expect(
+      run.effects
+        .filter((effect) => effect.type === "approval_opened")
+        .map((effect) => (effect as { stepId: string }).stepId),
+    ).toEqual(["review[0]", "review[1]"]);
     await run.send({ type: "approval_decided", stepId: "review[1]", attempt: 1, decision: "approve", by: "ada" });
-    expect(run.effects).toContainEqual({ type: "approval_closed", stepId: "review[1]", attempt: 1, status: "succeeded" });
+    expect(run.effects).toContainEqual({
+      type: "approval_closed",
+      stepId: "review[1]",
+      attempt: 1,
+      status: "succeeded",
+    });
     expect(run.effects).toContainEqual(expect.objectContaining({ type: "approval_opened", stepId: "review[2]" }));
     await run.send({ type: "approval_decided", stepId: "review[0]", attempt: 1, decision: "approve", by: "bob" });
     await run.send({ type: "approval_decided", stepId: "review[2]", attempt: 1, decision: "approve", by: "cy" });
-    expect((run.state.output as { review: Array<{ by: string }> }).review.map((output) => output.by)).toEqual(["bob", "ada", "cy"]);
+    expect((run.state.output as { review: Array<{ by: string }> }).review.map((output) => output.by)).toEqual([
+      "bob",
+      "ada",
+      "cy",
+    ]);
   });
 
   it("items that wait for events each hold their own waiter, match with `item` in scope and output their event's payload", async () => {
@@ -203,15 +264,36 @@ describe("map", () => {
       {
         id: "payments",
         triggers: [{ type: "api" }],
-        steps: [{ id: "paid", type: "map", items: "input.orders", step: { type: "wait", event: "payment.received", match: "event.payload.order = item", timeout: "1h" } }],
+        steps: [
+          {
+            id: "paid",
+            type: "map",
+            items: "input.orders",
+            step: { type: "wait", event: "payment.received", match: "event.payload.order = item", timeout: "1h" },
+          },
+        ],
       } as never,
       { input: { orders: ["A", "B"] } },
     );
     await run.start();
     expect(run.state.status).toBe("waiting");
-    expect(run.effects.filter((effect) => effect.type === "waiter_added").map((effect) => (effect as { stepId: string }).stepId)).toEqual(["paid[0]", "paid[1]"]);
-    expect(run.state.timers["timeout:paid[0]"]).toMatchObject({ kind: "timeout", at: T0 + 3_600_000, stepId: "paid[0]" });
-    const payment = (order: string, amount: number) => ({ id: `evt_${order}`, name: "payment.received", payload: { order, amount }, key: null, receivedAt: run.now });
+    expect(
+      run.effects
+        .filter((effect) => effect.type === "waiter_added")
+        .map((effect) => (effect as { stepId: string }).stepId),
+    ).toEqual(["paid[0]", "paid[1]"]);
+    expect(run.state.timers["timeout:paid[0]"]).toMatchObject({
+      kind: "timeout",
+      at: T0 + 3_600_000,
+      stepId: "paid[0]",
+    });
+    const payment = (order: string, amount: number) => ({
+      id: `evt_${order}`,
+      name: "payment.received",
+      payload: { order, amount },
+      key: null,
+      receivedAt: run.now,
+    });
     // An event for another item's order leaves this item waiting.
     await run.send({ type: "event_received", stepId: "paid[0]", attempt: 1, event: payment("B", 2) });
     expect(run.step("paid[0]").status).toBe("waiting");
@@ -237,35 +319,81 @@ describe("map", () => {
         id: "cleanup",
         triggers: [{ type: "api" }],
         steps: [{ id: "charge", type: "http", request: { method: "POST", url: "https://pay.example/charge" } }],
-        onFailure: [{ id: "undo", type: "map", items: "input.holds", step: { type: "transform", expr: "{ 'release': item, 'because': run.error.code }" } }],
+        onFailure: [
+          {
+            id: "undo",
+            type: "map",
+            items: "input.holds",
+            step: { type: "transform", expr: "{ 'release': item, 'because': run.error.code }" },
+          },
+        ],
       } as never,
       { input: { holds: ["h1", "h2", "h3"] } },
     );
     await run.start();
     await run.fail("charge", { code: "http_status", message: "402", retryable: false, httpStatus: 402 });
     expect(run.step("undo")).toMatchObject({ status: "succeeded", map: { total: 3, succeeded: 3 } });
-    expect(run.step("undo").output).toEqual(["h1", "h2", "h3"].map((hold) => ({ release: hold, because: "http_status" })));
+    expect(run.step("undo").output).toEqual(
+      ["h1", "h2", "h3"].map((hold) => ({ release: hold, because: "http_status" })),
+    );
     expect(run.state).toMatchObject({ status: "failed", error: { stepId: "charge", code: "http_status" } });
   });
 
   it("items that are child runs start one child each and take its output", async () => {
     const run = new RunHarness(
-      { id: "fan", triggers: [{ type: "api" }], steps: [{ id: "each", type: "map", items: "input.orders", concurrency: 2, step: { type: "workflow", workflow: "invoice", input: { order: "{{ item }}" } } }] } as never,
+      {
+        id: "fan",
+        triggers: [{ type: "api" }],
+        steps: [
+          {
+            id: "each",
+            type: "map",
+            items: "input.orders",
+            concurrency: 2,
+            step: { type: "workflow", workflow: "invoice", input: { order: "{{ item }}" } },
+          },
+        ],
+      } as never,
       { input: { orders: ["A", "B", "C"] } },
     );
     await run.start();
-    const children = run.effects.filter((effect) => effect.type === "start_child") as Array<{ stepId: string; childRunId: string; input: unknown }>;
+    const children = run.effects.filter((effect) => effect.type === "start_child") as Array<{
+      stepId: string;
+      childRunId: string;
+      input: unknown;
+    }>;
     expect(children.map((child) => [child.stepId, child.input])).toEqual([
       ["each[0]", { order: "A" }],
       ["each[1]", { order: "B" }],
     ]);
     expect(new Set(children.map((child) => child.childRunId)).size).toBe(2);
-    await run.send({ type: "child_finished", stepId: "each[1]", childRunId: children[1]!.childRunId, status: "succeeded", output: { invoice: 2 } });
+    await run.send({
+      type: "child_finished",
+      stepId: "each[1]",
+      childRunId: children[1]!.childRunId,
+      status: "succeeded",
+      output: { invoice: 2 },
+    });
     const third = run.effects.find((effect) => effect.type === "start_child") as { stepId: string; childRunId: string };
     expect(third.stepId).toBe("each[2]");
-    await run.send({ type: "child_finished", stepId: "each[0]", childRunId: children[0]!.childRunId, status: "succeeded", output: { invoice: 1 } });
-    await run.send({ type: "child_finished", stepId: "each[2]", childRunId: third.childRunId, status: "succeeded", output: { invoice: 3 } });
-    expect(run.state).toMatchObject({ status: "succeeded", output: { each: [{ invoice: 1 }, { invoice: 2 }, { invoice: 3 }] } });
+    await run.send({
+      type: "child_finished",
+      stepId: "each[0]",
+      childRunId: children[0]!.childRunId,
+      status: "succeeded",
+      output: { invoice: 1 },
+    });
+    await run.send({
+      type: "child_finished",
+      stepId: "each[2]",
+      childRunId: third.childRunId,
+      status: "succeeded",
+      output: { invoice: 3 },
+    });
+    expect(run.state).toMatchObject({
+      status: "succeeded",
+      output: { each: [{ invoice: 1 }, { invoice: 2 }, { invoice: 3 }] },
+    });
   });
 
   it("the cost of an item is constant: state, writes and reads per answer do not grow with the items", async () => {

@@ -73,7 +73,13 @@ describe("redrive", () => {
     const run = await failedAtLoad();
     expect(run.statuses()).toMatchObject({ gate: "skipped", report: "succeeded" });
     await run.send({ type: "retry" });
-    expect(run.step("report")).toEqual({ id: "report", type: "transform", status: "pending", onFailure: true, attempts: run.step("report").attempts });
+    expect(run.step("report")).toEqual({
+      id: "report",
+      type: "transform",
+      status: "pending",
+      onFailure: true,
+      attempts: run.step("report").attempts,
+    });
     await run.complete("load", {});
     expect(run.step("gate")).toMatchObject({ status: "succeeded", output: "second round" });
     expect(run.state).toMatchObject({ status: "succeeded", attempt: 2 });

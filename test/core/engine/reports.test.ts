@@ -34,7 +34,10 @@ describe("task reports", () => {
   it.each([
     ["an unknown step", { type: "step_completed", stepId: "nope", attempt: 1, output: 1 }],
     ["a step that is not running", { type: "step_completed", stepId: "shape", attempt: 1, output: 1 }],
-    ["an attempt that never started", { type: "step_failed", stepId: "fetch", attempt: 2, error: { code: "x", message: "x", retryable: true } }],
+    [
+      "an attempt that never started",
+      { type: "step_failed", stepId: "fetch", attempt: 2, error: { code: "x", message: "x", retryable: true } },
+    ],
   ] as const)("a report for %s is ignored", async (_name, event) => {
     const run = await fetching();
     const before = run.state;
@@ -45,13 +48,22 @@ describe("task reports", () => {
     const run = await fetching();
     await run.fail("fetch", { code: "network", message: "reset" });
     expect(run.step("fetch").status).toBe("retrying");
-    expect(run.state.timers).toEqual({ "retry:fetch": { kind: "retry", at: T0 + 10_000, stepId: "fetch", attempt: 1 } });
+    expect(run.state.timers).toEqual({
+      "retry:fetch": { kind: "retry", at: T0 + 10_000, stepId: "fetch", attempt: 1 },
+    });
     expect(run.audits()).toEqual(["step.retrying"]);
     expect(run.dispatched()).toEqual([]);
     expect(await run.advanceBy(9_999)).toBeUndefined();
     await run.advanceBy(1);
-    expect(run.dispatched()).toMatchObject([{ stepId: "fetch", attempt: 2, request: { url: "https://api.example/items/7?try=1" } }]);
-    expect(run.state.timers["deadline:fetch"]).toEqual({ kind: "deadline", at: T0 + 15_000, stepId: "fetch", attempt: 2 });
+    expect(run.dispatched()).toMatchObject([
+      { stepId: "fetch", attempt: 2, request: { url: "https://api.example/items/7?try=1" } },
+    ]);
+    expect(run.state.timers["deadline:fetch"]).toEqual({
+      kind: "deadline",
+      at: T0 + 15_000,
+      stepId: "fetch",
+      attempt: 2,
+    });
     expect(run.step("fetch").attempts.map((a) => a.status)).toEqual(["failed", "running"]);
   });
 
@@ -61,7 +73,15 @@ describe("task reports", () => {
     await run.fireNextTimer();
     await run.complete("fetch", { body: "ok" }, { httpStatus: 200 });
     expect(run.step("fetch").attempts).toEqual([
-      { n: 1, status: "failed", startedAt: T0, finishedAt: T0, httpStatus: 503, runAttempt: 1, error: { code: "http_status", message: "503", retryable: true, httpStatus: 503 } },
+      {
+        n: 1,
+        status: "failed",
+        startedAt: T0,
+        finishedAt: T0,
+        httpStatus: 503,
+        runAttempt: 1,
+        error: { code: "http_status", message: "503", retryable: true, httpStatus: 503 },
+      },
       { n: 2, status: "succeeded", startedAt: T0 + 10_000, finishedAt: T0 + 10_000, httpStatus: 200, runAttempt: 1 },
     ]);
   });
@@ -110,7 +130,10 @@ describe("task reports", () => {
   it("a timed-out attempt is retried", async () => {
     const run = await fetching();
     await run.advanceBy(5_000);
-    expect(run.step("fetch").attempts[0]).toMatchObject({ status: "failed", error: { code: "timed_out", retryable: true } });
+    expect(run.step("fetch").attempts[0]).toMatchObject({
+      status: "failed",
+      error: { code: "timed_out", retryable: true },
+    });
     expect(run.step("fetch").status).toBe("retrying");
     await run.advanceBy(10_000);
     expect(run.dispatched()).toMatchObject([{ stepId: "fetch", attempt: 2 }]);
@@ -125,7 +148,10 @@ describe("task reports", () => {
 
   it("a stale timer is dropped", async () => {
     const run = await fetching();
-    const stale = { ...run.state, timers: { ...run.state.timers, "sleep:fetch": { kind: "sleep" as const, at: T0, stepId: "fetch", attempt: 9 } } };
+    const stale = {
+      ...run.state,
+      timers: { ...run.state.timers, "sleep:fetch": { kind: "sleep" as const, at: T0, stepId: "fetch", attempt: 9 } },
+    };
     run.state = stale;
     await run.send({ type: "timers_due" });
     expect(run.state.timers["sleep:fetch"]).toBeUndefined();

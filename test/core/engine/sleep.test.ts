@@ -5,7 +5,11 @@ import { naps } from "../../fixtures/workflows/naps";
 import { RunHarness, T0 } from "./harness";
 
 const MINUTE = 60_000;
-const untilFlow = (until: string): Definition => ({ id: "t", triggers: [], steps: [{ id: "s", type: "sleep", until }] });
+const untilFlow = (until: string): Definition => ({
+  id: "t",
+  triggers: [],
+  steps: [{ id: "s", type: "sleep", until }],
+});
 
 describe("sleep", () => {
   it("a sleep waits on a timer and outputs when it slept until", async () => {
@@ -14,7 +18,10 @@ describe("sleep", () => {
     expect(run.step("nap").status).toBe("waiting");
     expect(run.state.timers["sleep:nap"]).toEqual({ kind: "sleep", at: T0 + 30 * MINUTE, stepId: "nap", attempt: 1 });
     await run.advanceBy(30 * MINUTE);
-    expect(run.step("nap")).toMatchObject({ status: "succeeded", output: { sleptUntil: new Date(T0 + 30 * MINUTE).toISOString() } });
+    expect(run.step("nap")).toMatchObject({
+      status: "succeeded",
+      output: { sleptUntil: new Date(T0 + 30 * MINUTE).toISOString() },
+    });
     expect(run.state.timers["sleep:until"]!.at).toBe(T0 + 40 * MINUTE);
   });
 
@@ -29,7 +36,10 @@ describe("sleep", () => {
     expect(run.state.status).toBe("waiting");
     expect(run.effects).toContainEqual({ type: "index" });
     await run.advanceBy(40 * MINUTE);
-    expect(run.state).toMatchObject({ status: "succeeded", output: { done: new Date(T0 + 40 * MINUTE).toISOString() } });
+    expect(run.state).toMatchObject({
+      status: "succeeded",
+      output: { done: new Date(T0 + 40 * MINUTE).toISOString() },
+    });
   });
 
   it.each([

@@ -49,7 +49,11 @@ describe("run timeout", () => {
     run.now = T0 + HOUR;
     await run.send({ type: "timers_due" });
     expect(run.step("note")).toMatchObject({ status: "succeeded", output: "timed_out" });
-    expect(run.state).toMatchObject({ status: "timed_out", error: { code: "timed_out", retryable: false }, finishedAt: T0 + HOUR });
+    expect(run.state).toMatchObject({
+      status: "timed_out",
+      error: { code: "timed_out", retryable: false },
+      finishedAt: T0 + HOUR,
+    });
     expect(run.effects).toContainEqual({ type: "finished", status: "timed_out" });
   });
 });

@@ -4,14 +4,23 @@ import { RunHarness } from "./harness";
 
 describe("transform steps", () => {
   it("a transform's output is the value of its expression over the run scope", async () => {
-    const run = new RunHarness({ id: "t", triggers: [], steps: [{ id: "double", type: "transform", expr: "input.n * 2" }] }, { input: { n: 21 } });
+    const run = new RunHarness(
+      { id: "t", triggers: [], steps: [{ id: "double", type: "transform", expr: "input.n * 2" }] },
+      { input: { n: 21 } },
+    );
     await run.start();
     expect(run.step("double")).toMatchObject({ status: "succeeded", output: 42 });
   });
 
   it("an output over 10 MiB fails the step with output_too_large, without retry", async () => {
     const run = new RunHarness(
-      { id: "t", triggers: [], steps: [{ id: "huge", type: "transform", expr: "$join([1..11].($pad('', 1048576, 'x')))", retry: { attempts: 3 } }] },
+      {
+        id: "t",
+        triggers: [],
+        steps: [
+          { id: "huge", type: "transform", expr: "$join([1..11].($pad('', 1048576, 'x')))", retry: { attempts: 3 } },
+        ],
+      },
       { input: {} },
     );
     await run.start();

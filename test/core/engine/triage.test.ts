@@ -7,19 +7,41 @@ import { TRIAGE_TIMEOUT_MS } from "../../../src/core/engine/triage";
 import { approvalRefusal } from "../../../src/core/engine";
 import { RunHarness, T0 } from "./harness";
 
-const triage = { provider: "openai", model: "triager", baseUrl: "https://llm.example/v1", apiKey: "Bearer {{ secrets.LLM_KEY }}", allow: ["retry", "skip", "escalate"], maxActions: 2 } satisfies Triage;
+const triage = {
+  provider: "openai",
+  model: "triager",
+  baseUrl: "https://llm.example/v1",
+  apiKey: "Bearer {{ secrets.LLM_KEY }}",
+  allow: ["retry", "skip", "escalate"],
+  maxActions: 2,
+} satisfies Triage;
 const flow = (extra: Partial<Definition> = {}): Definition =>
   ({
     id: "triaged",
     triggers: [],
     triage,
     steps: [
-      { id: "charge", type: "http", request: { method: "POST", url: "https://pay.example/charge", headers: { Authorization: "Bearer {{ secrets.PAY_KEY }}" } }, retry: { attempts: 1 } },
+      {
+        id: "charge",
+        type: "http",
+        request: {
+          method: "POST",
+          url: "https://pay.example/charge",
+          headers: { Authorization: "Bearer {{ secrets.PAY_KEY }}" },
+        },
+        retry: { attempts: 1 },
+      },
       { id: "receipt", type: "transform", needs: ["charge"], expr: "'sent'" },
     ],
     ...extra,
   }) as Definition;
-const gone = { code: "http_status", message: "404 Not Found", retryable: false, httpStatus: 404, response: { status: 404, headers: {}, body: { error: "no such customer" } } };
+const gone = {
+  code: "http_status",
+  message: "404 Not Found",
+  retryable: false,
+  httpStatus: 404,
+  response: { status: 404, headers: {}, body: { error: "no such customer" } },
+};
 
 async function failedCharge(definition = flow()): Promise<RunHarness> {
   const run = new RunHarness(definition);
@@ -28,7 +50,13 @@ async function failedCharge(definition = flow()): Promise<RunHarness> {
   return run;
 }
 const answer = (run: RunHarness, output: unknown, usage?: { inputTokens: number; outputTokens: number }) =>
-  run.send({ type: "triage_decided", stepId: "charge", attempt: run.attemptOf("charge"), outcome: { ok: true, output }, ...(usage ? { usage } : {}) });
+  run.send({
+    type: "triage_decided",
+    stepId: "charge",
+    attempt: run.attemptOf("charge"),
+    outcome: { ok: true, output },
+    ...(usage ? { usage } : {}),
+  });
 
 describe("failure triage", () => {
   it("a step failing for good waits on triage: a triage task with the step, its inputs and every attempt's error", async () => {
@@ -36,7 +64,13 @@ describe("failure triage", () => {
     expect(run.step("charge")).toMatchObject({ status: "waiting", triaging: "model", error: gone });
     expect(run.state.status).toBe("running");
     const [task] = run.dispatched();
-    expect(task).toMatchObject({ stepType: "triage", stepId: "charge", attempt: 1, timeoutMs: TRIAGE_TIMEOUT_MS, idempotencyKey: "run_1:charge:triage:1" });
+    expect(task).toMatchObject({
+      stepType: "triage",
+      stepId: "charge",
+      attempt: 1,
+      timeoutMs: TRIAGE_TIMEOUT_MS,
+      idempotencyKey: "run_1:charge:triage:1",
+    });
     expect(task!.request).toMatchObject({
       provider: "openai",
       model: "triager",
@@ -50,7 +84,12 @@ describe("failure triage", () => {
         error: gone,
       },
     });
-    expect(run.state.timers["deadline:charge"]).toEqual({ kind: "deadline", at: T0 + TRIAGE_TIMEOUT_MS, stepId: "charge", attempt: 1 });
+    expect(run.state.timers["deadline:charge"]).toEqual({
+      kind: "deadline",
+      at: T0 + TRIAGE_TIMEOUT_MS,
+      stepId: "charge",
+      attempt: 1,
+    });
   });
 
   it("without triage the same failure fails the run at once", async () => {
@@ -61,10 +100,35 @@ describe("failure triage", () => {
 
   it("retry (allowed) starts a new attempt after retryAfter and records the decision", async () => {
     const run = await failedCharge();
-    await answer(run, { action: "retry", reason: "the customer was just created; it may be replicating", retryAfter: 30 }, { inputTokens: 300, outputTokens: 20 });
+    await answer(
+      run,
+      { action: "retry", reason: "the customer was just created; it may be replicating", retryAfter: 30 },
+      { inputTokens: 300, outputTokens: 20 },
+    );
     expect(run.step("charge")).toMatchObject({ status: "retrying" });
-    expect(run.step("charge").triage).toEqual([{ action: "retry", reason: "the customer was just created; it may be replicating", applied: true, retryAfterMs: 30_000, attempt: 1, runAttempt: 1, at: T0 }]);
-    expect(run.effects).toContainEqual({ type: "audit", action: "triage.decided", stepId: "charge", attempt: 1, detail: { action: "retry", reason: "the customer was just created; it may be replicating", applied: true, retryAfterMs: 30_000 } });
+    expect(run.step("charge").triage).toEqual([
+      {
+        action: "retry",
+        reason: "the customer was just created; it may be replicating",
+        applied: true,
+        retryAfterMs: 30_000,
+        attempt: 1,
+        runAttempt: 1,
+        at: T0,
+      },
+    ]);
+    expect(run.effects).toContainEqual({
+      type: "audit",
+      action: "triage.decided",
+      stepId: "charge",
+      attempt: 1,
+      detail: {
+        action: "retry",
+        reason: "the customer was just created; it may be replicating",
+        applied: true,
+        retryAfterMs: 30_000,
+      },
+    });
     expect(run.state.usage).toEqual({ inputTokens: 300, outputTokens: 20 });
     await run.advanceBy(30_000);
     expect(run.dispatched()).toMatchObject([{ stepType: "http", stepId: "charge", attempt: 2 }]);
@@ -76,7 +140,9 @@ describe("failure triage", () => {
     const run = await failedCharge();
     await answer(run, { action: "fail", reason: "give up" });
     expect(run.step("charge")).toMatchObject({ status: "failed", error: gone });
-    expect(run.step("charge").triage).toMatchObject([{ action: "fail", applied: false, refusal: '"fail" is not allowed (allow: retry, skip, escalate)' }]);
+    expect(run.step("charge").triage).toMatchObject([
+      { action: "fail", applied: false, refusal: '"fail" is not allowed (allow: retry, skip, escalate)' },
+    ]);
     expect(run.state).toMatchObject({ status: "failed", error: { code: "http_status", stepId: "charge" } });
     expect(run.audits()).toEqual(expect.arrayContaining(["triage.decided", "step.failed", "run.failed"]));
   });
@@ -116,14 +182,21 @@ describe("failure triage", () => {
     const run = await failedCharge();
     const error = { code: "network_error", message: "connection refused", retryable: true };
     await run.send({ type: "triage_decided", stepId: "charge", attempt: 1, outcome: { ok: false, error } });
-    expect(run.step("charge")).toMatchObject({ status: "failed", error: gone, triage: [{ action: null, applied: false, error }] });
+    expect(run.step("charge")).toMatchObject({
+      status: "failed",
+      error: gone,
+      triage: [{ action: null, applied: false, error }],
+    });
     expect(run.state.status).toBe("failed");
   });
 
   it("no answer before the triage deadline fails the step", async () => {
     const run = await failedCharge();
     await run.advanceBy(TRIAGE_TIMEOUT_MS);
-    expect(run.step("charge")).toMatchObject({ status: "failed", triage: [{ applied: false, error: { code: "timed_out" } }] });
+    expect(run.step("charge")).toMatchObject({
+      status: "failed",
+      triage: [{ applied: false, error: { code: "timed_out" } }],
+    });
     expect(run.state.status).toBe("failed");
   });
 
@@ -131,7 +204,12 @@ describe("failure triage", () => {
     const run = await failedCharge();
     await answer(run, { action: "skip", reason: "first" });
     const before = run.state;
-    await run.send({ type: "triage_decided", stepId: "charge", attempt: 1, outcome: { ok: true, output: { action: "retry", reason: "again" } } });
+    await run.send({
+      type: "triage_decided",
+      stepId: "charge",
+      attempt: 1,
+      outcome: { ok: true, output: { action: "retry", reason: "again" } },
+    });
     expect(run.state).toBe(before);
   });
 
@@ -140,9 +218,17 @@ describe("failure triage", () => {
     await answer(run, { action: "escalate", reason: "a person should check the customer id" });
     expect(run.step("charge")).toMatchObject({ status: "waiting", triaging: "person" });
     expect(run.state.status).toBe("waiting");
-    expect(run.effects).toContainEqual({ type: "approval_opened", stepId: "charge", attempt: 1, approvers: [], requestedAt: T0 });
+    expect(run.effects).toContainEqual({
+      type: "approval_opened",
+      stepId: "charge",
+      attempt: 1,
+      approvers: [],
+      requestedAt: T0,
+    });
     expect(approvalRefusal(run.definition, run.state, "charge", { name: "ops", role: "operator" })).toBeUndefined();
-    expect(approvalRefusal(run.definition, run.state, "charge", { name: "eve", role: "viewer" })).toMatchObject({ code: "forbidden" });
+    expect(approvalRefusal(run.definition, run.state, "charge", { name: "eve", role: "viewer" })).toMatchObject({
+      code: "forbidden",
+    });
     await run.send({ type: "approval_decided", stepId: "charge", attempt: 1, decision: "approve", by: "ops" });
     expect(run.effects).toContainEqual({ type: "approval_closed", stepId: "charge", attempt: 1, status: "running" });
     expect(run.dispatched()).toMatchObject([{ stepType: "http", stepId: "charge", attempt: 2 }]);
@@ -154,7 +240,14 @@ describe("failure triage", () => {
   it("escalate, then reject: the step fails with its own error", async () => {
     const run = await failedCharge();
     await answer(run, { action: "escalate", reason: "check" });
-    await run.send({ type: "approval_decided", stepId: "charge", attempt: 1, decision: "reject", by: "ops", comment: "wrong account" });
+    await run.send({
+      type: "approval_decided",
+      stepId: "charge",
+      attempt: 1,
+      decision: "reject",
+      by: "ops",
+      comment: "wrong account",
+    });
     expect(run.step("charge")).toMatchObject({ status: "failed", error: gone });
     expect(run.effects).toContainEqual({ type: "approval_closed", stepId: "charge", attempt: 1, status: "failed" });
     expect(run.state.status).toBe("failed");
@@ -182,7 +275,11 @@ describe("failure triage", () => {
   });
 
   it("onFailure steps are not triaged", async () => {
-    const run = new RunHarness(flow({ onFailure: [{ id: "page", type: "http", request: { url: "https://pager.example" }, retry: { attempts: 1 } }] }));
+    const run = new RunHarness(
+      flow({
+        onFailure: [{ id: "page", type: "http", request: { url: "https://pager.example" }, retry: { attempts: 1 } }],
+      }),
+    );
     await run.start();
     await run.fail("charge", gone);
     await answer(run, { action: "fail", reason: "no" });

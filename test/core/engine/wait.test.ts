@@ -13,16 +13,37 @@ async function waiting(extra: Record<string, unknown> = {}) {
   return run;
 }
 
-const event = (payload: unknown, receivedAt: number, name = "payment.received"): ReceivedEvent => ({ id: `evt_${receivedAt}`, name, payload, key: null, receivedAt });
-const deliver = (run: RunHarness, received: ReceivedEvent) => run.send({ type: "event_received", stepId: "paid", attempt: run.attemptOf("paid"), event: received });
+const event = (payload: unknown, receivedAt: number, name = "payment.received"): ReceivedEvent => ({
+  id: `evt_${receivedAt}`,
+  name,
+  payload,
+  key: null,
+  receivedAt,
+});
+const deliver = (run: RunHarness, received: ReceivedEvent) =>
+  run.send({ type: "event_received", stepId: "paid", attempt: run.attemptOf("paid"), event: received });
 
 describe("wait", () => {
   it("a wait parks the step, holds a waiter from its start minus the lookback, and sets its timeout", async () => {
     const run = await waiting();
     expect(run.state.status).toBe("waiting");
-    expect(run.step("paid")).toMatchObject({ status: "waiting", input: { event: "payment.received", since: new Date(T0 - 5 * MINUTE).toISOString() } });
-    expect(run.effects).toContainEqual({ type: "waiter_added", stepId: "paid", attempt: 1, event: "payment.received", since: T0 - 5 * MINUTE });
-    expect(run.state.timers["timeout:paid"]).toEqual({ kind: "timeout", at: T0 + 60 * MINUTE, stepId: "paid", attempt: 1 });
+    expect(run.step("paid")).toMatchObject({
+      status: "waiting",
+      input: { event: "payment.received", since: new Date(T0 - 5 * MINUTE).toISOString() },
+    });
+    expect(run.effects).toContainEqual({
+      type: "waiter_added",
+      stepId: "paid",
+      attempt: 1,
+      event: "payment.received",
+      since: T0 - 5 * MINUTE,
+    });
+    expect(run.state.timers["timeout:paid"]).toEqual({
+      kind: "timeout",
+      at: T0 + 60 * MINUTE,
+      stepId: "paid",
+      attempt: 1,
+    });
   });
 
   it("a matching event completes the wait with its payload and removes the waiter", async () => {
@@ -54,7 +75,9 @@ describe("wait", () => {
   });
 
   it("match sees the event's name, key and receipt time", async () => {
-    const run = await waiting({ match: "event.name = 'payment.received' and event.key = 'k-1' and $toMillis(event.receivedAt) >= 0" });
+    const run = await waiting({
+      match: "event.name = 'payment.received' and event.key = 'k-1' and $toMillis(event.receivedAt) >= 0",
+    });
     await deliver(run, { ...event({}, T0), key: "k-1" });
     expect(run.step("paid").status).toBe("succeeded");
   });
@@ -69,7 +92,12 @@ describe("wait", () => {
     const run = await waiting();
     await deliver(run, event({ order: "A-7", amount: 1 }, T0));
     const before = run.state;
-    await run.send({ type: "event_received", stepId: "paid", attempt: 1, event: event({ order: "A-7", amount: 2 }, T0) });
+    await run.send({
+      type: "event_received",
+      stepId: "paid",
+      attempt: 1,
+      event: event({ order: "A-7", amount: 2 }, T0),
+    });
     expect(run.state).toBe(before);
   });
 
@@ -88,7 +116,13 @@ describe("wait", () => {
     expect(run.effects).toContainEqual({ type: "waiter_removed", stepId: "paid", attempt: 1 });
     await run.fireNextTimer();
     expect(run.step("paid").status).toBe("waiting");
-    expect(run.effects).toContainEqual({ type: "waiter_added", stepId: "paid", attempt: 2, event: "payment.received", since: run.now - 5 * MINUTE });
+    expect(run.effects).toContainEqual({
+      type: "waiter_added",
+      stepId: "paid",
+      attempt: 2,
+      event: "payment.received",
+      since: run.now - 5 * MINUTE,
+    });
   });
 
   it("without a lookback, events up to 10 minutes before the wait count", async () => {

@@ -6,22 +6,50 @@ import { parent } from "../../fixtures/workflows/parent-child";
 import { RunHarness, T0 } from "./harness";
 
 async function started(extra: Record<string, unknown> = {}, trigger?: Record<string, unknown>) {
-  const run = new RunHarness(parent(extra), { input: { order: "A-7", lines: [1, 2] }, ...(trigger ? { trigger: trigger as never } : {}) });
+  const run = new RunHarness(parent(extra), {
+    input: { order: "A-7", lines: [1, 2] },
+    ...(trigger ? { trigger: trigger as never } : {}),
+  });
   await run.start();
   return run;
 }
 
 const childOf = (run: RunHarness) => run.step("child").childRunId!;
-const finish = (run: RunHarness, status: "succeeded" | "failed" | "cancelled" | "timed_out", output?: unknown, childRunId = childOf(run)) =>
-  run.send({ type: "child_finished", stepId: "child", childRunId, status, output, error: status === "succeeded" ? null : { code: "boom", message: "it broke", retryable: false } });
+const finish = (
+  run: RunHarness,
+  status: "succeeded" | "failed" | "cancelled" | "timed_out",
+  output?: unknown,
+  childRunId = childOf(run),
+) =>
+  run.send({
+    type: "child_finished",
+    stepId: "child",
+    childRunId,
+    status,
+    output,
+    error: status === "succeeded" ? null : { code: "boom", message: "it broke", retryable: false },
+  });
 
 describe("workflow", () => {
   it("a workflow step starts a child run with its rendered input, pinned version and depth, and waits", async () => {
     const run = await started();
     const childRunId = await deterministicRunId(T0, "run_1:child:1");
-    expect(run.step("child")).toMatchObject({ status: "waiting", childRunId, input: { workflow: "invoice", version: 2, input: { order: "A-7", lines: [1, 2] }, depth: 2 } });
+    expect(run.step("child")).toMatchObject({
+      status: "waiting",
+      childRunId,
+      input: { workflow: "invoice", version: 2, input: { order: "A-7", lines: [1, 2] }, depth: 2 },
+    });
     expect(run.state.status).toBe("waiting");
-    expect(run.effects).toContainEqual({ type: "start_child", stepId: "child", attempt: 1, childRunId, workflow: "invoice", version: 2, input: { order: "A-7", lines: [1, 2] }, depth: 2 });
+    expect(run.effects).toContainEqual({
+      type: "start_child",
+      stepId: "child",
+      attempt: 1,
+      childRunId,
+      workflow: "invoice",
+      version: 2,
+      input: { order: "A-7", lines: [1, 2] },
+      depth: 2,
+    });
   });
 
   it("the child's output is the step's, and the parent goes on", async () => {
@@ -35,7 +63,10 @@ describe("workflow", () => {
   it("a failed child fails the step with child_failed and its error", async () => {
     const run = await started();
     await finish(run, "failed");
-    expect(run.step("child")).toMatchObject({ status: "failed", error: { code: "child_failed", message: expect.stringContaining("boom: it broke") } });
+    expect(run.step("child")).toMatchObject({
+      status: "failed",
+      error: { code: "child_failed", message: expect.stringContaining("boom: it broke") },
+    });
     expect(run.state.status).toBe("failed");
   });
 
@@ -48,7 +79,9 @@ describe("workflow", () => {
     const second = childOf(run);
     expect(second).not.toBe(first);
     expect(second).toBe(await deterministicRunId(run.now, "run_1:child:2"));
-    expect(run.effects).toContainEqual(expect.objectContaining({ type: "start_child", attempt: 2, childRunId: second }));
+    expect(run.effects).toContainEqual(
+      expect.objectContaining({ type: "start_child", attempt: 2, childRunId: second }),
+    );
     await finish(run, "succeeded", { number: 7 }, first);
     expect(run.step("child").status).toBe("waiting");
   });
@@ -78,7 +111,11 @@ describe("workflow", () => {
     await run.start();
     await run.fail("ping", { code: "http_status", message: "404", retryable: false });
     expect(run.state.status).toBe("failed");
-    expect(run.effects).toContainEqual({ type: "cancel_child", stepId: "child", childRunId: run.step("child").childRunId! });
+    expect(run.effects).toContainEqual({
+      type: "cancel_child",
+      stepId: "child",
+      childRunId: run.step("child").childRunId!,
+    });
   });
 
   it("a child that would start and stop within one transition is never started", async () => {
@@ -98,7 +135,13 @@ describe("workflow", () => {
 
   it("a child that could not start fails the step without retry", async () => {
     const run = await started({ retry: { attempts: 3, backoff: "fixed", delay: "1s" } });
-    await run.send({ type: "child_finished", stepId: "child", childRunId: childOf(run), status: "failed", error: { code: "child_not_started", message: "no workflow invoice", retryable: false } });
+    await run.send({
+      type: "child_finished",
+      stepId: "child",
+      childRunId: childOf(run),
+      status: "failed",
+      error: { code: "child_not_started", message: "no workflow invoice", retryable: false },
+    });
     expect(run.step("child")).toMatchObject({ status: "failed", error: { code: "child_not_started" } });
   });
 
@@ -116,6 +159,9 @@ describe("workflow", () => {
 
   it("an input that fails to render fails the step without retry", async () => {
     const run = await started({ input: "{{ $error('bad input') }}" });
-    expect(run.step("child")).toMatchObject({ status: "failed", error: { code: "expression_error", retryable: false } });
+    expect(run.step("child")).toMatchObject({
+      status: "failed",
+      error: { code: "expression_error", retryable: false },
+    });
   });
 });

@@ -1,7 +1,15 @@
 // Drives one gate through the pure flow-control core the way the WorkflowGate object does:
 // admit runs, answer starts, release runs, move a fake clock and tick. Every state is
 // deep-frozen before it goes in, so a decision that mutated its input would throw.
-import { decideGate, emptyGate, gateWakeAt, type GateDecision, type GateEvent, type GatePolicy, type GateState } from "../../../src/core/flow-control";
+import {
+  decideGate,
+  emptyGate,
+  gateWakeAt,
+  type GateDecision,
+  type GateEvent,
+  type GatePolicy,
+  type GateState,
+} from "../../../src/core/flow-control";
 
 export const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 

@@ -26,7 +26,9 @@ describe("chunking", () => {
     const chunks = chunkText(Array.from({ length: 40 }, (_, n) => sentence(n)).join(" "));
     for (let index = 1; index < chunks.length; index++) {
       const [before, chunk] = [chunks[index - 1]!, chunks[index]!];
-      const overlap = [...Array(before.length).keys()].map((n) => before.slice(n)).find((suffix) => chunk.startsWith(`${suffix} `)) ?? "";
+      const overlap =
+        [...Array(before.length).keys()].map((n) => before.slice(n)).find((suffix) => chunk.startsWith(`${suffix} `)) ??
+        "";
       expect(overlap).toMatch(/^Rule \d+ .*\.$/);
       expect(overlap.length).toBeLessThanOrEqual(OVERLAP_CHARS);
     }

@@ -46,7 +46,13 @@ export async function expectProblem(response: Response, status: number, code: st
   expect(response.status, text).toBe(status);
   expect(response.headers.get("content-type")).toBe("application/problem+json");
   const problem = JSON.parse(text) as Problem;
-  expect(problem).toMatchObject({ type: expect.stringMatching(/^https:\/\//), title: expect.any(String), status, detail: expect.any(String), code });
+  expect(problem).toMatchObject({
+    type: expect.stringMatching(/^https:\/\//),
+    title: expect.any(String),
+    status,
+    detail: expect.any(String),
+    code,
+  });
   expect(problem.title).not.toBe("");
   expect(problem.detail).not.toBe("");
   expect(text).not.toMatch(/\bat [\w.<>]+ \(|\.ts:\d+|node_modules/);

@@ -72,23 +72,36 @@ export function readTimers(runId: string): Promise<Record<string, number>> {
  * Polls `read` until `accept` holds, then returns the value; fails after `timeoutMs`.
  * Not vi.waitFor: that advances faked timers, and the clock must stay where the test put it.
  */
-export async function pollUntil<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 2_000): Promise<T> {
+export async function pollUntil<T>(
+  read: () => Promise<T>,
+  accept: (value: T) => boolean,
+  timeoutMs = 2_000,
+): Promise<T> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const value = await read();
     if (accept(value)) return value;
-    if (performance.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
+    if (performance.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 
 export function countOutbox(runId: string): Promise<number> {
-  return runInDurableObject(runStubFor(runId), (_instance, state) => state.storage.sql.exec("SELECT seq FROM outbox").toArray().length);
+  return runInDurableObject(
+    runStubFor(runId),
+    (_instance, state) => state.storage.sql.exec("SELECT seq FROM outbox").toArray().length,
+  );
 }
 
 /** Waits until the run has written its outbox to D1 (the object flushes it in the background). */
 export async function waitForOutboxFlush(runId: string): Promise<void> {
-  expect(await pollUntil(() => countOutbox(runId), (pending) => pending === 0)).toBe(0);
+  expect(
+    await pollUntil(
+      () => countOutbox(runId),
+      (pending) => pending === 0,
+    ),
+  ).toBe(0);
 }
 
 const acceptedStarts = new Map<string, StartMessage>();

@@ -29,7 +29,12 @@ export interface DeliverOptions {
 }
 
 export async function deliver(bodies: unknown[], options: DeliverOptions = {}): Promise<Delivery> {
-  const messages = bodies.map((body) => ({ id: `msg-${++nextMessage}`, timestamp: new Date(), attempts: options.attempts ?? 1, body }));
+  const messages = bodies.map((body) => ({
+    id: `msg-${++nextMessage}`,
+    timestamp: new Date(),
+    attempts: options.attempts ?? 1,
+    body,
+  }));
   const batch = createMessageBatch(options.queue ?? TASK_QUEUE, messages);
   const retryDelays: Record<string, number | undefined> = {};
   for (const message of batch.messages) {

@@ -16,8 +16,17 @@ export interface IssuedToken {
 
 export const uniqueName = (prefix: string) => `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
 
-export async function issueToken(role: Role, options: { name?: string; expiresAt?: string } = {}): Promise<IssuedToken> {
-  const response = await call("POST", "/api/tokens", { json: { name: options.name ?? uniqueName(role), role, ...(options.expiresAt ? { expiresAt: options.expiresAt } : {}) } });
+export async function issueToken(
+  role: Role,
+  options: { name?: string; expiresAt?: string } = {},
+): Promise<IssuedToken> {
+  const response = await call("POST", "/api/tokens", {
+    json: {
+      name: options.name ?? uniqueName(role),
+      role,
+      ...(options.expiresAt ? { expiresAt: options.expiresAt } : {}),
+    },
+  });
   return expectJson<IssuedToken>(response, 201);
 }
 

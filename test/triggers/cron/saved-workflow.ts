@@ -17,12 +17,26 @@ export async function saveCronWorkflow(db: Database, id: string, triggers: Trigg
   const result = validateDefinition({ id, triggers, steps: STEPS });
   if (!result.ok) throw new Error(`invalid test definition: ${JSON.stringify(result.issues)}`);
   const definition = canonicalJson(result.definition);
-  await saveWorkflowVersion(db, { id, name: id, description: null, definition, hash: await sha256Hex(definition), actor: "test", now });
+  await saveWorkflowVersion(db, {
+    id,
+    name: id,
+    description: null,
+    definition,
+    hash: await sha256Hex(definition),
+    actor: "test",
+    now,
+  });
   await resyncSchedules(db, id, triggers, now);
 }
 
 /** Enables or disables a workflow, or archives it, then syncs its schedules as the API does. */
-export async function changeWorkflow(db: Database, id: string, triggers: Trigger[], changes: { enabled?: boolean; archivedAt?: number | null }, now: number): Promise<void> {
+export async function changeWorkflow(
+  db: Database,
+  id: string,
+  triggers: Trigger[],
+  changes: { enabled?: boolean; archivedAt?: number | null },
+  now: number,
+): Promise<void> {
   await updateWorkflow(db, id, changes, now);
   await resyncSchedules(db, id, triggers, now);
 }

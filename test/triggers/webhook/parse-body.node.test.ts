@@ -7,7 +7,9 @@ const badRequest = expect.objectContaining({ code: "bad_request" });
 
 describe("webhook bodies", () => {
   it("parses JSON, including +json types and a charset parameter", () => {
-    expect(parseWebhookBody(bytes('{"order":{"id":42}}'), "application/json; charset=utf-8")).toEqual({ order: { id: 42 } });
+    expect(parseWebhookBody(bytes('{"order":{"id":42}}'), "application/json; charset=utf-8")).toEqual({
+      order: { id: 42 },
+    });
     expect(parseWebhookBody(bytes('{"type":"ping"}'), "application/cloudevents+json")).toEqual({ type: "ping" });
   });
 
@@ -16,14 +18,23 @@ describe("webhook bodies", () => {
   });
 
   it("opens the JSON in a Slack interactivity form's payload field", () => {
-    const payload = { type: "block_actions", user: { id: "U061F7AUR" }, actions: [{ action_id: "approve", value: "order-42" }] };
+    const payload = {
+      type: "block_actions",
+      user: { id: "U061F7AUR" },
+      actions: [{ action_id: "approve", value: "order-42" }],
+    };
     const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
     expect(parseWebhookBody(bytes(body), "application/x-www-form-urlencoded")).toEqual({ payload });
   });
 
   it("turns a slash command form into an object of strings", () => {
     const body = "command=%2Fdeploy&text=shop+v2&team_id=T1DC2JH3J&text_empty=";
-    expect(parseWebhookBody(bytes(body), "application/x-www-form-urlencoded")).toEqual({ command: "/deploy", text: "shop v2", team_id: "T1DC2JH3J", text_empty: "" });
+    expect(parseWebhookBody(bytes(body), "application/x-www-form-urlencoded")).toEqual({
+      command: "/deploy",
+      text: "shop v2",
+      team_id: "T1DC2JH3J",
+      text_empty: "",
+    });
   });
 
   it("keeps a form's payload field as text when it is not JSON, and repeated fields as an array", () => {
@@ -32,7 +43,10 @@ describe("webhook bodies", () => {
   });
 
   it("keeps a form field named __proto__ as data", () => {
-    const parsed = parseWebhookBody(bytes("__proto__=x&__proto__=y"), "application/x-www-form-urlencoded") as Record<string, unknown>;
+    const parsed = parseWebhookBody(bytes("__proto__=x&__proto__=y"), "application/x-www-form-urlencoded") as Record<
+      string,
+      unknown
+    >;
     expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype);
     expect(Object.getOwnPropertyDescriptor(parsed, "__proto__")?.value).toEqual(["x", "y"]);
   });
@@ -54,6 +68,8 @@ describe("webhook bodies", () => {
 describe("webhook bodies past the API's shape limits", () => {
   it("refuses JSON nested deeper than the limit with a 400", () => {
     const deep = "[".repeat(100) + "]".repeat(100);
-    expect(() => parseWebhookBody(new TextEncoder().encode(deep), "application/json")).toThrow(expect.objectContaining({ code: "bad_request" }));
+    expect(() => parseWebhookBody(new TextEncoder().encode(deep), "application/json")).toThrow(
+      expect.objectContaining({ code: "bad_request" }),
+    );
   });
 });

@@ -24,24 +24,48 @@ const EVENT = JSON.stringify({
 });
 
 const sign = (timestamp: number, body: string) => `v0=${hmacOf("sha256", SECRET, `v0:${timestamp}:${body}`, "hex")}`;
-function slackDelivery(body: string | Uint8Array, signature: string, timestamp: number, extra: Record<string, string> = {}) {
-  return delivery(body, { "content-type": "application/json", "x-slack-request-timestamp": String(timestamp), "x-slack-signature": signature, ...extra });
+function slackDelivery(
+  body: string | Uint8Array,
+  signature: string,
+  timestamp: number,
+  extra: Record<string, string> = {},
+) {
+  return delivery(body, {
+    "content-type": "application/json",
+    "x-slack-request-timestamp": String(timestamp),
+    "x-slack-signature": signature,
+    ...extra,
+  });
 }
 
 describe("slack webhooks", () => {
   it("accepts Slack's documented slash-command example, which has no delivery id", async () => {
-    const request = slackDelivery(DOC_BODY, DOC_SIGNATURE, DOC_TIMESTAMP, { "content-type": "application/x-www-form-urlencoded" });
-    expect(await verifyWebhook(request, verify, DOC_SECRET, DOC_TIMESTAMP * 1000 + 2000)).toEqual({ ok: true, scheme: "slack", deliveryId: null });
+    const request = slackDelivery(DOC_BODY, DOC_SIGNATURE, DOC_TIMESTAMP, {
+      "content-type": "application/x-www-form-urlencoded",
+    });
+    expect(await verifyWebhook(request, verify, DOC_SECRET, DOC_TIMESTAMP * 1000 + 2000)).toEqual({
+      ok: true,
+      scheme: "slack",
+      deliveryId: null,
+    });
   });
 
   it("accepts an Events API callback and dedupes by its event_id", async () => {
-    const verdict = await verifyWebhook(slackDelivery(EVENT, sign(NOW_SECONDS, EVENT), NOW_SECONDS), verify, SECRET, NOW);
+    const verdict = await verifyWebhook(
+      slackDelivery(EVENT, sign(NOW_SECONDS, EVENT), NOW_SECONDS),
+      verify,
+      SECRET,
+      NOW,
+    );
     expect(verdict).toEqual({ ok: true, scheme: "slack", deliveryId: "Ev0LAN670R" });
   });
 
   it("does not take X-Slack-Retry-Num for a delivery id", async () => {
     const body = JSON.stringify({ type: "block_actions", trigger_id: "13345224609.738474920.8088930838d88f008e0" });
-    const request = slackDelivery(body, sign(NOW_SECONDS, body), NOW_SECONDS, { "x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout" });
+    const request = slackDelivery(body, sign(NOW_SECONDS, body), NOW_SECONDS, {
+      "x-slack-retry-num": "1",
+      "x-slack-retry-reason": "http_timeout",
+    });
     expect(await verifyWebhook(request, verify, SECRET, NOW)).toEqual({ ok: true, scheme: "slack", deliveryId: null });
   });
 
@@ -52,7 +76,10 @@ describe("slack webhooks", () => {
 
   it("rejects a body changed by one byte after signing", async () => {
     const request = slackDelivery(tamperedBody(EVENT), sign(NOW_SECONDS, EVENT), NOW_SECONDS);
-    expect(await verifyWebhook(request, verify, SECRET, NOW)).toEqual({ ok: false, reason: "the signature does not match the request body" });
+    expect(await verifyWebhook(request, verify, SECRET, NOW)).toEqual({
+      ok: false,
+      reason: "the signature does not match the request body",
+    });
   });
 
   it("rejects a timestamp header changed within the tolerance: it is part of what is signed", async () => {
@@ -63,8 +90,14 @@ describe("slack webhooks", () => {
   it("rejects a delivery missing the signature or the timestamp header", async () => {
     const unsigned = delivery(EVENT, { "x-slack-request-timestamp": String(NOW_SECONDS) });
     const undated = delivery(EVENT, { "x-slack-signature": sign(NOW_SECONDS, EVENT) });
-    expect(await verifyWebhook(unsigned, verify, SECRET, NOW)).toEqual({ ok: false, reason: "the X-Slack-Signature header is missing" });
-    expect(await verifyWebhook(undated, verify, SECRET, NOW)).toEqual({ ok: false, reason: "the X-Slack-Request-Timestamp header is missing" });
+    expect(await verifyWebhook(unsigned, verify, SECRET, NOW)).toEqual({
+      ok: false,
+      reason: "the X-Slack-Signature header is missing",
+    });
+    expect(await verifyWebhook(undated, verify, SECRET, NOW)).toEqual({
+      ok: false,
+      reason: "the X-Slack-Request-Timestamp header is missing",
+    });
   });
 
   it.each([
@@ -77,7 +110,13 @@ describe("slack webhooks", () => {
 
   it("rejects a timestamp that is not Unix seconds", async () => {
     const timestamp = "2024-03-01T12:00:00Z";
-    const request = delivery(EVENT, { "x-slack-request-timestamp": timestamp, "x-slack-signature": `v0=${hmacOf("sha256", SECRET, `v0:${timestamp}:${EVENT}`, "hex")}` });
-    expect(await verifyWebhook(request, verify, SECRET, NOW)).toEqual({ ok: false, reason: "the signed timestamp is not a Unix time in seconds" });
+    const request = delivery(EVENT, {
+      "x-slack-request-timestamp": timestamp,
+      "x-slack-signature": `v0=${hmacOf("sha256", SECRET, `v0:${timestamp}:${EVENT}`, "hex")}`,
+    });
+    expect(await verifyWebhook(request, verify, SECRET, NOW)).toEqual({
+      ok: false,
+      reason: "the signed timestamp is not a Unix time in seconds",
+    });
   });
 });

@@ -16,31 +16,59 @@ const SPEC_SIGNATURE = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
 const SECRET = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
 const OLD_SECRET = "whsec_pQ4gqbjN1C5Rk8wdA0y3ZmOf7Ti2xSeV";
 const ID = "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W";
-const BODY = JSON.stringify({ type: "invoice.paid", timestamp: "2024-03-01T11:59:58Z", data: { invoice: "inv_8f2k", amount: 4200 } });
+const BODY = JSON.stringify({
+  type: "invoice.paid",
+  timestamp: "2024-03-01T11:59:58Z",
+  data: { invoice: "inv_8f2k", amount: 4200 },
+});
 
 const key = (secret: string) => Buffer.from(secret.replace(/^whsec_/, ""), "base64");
-const v1 = (secret: string, timestamp = NOW_SECONDS, body = BODY, id = ID) => `v1,${hmacOf("sha256", key(secret), `${id}.${timestamp}.${body}`, "base64")}`;
-function standardDelivery(signature: string, options: { id?: string; timestamp?: number; body?: string | Uint8Array } = {}) {
-  const headers = { "content-type": "application/json", "webhook-id": options.id ?? ID, "webhook-timestamp": String(options.timestamp ?? NOW_SECONDS), "webhook-signature": signature };
+const v1 = (secret: string, timestamp = NOW_SECONDS, body = BODY, id = ID) =>
+  `v1,${hmacOf("sha256", key(secret), `${id}.${timestamp}.${body}`, "base64")}`;
+function standardDelivery(
+  signature: string,
+  options: { id?: string; timestamp?: number; body?: string | Uint8Array } = {},
+) {
+  const headers = {
+    "content-type": "application/json",
+    "webhook-id": options.id ?? ID,
+    "webhook-timestamp": String(options.timestamp ?? NOW_SECONDS),
+    "webhook-signature": signature,
+  };
   return delivery(options.body ?? BODY, headers);
 }
 
 describe("standard webhooks", () => {
   it("accepts the specification's example and dedupes by webhook-id", async () => {
     const request = standardDelivery(SPEC_SIGNATURE, { id: SPEC_ID, timestamp: SPEC_TIMESTAMP, body: SPEC_BODY });
-    expect(await verifyWebhook(request, verify, SPEC_SECRET, SPEC_TIMESTAMP * 1000)).toEqual({ ok: true, scheme: "standard", deliveryId: SPEC_ID });
+    expect(await verifyWebhook(request, verify, SPEC_SECRET, SPEC_TIMESTAMP * 1000)).toEqual({
+      ok: true,
+      scheme: "standard",
+      deliveryId: SPEC_ID,
+    });
   });
 
   it("accepts Svix's svix-id/-timestamp/-signature headers as the same scheme", async () => {
-    const headers = { "content-type": "application/json", "svix-id": ID, "svix-timestamp": String(NOW_SECONDS), "svix-signature": v1(SECRET) };
-    expect(await verifyWebhook(delivery(BODY, headers), verify, SECRET, NOW)).toEqual({ ok: true, scheme: "standard", deliveryId: ID });
+    const headers = {
+      "content-type": "application/json",
+      "svix-id": ID,
+      "svix-timestamp": String(NOW_SECONDS),
+      "svix-signature": v1(SECRET),
+    };
+    expect(await verifyWebhook(delivery(BODY, headers), verify, SECRET, NOW)).toEqual({
+      ok: true,
+      scheme: "standard",
+      deliveryId: ID,
+    });
     const forged = { ...headers, "svix-signature": v1(OLD_SECRET) };
     expect((await verifyWebhook(delivery(BODY, forged), verify, SECRET, NOW)).ok).toBe(false);
   });
 
   it("decodes a secret pasted without its whsec_ prefix, as the reference libraries do", async () => {
     const request = standardDelivery(SPEC_SIGNATURE, { id: SPEC_ID, timestamp: SPEC_TIMESTAMP, body: SPEC_BODY });
-    expect((await verifyWebhook(request, verify, SPEC_SECRET.slice("whsec_".length), SPEC_TIMESTAMP * 1000)).ok).toBe(true);
+    expect((await verifyWebhook(request, verify, SPEC_SECRET.slice("whsec_".length), SPEC_TIMESTAMP * 1000)).ok).toBe(
+      true,
+    );
   });
 
   it("keys the HMAC with the decoded secret, not its text", async () => {
@@ -55,7 +83,10 @@ describe("standard webhooks", () => {
 
   it("rejects a list in which no v1 entry was signed with this secret", async () => {
     const header = `${v1(OLD_SECRET)} ${v1("whsec_b3RoZXItZW5kcG9pbnQtc2VjcmV0")}`;
-    expect(await verifyWebhook(standardDelivery(header), verify, SECRET, NOW)).toEqual({ ok: false, reason: "the signature does not match the request body" });
+    expect(await verifyWebhook(standardDelivery(header), verify, SECRET, NOW)).toEqual({
+      ok: false,
+      reason: "the signature does not match the request body",
+    });
   });
 
   it("rejects a header whose only valid signature is of another version", async () => {
@@ -64,18 +95,28 @@ describe("standard webhooks", () => {
   });
 
   it("rejects a body changed by one byte after signing", async () => {
-    expect((await verifyWebhook(standardDelivery(v1(SECRET), { body: tamperedBody(BODY) }), verify, SECRET, NOW)).ok).toBe(false);
+    expect(
+      (await verifyWebhook(standardDelivery(v1(SECRET), { body: tamperedBody(BODY) }), verify, SECRET, NOW)).ok,
+    ).toBe(false);
   });
 
   it("rejects a webhook-id swapped for another: the id is signed, so dedupe cannot be dodged", async () => {
-    expect((await verifyWebhook(standardDelivery(v1(SECRET), { id: "msg_someone_else" }), verify, SECRET, NOW)).ok).toBe(false);
+    expect(
+      (await verifyWebhook(standardDelivery(v1(SECRET), { id: "msg_someone_else" }), verify, SECRET, NOW)).ok,
+    ).toBe(false);
   });
 
-  it.each([["webhook-id"], ["webhook-timestamp"], ["webhook-signature"]])("rejects a delivery without %s", async (header) => {
-    const request = standardDelivery(v1(SECRET));
-    request.headers.delete(header);
-    expect(await verifyWebhook(request, verify, SECRET, NOW)).toEqual({ ok: false, reason: `the ${header} header is missing` });
-  });
+  it.each([["webhook-id"], ["webhook-timestamp"], ["webhook-signature"]])(
+    "rejects a delivery without %s",
+    async (header) => {
+      const request = standardDelivery(v1(SECRET));
+      request.headers.delete(header);
+      expect(await verifyWebhook(request, verify, SECRET, NOW)).toEqual({
+        ok: false,
+        reason: `the ${header} header is missing`,
+      });
+    },
+  );
 
   it.each([
     ["signed more than 5 minutes ago", NOW_SECONDS - 301],

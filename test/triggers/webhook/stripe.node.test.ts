@@ -14,12 +14,19 @@ const EVENT = JSON.stringify({
   data: { object: { id: "cs_test_a1B2c3", amount_total: 129900, currency: "eur" } },
 });
 
-const v1 = (timestamp: number, body: string, secret = SECRET) => hmacOf("sha256", secret, `${timestamp}.${body}`, "hex");
-const stripeDelivery = (header: string, body: string | Uint8Array = EVENT) => delivery(body, { "content-type": "application/json; charset=utf-8", "stripe-signature": header });
+const v1 = (timestamp: number, body: string, secret = SECRET) =>
+  hmacOf("sha256", secret, `${timestamp}.${body}`, "hex");
+const stripeDelivery = (header: string, body: string | Uint8Array = EVENT) =>
+  delivery(body, { "content-type": "application/json; charset=utf-8", "stripe-signature": header });
 
 describe("stripe webhooks", () => {
   it("accepts an event signed with the endpoint secret and dedupes by its event id", async () => {
-    const verdict = await verifyWebhook(stripeDelivery(`t=${NOW_SECONDS},v1=${v1(NOW_SECONDS, EVENT)}`), verify, SECRET, NOW);
+    const verdict = await verifyWebhook(
+      stripeDelivery(`t=${NOW_SECONDS},v1=${v1(NOW_SECONDS, EVENT)}`),
+      verify,
+      SECRET,
+      NOW,
+    );
     expect(verdict).toEqual({ ok: true, scheme: "stripe", deliveryId: "evt_1OqVx2LkdIwHu7ix4Kq7bXyZ" });
   });
 
@@ -30,7 +37,10 @@ describe("stripe webhooks", () => {
 
   it("rejects when no v1 signature was made with this secret", async () => {
     const header = `t=${NOW_SECONDS},v1=${v1(NOW_SECONDS, EVENT, "whsec_previous")},v1=${v1(NOW_SECONDS, EVENT, "whsec_other")}`;
-    expect(await verifyWebhook(stripeDelivery(header), verify, SECRET, NOW)).toEqual({ ok: false, reason: "the signature does not match the request body" });
+    expect(await verifyWebhook(stripeDelivery(header), verify, SECRET, NOW)).toEqual({
+      ok: false,
+      reason: "the signature does not match the request body",
+    });
   });
 
   it("rejects a body changed by one byte after signing", async () => {
@@ -44,12 +54,20 @@ describe("stripe webhooks", () => {
   });
 
   it("rejects an unsigned delivery", async () => {
-    expect(await verifyWebhook(delivery(EVENT), verify, SECRET, NOW)).toEqual({ ok: false, reason: "the Stripe-Signature header is missing" });
+    expect(await verifyWebhook(delivery(EVENT), verify, SECRET, NOW)).toEqual({
+      ok: false,
+      reason: "the Stripe-Signature header is missing",
+    });
   });
 
   it("rejects a header without a timestamp or without a v1 signature", async () => {
     const withoutTimestamp = await verifyWebhook(stripeDelivery(`v1=${v1(NOW_SECONDS, EVENT)}`), verify, SECRET, NOW);
-    const withoutV1 = await verifyWebhook(stripeDelivery(`t=${NOW_SECONDS},v0=${v1(NOW_SECONDS, EVENT)}`), verify, SECRET, NOW);
+    const withoutV1 = await verifyWebhook(
+      stripeDelivery(`t=${NOW_SECONDS},v0=${v1(NOW_SECONDS, EVENT)}`),
+      verify,
+      SECRET,
+      NOW,
+    );
     expect(withoutTimestamp).toMatchObject({ ok: false, reason: expect.stringContaining("t=<timestamp>") });
     expect(withoutV1).toMatchObject({ ok: false, reason: expect.stringContaining("v1=<signature>") });
   });
@@ -58,12 +76,22 @@ describe("stripe webhooks", () => {
     ["signed more than 5 minutes ago", NOW_SECONDS - 301],
     ["signed more than 5 minutes in the future", NOW_SECONDS + 301],
   ])("rejects a correctly signed event %s", async (_, timestamp) => {
-    const verdict = await verifyWebhook(stripeDelivery(`t=${timestamp},v1=${v1(timestamp, EVENT)}`), verify, SECRET, NOW);
-    expect(verdict).toEqual({ ok: false, reason: "the signed timestamp is more than 5 minutes away from the current time" });
+    const verdict = await verifyWebhook(
+      stripeDelivery(`t=${timestamp},v1=${v1(timestamp, EVENT)}`),
+      verify,
+      SECRET,
+      NOW,
+    );
+    expect(verdict).toEqual({
+      ok: false,
+      reason: "the signed timestamp is more than 5 minutes away from the current time",
+    });
   });
 
   it("accepts an event signed just under 5 minutes ago", async () => {
     const timestamp = NOW_SECONDS - 299;
-    expect((await verifyWebhook(stripeDelivery(`t=${timestamp},v1=${v1(timestamp, EVENT)}`), verify, SECRET, NOW)).ok).toBe(true);
+    expect(
+      (await verifyWebhook(stripeDelivery(`t=${timestamp},v1=${v1(timestamp, EVENT)}`), verify, SECRET, NOW)).ok,
+    ).toBe(true);
   });
 });

@@ -19,6 +19,11 @@ export function tamperedBody(body: string): Uint8Array {
   return bytes;
 }
 
-export function hmacOf(algorithm: "sha256" | "sha1", key: string | Buffer, content: string | Uint8Array, encoding: "hex" | "base64"): string {
+export function hmacOf(
+  algorithm: "sha256" | "sha1",
+  key: string | Buffer,
+  content: string | Uint8Array,
+  encoding: "hex" | "base64",
+): string {
   return createHmac(algorithm, key).update(content).digest(encoding);
 }

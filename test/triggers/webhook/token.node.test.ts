@@ -22,7 +22,9 @@ describe("token webhooks", () => {
   });
 
   it("accepts the token as a bearer credential", async () => {
-    expect((await verifyWebhook(delivery(BODY, { authorization: `Bearer ${TOKEN}` }), verify, TOKEN, NOW)).ok).toBe(true);
+    expect((await verifyWebhook(delivery(BODY, { authorization: `Bearer ${TOKEN}` }), verify, TOKEN, NOW)).ok).toBe(
+      true,
+    );
   });
 
   it("accepts the token in the query string", async () => {
@@ -35,8 +37,13 @@ describe("token webhooks", () => {
   });
 
   it("rejects a wrong token, and one that merely starts like the right one", async () => {
-    expect(await verifyWebhook(delivery(BODY, { "x-webhook-token": "tok_guess" }), verify, TOKEN, NOW)).toEqual({ ok: false, reason: "the token does not match" });
-    expect((await verifyWebhook(delivery(BODY, { "x-webhook-token": `${TOKEN}x` }), verify, TOKEN, NOW)).ok).toBe(false);
+    expect(await verifyWebhook(delivery(BODY, { "x-webhook-token": "tok_guess" }), verify, TOKEN, NOW)).toEqual({
+      ok: false,
+      reason: "the token does not match",
+    });
+    expect((await verifyWebhook(delivery(BODY, { "x-webhook-token": `${TOKEN}x` }), verify, TOKEN, NOW)).ok).toBe(
+      false,
+    );
   });
 
   it("rejects a delivery that carries no token, saying where to put one", async () => {
@@ -46,6 +53,10 @@ describe("token webhooks", () => {
 
   it("takes the delivery id from idHeader", async () => {
     const request = delivery(BODY, { "x-webhook-token": TOKEN, "x-alert-id": "alrt_0193" });
-    expect(await verifyWebhook(request, { ...verify, idHeader: "X-Alert-Id" }, TOKEN, NOW)).toEqual({ ok: true, scheme: "token", deliveryId: "alrt_0193" });
+    expect(await verifyWebhook(request, { ...verify, idHeader: "X-Alert-Id" }, TOKEN, NOW)).toEqual({
+      ok: true,
+      scheme: "token",
+      deliveryId: "alrt_0193",
+    });
   });
 });

@@ -11,8 +11,16 @@ const BODY = JSON.stringify({ id: "evt_1", event_id: "Ev1" });
 describe("webhook verification", () => {
   it("accepts anything under scheme none, deduping by idHeader when one is named", async () => {
     const request = delivery("anything", { "x-request-id": "req_1" });
-    expect(await verifyWebhook(request, { scheme: "none" }, null, NOW)).toEqual({ ok: true, scheme: "none", deliveryId: null });
-    expect(await verifyWebhook(request, { scheme: "none", idHeader: "X-Request-Id" }, null, NOW)).toEqual({ ok: true, scheme: "none", deliveryId: "req_1" });
+    expect(await verifyWebhook(request, { scheme: "none" }, null, NOW)).toEqual({
+      ok: true,
+      scheme: "none",
+      deliveryId: null,
+    });
+    expect(await verifyWebhook(request, { scheme: "none", idHeader: "X-Request-Id" }, null, NOW)).toEqual({
+      ok: true,
+      scheme: "none",
+      deliveryId: "req_1",
+    });
   });
 
   it.each(["github", "stripe", "slack", "shopify", "standard", "hmac", "token"] as const)(
@@ -20,9 +28,15 @@ describe("webhook verification", () => {
     async (scheme) => {
       const verify: WebhookVerify = { scheme, secret: "{{ secrets.MISSING }}", header: "X-Signature" };
       // A delivery "signed" with an empty key, which an unset secret would otherwise accept.
-      const request = delivery(BODY, { "x-hub-signature-256": `sha256=${hmacOf("sha256", "", BODY, "hex")}`, "x-webhook-token": "" });
+      const request = delivery(BODY, {
+        "x-hub-signature-256": `sha256=${hmacOf("sha256", "", BODY, "hex")}`,
+        "x-webhook-token": "",
+      });
       for (const secret of [null, ""]) {
-        expect(await verifyWebhook(request, verify, secret, NOW)).toEqual({ ok: false, reason: "the webhook's secret is not configured" });
+        expect(await verifyWebhook(request, verify, secret, NOW)).toEqual({
+          ok: false,
+          reason: "the webhook's secret is not configured",
+        });
       }
     },
   );
