@@ -9,6 +9,7 @@ type Methods = Pick<
   | "startQueued"
   | "replaceQueuedInput"
   | "report"
+  | "claimTask"
   | "triaged"
   | "cancel"
   | "redrive"

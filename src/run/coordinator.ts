@@ -6,8 +6,16 @@ import { DurableObject } from "cloudflare:workers";
 import { IntentLock } from "../durable/intent-lock";
 import { SingleAlarm } from "../durable/single-alarm";
 import type { Definition } from "../core/definition/schema";
-import { approvalRefusal, createRunState, nextWakeAt, planRerun, timerKey, transition } from "../core/engine";
-import type { Effect, ReceivedEvent, RunEvent, RunState, StepState, TaskEffect } from "../core/engine/types";
+import {
+  approvalRefusal,
+  createRunState,
+  isAwaitingTask,
+  nextWakeAt,
+  planRerun,
+  timerKey,
+  transition,
+} from "../core/engine";
+import type { Effect, ReceivedEvent, RunEvent, RunState, StepState, TaskEffect, TaskKey } from "../core/engine/types";
 import { FINISHED_RUN_STATUSES } from "../core/engine/types";
 import { GateLink } from "../gate/run-link";
 import {
@@ -26,10 +34,13 @@ import { recordHold } from "./holds";
 import { hasBlobReferences, restoreRun, storedForms, taskMessage } from "./blobs";
 import { flushOutbox, runIndexRow } from "./outbox";
 import { RunStorage, SqlTables } from "./storage";
+import { queueBatches, TaskLedger } from "./task-ledger";
 import { acceptListener, broadcastChanges } from "./live";
 import { pageItems, type ItemQuery } from "./item-pages";
 import { toRunView, type RunView } from "./view";
 
+/** How soon an alarm whose work threw is delivered again (its work is idempotent). */
+const ALARM_RETRY_MS = 2_000;
 /** How soon a failed outbox flush is tried again. */
 const OUTBOX_RETRY_MS = 5_000;
 /**
@@ -44,6 +55,8 @@ export class RunCoordinator extends DurableObject<Env> {
   private readonly storage: RunStorage;
   private readonly gates: GateLink;
   private readonly duties: Duties;
+  /** Tasks dispatched and not yet claimed by a consumer: sent again until one is. */
+  private readonly tasks: TaskLedger;
   private definition: Definition | undefined;
   /**
    * Marked by webhooks before their starts went through the queue (createAndStartSoon): such
@@ -68,6 +81,7 @@ export class RunCoordinator extends DurableObject<Env> {
     this.storage = new RunStorage(ctx.storage.sql, this.tables);
     this.gates = new GateLink(ctx.storage.sql, this.tables);
     this.duties = new Duties(ctx.storage.sql, this.tables);
+    this.tasks = new TaskLedger(ctx.storage.sql, this.tables);
     this.definition = this.storage.loadDefinition();
     this.state = this.storage.load();
     this.startSoon = this.storage.startsSoon();
@@ -235,6 +249,7 @@ export class RunCoordinator extends DurableObject<Env> {
       for (const socket of this.ctx.getWebSockets()) socket.close(1000, "run pruned");
       this.transaction(() => {
         this.storage.erase();
+        this.tasks.erase();
         this.duties.erase();
         this.gates.erase();
       });
@@ -287,15 +302,46 @@ export class RunCoordinator extends DurableObject<Env> {
     };
   }
 
+  /**
+   * A consumer is about to run a task: "go" to the first claim of a task the run still
+   * waits for (its deadline starts now), "skip" to a duplicate, a stale attempt or a
+   * cancelled run, so an effect is never carried out for an attempt that is over.
+   */
+  async claimTask(key: TaskKey): Promise<"go" | "skip"> {
+    return this.serially(async () => {
+      const task = this.tasks.find(key);
+      if (!task || !this.state) return "skip";
+      const unlist = () => this.tasks.remove(key);
+      if (!isAwaitingTask(this.state, key)) {
+        this.transaction(unlist);
+        return "skip";
+      }
+      if (key.stepType === "triage" || key.stepType === "notify") this.transaction(unlist);
+      else await this.perform(await this.apply({ type: "task_claimed", ...key, timeoutMs: task.timeoutMs }, unlist));
+      this.armAlarm();
+      return "go";
+    });
+  }
+
+  /**
+   * Everything due: a start, timers, unclaimed tasks, the outbox, gates and duties. Work that
+   * throws never strands the run: the alarm is set again shortly and the work, idempotent, redone.
+   */
   override async alarm(): Promise<void> {
     this.wakeUp.delivered();
-    await this.serially(async () => {
-      if (this.isStartingSoon()) await this.perform(await this.apply({ type: "start" }));
-      if (this.state && !isFinished(this.state)) await this.perform(await this.apply({ type: "timers_due" }));
-    });
-    await this.releaseGates();
-    await this.flush();
-    await this.performDuties();
+    try {
+      await this.serially(async () => {
+        if (this.isStartingSoon()) await this.perform(await this.apply({ type: "start" }));
+        if (this.state && !isFinished(this.state)) await this.perform(await this.apply({ type: "timers_due" }));
+        await this.sendDueTasks();
+      });
+      await this.releaseGates();
+      await this.flush();
+      await this.performDuties();
+    } catch (error) {
+      console.error(`run ${this.state?.id ?? "?"}: alarm work failed; trying again shortly`, error);
+      this.wakeUp.set(Date.now() + ALARM_RETRY_MS);
+    }
   }
 
   private isStartingSoon(): boolean {
@@ -337,17 +383,35 @@ export class RunCoordinator extends DurableObject<Env> {
     });
   }
 
-  /** Runs the engine and saves its result and outbox records in one synchronous write. */
-  private async apply(event: RunEvent): Promise<Effect[]> {
+  /**
+   * Runs the engine and saves its result, its tasks and outbox records in one synchronous
+   * write (with `alsoWrite`, a change of the shell's own that must commit with it).
+   */
+  private async apply(event: RunEvent, alsoWrite?: () => void): Promise<Effect[]> {
     const before = this.state;
     // A report can reach an object whose run never started (a stray message): nothing to do.
     if (!before || !this.definition) return [];
     const now = Date.now();
     const { state, effects } = await transition(this.definition, before, event, now, this.storage.items);
-    if (state === before && effects.length === 0) return effects;
-    const stored = await storedForms(this.env.BLOBS, before, state);
+    if (state === before && effects.length === 0) {
+      if (alsoWrite) this.transaction(alsoWrite);
+      return effects;
+    }
+    const [stored, tasks] = await Promise.all([
+      storedForms(this.env.BLOBS, before, state),
+      Promise.all(
+        effects
+          .filter((effect): effect is TaskEffect => effect.type === "dispatch")
+          .map((task) => taskMessage(this.env.BLOBS, task)),
+      ),
+    ]);
     this.transaction(() => {
+      alsoWrite?.();
       this.storage.save(before, state, stored);
+      for (const task of tasks) this.tasks.record(task, now);
+      // A finished run waits for no task, a step that moved on for none of its old ones.
+      if (isFinished(state)) this.tasks.erase();
+      else this.dropStaleTasks(before, state);
       for (const effect of effects) {
         // A step's end also refreshes the index row (retries, usage): only a new run status is awaited.
         if (effect.type === "index")
@@ -371,6 +435,14 @@ export class RunCoordinator extends DurableObject<Env> {
     return effects;
   }
 
+  /** Unclaimed tasks of the steps this transition changed that the run no longer waits for. */
+  private dropStaleTasks(before: RunState, after: RunState): void {
+    for (const [id, step] of Object.entries(before.steps)) {
+      if (after.steps[id] === step) continue;
+      for (const task of this.tasks.ofStep(id)) if (!isAwaitingTask(after, task)) this.tasks.remove(task);
+    }
+  }
+
   /** One synchronous write; a table it created is forgotten again if it rolls back. */
   private transaction(write: () => void): void {
     try {
@@ -381,22 +453,40 @@ export class RunCoordinator extends DurableObject<Env> {
     }
   }
 
-  /** Dispatches tasks (after the state that expects them is saved) and flushes the outbox in the background when it is urgent. */
+  /** Sends the tasks the transition recorded (after the state that expects them is saved) and flushes the outbox in the background when it is urgent. */
   private async perform(effects: Effect[]): Promise<void> {
-    const tasks = effects.filter((effect): effect is TaskEffect => effect.type === "dispatch");
-    if (tasks.length > 0) {
-      // If sending fails, the attempt's deadline timer fails and retries it: the run is never stranded.
-      const messages = await Promise.all(
-        tasks.map(async (task) => ({ body: await taskMessage(this.env.BLOBS, task), contentType: "json" as const })),
-      );
-      await this.env.TASKS.sendBatch(messages).catch((error: unknown) => {
-        console.error("task dispatch failed; the attempt deadline will retry it", error);
-      });
-    }
+    if (effects.some((effect) => effect.type === "dispatch")) await this.sendDueTasks();
     if (this.isFlushUrgent()) this.ctx.waitUntil(this.flush().then(() => this.performDuties()));
     else if (this.duties.hasAny()) this.ctx.waitUntil(this.performDuties());
     // In the background, never under the lock: the gate may be calling this run (or the next) meanwhile.
     if (this.gates.hasOwed()) this.ctx.waitUntil(this.releaseGates());
+  }
+
+  /**
+   * Sends every unclaimed task that is due, in batches the queue accepts; a batch that
+   * fails is tried again shortly, one that went out is sent again until a consumer claims
+   * it. Tasks the run no longer waits for are dropped.
+   */
+  private async sendDueTasks(): Promise<void> {
+    const state = this.state;
+    if (!state) return;
+    const now = Date.now();
+    const due = this.tasks.due(now);
+    const stale = due.filter((task) => !isAwaitingTask(state, task));
+    if (stale.length > 0) this.transaction(() => stale.forEach((task) => this.tasks.remove(task)));
+    const batches = queueBatches(due.filter((task) => isAwaitingTask(state, task)));
+    await Promise.all(
+      batches.map(async (batch) => {
+        try {
+          await this.env.TASKS.sendBatch(batch.map((task) => ({ body: task.message, contentType: "json" as const })));
+          this.tasks.markSent(batch, Date.now());
+        } catch (error) {
+          console.error(`run ${state.id}: sending ${batch.length} tasks failed; trying again shortly`, error);
+          this.tasks.markUnsent(batch, Date.now());
+        }
+      }),
+    );
+    this.armAlarm();
   }
 
   private async releaseGates(): Promise<void> {
@@ -475,6 +565,8 @@ export class RunCoordinator extends DurableObject<Env> {
     const candidates: number[] = [];
     const wake = this.state && !isFinished(this.state) ? nextWakeAt(this.state) : undefined;
     if (wake !== undefined) candidates.push(wake);
+    const resend = this.tasks.nextDueAt();
+    if (resend !== undefined) candidates.push(resend);
     if (this.isStartingSoon()) candidates.push(Date.now());
     const pending = this.storage.pendingOutbox();
     if (pending)

@@ -1,22 +1,38 @@
-// Messages that exhausted their deliveries land here: the attempt fails with
-// `delivery_failed` so the run decides what happens next instead of waiting for
-// the attempt deadline.
+// Messages that exhausted their deliveries land here. A task the run still waits for and
+// nobody claimed fails with `delivery_failed`, so the run decides what happens next; a
+// task another delivery claimed is that delivery's to finish. A report that could not be
+// delivered is left to the attempt's deadline.
+import { runStub } from "../run/client";
 import { failUndeliveredStart, isStartMessage } from "../triggers/accepted-starts";
-import { reportOrRetry } from "./consumer";
+import { reportOutcome } from "./consumer";
+import { isReportMessage } from "./report-message";
 import { taskMessageSchema } from "./task-message";
 
 export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   await Promise.all(
     batch.messages.map(async (message) => {
       if (isStartMessage(message.body)) return failUndeliveredStart(message, env);
+      if (isReportMessage(message.body)) {
+        console.error("a task report could not be delivered; the attempt's deadline decides", message.body);
+        return message.ack();
+      }
       const parsed = taskMessageSchema.safeParse(message.body);
       if (!parsed.success) return message.ack();
+      const task = parsed.data;
+      try {
+        const key = { stepId: task.stepId, attempt: task.attempt, stepType: task.stepType };
+        if ((await runStub(env, task.runId).claimTask(key)) !== "go") return message.ack();
+      } catch (error) {
+        console.error(`dead letter ${task.runId}/${task.stepId}#${task.attempt}: the run could not be reached`, error);
+        return message.retry();
+      }
+      if (task.stepType === "notify") return message.ack();
       const error = {
         code: "delivery_failed",
         message: `task delivery failed after ${message.attempts} attempts`,
         retryable: false,
       };
-      await reportOrRetry(message, env, parsed.data, { ok: false, error });
+      await reportOutcome(message, env, task, { ok: false, error });
     }),
   );
 }

@@ -1,6 +1,7 @@
 // Attempt deadlines are timers of the run (SPEC §1): an attempt whose result has not
 // arrived by its timeout fails as `timed_out` and is retried by policy, so a consumer that
 // dies mid-task never strands the run; a late report from that attempt is then stale.
+// The deadline starts when a consumer claims the task: time in the queue does not count.
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -11,9 +12,22 @@ import {
 } from "../fixtures/workflows-api/inventory-call";
 import { saveWorkflow } from "../support/workers/api";
 import { advanceClock, freezeClock, restoreClock } from "../support/workers/clock";
-import { readAlarm, readRun, readTimers, startRecordedRun, waitForOutboxFlush } from "../support/workers/runs";
+import {
+  readAlarm,
+  readRun,
+  readTimers,
+  startRecordedRun as startUnclaimedRun,
+  waitForOutboxFlush,
+} from "../support/workers/runs";
 
 const OK = { ok: true as const, output: { status: 200, headers: {}, body: { count: 1 } }, httpStatus: 200 };
+
+/** Starts a run and claims its call's first attempt, as the consumer does before executing it. */
+async function startRecordedRun(workflowId: string, input: unknown) {
+  const recorded = await startUnclaimedRun(workflowId, input);
+  expect(await recorded.stub.claimTask({ stepId: "call", attempt: 1, stepType: "http" })).toBe("go");
+  return recorded;
+}
 
 let now: number;
 beforeAll(async () => {
@@ -26,8 +40,21 @@ beforeEach(() => {
 afterEach(restoreClock);
 
 describe("an attempt in flight", () => {
-  it("has a deadline timer at its timeout, and the alarm is set to it", async () => {
-    const { runId } = await startRecordedRun("deadline-call", { sku: "A-1" });
+  it("has no deadline while its task waits in the queue", async () => {
+    const { runId, stub } = await startUnclaimedRun("deadline-call", { sku: "A-1" });
+    expect(await readTimers(runId)).toEqual({});
+    advanceClock(CALL_TIMEOUT_MS * 2);
+    await runDurableObjectAlarm(stub);
+    expect((await readRun(runId)).steps[0]).toMatchObject({
+      status: "running",
+      attempts: [{ n: 1, status: "running" }],
+    });
+  });
+
+  it("has a deadline timer at its timeout from the claim, and the alarm is set to it", async () => {
+    const { runId, stub } = await startUnclaimedRun("deadline-call", { sku: "A-1" });
+    now = advanceClock(3_000);
+    expect(await stub.claimTask({ stepId: "call", attempt: 1, stepType: "http" })).toBe("go");
     expect(await readTimers(runId)).toEqual({ "deadline:call": now + CALL_TIMEOUT_MS });
     await waitForOutboxFlush(runId);
     expect(await readAlarm(runId)).toBe(now + CALL_TIMEOUT_MS);
@@ -60,13 +87,15 @@ describe("an attempt that hangs past its deadline", () => {
     expect(await readTimers(runId)).toEqual({ "retry:call": deadline + RETRY_DELAY_MS });
   });
 
-  it("is retried: the next alarm dispatches attempt 2", async () => {
+  it("is retried: the next alarm dispatches attempt 2, and a late claim of attempt 1 is skipped", async () => {
     const { stub, dispatched } = await startRecordedRun("deadline-call", { sku: "A-1" });
     advanceClock(CALL_TIMEOUT_MS);
     await runDurableObjectAlarm(stub);
     advanceClock(RETRY_DELAY_MS);
     await runDurableObjectAlarm(stub);
     expect(dispatched.map((task) => task.attempt)).toEqual([1, 2]);
+    expect(await stub.claimTask({ stepId: "call", attempt: 1, stepType: "http" })).toBe("skip");
+    expect(await stub.claimTask({ stepId: "call", attempt: 2, stepType: "http" })).toBe("go");
   });
 
   it("cannot be revived by its late report", async () => {

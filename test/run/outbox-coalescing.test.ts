@@ -44,9 +44,10 @@ const auditTrail = async (runId: string) =>
 const indexedStatus = async (runId: string) =>
   (await env.DB.prepare("SELECT status FROM runs WHERE id = ?").bind(runId).first<{ status: string }>())?.status;
 
-/** Reports the step's latest dispatched attempt as succeeded, as the queue consumer would. */
+/** Claims the step's latest dispatched attempt and reports it succeeded, as the queue consumer would. */
 async function succeed({ stub, dispatched }: RecordedRun, stepId: string): Promise<void> {
   const task = dispatched.findLast((sent) => sent.stepId === stepId)!;
+  await stub.claimTask({ stepId, attempt: task.attempt, stepType: task.stepType });
   await stub.report({ stepId, attempt: task.attempt, outcome: { ok: true, output: { status: 200 }, httpStatus: 200 } });
 }
 
@@ -81,7 +82,9 @@ describe("the audit rows of a running run", () => {
       "step.succeeded run/step:a",
       "step.succeeded run/step:b",
     ]);
-    // Back to the deadline of the call under way.
+    // Back to the deadline of the call under way, once a consumer claims it.
+    const c = run.dispatched.findLast((sent) => sent.stepId === "c")!;
+    expect(await run.stub.claimTask({ stepId: "c", attempt: c.attempt, stepType: c.stepType })).toBe("go");
     expect(await readAlarm(run.runId)).toBe(now + HOUR);
   });
 

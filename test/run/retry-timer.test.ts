@@ -64,7 +64,7 @@ describe("a retryable failure", () => {
   it("dispatches attempt 2 when the alarm fires at the retry time, under a fresh deadline", async () => {
     const run = await startRecordedRun("retried-call", { sku: "A-1" });
     await reportLatest(run, UNAVAILABLE);
-    const retryAt = advanceClock(RETRY_DELAY_MS);
+    advanceClock(RETRY_DELAY_MS);
     expect(await runDurableObjectAlarm(run.stub)).toBe(true);
     expect(run.dispatched.map((task) => task.attempt)).toEqual([1, 2]);
     expect(run.dispatched[1]).toMatchObject({
@@ -78,7 +78,11 @@ describe("a retryable failure", () => {
       [1, "failed"],
       [2, "running"],
     ]);
-    expect(await readTimers(run.runId)).toEqual({ "deadline:call": retryAt + CALL_TIMEOUT_MS });
+    // Its deadline starts when a consumer claims it.
+    expect(await readTimers(run.runId)).toEqual({});
+    const claimedAt = advanceClock(1_000);
+    expect(await run.stub.claimTask({ stepId: "call", attempt: 2, stepType: "http" })).toBe("go");
+    expect(await readTimers(run.runId)).toEqual({ "deadline:call": claimedAt + CALL_TIMEOUT_MS });
   });
 
   it("does not dispatch before the retry time, whatever the alarm says", async () => {

@@ -1,21 +1,32 @@
-// The run owns retries, the queue owns delivery (STYLE §4): the consumer acks once the run
-// has its report, asks the queue to redeliver (with backoff) only when the run cannot be
-// told, and drops what can never succeed: a message that is not a task.
+// The run owns retries, the queue owns delivery (STYLE §4): the consumer claims a task
+// from its run before carrying it out and asks the queue to redeliver (with backoff) only
+// when the run cannot be asked. Once the effect is carried out it is never carried out
+// again for a report that failed: the report is retried on its own, through the queue if
+// need be. What can never succeed (a message that is not a task) is dropped.
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import type { ReportMessage } from "../../src/tasks/report-message";
 import { inventoryCall } from "../fixtures/workflows-api/inventory-call";
 import { saveWorkflow } from "../support/workers/api";
 import { freezeClock, restoreClock } from "../support/workers/clock";
 import { readRun, startRecordedRun } from "../support/workers/runs";
 import { answerFetch, deliver, jsonResponse } from "../support/workers/tasks";
 
-/** The test's bindings, except that every run refuses reports like an overloaded object. */
-function envWithUnreachableRuns(): Env {
-  const unreachable = {
-    report: () => Promise.reject(Object.assign(new Error("Durable Object is overloaded"), { overloaded: true })),
+const overloaded = () => Promise.reject(Object.assign(new Error("Durable Object is overloaded"), { overloaded: true }));
+
+/** The test's bindings, except that every run is overloaded for `methods`; queue sends are recorded. */
+function envWithOverloadedRuns(methods: string[], sent: unknown[] = []): Env {
+  const runs = {
+    idFromName: (name: string) => env.RUNS.idFromName(name),
+    get: (id: DurableObjectId) => {
+      const real = env.RUNS.get(id);
+      return new Proxy(real, {
+        get: (target, name) => (methods.includes(String(name)) ? overloaded : Reflect.get(target, name)),
+      });
+    },
   };
-  const runs = { idFromName: (name: string) => env.RUNS.idFromName(name), get: () => unreachable };
-  return { ...env, RUNS: runs } as unknown as Env;
+  const tasks = { send: async (body: unknown) => void sent.push(body), sendBatch: env.TASKS.sendBatch.bind(env.TASKS) };
+  return { ...env, RUNS: runs, TASKS: tasks } as unknown as Env;
 }
 
 beforeAll(async () => {
@@ -27,30 +38,76 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-describe("a task whose run cannot be told the outcome", () => {
-  it("is handed back to the queue with a backoff that grows with its deliveries, not acked", async () => {
+describe("a task whose run cannot be asked for it", () => {
+  it("is not carried out, and is handed back to the queue with a backoff that grows with its deliveries", async () => {
     const { dispatched } = await startRecordedRun("inventory-delivery", { sku: "A-1" });
-    answerFetch(() => jsonResponse({ count: 1 }));
+    const fetchSpy = answerFetch(() => jsonResponse({ count: 1 }));
     vi.spyOn(console, "error").mockImplementation(() => undefined);
-    const first = await deliver(dispatched, { env: envWithUnreachableRuns(), attempts: 1 });
+    const unreachable = envWithOverloadedRuns(["claimTask"]);
+    const first = await deliver(dispatched, { env: unreachable, attempts: 1 });
     expect(first.result.explicitAcks).toEqual([]);
     expect(first.result.retryMessages).toEqual([{ msgId: first.ids[0] }]);
     expect(first.retryDelays).toEqual({ [first.ids[0]!]: 2 });
-    const third = await deliver(dispatched, { env: envWithUnreachableRuns(), attempts: 3 });
+    const third = await deliver(dispatched, { env: unreachable, attempts: 3 });
     expect(third.retryDelays).toEqual({ [third.ids[0]!]: 8 });
-    const tenth = await deliver(dispatched, { env: envWithUnreachableRuns(), attempts: 10 });
+    const tenth = await deliver(dispatched, { env: unreachable, attempts: 10 });
     expect(tenth.retryDelays).toEqual({ [tenth.ids[0]!]: 60 });
+    expect(fetchSpy).not.toHaveBeenCalled();
   });
 
-  it("is redelivered later and then reaches the run", async () => {
+  it("is redelivered later, carried out then, and reaches the run", async () => {
     const { runId, dispatched } = await startRecordedRun("inventory-delivery", { sku: "A-1" });
     answerFetch(() => jsonResponse({ count: 4 }));
     vi.spyOn(console, "error").mockImplementation(() => undefined);
-    await deliver(dispatched, { env: envWithUnreachableRuns() });
+    await deliver(dispatched, { env: envWithOverloadedRuns(["claimTask"]) });
     expect((await readRun(runId)).steps[0]!.status).toBe("running");
     const { result, ids } = await deliver(dispatched, { attempts: 2 });
     expect(result.explicitAcks).toEqual(ids);
     expect(await readRun(runId)).toMatchObject({ status: "succeeded", output: { count: 4 } });
+  });
+});
+
+describe("a task carried out whose report fails", () => {
+  it("is acked, not carried out again: its report goes through the queue and reaches the run from there", async () => {
+    const { runId, dispatched } = await startRecordedRun("inventory-delivery", { sku: "A-1" });
+    const fetchSpy = answerFetch(() => jsonResponse({ count: 7 }));
+    vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const sent: unknown[] = [];
+    const { result, ids } = await deliver(dispatched, { env: envWithOverloadedRuns(["report"], sent) });
+    expect(result.explicitAcks).toEqual(ids);
+    expect(result.retryMessages).toEqual([]);
+    expect(fetchSpy).toHaveBeenCalledTimes(1);
+    expect(sent).toEqual([
+      expect.objectContaining({
+        type: "report",
+        runId,
+        stepId: "call",
+        attempt: 1,
+        outcome: expect.objectContaining({ ok: true }),
+      }),
+    ]);
+    expect((await readRun(runId)).steps[0]!.status).toBe("running");
+
+    // The same task delivered again meanwhile is not carried out: the run gave it away.
+    await deliver(dispatched, { attempts: 2 });
+    expect(fetchSpy).toHaveBeenCalledTimes(1);
+
+    const report = sent[0] as ReportMessage;
+    const delivered = await deliver([report]);
+    expect(delivered.result.explicitAcks).toEqual(delivered.ids);
+    expect(await readRun(runId)).toMatchObject({ status: "succeeded", output: { count: 7 } });
+  });
+
+  it("is retried through the queue while the run stays unreachable, never by running the task", async () => {
+    const { runId, dispatched } = await startRecordedRun("inventory-delivery", { sku: "A-1" });
+    answerFetch(() => jsonResponse({ count: 7 }));
+    vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const sent: unknown[] = [];
+    await deliver(dispatched, { env: envWithOverloadedRuns(["report"], sent) });
+    const again = await deliver(sent, { env: envWithOverloadedRuns(["report"]), attempts: 2 });
+    expect(again.result.retryMessages).toEqual([{ msgId: again.ids[0] }]);
+    expect(again.retryDelays).toEqual({ [again.ids[0]!]: 4 });
+    expect((await readRun(runId)).steps[0]!.status).toBe("running");
   });
 });
 

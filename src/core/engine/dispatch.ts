@@ -1,12 +1,13 @@
 // I/O steps (http, llm, retrieve): each attempt renders its request against the current
-// scope, goes to the task queue as a TaskEffect, and is bounded by a deadline timer so a
-// consumer that dies mid-task never strands the run.
+// scope and goes to the task queue as a TaskEffect. The shell keeps the task until a
+// consumer claims it (re-sending it meanwhile); the claim starts the attempt's deadline
+// timer, so a consumer that dies mid-task never strands the run (transition.ts).
 import type { HttpStep, LlmStep, RetrieveStep } from "../definition/schema";
 import { expectedStatuses } from "../definition/schema";
 import { parseDuration } from "../duration";
 import { toErrorRecord } from "../errors";
 import { renderTemplate } from "../expr";
-import { beginAttempt, patchStep, setTimer, type Draft } from "./draft";
+import { beginAttempt, patchStep, type Draft } from "./draft";
 import { failAttempt } from "./outcome";
 import { secretPlaceholders, stepScope } from "./scope";
 
@@ -45,7 +46,6 @@ export async function dispatchAttempt(draft: Draft, step: IoStep): Promise<void>
     idempotencyKey: idempotencyKey(draft, step.id),
     ...(step.type === "http" && expectedStatuses(step) ? { expect: expectedStatuses(step) } : {}),
   });
-  setTimer(draft, { kind: "deadline", at: draft.now + timeoutMs, stepId: step.id, attempt });
 }
 
 /** SPEC §3: `<runId>:<stepId>`, and `<runId>:<stepId>:<index>` for an item of a map. */

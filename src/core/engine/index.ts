@@ -9,3 +9,4 @@ export { approvalRefusal, type ApprovalDecision } from "./approval";
 export { MAX_RUN_DEPTH, runDepth } from "./child-run";
 export { resolveStep } from "./step-catalog";
 export { itemKey, parseItemKey } from "./item-key";
+export { isAwaitingTask } from "./awaiting";

@@ -50,6 +50,9 @@ export async function transition(
       addRunUsage(draft, event.usage);
       await decideTriage(draft, draft.stepDefinitions.get(event.stepId)!, event.outcome);
       break;
+    case "task_claimed":
+      setTimer(draft, { kind: "deadline", at: now + event.timeoutMs, stepId: event.stepId, attempt: event.attempt });
+      return closeDraft(draft, state);
     case "timers_due":
       await fireDueTimers(draft);
       break;
@@ -88,6 +91,7 @@ function isAccepted(definition: Definition, state: RunState, event: RunEvent, no
   switch (event.type) {
     case "start":
       return state.status === "queued";
+    case "task_claimed":
     case "step_completed":
     case "step_failed": {
       const step = state.steps[event.stepId];

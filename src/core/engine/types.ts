@@ -198,6 +198,13 @@ export interface RunState {
   timers: Record<string, Timer>;
 }
 
+/** Names one task of a run: its step, attempt and type (a triage or notify shares the step's attempt). */
+export interface TaskKey {
+  stepId: string;
+  attempt: number;
+  stepType: string;
+}
+
 /** A task for the queue consumer: one attempt of one I/O step. */
 export interface TaskEffect {
   type: "dispatch";
@@ -289,6 +296,11 @@ export type RunEvent =
       outcome: { ok: true; output: unknown } | { ok: false; error: ErrorRecord };
       usage?: Usage;
     }
+  /**
+   * A consumer took an attempt's task off the queue and is about to run it: the attempt's
+   * deadline starts now, so time spent waiting in the queue never counts against it.
+   */
+  | { type: "task_claimed"; stepId: string; attempt: number; timeoutMs: number }
   /** Sent by the alarm: handles every timer with `at <= now`. */
   | { type: "timers_due" }
   | { type: "cancel"; reason?: string }

@@ -1,0 +1,168 @@
+// The run's record of the tasks it dispatched and no consumer has claimed yet. A queue
+// message is only a hint: the row is written with the state that expects the task, sent
+// at once, and sent again (backing off) until a consumer claims it, so a lost message,
+// a failed send or a broker that forgets everything on a crash costs seconds, not the run.
+import type { TaskEffect, TaskKey } from "../core/engine/types";
+import type { SqlTables } from "./storage";
+
+const TABLE = "task_ledger";
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS task_ledger (
+    step_id TEXT NOT NULL, attempt INTEGER NOT NULL, step_type TEXT NOT NULL,
+    message TEXT NOT NULL, bytes INTEGER NOT NULL, due_at INTEGER NOT NULL, sends INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (step_id, attempt, step_type)
+  ) WITHOUT ROWID;
+`;
+
+/** Unclaimed after a send: sent again after 5 s, then 10, 20, 40 and every 60 s. */
+const RESEND_AFTER_MS = 5_000;
+const RESEND_MAX_MS = 60_000;
+/** After a send that failed (the queue refused or was unreachable). */
+const SEND_RETRY_MS = 1_000;
+
+export interface LedgerEntry extends TaskKey {
+  message: TaskEffect;
+  bytes: number;
+}
+
+export class TaskLedger {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly tables: SqlTables,
+  ) {}
+
+  /** Records a task to send now; `message` is its queue form (a large request already in R2). */
+  record(message: TaskEffect, now: number): void {
+    this.tables.create([TABLE], SCHEMA);
+    const json = JSON.stringify(message);
+    this.sql.exec(
+      "INSERT OR REPLACE INTO task_ledger (step_id, attempt, step_type, message, bytes, due_at, sends) VALUES (?, ?, ?, ?, ?, ?, 0)",
+      message.stepId,
+      message.attempt,
+      message.stepType,
+      json,
+      new TextEncoder().encode(json).byteLength,
+      now,
+    );
+  }
+
+  /** Tasks whose (re)send is due, oldest first. */
+  due(now: number): LedgerEntry[] {
+    if (!this.tables.has(TABLE)) return [];
+    return this.sql
+      .exec<{ message: string; bytes: number }>(
+        "SELECT message, bytes FROM task_ledger WHERE due_at <= ? ORDER BY due_at",
+        now,
+      )
+      .toArray()
+      .map((row) => {
+        const message = JSON.parse(row.message) as TaskEffect;
+        return {
+          stepId: message.stepId,
+          attempt: message.attempt,
+          stepType: message.stepType,
+          message,
+          bytes: row.bytes,
+        };
+      });
+  }
+
+  /** The task's queue form, while it is unclaimed. */
+  find(key: TaskKey): TaskEffect | undefined {
+    if (!this.tables.has(TABLE)) return undefined;
+    const row = this.sql
+      .exec<{ message: string }>(
+        "SELECT message FROM task_ledger WHERE step_id = ? AND attempt = ? AND step_type = ?",
+        key.stepId,
+        key.attempt,
+        key.stepType,
+      )
+      .toArray()[0];
+    return row ? (JSON.parse(row.message) as TaskEffect) : undefined;
+  }
+
+  /** Sent: due again (backing off) unless a consumer claims it first. */
+  markSent(keys: readonly TaskKey[], now: number): void {
+    for (const key of keys) {
+      this.sql.exec(
+        `UPDATE task_ledger SET sends = sends + 1, due_at = ? + MIN(?, ? * (1 << MIN(sends, 4)))
+         WHERE step_id = ? AND attempt = ? AND step_type = ?`,
+        now,
+        RESEND_MAX_MS,
+        RESEND_AFTER_MS,
+        key.stepId,
+        key.attempt,
+        key.stepType,
+      );
+    }
+  }
+
+  /** The send failed: tried again shortly. */
+  markUnsent(keys: readonly TaskKey[], now: number): void {
+    for (const key of keys) {
+      this.sql.exec(
+        "UPDATE task_ledger SET due_at = ? WHERE step_id = ? AND attempt = ? AND step_type = ?",
+        now + SEND_RETRY_MS,
+        key.stepId,
+        key.attempt,
+        key.stepType,
+      );
+    }
+  }
+
+  /** Claimed by a consumer, or no longer wanted by the run. */
+  remove(key: TaskKey): void {
+    if (!this.tables.has(TABLE)) return;
+    this.sql.exec(
+      "DELETE FROM task_ledger WHERE step_id = ? AND attempt = ? AND step_type = ?",
+      key.stepId,
+      key.attempt,
+      key.stepType,
+    );
+  }
+
+  /** The unclaimed tasks of one step (all its attempts and types). */
+  ofStep(stepId: string): TaskKey[] {
+    if (!this.tables.has(TABLE)) return [];
+    return this.sql
+      .exec<{ attempt: number; step_type: string }>(
+        "SELECT attempt, step_type FROM task_ledger WHERE step_id = ?",
+        stepId,
+      )
+      .toArray()
+      .map((row) => ({ stepId, attempt: row.attempt, stepType: row.step_type }));
+  }
+
+  /** When the next (re)send is due, if any task is unclaimed. */
+  nextDueAt(): number | undefined {
+    if (!this.tables.has(TABLE)) return undefined;
+    const row = this.sql.exec<{ at: number | null }>("SELECT MIN(due_at) AS at FROM task_ledger").toArray()[0];
+    return row?.at ?? undefined;
+  }
+
+  erase(): void {
+    if (this.tables.has(TABLE)) this.sql.exec("DELETE FROM task_ledger");
+  }
+}
+
+/** Queues take at most 100 messages and 256 KB per batch (each message under 128 KB, large requests in R2). */
+const BATCH_MESSAGES = 100;
+const BATCH_BYTES = 250_000;
+
+/** Splits entries into batches a queue accepts, in order. */
+export function queueBatches<T extends { bytes: number }>(entries: readonly T[]): T[][] {
+  const batches: T[][] = [];
+  let batch: T[] = [];
+  let bytes = 0;
+  for (const entry of entries) {
+    if (batch.length > 0 && (batch.length === BATCH_MESSAGES || bytes + entry.bytes > BATCH_BYTES)) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(entry);
+    bytes += entry.bytes;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
