@@ -96,6 +96,8 @@ describe("timers", () => {
     const run = new RunHarness(flakyFetch, { input: { id: 1 } });
     expect(nextWakeAt(run.state)).toBeUndefined();
     await run.start();
+    expect(nextWakeAt(run.state)).toBeUndefined();
+    await run.claim();
     expect(nextWakeAt(run.state)).toBe(T0 + 5_000);
   });
 });

@@ -1,4 +1,5 @@
-// SPEC §1/§3: I/O steps leave the run as tasks, one attempt at a time, each under a deadline.
+// SPEC §1/§3: I/O steps leave the run as tasks, one attempt at a time, each under a deadline
+// that starts when a consumer claims the task.
 import { describe, expect, it } from "vitest";
 import type { Definition } from "../../../src/core/definition/schema";
 import { fanOut } from "../../fixtures/workflows/fan-out";
@@ -56,12 +57,19 @@ describe("dispatching I/O steps", () => {
     expect(JSON.stringify(run.state)).not.toMatch(/secrets\./);
   });
 
-  it("each attempt gets a deadline timer at now + timeout", async () => {
+  it("each attempt gets a deadline timer at claim + timeout: time in the queue does not count", async () => {
     const run = new RunHarness(fanOut, { input: { customerId: "c1" } });
     await run.start();
+    expect(run.state.timers).toEqual({});
+    run.now += 2_000;
+    await run.claim();
     expect(run.state.timers).toEqual({
-      "deadline:customer": { kind: "deadline", at: T0 + 30_000, stepId: "customer", attempt: 1 },
-      "deadline:orders": { kind: "deadline", at: T0 + 10_000, stepId: "orders", attempt: 1 },
+      "deadline:customer": { kind: "deadline", at: T0 + 32_000, stepId: "customer", attempt: 1 },
+      "deadline:orders": { kind: "deadline", at: T0 + 12_000, stepId: "orders", attempt: 1 },
+    });
+    expect(await run.send({ type: "task_claimed", stepId: "orders", attempt: 2, timeoutMs: 1 })).toEqual({
+      state: run.state,
+      effects: [],
     });
     expect(run.step("customer").attempts).toEqual([{ n: 1, status: "running", startedAt: T0, runAttempt: 1 }]);
   });
@@ -112,6 +120,7 @@ describe("dispatching I/O steps", () => {
   it("a completion records the output and http status and clears the deadline", async () => {
     const run = new RunHarness(fanOut, { input: { customerId: "c1" } });
     await run.start();
+    await run.claim();
     run.now += 1_500;
     await run.complete("customer", { status: 200, body: { name: "Ada" } }, { httpStatus: 200 });
     expect(run.step("customer")).toMatchObject({

@@ -31,6 +31,8 @@ export class RunHarness {
   previous?: RunState;
   /** The run's item store, kept from the effects the way the shell keeps it. */
   readonly items = new MemoryItemStore();
+  /** The timeout of each step's latest dispatched task, which a claim starts. */
+  private readonly lastTimeoutMs = new Map<string, number>();
 
   constructor(definition: Definition, init: Partial<RunInit> = {}) {
     this.definition = deepFreeze(definitionSchema.parse(definition) as Definition);
@@ -53,6 +55,7 @@ export class RunHarness {
     this.state = result.state;
     this.effects = result.effects;
     this.items.apply(result.effects);
+    for (const task of this.dispatched()) this.lastTimeoutMs.set(task.stepId, task.timeoutMs);
     return result;
   }
 
@@ -79,6 +82,16 @@ export class RunHarness {
     const attempt = options.attempt ?? this.attemptOf(stepId);
     const record: ErrorRecord = { code: "http_status", message: "503", retryable: true, ...error };
     return this.send({ type: "step_failed", stepId, attempt, error: record });
+  }
+
+  /** A consumer claims the task of the step's current attempt (every task of the latest transition without a step): its deadline starts. */
+  async claim(stepId?: string): Promise<void> {
+    const tasks = stepId === undefined ? this.dispatched() : [{ stepId, attempt: this.attemptOf(stepId) }];
+    for (const task of tasks) {
+      const timeoutMs = this.lastTimeoutMs.get(task.stepId);
+      if (timeoutMs === undefined) throw new Error(`no task of ${task.stepId} was dispatched`);
+      await this.send({ type: "task_claimed", stepId: task.stepId, attempt: task.attempt, timeoutMs });
+    }
   }
 
   /** Moves the clock and, like the alarm, fires `timers_due` when a timer is due. */

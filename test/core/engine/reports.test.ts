@@ -7,6 +7,7 @@ import { RunHarness, T0 } from "./harness";
 async function fetching(): Promise<RunHarness> {
   const run = new RunHarness(flakyFetch, { input: { id: 7 } });
   await run.start();
+  await run.claim();
   return run;
 }
 
@@ -58,6 +59,7 @@ describe("task reports", () => {
     expect(run.dispatched()).toMatchObject([
       { stepId: "fetch", attempt: 2, request: { url: "https://api.example/items/7?try=1" } },
     ]);
+    await run.claim();
     expect(run.state.timers["deadline:fetch"]).toEqual({
       kind: "deadline",
       at: T0 + 15_000,
@@ -168,6 +170,7 @@ describe("task reports", () => {
   it("a late or doubled alarm handles every due timer once, in time order", async () => {
     const run = new RunHarness(fanOut, { input: { customerId: "c1" } });
     await run.start();
+    await run.claim();
     run.now = T0 + 60_000;
     await run.send({ type: "timers_due" });
     // orders (10s) timed out before customer (30s): its retry comes first in the audit.
