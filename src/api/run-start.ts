@@ -3,11 +3,19 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { canonicalJson, sha256Hex } from "../core/canonical-json";
 import { database } from "../db/client";
-import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from "../db/idempotency";
+import type { Database } from "../db/client";
+import {
+  abandonIdempotencyKey,
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  releaseIdempotencyKey,
+  type IdempotencyRow,
+} from "../db/idempotency";
 import type { AppEnv } from "../env";
 import { runStub } from "../run/client";
 import { newRunId } from "../run/ids";
-import { startRun } from "../triggers/start-run";
+import { startRun, type StartedRun, type StartRunRequest } from "../triggers/start-run";
+import type { RunView } from "../run/view";
 import type { WriteAlongsideAudit } from "./audit-trail";
 import { AppError } from "./problem";
 import { requireJsonBody } from "./request-body";
@@ -53,33 +61,68 @@ export function registerRunStartRoute(app: OpenAPIHono<AppEnv>): void {
 
     const db = database(c.env.DB);
     const scopedKey = `${id}:${key}`;
-    const runId = newRunId(Date.now());
+    const now = Date.now();
+    const runId = newRunId(now);
     const requestHash = await sha256Hex(canonicalJson({ input: body.input ?? null, version: body.version ?? null }));
-    const existing = await claimIdempotencyKey(db, { key: scopedKey, requestHash, runId, now: Date.now() });
+    const existing = await claimIdempotencyKey(db, { key: scopedKey, requestHash, runId, now });
     if (existing) {
       if (existing.requestHash !== requestHash)
         throw new AppError("idempotency_conflict", "this Idempotency-Key was used with a different request body");
-      if (existing.state !== "done")
-        throw new AppError(
-          "idempotency_in_flight",
-          "the first request with this Idempotency-Key is still being handled",
-          { retryAfter: 1 },
-        );
-      const run = await runStub(c.env, existing.runId).getRun();
-      if (!run)
-        throw new AppError("idempotency_in_flight", "the run for this Idempotency-Key is still being created", {
-          retryAfter: 1,
-        });
+      const { run, created } = await replay(c.env, db, { ...existing, key: scopedKey }, request, now);
+      if (created) return c.json({ run }, 202);
       c.header("Idempotent-Replayed", "true");
       return c.json({ run }, 200);
     }
-    try {
-      const run = await startRun(c.env, { ...request, runId });
-      await completeIdempotencyKey(db, scopedKey, run.id);
-      return c.json({ run }, 202);
-    } catch (error) {
-      await releaseIdempotencyKey(db, scopedKey);
-      throw error;
-    }
+    return c.json({ run: await startClaimed(c.env, db, scopedKey, { ...request, runId }) }, 202);
   });
+}
+
+/**
+ * How long a claim without its run may belong to a first request still at work (answered
+ * 409 meanwhile); after that the run is created here. Longer than any one start takes.
+ */
+const IN_FLIGHT_GRACE_MS = 10_000;
+
+/**
+ * Starts the claimed run and marks the key done. A refusal that created nothing (a 4xx:
+ * bad input, disabled workflow) frees the key for a corrected retry; any other failure keeps
+ * the claim, and its run id, so a retry finishes this very run instead of starting another
+ * (at once: the claim is marked abandoned, no request is at work on it any more).
+ */
+async function startClaimed(env: Env, db: Database, key: string, request: StartRunRequest): Promise<StartedRun> {
+  let run: StartedRun;
+  try {
+    run = await startRun(env, request);
+  } catch (error) {
+    if (error instanceof AppError && error.status < 500) await releaseIdempotencyKey(db, key);
+    else await abandonIdempotencyKey(db, key).catch(() => undefined);
+    throw error;
+  }
+  await completeIdempotencyKey(db, key, run.id);
+  return run;
+}
+
+/**
+ * A repeat of a request whose key is claimed: the first request's run. The claim carries the
+ * run id, and creating a run is idempotent, so a first request that failed, died (or is slow
+ * past the grace) is finished here: no key stays in flight longer than the request it
+ * protects. `created` when this request created the run (the first answer with a run).
+ */
+async function replay(
+  env: Env,
+  db: Database,
+  claim: IdempotencyRow,
+  request: StartRunRequest,
+  now: number,
+): Promise<{ run: RunView; created: boolean }> {
+  const run = await runStub(env, claim.runId).getRun();
+  if (run) {
+    if (claim.state !== "done") await completeIdempotencyKey(db, claim.key, run.id);
+    return { run, created: false };
+  }
+  if (claim.state === "in_flight" && now - claim.createdAt < IN_FLIGHT_GRACE_MS)
+    throw new AppError("idempotency_in_flight", "the first request with this Idempotency-Key is still being handled", {
+      retryAfter: 1,
+    });
+  return { run: await startClaimed(env, db, claim.key, { ...request, runId: claim.runId }), created: true };
 }

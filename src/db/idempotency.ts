@@ -31,6 +31,11 @@ export async function completeIdempotencyKey(db: Database, key: string, runId: s
   await db.update(idempotencyKeys).set({ state: "done", runId }).where(eq(idempotencyKeys.key, key));
 }
 
+/** The first request failed after claiming: no request is at work on the key, the next one finishes its run. */
+export async function abandonIdempotencyKey(db: Database, key: string): Promise<void> {
+  await db.update(idempotencyKeys).set({ state: "abandoned" }).where(eq(idempotencyKeys.key, key));
+}
+
 /** Frees a key whose first request failed before a run existed, so a retry may use it. */
 export async function releaseIdempotencyKey(db: Database, key: string): Promise<void> {
   await db.delete(idempotencyKeys).where(eq(idempotencyKeys.key, key));

@@ -68,7 +68,10 @@ export const idempotencyKeys = sqliteTable("idempotency_keys", {
   key: text("key").primaryKey(),
   requestHash: text("request_hash").notNull(),
   runId: text("run_id").notNull(),
-  /** `in_flight` while the first request is being handled, then `done`. */
+  /**
+   * `in_flight` while the first request is being handled, then `done`; `abandoned` when it
+   * failed after claiming (its run may or may not exist): the next request finishes it.
+   */
   state: text("state").notNull(),
   createdAt: integer("created_at").notNull(),
   expiresAt: integer("expires_at").notNull(),

@@ -1,7 +1,13 @@
 // Idempotency-Key on run start (SPEC §4, IETF Idempotency-Key draft): a repeat with the same
-// key and body replays the first run; a different body is 422; a key still being handled is 409.
+// key and body replays the first run; a different body is 422; a key still being handled is 409,
+// but never for longer than the request it protects: a retry finishes what a first request
+// that died left claimed, with the run id the claim carries.
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
+import { canonicalJson, sha256Hex } from "../../src/core/canonical-json";
+import { database } from "../../src/db/client";
+import { claimIdempotencyKey } from "../../src/db/idempotency";
+import { newRunId } from "../../src/run/ids";
 import type { RunView } from "../../src/run/view";
 import { orderIntake } from "../fixtures/workflows-api/order-intake";
 import { call, expectJson, expectProblem, saveWorkflow } from "../support/workers/api";
@@ -13,6 +19,14 @@ const runsOf = async (workflow: string) =>
   (await expectJson<{ runs: Array<{ id: string }> }>(await call("GET", `/api/runs?workflow=${workflow}`), 200)).runs;
 
 afterEach(restoreClock);
+
+/** Claims `key` as a first request does and then dies before its run exists; returns the claimed run id. */
+async function claimAsADyingRequest(workflow: string, key: string, input: unknown): Promise<string> {
+  const runId = newRunId(Date.now());
+  const requestHash = await sha256Hex(canonicalJson({ input, version: null }));
+  await claimIdempotencyKey(database(env.DB), { key: `${workflow}:${key}`, requestHash, runId, now: Date.now() });
+  return runId;
+}
 
 describe("a repeated start with the same Idempotency-Key", () => {
   it("answers 200 with the first run and Idempotent-Replayed: true, starting nothing new", async () => {
@@ -37,12 +51,39 @@ describe("a repeated start with the same Idempotency-Key", () => {
 
   it("while the first request is still being handled is refused with 409 and Retry-After", async () => {
     await saveWorkflow("idem-in-flight", orderIntake);
-    const { run } = await expectJson<{ run: RunView }>(await start("idem-in-flight", "k-1", { orderId: "A-1" }), 202);
-    // Put the key back in the state it has between claim and completion.
-    await env.DB.prepare("UPDATE idempotency_keys SET state = 'in_flight' WHERE run_id = ?").bind(run.id).run();
+    const claimedRunId = await claimAsADyingRequest("idem-in-flight", "k-1", { orderId: "A-1" });
     const response = await start("idem-in-flight", "k-1", { orderId: "A-1" });
     expect(response.headers.get("retry-after")).toMatch(/^\d+$/);
     await expectProblem(response, 409, "idempotency_in_flight");
+    expect(await runsOf("idem-in-flight")).toEqual([]);
+    expect(claimedRunId).toMatch(/^run_/);
+  });
+});
+
+describe("a key whose first request died", () => {
+  it("after its run was created: the retry answers that run at once, and the key is done", async () => {
+    await saveWorkflow("idem-died-late", orderIntake);
+    const { run } = await expectJson<{ run: RunView }>(await start("idem-died-late", "k-1", { orderId: "A-1" }), 202);
+    // The state between the run's creation and the key's completion.
+    await env.DB.prepare("UPDATE idempotency_keys SET state = 'in_flight' WHERE run_id = ?").bind(run.id).run();
+    const retry = await expectJson<{ run: RunView }>(await start("idem-died-late", "k-1", { orderId: "A-1" }), 200);
+    expect(retry.run.id).toBe(run.id);
+    const row = await env.DB.prepare("SELECT state FROM idempotency_keys WHERE run_id = ?").bind(run.id).first();
+    expect(row).toEqual({ state: "done" });
+  });
+
+  it("before its run existed: after the grace the retry creates the claimed run, once", async () => {
+    await saveWorkflow("idem-died-early", orderIntake);
+    freezeClock();
+    const claimedRunId = await claimAsADyingRequest("idem-died-early", "k-1", { orderId: "A-1" });
+    await expectProblem(await start("idem-died-early", "k-1", { orderId: "A-1" }), 409, "idempotency_in_flight");
+    advanceClock(10_000);
+    // The first answer with a run: 202, as the first request would have answered.
+    const { run } = await expectJson<{ run: RunView }>(await start("idem-died-early", "k-1", { orderId: "A-1" }), 202);
+    expect(run).toMatchObject({ id: claimedRunId, input: { orderId: "A-1" } });
+    const again = await expectJson<{ run: RunView }>(await start("idem-died-early", "k-1", { orderId: "A-1" }), 200);
+    expect(again.run.id).toBe(claimedRunId);
+    expect((await runsOf("idem-died-early")).map((listed) => listed.id)).toEqual([claimedRunId]);
   });
 });
 

@@ -18,15 +18,18 @@ export function runStubFor(runId: string) {
  * Records every task the run's object sends to the queue from now on. The tasks still go
  * out (to a queue nobody consumes in these tests, see vitest.config.ts); the record is
  * what a test hands the consumer, so it executes exactly what the run dispatched.
- * The hook lives on the object's instance: an eviction drops it.
+ * The hook lives on the object's bindings: an eviction drops it.
  */
 export async function recordDispatches(runId: string): Promise<TaskMessage[]> {
   const sent: TaskMessage[] = [];
   await runInDurableObject(runStubFor(runId), (instance) => {
     const tasks = (instance as unknown as { env: Env }).env.TASKS;
     const send = tasks.sendBatch.bind(tasks);
+    // The isolate's bindings are shared by every object in it: keep this run's tasks only
+    // (other runs send theirs again until claimed, see src/run/task-ledger.ts).
     tasks.sendBatch = async (messages, options) => {
-      for (const message of messages) sent.push(message.body as TaskMessage);
+      for (const message of messages)
+        if ((message.body as TaskMessage).runId === runId) sent.push(message.body as TaskMessage);
       return send(messages, options);
     };
   });
