@@ -1,7 +1,5 @@
-// Every Workers test file starts with the D1 schema applied (migrations/ as in production)
-// and the starts webhooks queue recorded (see recordAcceptedStarts).
+// Every Workers test file starts with the D1 schema applied (migrations/ as in production).
 import { applyD1Migrations, env, type D1Migration } from "cloudflare:test";
-import { recordAcceptedStarts } from "./support/workers/runs";
 
 declare global {
   namespace Cloudflare {
@@ -12,4 +10,3 @@ declare global {
 }
 
 await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
-recordAcceptedStarts();

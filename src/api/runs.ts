@@ -11,7 +11,6 @@ import type { CommandResult } from "../run/commands";
 import { runStub } from "../run/client";
 import { isRunId } from "../run/ids";
 import { startRun } from "../triggers/start-run";
-import { acceptedRunView } from "../triggers/accepted-starts";
 import { AppError, notFound, validationFailed } from "./problem";
 import { requireJsonBody } from "./request-body";
 import { jsonContent, problems, runIdParam, runSchema } from "./schemas";
@@ -218,8 +217,7 @@ export function registerRunRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(getRoute, async (c) => {
     const { id } = c.req.valid("param");
-    // A webhook's run is listed from its acknowledgement, a moment before the queue creates it.
-    const run = (await stubFor(c, id).getRun()) ?? (await acceptedRunView(c.env, id));
+    const run = await stubFor(c, id).getRun();
     if (!run) throw notFound(`run ${id}`);
     return c.json(run, 200);
   });

@@ -46,19 +46,6 @@ export async function findRunIndexRow(db: Database, runId: string): Promise<RunI
   return db.select().from(runs).where(eq(runs.id, runId)).get();
 }
 
-/** Takes back the listing of an accepted start that will never be carried out (a run that exists is left alone). */
-export async function unlistAcceptedRun(db: Database, runId: string): Promise<void> {
-  await db.delete(runs).where(and(eq(runs.id, runId), eq(runs.status, "queued")));
-}
-
-/** An accepted start that was never carried out: its queued row fails with `code` (a run that exists is left alone). */
-export async function failAcceptedRunIndex(db: Database, runId: string, code: string, now: number): Promise<void> {
-  await db
-    .update(runs)
-    .set({ status: "failed", errorCode: code, finishedAt: now, updatedAt: now })
-    .where(and(eq(runs.id, runId), eq(runs.status, "queued")));
-}
-
 /** The statement the run's outbox uses to bring its row up to date. */
 export function upsertRunIndex(db: Database, row: RunIndexRow) {
   const { id: _id, ...changes } = row;

@@ -1,5 +1,5 @@
-// Delivery ids of accepted webhooks: the first delivery claims its id, a redelivery
-// within 24 h finds the claim and starts nothing.
+// Delivery ids of accepted webhooks: the first delivery claims its id for its run, for
+// good (no takeover); a redelivery within 24 h finds the claim and that run.
 import { and, eq, getTableColumns, lt, sql, type SQL } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { NewAuditEntry } from "./audit";
@@ -29,17 +29,6 @@ export async function claimDelivery(db: Database, claim: DeliveryClaim): Promise
   const [, , holder] = await db.batch(claimStatements(db, claim));
   const current = holder[0]!;
   return current.runId === claim.runId ? undefined : current;
-}
-
-/**
- * Claims each delivery id for its run unless a claim holds it already, in one round trip
- * for all of them; returns the claim that holds each id now (the run's own, or an earlier one).
- */
-export async function claimDeliveries(db: Database, claims: readonly DeliveryClaim[]): Promise<EarlierClaim[]> {
-  if (claims.length === 0) return [];
-  const statements = claims.flatMap((claim) => claimStatements(db, claim));
-  const results = await db.batch(statements as [(typeof statements)[number], ...typeof statements]);
-  return claims.map((_claim, i) => (results[i * 3 + 2] as EarlierClaim[])[0]!);
 }
 
 /**
@@ -101,28 +90,6 @@ function claimStatements(db: Database, claim: DeliveryClaim) {
 function rowWhere<T extends SQLiteTable>(table: T, row: Record<string, unknown>, condition: SQL): SQL {
   const values = Object.keys(getTableColumns(table)).map((column) => sql`${row[column] ?? null}`);
   return sql`SELECT ${sql.join(values, sql`, `)} WHERE ${condition}`;
-}
-
-/**
- * Takes over a claim whose first delivery never created its run (its handler died between
- * the claim and the run): only if the claim still names that run, so one taker wins.
- */
-export async function takeOverClaim(
-  db: Database,
-  claim: { workflowId: string; deliveryId: string; staleRunId: string; runId: string; now: number },
-): Promise<boolean> {
-  const taken = await db
-    .update(webhookDeliveries)
-    .set({ runId: claim.runId, createdAt: claim.now, expiresAt: claim.now + DELIVERY_TTL_MS })
-    .where(
-      and(
-        eq(webhookDeliveries.workflowId, claim.workflowId),
-        eq(webhookDeliveries.deliveryId, claim.deliveryId),
-        eq(webhookDeliveries.runId, claim.staleRunId),
-      ),
-    )
-    .returning({ runId: webhookDeliveries.runId });
-  return taken.length > 0;
 }
 
 /** Points a claim at the run its delivery joined (a debounced trigger joins a pending run). */

@@ -10,6 +10,7 @@ type Methods = Pick<
   | "replaceQueuedInput"
   | "report"
   | "claimTask"
+  | "accept"
   | "triaged"
   | "cancel"
   | "redrive"

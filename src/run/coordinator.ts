@@ -58,10 +58,7 @@ export class RunCoordinator extends DurableObject<Env> {
   /** Tasks dispatched and not yet claimed by a consumer: sent again until one is. */
   private readonly tasks: TaskLedger;
   private definition: Definition | undefined;
-  /**
-   * Marked by webhooks before their starts went through the queue (createAndStartSoon): such
-   * a run, created but not started, is still started by its alarm.
-   */
+  /** An accepted webhook's run: created, and started by its alarm (see accept). */
   private startSoon: boolean;
   private state: RunState | undefined;
   /** Each intent runs alone: load → transition → save is never interleaved. */
@@ -96,6 +93,21 @@ export class RunCoordinator extends DurableObject<Env> {
       if (this.state) return toRunView(this.state);
       await this.createRun(command);
       await this.perform(await this.apply({ type: "start" }));
+      return toRunView(this.state!);
+    });
+  }
+
+  /**
+   * Creates the run to start from its alarm right after (an accepted webhook: the answer does
+   * not wait for the start, yet the run is durable before it); a repeated accept changes nothing.
+   */
+  async accept(command: StartCommand): Promise<RunView> {
+    return this.serially(async () => {
+      if (!this.state) {
+        await this.createRun(command, () => this.storage.markStartSoon());
+        this.startSoon = true;
+        this.armAlarm();
+      }
       return toRunView(this.state!);
     });
   }
@@ -348,7 +360,7 @@ export class RunCoordinator extends DurableObject<Env> {
     return this.startSoon && this.state?.status === "queued";
   }
 
-  private async createRun(command: StartCommand): Promise<void> {
+  private async createRun(command: StartCommand, alsoWrite?: () => void): Promise<void> {
     const definition = command.definition as Definition;
     const state = createRunState(definition, {
       id: command.runId,
@@ -364,6 +376,7 @@ export class RunCoordinator extends DurableObject<Env> {
     this.transaction(() => {
       this.storage.create(definition, state, stored);
       this.gates.remember(command.gates ?? []);
+      alsoWrite?.();
     });
     this.definition = definition;
     this.state = state;

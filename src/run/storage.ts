@@ -250,9 +250,13 @@ export class RunStorage {
     return row?.value ? (JSON.parse(row.value) as T) : undefined;
   }
 
-  /** Whether the run was created to start from its alarm (webhook runs created before starts were queued). */
+  /** Whether the run was created to start from its alarm (an accepted webhook). */
   startsSoon(): boolean {
     return this.readMeta<boolean>("start_soon") === true;
+  }
+
+  markStartSoon(): void {
+    this.writeMeta("start_soon", true);
   }
 
   /**

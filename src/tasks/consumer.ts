@@ -1,12 +1,11 @@
 // The queue consumer: claims one attempt of an I/O step from its run, executes it and
-// reports the outcome (and carries out the starts webhooks accepted, see accepted-starts.ts).
+// reports the outcome.
 // The run owns retries; the queue only owns delivery: a task message is retried only when
 // the run could not be asked for it, never because its report failed (the report is then
 // retried on its own), so an effect is carried out once per delivery the run asked for.
 import type { TaskReport } from "../run/commands";
 import { offload, restore } from "../run/blobs";
 import { runStub } from "../run/client";
-import { carryOutStarts, isStartMessage } from "../triggers/accepted-starts";
 import { executeTask } from "./execute";
 import { isReportMessage, reportMessageSchema, type ReportMessage } from "./report-message";
 import { taskMessageSchema, type TaskMessage } from "./task-message";
@@ -15,14 +14,11 @@ import { taskMessageSchema, type TaskMessage } from "./task-message";
 const REPORT_RETRY_PAUSES_MS = [250, 1_000];
 
 export async function consumeTasks(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  const starts = batch.messages.filter((message) => isStartMessage(message.body));
-  const others = batch.messages.filter((message) => !isStartMessage(message.body));
-  await Promise.all([
-    carryOutStarts(starts, env),
-    ...others.map((message) =>
+  await Promise.all(
+    batch.messages.map((message) =>
       isReportMessage(message.body) ? deliverQueuedReport(message, env) : handleTask(message, env),
     ),
-  ]);
+  );
 }
 
 async function handleTask(message: Message<unknown>, env: Env): Promise<void> {

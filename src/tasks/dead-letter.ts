@@ -3,7 +3,6 @@
 // task another delivery claimed is that delivery's to finish. A report that could not be
 // delivered is left to the attempt's deadline.
 import { runStub } from "../run/client";
-import { failUndeliveredStart, isStartMessage } from "../triggers/accepted-starts";
 import { reportOutcome } from "./consumer";
 import { isReportMessage } from "./report-message";
 import { taskMessageSchema } from "./task-message";
@@ -11,7 +10,6 @@ import { taskMessageSchema } from "./task-message";
 export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   await Promise.all(
     batch.messages.map(async (message) => {
-      if (isStartMessage(message.body)) return failUndeliveredStart(message, env);
       if (isReportMessage(message.body)) {
         console.error("a task report could not be delivered; the attempt's deadline decides", message.body);
         return message.ack();

@@ -1,28 +1,20 @@
 // POST /hooks/{workflowId} (SPEC §4): verify the signature over the raw bytes, drop
 // redeliveries by the provider's delivery id, map the request to the run input, and accept
-// the start onto the queue (or start at once, under flow control).
+// the run into its Durable Object (or start it at once, under flow control).
 import type { Definition, WebhookTrigger } from "../core/definition/schema";
 import { evaluateExpression } from "../core/expr";
 import { AppError, notFound } from "../api/problem";
 import { database } from "../db/client";
 import type { Database } from "../db/client";
 import type { NewAuditEntry } from "../db/audit";
-import { listAcceptedRun } from "../db/runs";
+import { listAcceptedRun, type RunIndexRow } from "../db/runs";
 import { secretQuery } from "../db/secrets";
 import { workflowQuery } from "../db/workflows";
-import {
-  claimDelivery,
-  claimDeliveryAndList,
-  releaseDelivery,
-  settleDelivery,
-  takeOverClaim,
-  type DeliveryClaim,
-  type EarlierClaim,
-} from "../db/webhook-deliveries";
+import { claimDelivery, claimDeliveryAndList, releaseDelivery, settleDelivery } from "../db/webhook-deliveries";
 import { hasFlowControl } from "../core/flow-control";
 import { runStub } from "../run/client";
+import type { StartCommand } from "../run/commands";
 import { newRunId } from "../run/ids";
-import { acceptedIndexRow, sendStart, type StartMessage } from "./accepted-starts";
 import { pinVersion, probableDefinition } from "./pinned-definitions";
 import { assertValidInput, startRun, type PinnedWorkflow } from "./start-run";
 import { parseWebhookBody } from "./webhook/parse-body";
@@ -87,73 +79,104 @@ export async function acceptWebhook(env: Env, delivery: WebhookDelivery, now: nu
     audited: delivery.auditIfAccepted,
   };
   // Flow control decides at admission which run a trigger joins (debounce), so those start here and now.
-  return hasFlowControl(pinned.definition) ? startAtOnce(env, db, accepted) : acceptOntoQueue(env, db, accepted);
+  return hasFlowControl(pinned.definition) ? startAtOnce(env, db, accepted) : acceptIntoRun(env, db, accepted);
 }
 
 interface AcceptedDelivery {
   workflowId: string;
   pinned: PinnedWorkflow;
   input: unknown;
-  trigger: StartMessage["trigger"];
+  trigger: StartCommand["trigger"] & { deliveryId?: string };
   now: number;
   audited?: NewAuditEntry;
 }
 
-/** Acknowledged once the start is on the queue and the delivery id claimed (accepted-starts.ts). */
-async function acceptOntoQueue(env: Env, db: Database, delivery: AcceptedDelivery): Promise<WebhookOutcome> {
+/**
+ * Acknowledged once the run is durable in its own Durable Object (created there, to start
+ * from its alarm), never on the strength of a queue message. The delivery id's claim in
+ * D1 is the one writer of delivery → run: the first delivery's claim names the run, every
+ * redelivery finds it and makes sure that run exists (creating a run is idempotent), so a
+ * first delivery that died between the claim and the run is finished by the next one.
+ */
+async function acceptIntoRun(env: Env, db: Database, delivery: AcceptedDelivery): Promise<WebhookOutcome> {
   assertValidInput(delivery.pinned.definition, delivery.input);
-  const start: StartMessage = {
-    type: "start",
-    runId: newRunId(delivery.now),
-    workflowId: delivery.workflowId,
-    version: delivery.pinned.version,
-    input: delivery.input,
-    trigger: delivery.trigger,
-    acceptedAt: delivery.now,
-  };
-  try {
-    await sendStart(env, start);
-  } catch (error) {
-    console.error(`webhook for ${delivery.workflowId}: the start could not be queued`, error);
-    throw new AppError("unavailable", "the delivery could not be accepted right now; try again", { retryAfter: 1 });
-  }
+  const runId = newRunId(delivery.now);
+  const listed = acceptedIndexRow(delivery, runId);
+  // The request's audit entry (a 202, naming the run) goes with the listing.
+  const audited = delivery.audited ? { ...delivery.audited, runId } : undefined;
   const deliveryId = delivery.trigger.deliveryId;
-  const listed = acceptedIndexRow(start);
-  // The request's audit entry (a 202, naming the run) goes in the same batch, written only if the run is this delivery's.
-  const audited = delivery.audited ? { ...delivery.audited, runId: start.runId } : undefined;
-  const accepted = { runId: start.runId, duplicate: false, ...(audited ? { auditWritten: true as const } : {}) };
   if (!deliveryId) {
-    await listAcceptedRun(db, listed, audited);
-    return accepted;
+    await acceptRun(env, startCommand(delivery, runId, delivery.now));
+    // The run's own outbox lists it too; only the request's entry is left to the audit trail then.
+    const written = await listAcceptedRun(db, listed, audited).then(
+      () => true,
+      (error: unknown) => (console.error(`webhook run ${runId}: listing failed; its outbox lists it`, error), false),
+    );
+    return { runId, duplicate: false, ...(written && audited ? { auditWritten: true as const } : {}) };
   }
-  const claim = { workflowId: delivery.workflowId, deliveryId, runId: start.runId, now: delivery.now };
+  const claim = { workflowId: delivery.workflowId, deliveryId, runId, now: delivery.now };
   const holder = await claimDeliveryAndList(db, claim, listed, audited);
-  if (holder.runId === start.runId) return accepted;
-  // Every queued claim has its start message, so a recent one is a run on its way; an old one
-  // whose run never appeared was left by a handler that died before starting it.
-  if (delivery.now - holder.createdAt < STALE_CLAIM_MS || (await runExists(env, holder.runId)))
-    return { runId: holder.runId, duplicate: true };
-  if (await takeOverClaim(db, { ...claim, staleRunId: holder.runId })) {
-    await listAcceptedRun(db, listed, audited);
-    return accepted;
-  }
-  throw new AppError("unavailable", "another delivery with this id is being handled; try again", { retryAfter: 1 });
+  await acceptRun(env, startCommand(delivery, holder.runId, holder.createdAt));
+  if (holder.runId !== runId) return { runId: holder.runId, duplicate: true };
+  return { runId, duplicate: false, ...(audited ? { auditWritten: true as const } : {}) };
 }
 
-/** Claims the delivery id, then starts the run before answering: a failed start frees the id again. */
-async function startAtOnce(env: Env, db: Database, delivery: AcceptedDelivery): Promise<WebhookOutcome> {
-  const runId = newRunId(delivery.now);
-  const deliveryId = delivery.trigger.deliveryId;
-  if (deliveryId) {
-    const claim = { workflowId: delivery.workflowId, deliveryId, runId, now: delivery.now };
-    const earlier = await claimDelivery(db, claim);
-    if (earlier && (await runExists(env, earlier.runId))) return { runId: earlier.runId, duplicate: true };
-    if (earlier && !(await takeOver(db, claim, earlier))) {
-      throw new AppError("unavailable", "the first delivery with this id is still being handled; try again", {
-        retryAfter: 1,
-      });
-    }
+/** Creates the run in its object if it is not there yet; it starts from its alarm, right after. */
+async function acceptRun(env: Env, command: StartCommand): Promise<void> {
+  try {
+    await runStub(env, command.runId).accept(command);
+  } catch (error) {
+    console.error(`webhook run ${command.runId} of ${command.workflow} could not be created`, error);
+    throw new AppError("unavailable", "the delivery could not be accepted right now; try again", { retryAfter: 1 });
   }
+}
+
+function startCommand(delivery: AcceptedDelivery, runId: string, acceptedAt: number): StartCommand {
+  return {
+    runId,
+    workflow: delivery.workflowId,
+    version: delivery.pinned.version,
+    definition: delivery.pinned.definition,
+    input: delivery.input,
+    trigger: delivery.trigger,
+    createdAt: acceptedAt,
+  };
+}
+
+/** The index row of an accepted run: queued, so lists show it at once. */
+function acceptedIndexRow(delivery: AcceptedDelivery, runId: string): RunIndexRow {
+  return {
+    id: runId,
+    workflowId: delivery.workflowId,
+    version: delivery.pinned.version,
+    status: "queued",
+    triggerType: "webhook",
+    errorCode: null,
+    rerunOf: null,
+    createdAt: delivery.now,
+    startedAt: null,
+    finishedAt: null,
+    updatedAt: delivery.now,
+    retries: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    costUsd: null,
+  };
+}
+
+/**
+ * Flow control decides at admission which run a trigger joins, so these start before the
+ * answer. The claim names the run as above; admission is idempotent per run id, so a
+ * redelivery finishes what a first delivery left. A refusal that started nothing (a 4xx)
+ * frees the delivery id; any other failure keeps it for the provider's retry.
+ */
+async function startAtOnce(env: Env, db: Database, delivery: AcceptedDelivery): Promise<WebhookOutcome> {
+  const ownRunId = newRunId(delivery.now);
+  const deliveryId = delivery.trigger.deliveryId;
+  const earlier = deliveryId
+    ? await claimDelivery(db, { workflowId: delivery.workflowId, deliveryId, runId: ownRunId, now: delivery.now })
+    : undefined;
+  const runId = earlier?.runId ?? ownRunId;
   let run;
   try {
     run = await startRun(
@@ -162,29 +185,13 @@ async function startAtOnce(env: Env, db: Database, delivery: AcceptedDelivery): 
       delivery.pinned,
     );
   } catch (error) {
-    if (deliveryId) await releaseDelivery(db, delivery.workflowId, deliveryId);
+    if (deliveryId && runId === ownRunId && error instanceof AppError && error.status < 500)
+      await releaseDelivery(db, delivery.workflowId, deliveryId);
     throw error;
   }
+  // A debounced trigger joins a pending run: the delivery id names that one from now on.
   if (deliveryId && run.id !== runId) await settleDelivery(db, delivery.workflowId, deliveryId, run.id);
-  return { runId: run.id, duplicate: false };
-}
-
-/** How long a claim without its run may be the first delivery still at work, before a redelivery takes it over. */
-export const STALE_CLAIM_MS = 30_000;
-
-async function runExists(env: Env, runId: string): Promise<boolean> {
-  return (await runStub(env, runId).getRun()) !== null;
-}
-
-/**
- * A redelivery names the run of the first delivery, once that run exists. While the first
- * delivery may still be at work, the sender is asked to try again (503) rather than told
- * about a run that may never exist; a claim older than STALE_CLAIM_MS whose run never
- * appeared belonged to a handler that died, and this delivery takes it over.
- */
-async function takeOver(db: Database, claim: DeliveryClaim, earlier: EarlierClaim): Promise<boolean> {
-  if (claim.now - earlier.createdAt < STALE_CLAIM_MS) return false;
-  return takeOverClaim(db, { ...claim, staleRunId: earlier.runId });
+  return { runId: run.id, duplicate: runId !== ownRunId };
 }
 
 /**

@@ -1,14 +1,12 @@
 // Reaching a run's Durable Object from a test: start a run whose queue dispatches are
 // recorded, and look at what the run persisted (its alarm, its timers, its outbox).
 import { env } from "cloudflare:workers";
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
 import type { RunView } from "../../../src/run/view";
 import { newRunId } from "../../../src/run/ids";
 import type { TaskMessage } from "../../../src/tasks/task-message";
-import { isStartMessage, type StartMessage } from "../../../src/triggers/accepted-starts";
 import { startRun } from "../../../src/triggers/start-run";
-import { deliver } from "./tasks";
 
 export function runStubFor(runId: string) {
   return env.RUNS.get(env.RUNS.idFromName(runId));
@@ -107,47 +105,11 @@ export async function waitForOutboxFlush(runId: string): Promise<void> {
   ).toBe(0);
 }
 
-const acceptedStarts = new Map<string, StartMessage>();
-
 /**
- * Keeps every start a webhook puts on the queue (which nobody consumes in these tests, see
- * vitest.config.ts), by run id, so a test can hand it to the consumer. Installed once per
- * isolate by test/workers-setup.ts.
- */
-export function recordAcceptedStarts(): void {
-  const tasks = env.TASKS as Queue & { recordingStarts?: true };
-  if (tasks.recordingStarts) return;
-  tasks.recordingStarts = true;
-  const send = tasks.send.bind(tasks);
-  tasks.send = async (body, options) => {
-    if (isStartMessage(body)) acceptedStarts.set((body as StartMessage).runId, body as StartMessage);
-    return send(body, options);
-  };
-}
-
-/** Run ids of every start queued so far, oldest first. */
-export function recordedStartIds(): string[] {
-  return [...acceptedStarts.keys()];
-}
-
-export function hasAcceptedStart(runId: string): boolean {
-  return acceptedStarts.has(runId);
-}
-
-/** The start message a webhook queued for `runId`, as the consumer would receive it. */
-export function acceptedStart(runId: string): StartMessage {
-  const start = acceptedStarts.get(runId);
-  if (!start) throw new Error(`no start was queued for run ${runId}`);
-  return start;
-}
-
-/**
- * A webhook answers once its start is on the queue; the consumer creates and starts the run.
- * Hands the queued start to the consumer (a run under flow control was started at once and
- * queued nothing), then returns the run.
+ * A webhook answers once its run exists in its object, to start from the alarm right after.
+ * Fires that alarm (if the runtime has not already) and returns the run.
  */
 export async function runStartedByWebhook(runId: string): Promise<RunView> {
-  const start = acceptedStarts.get(runId);
-  if (start) expect((await deliver([start])).result.explicitAcks).toHaveLength(1);
+  await runDurableObjectAlarm(runStubFor(runId));
   return readRun(runId);
 }
