@@ -45,11 +45,6 @@ export class RunCoordinator extends DurableObject<Env> {
   private readonly gates: GateLink;
   private readonly duties: Duties;
   private definition: Definition | undefined;
-  /**
-   * Marked by webhooks before their starts went through the queue (createAndStartSoon): such
-   * a run, created but not started, is still started by its alarm.
-   */
-  private startSoon: boolean;
   private state: RunState | undefined;
   /** Each intent runs alone: load → transition → save is never interleaved. */
   private readonly lock = new IntentLock();
@@ -70,7 +65,6 @@ export class RunCoordinator extends DurableObject<Env> {
     this.duties = new Duties(ctx.storage.sql, this.tables);
     this.definition = this.storage.loadDefinition();
     this.state = this.storage.load();
-    this.startSoon = this.storage.startsSoon();
     const loaded = this.state;
     if (loaded && hasBlobReferences(loaded))
       void ctx.blockConcurrencyWhile(async () => void (this.state = await restoreRun(env.BLOBS, loaded)));
@@ -240,7 +234,6 @@ export class RunCoordinator extends DurableObject<Env> {
       });
       this.state = undefined;
       this.definition = undefined;
-      this.startSoon = false;
       this.armAlarm();
       return { purged: true };
     });
@@ -290,16 +283,11 @@ export class RunCoordinator extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.wakeUp.delivered();
     await this.serially(async () => {
-      if (this.isStartingSoon()) await this.perform(await this.apply({ type: "start" }));
       if (this.state && !isFinished(this.state)) await this.perform(await this.apply({ type: "timers_due" }));
     });
     await this.releaseGates();
     await this.flush();
     await this.performDuties();
-  }
-
-  private isStartingSoon(): boolean {
-    return this.startSoon && this.state?.status === "queued";
   }
 
   private async createRun(command: StartCommand): Promise<void> {
@@ -475,7 +463,6 @@ export class RunCoordinator extends DurableObject<Env> {
     const candidates: number[] = [];
     const wake = this.state && !isFinished(this.state) ? nextWakeAt(this.state) : undefined;
     if (wake !== undefined) candidates.push(wake);
-    if (this.isStartingSoon()) candidates.push(Date.now());
     const pending = this.storage.pendingOutbox();
     if (pending)
       candidates.push(

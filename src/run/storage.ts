@@ -250,11 +250,6 @@ export class RunStorage {
     return row?.value ? (JSON.parse(row.value) as T) : undefined;
   }
 
-  /** Whether the run was created to start from its alarm (webhook runs created before starts were queued). */
-  startsSoon(): boolean {
-    return this.readMeta<boolean>("start_soon") === true;
-  }
-
   /**
    * Appends a record for D1. `urgent` when others wait on it (the approvals inbox, event
    * waiters, a run's new status); audit rows may wait for the next flush (coordinator.ts).
