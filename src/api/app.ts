@@ -19,6 +19,7 @@ import { limitBody } from "./request-body";
 import { registerRunStartRoute } from "./run-start";
 import { registerRunLiveRoute } from "./run-live";
 import { registerRunRoutes } from "./runs";
+import { registerBulkRunRoutes } from "./runs-bulk";
 import { registerSecretRoutes } from "./secrets";
 import { securityHeaders } from "./security-headers";
 import { registerTokenRoutes } from "./tokens";
@@ -49,6 +50,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerWorkflowRoutes(app);
   registerRunStartRoute(app);
   registerRunRoutes(app);
+  registerBulkRunRoutes(app);
   registerRunLiveRoute(app);
   registerSecretRoutes(app);
   registerTokenRoutes(app);

@@ -1,13 +1,16 @@
 // Every mutating API call is audited: who (token id, name, role), what (method and
 // route), on what (path), from where (client IP), with which request id and result.
-// API calls wait for their entry, so a crash cannot lose it; webhook deliveries do not
-// (their run's own outbox records the trigger), to keep acknowledgements fast. A route may
-// hand over D1 writes of its own (`alongsideAudit`): they go in the entry's round trip.
+// An API call is confirmed only once its entry is written: a route whose change is a D1
+// write makes it in the entry's batch (`writeWithAudit`), so both land or neither; any other
+// call's entry is written before the answer, and if it cannot be, the answer is 503, never
+// a success with the record missing. Webhook deliveries do not wait (their run's own outbox
+// records the trigger), to keep acknowledgements fast.
 import type { Context, MiddlewareHandler } from "hono";
 import type { BatchItem } from "drizzle-orm/batch";
 import { database } from "../db/client";
 import { auditInsert, type NewAuditEntry } from "../db/audit";
 import type { AppEnv } from "../env";
+import { AppError } from "./problem";
 
 /** A D1 write a route leaves to the audit entry's batch: written with it, before the answer on /api. */
 export type WriteAlongsideAudit = BatchItem<"sqlite">;
@@ -18,25 +21,58 @@ export const auditTrail: MiddlewareHandler<AppEnv> = async (c, next) => {
   const alongside: WriteAlongsideAudit[] = [];
   c.set("alongsideAudit", alongside);
   await next();
+  const db = database(c.env.DB);
   if (!MUTATING.has(c.req.method)) {
-    if (alongside.length > 0)
-      await database(c.env.DB).batch(alongside as [WriteAlongsideAudit, ...WriteAlongsideAudit[]]);
+    if (alongside.length > 0) await db.batch(alongside as [WriteAlongsideAudit, ...WriteAlongsideAudit[]]);
     return;
   }
-  // The route wrote this request's entry itself, in its own D1 batch (an accepted webhook).
-  if (c.get("auditWritten")) return;
-  const entry = requestAuditEntry(c, String(c.res.status));
-  const db = database(c.env.DB);
-  const write = db
-    .batch([auditInsert(db, [entry]), ...alongside])
-    .catch((error: unknown) => console.error("audit write failed", error));
-  if (c.req.path.startsWith("/api/")) return void (await write);
+  // The route wrote this request's entry itself, in the batch of its change.
+  if (c.get("auditWritten")) {
+    if (alongside.length > 0) await db.batch(alongside as [WriteAlongsideAudit, ...WriteAlongsideAudit[]]);
+    return;
+  }
+  const write = db.batch([auditInsert(db, [requestAuditEntry(c, String(c.res.status))]), ...alongside]);
+  if (c.req.path.startsWith("/api/")) return void (await write.catch(unrecorded));
+  const logged = write.catch((error: unknown) => console.error("webhook audit write failed", error));
   try {
-    c.executionCtx.waitUntil(write);
+    c.executionCtx.waitUntil(logged);
   } catch {
-    await write; // no execution context (called directly in tests)
+    await logged; // no execution context (called directly in tests)
   }
 };
+
+/** A route's D1 write: a drizzle insert, update or delete, or a plain D1 statement (FTS5 tables). */
+export type AuditedChange = D1PreparedStatement | { toSQL(): { sql: string; params: unknown[] } };
+
+/**
+ * Makes a route's D1 change and writes the request's audit entry (answered `status`) in one
+ * batch, so a crash cannot leave the change without its record. Call it once, with the
+ * request's change; the middleware then writes no second entry. If the batch fails nothing
+ * was changed, and the error is the answer (the middleware records that one).
+ */
+export async function writeWithAudit(c: Context<AppEnv>, status: number, changes: AuditedChange[]): Promise<void> {
+  const d1 = c.env.DB;
+  const entry = auditInsert(database(d1), [requestAuditEntry(c, String(status))]);
+  // One D1 batch (a transaction) over both kinds: drizzle cannot batch a plain statement.
+  const statements = [entry, ...changes].map((change) => {
+    if (!("toSQL" in change)) return change;
+    const { sql, params } = change.toSQL();
+    return d1.prepare(sql).bind(...params);
+  });
+  await d1.batch(statements);
+  c.set("auditWritten", true);
+}
+
+function unrecorded(error: unknown): never {
+  console.error("audit write failed", error);
+  throw new AppError(
+    "unavailable",
+    "the request's audit entry could not be written, so the request is not confirmed; check its effect and retry",
+    {
+      retryAfter: 1,
+    },
+  );
+}
 
 /** This request's audit entry, answered with `result` (the status). */
 export function requestAuditEntry(c: Context<AppEnv>, result: string): NewAuditEntry {

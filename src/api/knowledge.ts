@@ -3,12 +3,14 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { database } from "../db/client";
 import {
-  deleteKnowledgeDocument,
+  findKnowledgeDocument,
+  knowledgeDelete,
   listKnowledgeDocuments,
-  putKnowledgeDocument,
+  planKnowledgePut,
   type KnowledgeDocumentRow,
 } from "../db/knowledge";
 import type { AppEnv } from "../env";
+import { writeWithAudit } from "./audit-trail";
 import { AppError, notFound } from "./problem";
 import { requireJsonBody } from "./request-body";
 import { jsonContent, problems } from "./schemas";
@@ -108,7 +110,7 @@ export function registerKnowledgeRoutes(app: OpenAPIHono<AppEnv>): void {
         "payload_too_large",
         `the document is ${bytes} bytes; the limit is ${MAX_DOCUMENT_BYTES} (split it into several documents)`,
       );
-    const { created, row } = await putKnowledgeDocument(c.env.DB, {
+    const { created, row, writes } = await planKnowledgePut(c.env.DB, {
       collection,
       docId,
       text,
@@ -116,7 +118,9 @@ export function registerKnowledgeRoutes(app: OpenAPIHono<AppEnv>): void {
       bytes,
       now: Date.now(),
     });
-    return c.json(toDocument(row), created ? 201 : 200);
+    const status = created ? 201 : 200;
+    await writeWithAudit(c, status, writes);
+    return c.json(toDocument(row), status);
   });
   app.openapi(listRoute, async (c) => {
     const { collection } = c.req.valid("param");
@@ -130,8 +134,9 @@ export function registerKnowledgeRoutes(app: OpenAPIHono<AppEnv>): void {
   });
   app.openapi(deleteRoute, async (c) => {
     const { collection, docId } = c.req.valid("param");
-    if (!(await deleteKnowledgeDocument(c.env.DB, collection, docId)))
-      throw notFound(`document ${collection}/${docId}`);
+    const db = database(c.env.DB);
+    if (!(await findKnowledgeDocument(db, collection, docId))) throw notFound(`document ${collection}/${docId}`);
+    await writeWithAudit(c, 204, knowledgeDelete(c.env.DB, collection, docId));
     return c.body(null, 204);
   });
 }

@@ -74,7 +74,6 @@ export const notFound = (what: string) => new AppError("not_found", `${what} was
 export const validationFailed = (detail: string, issues: Issue[]) =>
   new AppError("validation_failed", detail, { issues });
 export const badRequest = (detail: string, issues?: Issue[]) => new AppError("bad_request", detail, { issues });
-export const invalidState = (detail: string) => new AppError("invalid_state", detail);
 
 export function toProblem(error: AppError, instance?: string): Problem {
   return {

@@ -1,5 +1,5 @@
 // Runs: list from the D1 index, read from the run's Durable Object, and the
-// operator's controls (cancel, retry in place, rerun as a new run), one or in bulk.
+// operator's controls on one run (cancel, retry in place, rerun as a new run); bulk in runs-bulk.ts.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { Definition } from "../core/definition/schema";
@@ -30,7 +30,7 @@ const runSummarySchema = z
   })
   .openapi("RunSummary");
 
-const filterSchema = z.object({
+export const filterSchema = z.object({
   workflow: z.string().optional(),
   status: z.enum(RUN_STATUSES).optional(),
   since: z.iso.datetime({ offset: true }).optional().openapi({ description: "ISO time: runs created at or after" }),
@@ -101,7 +101,8 @@ function unwrap(result: CommandResult, id: string) {
   throw new AppError("invalid_state", result.message);
 }
 
-async function rerun(c: Context<AppEnv>, id: string, options: { input?: unknown; fromStep?: string }) {
+/** Starts a new run from run `id` (SPEC §3 rerun); refusals are problems. */
+export async function rerun(c: Context<AppEnv>, id: string, options: { input?: unknown; fromStep?: string }) {
   const plan = await stubFor(c, id).rerunPlan(options.fromStep);
   if (!plan.ok && plan.code === "not_found") throw notFound(`run ${id}`);
   if (!plan.ok)
@@ -175,31 +176,6 @@ const rerunRoute = createRoute({
   request: { params: runIdParam, body: { required: false, content: { "application/json": { schema: rerunBody } } } },
   responses: { 202: jsonContent(z.object({ run: runSchema }), "The new run"), ...problems },
 });
-const bulkRoute = (action: "retry" | "rerun") =>
-  createRoute({
-    ...route(
-      "post",
-      `/api/runs/${action}`,
-      `${action === "retry" ? "Retry" : "Rerun"} every run matching a filter (at most 100)`,
-    ),
-    middleware: [requireJsonBody()] as const,
-    request: { body: { required: true, content: { "application/json": { schema: filterSchema.strict() } } } },
-    responses: {
-      200: jsonContent(
-        z.object({
-          matched: z.int(),
-          runs: z.array(
-            z.object({ id: z.string(), ok: z.boolean(), runId: z.string().optional(), error: z.string().optional() }),
-          ),
-        }),
-        "Outcome per run",
-      ),
-      ...problems,
-    },
-  });
-
-const BULK_LIMIT = 100;
-
 export function registerRunRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
@@ -248,39 +224,5 @@ export function registerRunRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(rerunRoute, async (c) => {
     const { id } = c.req.valid("param");
     return c.json({ run: await rerun(c, id, c.req.valid("json") ?? {}) }, 202);
-  });
-
-  app.openapi(bulkRoute("retry"), async (c) => {
-    const filter = c.req.valid("json");
-    const rows = await listRuns(database(c.env.DB), {
-      ...filter,
-      since: filter.since ? Date.parse(filter.since) : undefined,
-      limit: BULK_LIMIT,
-    });
-    const runs = await Promise.all(
-      rows.map(async (row) => {
-        const result = await runStub(c.env, row.id).redrive();
-        return result.ok ? { id: row.id, ok: true } : { id: row.id, ok: false, error: result.message };
-      }),
-    );
-    return c.json({ matched: rows.length, runs }, 200);
-  });
-
-  app.openapi(bulkRoute("rerun"), async (c) => {
-    const filter = c.req.valid("json");
-    const rows = await listRuns(database(c.env.DB), {
-      ...filter,
-      since: filter.since ? Date.parse(filter.since) : undefined,
-      limit: BULK_LIMIT,
-    });
-    const runs = [];
-    for (const row of rows) {
-      try {
-        runs.push({ id: row.id, ok: true, runId: (await rerun(c, row.id, {})).id });
-      } catch (error) {
-        runs.push({ id: row.id, ok: false, error: (error as Error).message });
-      }
-    }
-    return c.json({ matched: rows.length, runs }, 200);
   });
 }

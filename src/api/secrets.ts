@@ -1,10 +1,11 @@
 // Secrets: write-only values, encrypted at rest; the list shows names and dates only.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { database } from "../db/client";
-import { deleteSecret, listSecretNames, putSecret } from "../db/secrets";
+import { findSecret, listSecretNames, secretDelete, secretUpsert } from "../db/secrets";
 import type { AppEnv } from "../env";
 import { encryptSecret } from "../security/secret-crypto";
 import { masterKey, rotateSecrets } from "../security/secret-store";
+import { writeWithAudit } from "./audit-trail";
 import { notFound } from "./problem";
 import { requireJsonBody } from "./request-body";
 import { jsonContent, problems } from "./schemas";
@@ -87,8 +88,10 @@ export function registerSecretRoutes(app: OpenAPIHono<AppEnv>): void {
     const { name } = c.req.valid("param");
     const sealed = await encryptSecret(await masterKey(c.env), c.req.valid("json").value, name);
     const now = Date.now();
-    const { created } = await putSecret(database(c.env.DB), { name, ...sealed, createdAt: now, updatedAt: now });
-    return c.json({ name, createdAt: iso(now), updatedAt: iso(now) }, created ? 201 : 200);
+    const db = database(c.env.DB);
+    const status = (await findSecret(db, name)) ? 200 : 201;
+    await writeWithAudit(c, status, [secretUpsert(db, { name, ...sealed, createdAt: now, updatedAt: now })]);
+    return c.json({ name, createdAt: iso(now), updatedAt: iso(now) }, status);
   });
   app.openapi(listRoute, async (c) => {
     const rows = await listSecretNames(database(c.env.DB));
@@ -102,7 +105,9 @@ export function registerSecretRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(rotateRoute, async (c) => c.json(await rotateSecrets(c.env), 200));
   app.openapi(deleteRoute, async (c) => {
     const { name } = c.req.valid("param");
-    if (!(await deleteSecret(database(c.env.DB), name))) throw notFound(`secret ${name}`);
+    const db = database(c.env.DB);
+    if (!(await findSecret(db, name))) throw notFound(`secret ${name}`);
+    await writeWithAudit(c, 204, [secretDelete(db, name)]);
     return c.body(null, 204);
   });
 }

@@ -2,10 +2,19 @@
 // the token or its hash), revoke (the next request with it is refused).
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { database } from "../db/client";
-import { insertToken, listUnrevokedTokens, revokeToken, type TokenRow } from "../db/tokens";
+import {
+  findActiveTokenByName,
+  findUnrevokedTokenById,
+  isActiveNameTaken,
+  listUnrevokedTokens,
+  tokenInsert,
+  tokenRevoke,
+  type TokenRow,
+} from "../db/tokens";
 import type { AppEnv } from "../env";
 import { ROLES } from "../security/roles";
 import { generateToken, hashToken, newTokenId } from "../security/tokens";
+import { writeWithAudit } from "./audit-trail";
 import { AppError, notFound, validationFailed } from "./problem";
 import { requireJsonBody } from "./request-body";
 import { jsonContent, problems } from "./schemas";
@@ -101,12 +110,13 @@ export function registerTokenRoutes(app: OpenAPIHono<AppEnv>): void {
       createdBy: c.get("actor").id,
       expiresAt,
     };
-    const { created } = await insertToken(database(c.env.DB), row, now);
-    if (!created)
-      throw new AppError(
-        "invalid_state",
-        `a token named "${body.name}" is already active; revoke it or pick another name`,
-      );
+    const db = database(c.env.DB);
+    const nameTaken = () =>
+      new AppError("invalid_state", `a token named "${body.name}" is already active; revoke it or pick another name`);
+    if (await findActiveTokenByName(db, body.name, now)) throw nameTaken();
+    await writeWithAudit(c, 201, [...tokenInsert(db, row, now)]).catch((error: unknown) => {
+      throw isActiveNameTaken(error) ? nameTaken() : error;
+    });
     return c.json({ ...toInfo({ ...row, lastUsedAt: null }, now), token }, 201);
   });
 
@@ -117,7 +127,9 @@ export function registerTokenRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(revokeTokenRoute, async (c) => {
     const { id } = c.req.valid("param");
-    if (!(await revokeToken(database(c.env.DB), id, Date.now()))) throw notFound(`token ${id}`);
+    const db = database(c.env.DB);
+    if (!(await findUnrevokedTokenById(db, id))) throw notFound(`token ${id}`);
+    await writeWithAudit(c, 204, [tokenRevoke(db, id, Date.now())]);
     return c.body(null, 204);
   });
 }

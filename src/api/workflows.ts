@@ -13,11 +13,12 @@ import {
   findWorkflowVersion,
   listWorkflowsWithDefinitions,
   listWorkflowVersions,
-  saveWorkflowVersion,
-  updateWorkflow,
+  planWorkflowSave,
+  workflowUpdate,
 } from "../db/workflows";
 import type { AppEnv } from "../env";
 import { activeCronTriggers, schedulesForWorkflow, syncSchedules } from "../triggers/cron/schedules";
+import { writeWithAudit } from "./audit-trail";
 import { assertBodyShape } from "./limits";
 import { AppError, notFound, validationFailed } from "./problem";
 import { requireJsonBody } from "./request-body";
@@ -210,7 +211,7 @@ export function registerWorkflowRoutes(app: OpenAPIHono<AppEnv>): void {
     const definitionJson = canonicalJson(result.definition);
     const now = Date.now();
     const db = database(c.env.DB);
-    const saved = await saveWorkflowVersion(db, {
+    const { created, writes } = await planWorkflowSave(db, {
       id,
       name: result.definition.name ?? id,
       description: result.definition.description ?? null,
@@ -220,8 +221,10 @@ export function registerWorkflowRoutes(app: OpenAPIHono<AppEnv>): void {
       actor: c.get("actor").name,
       now,
     });
+    const status = created ? 201 : 200;
+    await writeWithAudit(c, status, writes);
     await syncTriggers(c, id, now);
-    return c.json(await fullView(c, id), saved.created ? 201 : 200);
+    return c.json(await fullView(c, id), status);
   });
 
   app.openapi(listRoute, async (c) => {
@@ -277,7 +280,9 @@ export function registerWorkflowRoutes(app: OpenAPIHono<AppEnv>): void {
     const { id } = c.req.valid("param");
     await loadWorkflow(c, id);
     const now = Date.now();
-    await updateWorkflow(database(c.env.DB), id, { enabled: c.req.valid("json").enabled }, now);
+    await writeWithAudit(c, 200, [
+      workflowUpdate(database(c.env.DB), id, { enabled: c.req.valid("json").enabled }, now),
+    ]);
     await syncTriggers(c, id, now);
     return c.json(await fullView(c, id), 200);
   });
@@ -286,7 +291,9 @@ export function registerWorkflowRoutes(app: OpenAPIHono<AppEnv>): void {
     const { id } = c.req.valid("param");
     const current = await loadWorkflow(c, id);
     const now = Date.now();
-    if (current.row.archivedAt === null) await updateWorkflow(database(c.env.DB), id, { archivedAt: now }, now);
+    const archive =
+      current.row.archivedAt === null ? [workflowUpdate(database(c.env.DB), id, { archivedAt: now }, now)] : [];
+    await writeWithAudit(c, 200, archive);
     await syncTriggers(c, id, now);
     return c.json(await fullView(c, id), 200);
   });

@@ -1,12 +1,19 @@
 // JSONata expressions and `{{ … }}` templates, evaluated with bounds (nesting depth,
 // evaluation steps, sequence length) so a definition cannot hang a run.
-// Time comes in as an argument: `$now()` and `$millis()` return the engine's clock.
+// Evaluation is deterministic, so a replayed transition gives the same answer: time comes
+// in as an argument (`$now()`, `$millis()`), and `$random`/`$shuffle` draw from a seed.
 import jsonata from "jsonata";
 import { NonRetryableError } from "./errors";
+import { evaluationSources, deterministicBindings, type EvaluationSources } from "./expr-bindings";
 
 export interface EvaluateOptions {
   /** Epoch ms returned by `$millis()` and `$now()`; keeps evaluation deterministic. */
   now: number;
+  /**
+   * Seeds `$random` and `$shuffle` (the engine passes run id, step id and attempt). Without
+   * one, as outside a run (trigger input mappings, flow-control keys), they fail.
+   */
+  seed?: string;
 }
 
 const LIMITS = { stack: 200, sequence: 100_000, steps: 200_000 } as const;
@@ -58,15 +65,14 @@ export function expressionParseError(source: string): string | null {
 }
 
 /** Evaluates an expression against a scope; failures become non-retryable `expression_error`s. */
-export async function evaluateExpression(source: string, scope: unknown, options: EvaluateOptions): Promise<unknown> {
+export function evaluateExpression(source: string, scope: unknown, options: EvaluateOptions): Promise<unknown> {
+  return evaluate(source, scope, evaluationSources(options.now, options.seed));
+}
+
+async function evaluate(source: string, scope: unknown, sources: EvaluationSources): Promise<unknown> {
   const expression = compileExpression(source);
-  const timestamp = new Date(options.now);
-  const bindings = {
-    now: () => timestamp.toISOString(),
-    millis: () => options.now,
-  };
   try {
-    return normalize(await expression.evaluate(scope, bindings));
+    return normalize(await expression.evaluate(scope, deterministicBindings(sources)));
   } catch (error) {
     throw expressionError(source, error);
   }
@@ -88,33 +94,38 @@ export function hasTemplate(value: unknown): boolean {
 /**
  * Renders templates in every string of a value. A string that is exactly one
  * `{{ expr }}` yields the raw result (object, number, …); otherwise results are
- * interpolated as text (objects as JSON, null and undefined as "").
+ * interpolated as text (objects as JSON, null and undefined as ""). The placeholders
+ * share one `$random` stream, so two of them draw different numbers.
  */
-export async function renderTemplate(value: unknown, scope: unknown, options: EvaluateOptions): Promise<unknown> {
-  if (typeof value === "string") return renderString(value, scope, options);
+export function renderTemplate(value: unknown, scope: unknown, options: EvaluateOptions): Promise<unknown> {
+  return render(value, scope, evaluationSources(options.now, options.seed));
+}
+
+async function render(value: unknown, scope: unknown, sources: EvaluationSources): Promise<unknown> {
+  if (typeof value === "string") return renderString(value, scope, sources);
   if (Array.isArray(value)) {
     const out: unknown[] = [];
-    for (const item of value) out.push(await renderTemplate(item, scope, options));
+    for (const item of value) out.push(await render(item, scope, sources));
     return out;
   }
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[key] = await renderTemplate(item, scope, options);
+    for (const [key, item] of Object.entries(value)) out[key] = await render(item, scope, sources);
     return out;
   }
   return value;
 }
 
-async function renderString(text: string, scope: unknown, options: EvaluateOptions): Promise<unknown> {
+async function renderString(text: string, scope: unknown, sources: EvaluationSources): Promise<unknown> {
   const whole = WHOLE_TEMPLATE_PATTERN.exec(text.trim());
   if (whole && templateExpressions(text).length === 1) {
-    return evaluateExpression(whole[1]!.trim(), scope, options);
+    return evaluate(whole[1]!.trim(), scope, sources);
   }
   let out = "";
   let last = 0;
   for (const match of text.matchAll(TEMPLATE_PATTERN)) {
     out += text.slice(last, match.index);
-    out += stringify(await evaluateExpression(match[1]!.trim(), scope, options));
+    out += stringify(await evaluate(match[1]!.trim(), scope, sources));
     last = match.index! + match[0].length;
   }
   return out + text.slice(last);

@@ -1,6 +1,6 @@
-// The append-only audit log in D1: entries are inserted unchained, and the chainer
-// (one pass at a time, in seq order) fills in their hashes; see security/audit-chain.ts.
-import { and, asc, desc, eq, gt, gte, isNotNull, isNull, lt, type SQL } from "drizzle-orm";
+// The append-only audit log in D1: entries are inserted unchained, and the chainer fills
+// in their hashes in seq order, each conditional on the chain head; see security/audit-chain.ts.
+import { and, asc, desc, eq, gt, gte, isNotNull, isNull, lt, sql, type SQL } from "drizzle-orm";
 import { entryHash, findBreak, GENESIS_HASH, type ChainBreak } from "../security/audit-chain";
 import type { Database } from "./client";
 import { auditLog } from "./schema";
@@ -46,40 +46,62 @@ export async function listAudit(db: Database, filter: AuditFilter): Promise<Audi
     .all();
 }
 
-/** Chains every unchained entry. Deterministic, so two chainers racing write the same hashes. */
+/**
+ * Chains every unchained entry, in seq order. Each hash is written only while the chain head
+ * is still the entry it follows (a compare-and-set inside the batch), so two chainers at once
+ * (a cron tick and a verify, two isolates) cannot fork the chain: one that read a head another
+ * has since moved changes nothing, reads the new head and carries on from there.
+ */
 export async function chainAuditLog(db: Database): Promise<number> {
   let chained = 0;
-  for (;;) {
-    const last = await db
-      .select({ seq: auditLog.seq, hash: auditLog.hash })
-      .from(auditLog)
-      .where(isNotNull(auditLog.hash))
-      .orderBy(desc(auditLog.seq))
-      .limit(1)
-      .get();
+  for (let lostRounds = 0; lostRounds < MAX_LOST_ROUNDS; ) {
+    const head = await chainHead(db);
     const pending = await db
       .select()
       .from(auditLog)
-      .where(and(isNull(auditLog.hash), gt(auditLog.seq, last?.seq ?? 0)))
+      .where(and(isNull(auditLog.hash), gt(auditLog.seq, head?.seq ?? 0)))
       .orderBy(asc(auditLog.seq))
       .limit(CHAIN_BATCH)
       .all();
     if (pending.length === 0) return chained;
-    let prevHash = last?.hash ?? GENESIS_HASH;
-    const updates = [];
+    let prevHash = head?.hash ?? GENESIS_HASH;
+    const appends = [];
     for (const entry of pending) {
       const hash = await entryHash(prevHash, entry);
-      updates.push(
-        db
-          .update(auditLog)
-          .set({ prevHash, hash })
-          .where(and(eq(auditLog.seq, entry.seq), isNull(auditLog.hash))),
-      );
+      appends.push(appendIfHeadIs(db, prevHash, entry.seq, hash));
       prevHash = hash;
     }
-    await db.batch(updates as [(typeof updates)[number], ...typeof updates]);
-    chained += pending.length;
+    const written = await db.batch(appends as [(typeof appends)[number], ...typeof appends]);
+    const appended = written.reduce((sum, rows) => sum + rows.length, 0);
+    chained += appended;
+    // Another chainer moved the head since it was read: nothing was written; read it again.
+    if (appended < pending.length) lostRounds++;
   }
+  return chained;
+}
+
+/** Another chainer winning every round means it is doing the work; the next pass picks up the rest. */
+const MAX_LOST_ROUNDS = 20;
+
+/** The last chained entry (highest seq with a hash), or none before the first. */
+function chainHead(db: Database) {
+  return db
+    .select({ seq: auditLog.seq, hash: auditLog.hash })
+    .from(auditLog)
+    .where(isNotNull(auditLog.hash))
+    .orderBy(desc(auditLog.seq))
+    .limit(1)
+    .get();
+}
+
+/** Chains one entry onto `prevHash`, only if that is still the chain head when the statement runs. */
+function appendIfHeadIs(db: Database, prevHash: string, seq: number, hash: string) {
+  const headHash = sql`coalesce((select head.hash from ${auditLog} as head where head.hash is not null order by head.seq desc limit 1), ${GENESIS_HASH})`;
+  return db
+    .update(auditLog)
+    .set({ prevHash, hash })
+    .where(and(eq(auditLog.seq, seq), isNull(auditLog.hash), sql`${headHash} = ${prevHash}`))
+    .returning({ seq: auditLog.seq });
 }
 
 /** Re-walks the chain from the first entry; reports the first entry that breaks it. */

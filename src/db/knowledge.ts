@@ -21,12 +21,13 @@ export interface PutDocument {
 }
 
 /**
- * Replaces the document (its chunks and their index entries) and reports whether it was new.
+ * What replacing the document (its chunks and their index entries) takes: the new row, whether
+ * it is new, and the writes, for the caller to batch (an API put, with its audit entry).
  */
-export async function putKnowledgeDocument(
+export async function planKnowledgePut(
   d1: D1Database,
   doc: PutDocument,
-): Promise<{ created: boolean; row: KnowledgeDocumentRow }> {
+): Promise<{ created: boolean; row: KnowledgeDocumentRow; writes: D1PreparedStatement[] }> {
   const existing = await findKnowledgeDocument(database(d1), doc.collection, doc.docId);
   const chunks = chunkText(doc.text);
   const row: KnowledgeDocumentRow = {
@@ -49,7 +50,7 @@ export async function putKnowledgeDocument(
         .bind(...rows.flatMap((text, offset) => [collection, docId, start + offset, text])),
     );
   }
-  await d1.batch([
+  const writes = [
     ...removeChunks(d1, collection, docId),
     ...inserts,
     d1
@@ -63,16 +64,16 @@ export async function putKnowledgeDocument(
          ON CONFLICT (collection, doc_id) DO UPDATE SET metadata = excluded.metadata, bytes = excluded.bytes, chunks = excluded.chunks, updated_at = excluded.updated_at`,
       )
       .bind(collection, docId, row.metadata, row.bytes, row.chunks, row.createdAt, row.updatedAt),
-  ]);
-  return { created: !existing, row };
+  ];
+  return { created: !existing, row, writes };
 }
 
-export async function deleteKnowledgeDocument(d1: D1Database, collection: string, docId: string): Promise<boolean> {
-  const results = await d1.batch([
+/** The writes that delete a document and its index entries, for the caller to batch. */
+export function knowledgeDelete(d1: D1Database, collection: string, docId: string): D1PreparedStatement[] {
+  return [
     ...removeChunks(d1, collection, docId),
     d1.prepare("DELETE FROM knowledge_documents WHERE collection = ? AND doc_id = ?").bind(collection, docId),
-  ]);
-  return (results.at(-1)?.meta.changes ?? 0) > 0;
+  ];
 }
 
 /** An external-content FTS5 index forgets a row only when told its old text ('delete'). */

@@ -18,10 +18,7 @@ export interface RunFilter {
 }
 
 export async function listRuns(db: Database, filter: RunFilter): Promise<RunIndexRow[]> {
-  const conditions: SQL[] = [];
-  if (filter.workflow) conditions.push(eq(runs.workflowId, filter.workflow));
-  if (filter.status) conditions.push(eq(runs.status, filter.status));
-  if (filter.since !== undefined) conditions.push(gte(runs.createdAt, filter.since));
+  const conditions = filterConditions(filter);
   if (filter.cursor) conditions.push(lt(runs.id, filter.cursor));
   return db
     .select()
@@ -30,6 +27,19 @@ export async function listRuns(db: Database, filter: RunFilter): Promise<RunInde
     .orderBy(desc(runs.id))
     .limit(filter.limit)
     .all();
+}
+
+/** How many runs the filter matches, over every page. */
+export async function countRuns(db: Database, filter: Omit<RunFilter, "cursor" | "limit">): Promise<number> {
+  return db.$count(runs, and(...filterConditions(filter)));
+}
+
+function filterConditions(filter: Omit<RunFilter, "cursor" | "limit">): SQL[] {
+  const conditions: SQL[] = [];
+  if (filter.workflow) conditions.push(eq(runs.workflowId, filter.workflow));
+  if (filter.status) conditions.push(eq(runs.status, filter.status));
+  if (filter.since !== undefined) conditions.push(gte(runs.createdAt, filter.since));
+  return conditions;
 }
 
 /** Lists an accepted run and writes the audit entry of the request that accepted it: one round trip. */

@@ -22,16 +22,15 @@ export async function listSecretNames(db: Database): Promise<Pick<SecretRow, "na
     .all();
 }
 
-export async function putSecret(db: Database, row: SecretRow): Promise<{ created: boolean }> {
-  const existing = await findSecret(db, row.name);
+/** Creates or replaces a secret, as a statement a batch can carry (the route's audit entry's). */
+export function secretUpsert(db: Database, row: SecretRow) {
   const { name: _name, createdAt: _createdAt, ...changes } = row;
-  await db.insert(secrets).values(row).onConflictDoUpdate({ target: secrets.name, set: changes });
-  return { created: !existing };
+  return db.insert(secrets).values(row).onConflictDoUpdate({ target: secrets.name, set: changes });
 }
 
-export async function deleteSecret(db: Database, name: string): Promise<boolean> {
-  const deleted = await db.delete(secrets).where(eq(secrets.name, name)).returning({ name: secrets.name }).all();
-  return deleted.length > 0;
+/** Deletes a secret, as a statement a batch can carry. */
+export function secretDelete(db: Database, name: string) {
+  return db.delete(secrets).where(eq(secrets.name, name));
 }
 
 /** Every sealed row, for a key rotation (values stay encrypted here). */

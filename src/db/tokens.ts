@@ -1,5 +1,5 @@
 // API token rows. Only hashes live here; the token itself is never stored.
-import { and, asc, eq, isNull, lte, or, isNotNull } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, lte, or, isNotNull } from "drizzle-orm";
 import type { Database } from "./client";
 import { apiTokens } from "./schema";
 
@@ -10,10 +10,12 @@ export type NewTokenRow = Omit<typeof apiTokens.$inferInsert, "lastUsedAt" | "re
 export const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
- * Inserts the token unless an active token has its name. An expired token gives its name
- * up: it is marked revoked as of its expiry first, in the same batch.
+ * The statements that issue a token, for a batch (the route's audit entry's). An expired
+ * token gives its name up: it is marked revoked as of its expiry first. While another
+ * active token has the name, the insert fails on the index of active names (see
+ * isActiveNameTaken), and the batch with it.
  */
-export async function insertToken(db: Database, row: NewTokenRow, now: number): Promise<{ created: boolean }> {
+export function tokenInsert(db: Database, row: NewTokenRow, now: number) {
   const retireExpired = db
     .update(apiTokens)
     .set({ revokedAt: apiTokens.expiresAt })
@@ -25,9 +27,29 @@ export async function insertToken(db: Database, row: NewTokenRow, now: number): 
         lte(apiTokens.expiresAt, now),
       ),
     );
-  const insert = db.insert(apiTokens).values(row).onConflictDoNothing().returning({ id: apiTokens.id });
-  const [, inserted] = await db.batch([retireExpired, insert]);
-  return { created: inserted.length > 0 };
+  return [retireExpired, db.insert(apiTokens).values(row)] as const;
+}
+
+/** The active (unrevoked, unexpired) token with this name, if any. */
+export async function findActiveTokenByName(db: Database, name: string, now: number): Promise<TokenRow | undefined> {
+  return db
+    .select()
+    .from(apiTokens)
+    .where(
+      and(
+        eq(apiTokens.name, name),
+        isNull(apiTokens.revokedAt),
+        or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, now)),
+      ),
+    )
+    .get();
+}
+
+/** Whether a write failed because an active token already has the name (a concurrent create). */
+export function isActiveNameTaken(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth++)
+    if (/UNIQUE constraint failed: api_tokens\.name/.test(cause.message)) return true;
+  return false;
 }
 
 /** The token with this hash unless revoked; the caller checks expiry against its clock. */
@@ -43,15 +65,21 @@ export async function listUnrevokedTokens(db: Database): Promise<TokenRow[]> {
   return db.select().from(apiTokens).where(isNull(apiTokens.revokedAt)).orderBy(asc(apiTokens.name)).all();
 }
 
-/** Revokes at once (every request reads the row); false when unknown or already revoked. */
-export async function revokeToken(db: Database, id: string, now: number): Promise<boolean> {
-  const revoked = await db
+/** The token with this id unless revoked. */
+export async function findUnrevokedTokenById(db: Database, id: string): Promise<TokenRow | undefined> {
+  return db
+    .select()
+    .from(apiTokens)
+    .where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt)))
+    .get();
+}
+
+/** Revokes at once (every request reads the row), as a statement a batch can carry. */
+export function tokenRevoke(db: Database, id: string, now: number) {
+  return db
     .update(apiTokens)
     .set({ revokedAt: now })
-    .where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt)))
-    .returning({ id: apiTokens.id })
-    .all();
-  return revoked.length > 0;
+    .where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt)));
 }
 
 /** Records a use, unless one was recorded within the last minute (concurrent requests write once). */

@@ -70,13 +70,21 @@ export async function saveWorkflowVersion(
   db: Database,
   input: SaveVersionInput,
 ): Promise<{ version: number; created: boolean }> {
+  const { writes, ...saved } = await planWorkflowSave(db, input);
+  if (writes.length > 0) await db.batch(writes as [(typeof writes)[number], ...typeof writes]);
+  return saved;
+}
+
+/**
+ * What saving `input` takes: the version it makes current, whether that version is new, and
+ * the writes, for the caller to batch (an API save, with its audit entry).
+ */
+export async function planWorkflowSave(db: Database, input: SaveVersionInput) {
   const current = await findWorkflow(db, input.id);
   const latest = current ? await findWorkflowVersion(db, input.id, current.latestVersion) : undefined;
   if (current && latest?.hash === input.hash) {
-    if (current.archivedAt !== null) {
-      await db.update(workflows).set({ archivedAt: null, updatedAt: input.now }).where(eq(workflows.id, input.id));
-    }
-    return { version: current.latestVersion, created: false };
+    const writes = current.archivedAt === null ? [] : [workflowUpdate(db, input.id, { archivedAt: null }, input.now)];
+    return { version: current.latestVersion, created: false, writes };
   }
   const version = (current?.latestVersion ?? 0) + 1;
   const versionRow = {
@@ -96,14 +104,14 @@ export async function saveWorkflowVersion(
     updatedAt: input.now,
   };
   // A concurrent save of the same version number fails on the primary key instead of overwriting.
-  await db.batch([
+  const writes = [
     db.insert(workflowVersions).values(versionRow),
     db
       .insert(workflows)
       .values({ id: input.id, enabled: true, createdAt: input.now, ...workflowRow })
       .onConflictDoUpdate({ target: workflows.id, set: workflowRow }),
-  ]);
-  return { version, created: true };
+  ];
+  return { version, created: true, writes };
 }
 
 export async function updateWorkflow(
@@ -112,7 +120,17 @@ export async function updateWorkflow(
   changes: { enabled?: boolean; archivedAt?: number | null },
   now: number,
 ): Promise<void> {
-  await db
+  await workflowUpdate(db, id, changes, now);
+}
+
+/** Changes a workflow's flags, as a statement a batch can carry. */
+export function workflowUpdate(
+  db: Database,
+  id: string,
+  changes: { enabled?: boolean; archivedAt?: number | null },
+  now: number,
+) {
+  return db
     .update(workflows)
     .set({ ...changes, updatedAt: now })
     .where(eq(workflows.id, id));

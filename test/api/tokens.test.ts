@@ -91,6 +91,16 @@ describe("creating a token", () => {
     expect((await issueToken("viewer", { name: first.name })).id).not.toBe(first.id);
   });
 
+  it("issues one of two tokens created at once with the same name; the other is 409", async () => {
+    const name = uniqueName("racing");
+    const responses = await Promise.all(
+      [0, 1].map(() => call("POST", "/api/tokens", { json: { name, role: "viewer" } })),
+    );
+    expect(responses.map((response) => response.status).sort()).toEqual([201, 409]);
+    const { tokens } = await listTokens();
+    expect(tokens.filter((token) => token.name === name)).toHaveLength(1);
+  });
+
   it("gives an expired token's name to a new token", async () => {
     const now = freezeClock();
     const old = await issueToken("viewer", { expiresAt: new Date(now + 1_000).toISOString() });

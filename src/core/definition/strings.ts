@@ -1,6 +1,7 @@
 // Every string of a raw definition that the engine evaluates, classified: expression
-// fields (JSONata without braces) and template strings ({{ … }}), and whether
-// `secrets.NAME` may appear there (SPEC §2: only where a request is built).
+// fields (JSONata without braces) and template strings ({{ … }}), whether
+// `secrets.NAME` may appear there (SPEC §2: only where a request is built), and whether
+// it is evaluated inside a run (where `$random` and `$shuffle` are seeded).
 
 export type Segment = string | number;
 
@@ -9,6 +10,8 @@ export interface StringSite {
   text: string;
   kind: "expression" | "template";
   secretsAllowed: boolean;
+  /** Evaluated by a run (steps, output); triggers and flow-control keys are evaluated before one exists. */
+  inRun: boolean;
 }
 
 type Fields = Record<string, unknown>;
@@ -76,17 +79,21 @@ function triggerStrings(trigger: unknown, path: Segment[], sites: StringSite[]):
 function expression(value: unknown, path: Segment[], sites: StringSite[]): void {
   // Empty and non-string expressions are the schema's to report.
   if (typeof value === "string" && value.trim() !== "")
-    sites.push({ path, text: value, kind: "expression", secretsAllowed: false });
+    sites.push({ path, text: value, kind: "expression", secretsAllowed: false, inRun: isInRun(path) });
 }
 
 function templates(value: unknown, path: Segment[], secretsAllowed: boolean, sites: StringSite[]): void {
   if (typeof value === "string") {
-    if (value.includes("{{")) sites.push({ path, text: value, kind: "template", secretsAllowed });
+    if (value.includes("{{")) sites.push({ path, text: value, kind: "template", secretsAllowed, inRun: isInRun(path) });
   } else if (Array.isArray(value)) {
     value.forEach((item, index) => templates(item, [...path, index], secretsAllowed, sites));
   } else if (isFields(value)) {
     for (const [key, item] of Object.entries(value)) templates(item, [...path, key], secretsAllowed, sites);
   }
+}
+
+function isInRun(path: Segment[]): boolean {
+  return path[0] !== "triggers" && !LIMIT_BLOCKS.has(String(path[0]));
 }
 
 function eachItem(list: unknown, path: Segment[], visit: (item: unknown, path: Segment[]) => void): void {

@@ -7,7 +7,7 @@ import { toErrorRecord, type ErrorRecord } from "../errors";
 import type { SkipReason } from "./types";
 import { FINISHED_STEP_STATUSES, isRunFinished, type Draft } from "./draft";
 import { failStep, skipStep } from "./outcome";
-import { buildScope, isTruthy } from "./scope";
+import { buildScope, expressionOptions, isTruthy } from "./scope";
 import { pumpMaps } from "./map";
 import { settle } from "./settle";
 import { startStep } from "./start-step";
@@ -57,7 +57,7 @@ function isNeedFinished(draft: Draft, need: string): boolean {
 async function decide(draft: Draft, step: Step): Promise<Decision> {
   if (step.if !== undefined) {
     try {
-      const value = await evaluateExpression(step.if, buildScope(draft.state), { now: draft.now });
+      const value = await evaluateExpression(step.if, buildScope(draft.state), expressionOptions(draft, step.id));
       return isTruthy(value) ? { run: true } : { run: false, skip: "condition_false" };
     } catch (error) {
       return { run: false, error: { ...toErrorRecord(error), retryable: false } };

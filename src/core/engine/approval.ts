@@ -10,7 +10,7 @@ import type { Decider, RunState } from "./types";
 import { audit, beginAttempt, currentAttempt, patchStep, setTimer, type Draft } from "./draft";
 import { completeStep, failAttempt } from "./outcome";
 import { resolveStep } from "./step-catalog";
-import { secretPlaceholders, stepScope } from "./scope";
+import { expressionOptions, secretPlaceholders, stepScope } from "./scope";
 
 export type ApprovalDecision = "approve" | "reject";
 
@@ -62,7 +62,10 @@ async function renderNotify(
     expiresAt: new Date(linkExpiry).toISOString(),
   };
   const scope = { ...stepScope(draft.state, step.id, { secrets: secretPlaceholders(step.notify) }), approval };
-  const rendered = (await renderTemplate(step.notify, scope, { now: draft.now })) as Record<string, unknown>;
+  const rendered = (await renderTemplate(step.notify, scope, expressionOptions(draft, step.id))) as Record<
+    string,
+    unknown
+  >;
   const request: Record<string, unknown> = {
     method: rendered.method ?? "POST",
     url: rendered.url,

@@ -9,7 +9,7 @@ import { deterministicRunId } from "../run-id";
 import type { RunStatus } from "./types";
 import { beginAttempt, patchStep, setTimer, type Draft } from "./draft";
 import { completeStep, failAttempt } from "./outcome";
-import { stepScope } from "./scope";
+import { expressionOptions, stepScope } from "./scope";
 
 /** SPEC §6: child-run depth 10. A run started by a trigger has depth 1. */
 export const MAX_RUN_DEPTH = 10;
@@ -27,7 +27,7 @@ export async function startChildRun(draft: Draft, step: WorkflowStep): Promise<v
   }
   let input: unknown;
   try {
-    input = await renderTemplate(step.input ?? {}, stepScope(draft.state, step.id), { now: draft.now });
+    input = await renderTemplate(step.input ?? {}, stepScope(draft.state, step.id), expressionOptions(draft, step.id));
   } catch (error) {
     return failAttempt(draft, step, { ...toErrorRecord(error), retryable: false });
   }

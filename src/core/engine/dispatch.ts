@@ -9,7 +9,7 @@ import { toErrorRecord } from "../errors";
 import { renderTemplate } from "../expr";
 import { beginAttempt, patchStep, type Draft } from "./draft";
 import { failAttempt } from "./outcome";
-import { secretPlaceholders, stepScope } from "./scope";
+import { expressionOptions, secretPlaceholders, stepScope } from "./scope";
 
 export type IoStep = HttpStep | LlmStep | RetrieveStep;
 
@@ -56,7 +56,7 @@ function idempotencyKey(draft: Draft, stepId: string): string {
 
 async function renderRequest(draft: Draft, step: IoStep): Promise<unknown> {
   const scope = stepScope(draft.state, step.id, { secrets: secretPlaceholders(step) });
-  const render = (value: unknown) => renderTemplate(value, scope, { now: draft.now });
+  const render = (value: unknown) => renderTemplate(value, scope, expressionOptions(draft, step.id));
   if (step.type === "http") {
     const rendered = (await render(step.request)) as Record<string, unknown>;
     const request: Record<string, unknown> = {

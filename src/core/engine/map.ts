@@ -21,7 +21,7 @@ import { ACTIVE_STEP_STATUSES, beginAttempt, patchStep, setTimer, type Draft } f
 import { cancelStep } from "./failure";
 import { itemKey } from "./item-key";
 import { completeStep, failAttempt, failStep, skipStep } from "./outcome";
-import { buildScope, isTruthy, stepScope } from "./scope";
+import { buildScope, expressionOptions, isTruthy, stepScope } from "./scope";
 import { startStep } from "./start-step";
 
 export const DEFAULT_MAP_CONCURRENCY = 10;
@@ -35,7 +35,7 @@ export async function startMap(draft: Draft, step: MapStep): Promise<void> {
   if (total === undefined) {
     let items: unknown;
     try {
-      items = await evaluateExpression(step.items, buildScope(draft.state), { now: draft.now });
+      items = await evaluateExpression(step.items, buildScope(draft.state), expressionOptions(draft, step.id));
     } catch (error) {
       return failAttempt(draft, step, { ...toErrorRecord(error), retryable: false });
     }
@@ -180,7 +180,7 @@ async function startItem(draft: Draft, step: MapStep, index: number): Promise<vo
   const inline = draft.stepDefinitions.get(key)!;
   if (inline.if !== undefined) {
     try {
-      const value = await evaluateExpression(inline.if, stepScope(draft.state, key), { now: draft.now });
+      const value = await evaluateExpression(inline.if, stepScope(draft.state, key), expressionOptions(draft, key));
       if (!isTruthy(value)) return skipStep(draft, key, "condition_false");
     } catch (error) {
       return failStep(draft, inline, { ...toErrorRecord(error), retryable: false });

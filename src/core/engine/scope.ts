@@ -1,7 +1,9 @@
 // What expressions and templates see (SPEC §2): input, steps.<id>.{output,status}, run,
 // `item`/`index` inside a map, and for I/O steps `secrets` as placeholders the consumer
 // substitutes after decryption, so secret values never enter the run state.
+import type { EvaluateOptions } from "../expr";
 import { secretPlaceholder } from "../secret-placeholder";
+import { currentAttempt, type Draft } from "./draft";
 import type { RunState } from "./types";
 
 const SECRET_REFERENCE = /secrets\.([A-Za-z_][A-Za-z0-9_]*)/g;
@@ -50,4 +52,16 @@ export function isTruthy(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(isTruthy);
   if (typeof value === "object") return Object.keys(value).length > 0;
   return false;
+}
+
+/**
+ * What an expression of step `stepId` is evaluated with: the engine's clock, and a seed for
+ * `$random` and `$shuffle` from the run, the step and its current attempt, so a replayed
+ * transition draws the same numbers and a retry draws new ones. Without a step: the run's output.
+ */
+export function expressionOptions(draft: Draft, stepId?: string): EvaluateOptions {
+  const { state } = draft;
+  if (stepId === undefined) return { now: draft.now, seed: `${state.id}#output:${state.attempt}` };
+  const attempt = currentAttempt(state.steps[stepId]!)?.n ?? 0;
+  return { now: draft.now, seed: `${state.id}:${stepId}:${attempt}` };
 }

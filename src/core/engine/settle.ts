@@ -5,7 +5,7 @@ import { evaluateExpression } from "../expr";
 import { toErrorRecord } from "../errors";
 import { ACTIVE_STEP_STATUSES, isRunFinished, type Draft } from "./draft";
 import { failRun, finishRun } from "./failure";
-import { buildScope } from "./scope";
+import { buildScope, expressionOptions } from "./scope";
 
 /** "advance" when the run just started failing and its onFailure steps may now be due. */
 export async function settle(draft: Draft): Promise<"done" | "advance"> {
@@ -38,7 +38,7 @@ export async function settle(draft: Draft): Promise<"done" | "advance"> {
 async function runOutput(draft: Draft): Promise<unknown> {
   const { definition, state } = draft;
   if (definition.output !== undefined)
-    return evaluateExpression(definition.output, buildScope(state), { now: draft.now });
+    return evaluateExpression(definition.output, buildScope(state), expressionOptions(draft));
   const output: Record<string, unknown> = {};
   for (const [id, dependents] of dependentsOf(definition.steps)) {
     const step = state.steps[id];

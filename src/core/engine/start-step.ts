@@ -20,7 +20,7 @@ import { startChildRun } from "./child-run";
 import { dispatchAttempt } from "./dispatch";
 import { startMap } from "./map";
 import { completeStep, failAttempt } from "./outcome";
-import { stepScope } from "./scope";
+import { expressionOptions, stepScope } from "./scope";
 import { startWait } from "./wait";
 
 type StepStarter = (draft: Draft, step: Step) => Promise<void>;
@@ -45,7 +45,11 @@ export async function startStep(draft: Draft, step: Step): Promise<void> {
 async function runTransform(draft: Draft, step: TransformStep): Promise<void> {
   beginAttempt(draft, step.id);
   try {
-    const output = await evaluateExpression(step.expr, stepScope(draft.state, step.id), { now: draft.now });
+    const output = await evaluateExpression(
+      step.expr,
+      stepScope(draft.state, step.id),
+      expressionOptions(draft, step.id),
+    );
     const bytes = jsonByteLength(output);
     if (bytes > MAX_VALUE_BYTES)
       throw new NonRetryableError("output_too_large", `the output is ${bytes} bytes; the limit is ${MAX_VALUE_BYTES}`);
@@ -75,7 +79,11 @@ async function startSleep(draft: Draft, step: SleepStep): Promise<void> {
  */
 async function sleepTarget(draft: Draft, step: SleepStep): Promise<number> {
   if (step.until === undefined) return draft.now + parseDuration(step.duration ?? "0s");
-  const value = await evaluateExpression(step.until, stepScope(draft.state, step.id), { now: draft.now });
+  const value = await evaluateExpression(
+    step.until,
+    stepScope(draft.state, step.id),
+    expressionOptions(draft, step.id),
+  );
   if (value === undefined || value === null) return draft.now;
   const at = typeof value === "string" ? Date.parse(value) : typeof value === "number" ? value : Number.NaN;
   if (!Number.isFinite(at) || Number.isNaN(new Date(at).getTime())) {

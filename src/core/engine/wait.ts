@@ -8,7 +8,7 @@ import { evaluateExpression } from "../expr";
 import type { ReceivedEvent, StepState } from "./types";
 import { audit, beginAttempt, currentAttempt, patchStep, setTimer, type Draft } from "./draft";
 import { completeStep, failAttempt } from "./outcome";
-import { isTruthy, stepScope } from "./scope";
+import { expressionOptions, isTruthy, stepScope } from "./scope";
 
 export const DEFAULT_LOOKBACK = "10m";
 
@@ -53,7 +53,7 @@ export async function receiveEvent(draft: Draft, step: WaitStep, event: Received
       },
     };
     try {
-      if (!isTruthy(await evaluateExpression(step.match, scope, { now: draft.now }))) return false;
+      if (!isTruthy(await evaluateExpression(step.match, scope, expressionOptions(draft, step.id)))) return false;
     } catch (error) {
       failAttempt(draft, step, { ...toErrorRecord(error), retryable: false });
       return true;

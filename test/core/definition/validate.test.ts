@@ -244,6 +244,18 @@ const rejections: Rejection[] = [
     message: "secrets cannot be used here",
   },
   {
+    name: "rejects $random in a webhook input mapping, evaluated outside any run",
+    raw: withTrigger({ type: "webhook", verify: { scheme: "none" }, input: "{ 'n': $random() }" }),
+    path: "triggers[0].input",
+    message: "$random and $shuffle are not available here",
+  },
+  {
+    name: "rejects $shuffle in a concurrency key",
+    raw: definition({ concurrency: { limit: 1, key: "$shuffle(input.ids)[0]" } }),
+    path: "concurrency.key",
+    message: "$random and $shuffle are not available here",
+  },
+  {
     name: "rejects a template that does not parse",
     raw: withStep(http({ url: "https://x.test/{{ input.id + }}" })),
     path: "steps[0].request.url",

@@ -1,4 +1,5 @@
-// SPEC §2 transform and §6 limits: a transform's value is its output, within 10 MiB.
+// SPEC §2 transform and §6 limits: a transform's value is its output, within 10 MiB, and the
+// same on a replay: $random and $shuffle are seeded from the run, the step and the attempt.
 import { describe, expect, it } from "vitest";
 import { RunHarness } from "./harness";
 
@@ -27,5 +28,22 @@ describe("transform steps", () => {
     expect(run.step("huge")).toMatchObject({ status: "failed", error: { code: "output_too_large", retryable: false } });
     expect(run.step("huge").attempts).toHaveLength(1);
     expect(run.state.status).toBe("failed");
+  });
+
+  it("$random and $shuffle give the same output when the transition is replayed", async () => {
+    const definition = {
+      id: "t",
+      triggers: [],
+      steps: [{ id: "pick", type: "transform" as const, expr: "{ 'n': $random(), 'order': $shuffle([1..10]) }" }],
+    };
+    const outputOf = async (runId: string) => {
+      const run = new RunHarness(definition, { id: runId });
+      await run.start();
+      expect(run.step("pick").status).toBe("succeeded");
+      return run.step("pick").output;
+    };
+    const first = await outputOf("run_1");
+    expect(await outputOf("run_1")).toEqual(first);
+    expect(await outputOf("run_2")).not.toEqual(first);
   });
 });
