@@ -91,7 +91,7 @@ export class RunCoordinator extends DurableObject<Env> {
   async start(command: StartCommand): Promise<RunView> {
     return this.serially(async () => {
       if (this.state) return toRunView(this.state);
-      await this.createRun(command);
+      await this.createStartingSoon(command);
       await this.perform(await this.apply({ type: "start" }));
       return toRunView(this.state!);
     });
@@ -103,11 +103,7 @@ export class RunCoordinator extends DurableObject<Env> {
    */
   async accept(command: StartCommand): Promise<RunView> {
     return this.serially(async () => {
-      if (!this.state) {
-        await this.createRun(command, () => this.storage.markStartSoon());
-        this.startSoon = true;
-        this.armAlarm();
-      }
+      if (!this.state) await this.createStartingSoon(command);
       return toRunView(this.state!);
     });
   }
@@ -358,6 +354,13 @@ export class RunCoordinator extends DurableObject<Env> {
 
   private isStartingSoon(): boolean {
     return this.startSoon && this.state?.status === "queued";
+  }
+
+  /** Created marked to start from the alarm, so a crash between creating and starting it cannot leave it queued. */
+  private async createStartingSoon(command: StartCommand): Promise<void> {
+    await this.createRun(command, () => this.storage.markStartSoon());
+    this.startSoon = true;
+    this.armAlarm();
   }
 
   private async createRun(command: StartCommand, alsoWrite?: () => void): Promise<void> {
