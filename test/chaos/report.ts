@@ -46,7 +46,7 @@ export function formatReport(result: ChaosResult): string {
       `${effects.requests} keyed requests, ${effects.aborted} cut off by a kill`,
     `  duplicates at the receiver: ${effects.repeatedKeys} keys arrived more than once (${effects.extraArrivals} extra arrivals${most}); ` +
       `${[...effects.unknownRuns.values()].reduce((sum, n) => sum + n, 0)} arrivals from ${effects.unknownRuns.size} unacknowledged runs`,
-    `  settle: ${settling.afterMs === null ? "not settled" : seconds(settling.afterMs)} after the last restart (limit ${seconds(options.settleLimitMs)})`,
+    `  settle: ${settling.afterMs === null ? `not settled ${seconds(options.settleLimitMs + options.overtimeMs)}` : seconds(settling.afterMs)} after ${options.control ? "the last epoch (control run)" : "the last restart"} (limit ${seconds(options.settleLimitMs)})`,
     "  checks:",
     ...result.checks.map((check) => `    ${check.pass ? "PASS" : "FAIL"} ${check.name}: ${check.detail}`),
   ];
