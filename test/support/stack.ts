@@ -12,9 +12,9 @@ import {
   startDevServer,
   type DevServer,
   type DevVars,
-} from "../../src/dev/local-stack";
-import { MockReceiver } from "./mock-receiver";
-import { WaymarkClient } from "./waymark-client";
+} from "../../src/dev/local-stack.ts";
+import { MockReceiver } from "./mock-receiver.ts";
+import { WaymarkClient } from "./waymark-client.ts";
 
 const TMP = path.join(ROOT, "test/.tmp");
 const STOP_GRACE_MS = 5_000;
