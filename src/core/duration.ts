@@ -14,6 +14,12 @@ export const durationSchema = z
 
 export type Duration = z.infer<typeof durationSchema>;
 
+/** A duration longer than zero (a step's timeout); a malformed one is `durationSchema`'s to report. */
+export const positiveDurationSchema = durationSchema.refine(
+  (text) => !DURATION_PATTERN.test(text) || parseDuration(text) > 0,
+  { message: "must be longer than 0" },
+);
+
 /** Milliseconds in a duration string; throws on anything `durationSchema` rejects. */
 export function parseDuration(text: string): number {
   const match = DURATION_PATTERN.exec(text);

@@ -1,6 +1,6 @@
 // The run index: one row per run, for listing and filtering. The run's Durable
 // Object is the source of truth; this table follows it through the outbox.
-import { and, desc, eq, gte, isNotNull, lt, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gt, gte, inArray, isNotNull, lt, sql, type SQL } from "drizzle-orm";
 import { auditInsert, type NewAuditEntry } from "./audit";
 import type { Database } from "./client";
 import { approvals, runs, waiters, workflows } from "./schema";
@@ -52,14 +52,42 @@ export function runIndexInsert(db: Database, row: typeof runs.$inferInsert) {
   return db.insert(runs).values(row).onConflictDoNothing();
 }
 
-export async function findRunIndexRow(db: Database, runId: string): Promise<RunIndexRow | undefined> {
-  return db.select().from(runs).where(eq(runs.id, runId)).get();
-}
-
 /** The statement the run's outbox uses to bring its row up to date. */
 export function upsertRunIndex(db: Database, row: RunIndexRow) {
   const { id: _id, ...changes } = row;
   return db.insert(runs).values(row).onConflictDoUpdate({ target: runs.id, set: changes });
+}
+
+/** Statuses of a run that has not finished (the watchdog's concern). */
+const UNFINISHED_STATUSES = ["queued", "running", "waiting"];
+
+/**
+ * A page of unfinished runs whose index row has not changed since `quietSince`, in id order
+ * after `afterId`: those a lost alarm may have stranded.
+ */
+export async function listQuietUnfinishedRuns(
+  db: Database,
+  page: { afterId: string; quietSince: number; limit: number },
+): Promise<string[]> {
+  const rows = await db
+    .select({ id: runs.id })
+    .from(runs)
+    .where(
+      and(inArray(runs.status, UNFINISHED_STATUSES), gt(runs.id, page.afterId), lt(runs.updatedAt, page.quietSince)),
+    )
+    .orderBy(runs.id)
+    .limit(page.limit);
+  return rows.map((row) => row.id);
+}
+
+export async function hasUnfinishedRuns(db: Database): Promise<boolean> {
+  const row = await db
+    .select({ id: runs.id })
+    .from(runs)
+    .where(inArray(runs.status, UNFINISHED_STATUSES))
+    .limit(1)
+    .get();
+  return row !== undefined;
 }
 
 /** Finished runs older than their workflow's retention, oldest first. */

@@ -3,7 +3,8 @@
 // fresh state, and an unchanged time is not written again.
 
 export class SingleAlarm {
-  private at: number | null = null;
+  /** What was last written; undefined when unknown. */
+  private at: number | null | undefined = null;
 
   constructor(private readonly storage: DurableObjectStorage) {}
 
@@ -17,5 +18,10 @@ export class SingleAlarm {
   /** The runtime clears an alarm when it is delivered. */
   delivered(): void {
     this.at = null;
+  }
+
+  /** Forgets what was set, so the next `set` writes the alarm whatever it was (a crash may have lost it). */
+  forget(): void {
+    this.at = undefined;
   }
 }

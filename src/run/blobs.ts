@@ -82,7 +82,8 @@ export async function storedForms(
 
 /** A task whose message would exceed 64 KiB travels with its request in R2. */
 export async function taskMessage(bucket: R2Bucket, task: TaskEffect): Promise<TaskEffect> {
-  if (JSON.stringify(task).length <= INLINE_LIMIT_BYTES) return task;
+  // Bytes, not characters: a queue message is capped in bytes.
+  if (new TextEncoder().encode(JSON.stringify(task)).byteLength <= INLINE_LIMIT_BYTES) return task;
   return {
     ...task,
     request: await offload(bucket, `runs/${task.runId}/tasks/${task.stepId}-${task.attempt}.json`, task.request),

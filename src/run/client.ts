@@ -11,6 +11,7 @@ type Methods = Pick<
   | "report"
   | "claimTask"
   | "accept"
+  | "wake"
   | "triaged"
   | "cancel"
   | "redrive"

@@ -39,6 +39,8 @@ import { acceptListener, broadcastChanges } from "./live";
 import { pageItems, type ItemQuery } from "./item-pages";
 import { toRunView, type RunView } from "./view";
 
+/** How long a dispatched task may go unclaimed before its attempt fails as `delivery_failed`. */
+const UNCLAIMED_LIMIT_MS = 10 * 60_000;
 /** How soon an alarm whose work threw is delivered again (its work is idempotent). */
 const ALARM_RETRY_MS = 2_000;
 /** How soon a failed outbox flush is tried again. */
@@ -58,7 +60,7 @@ export class RunCoordinator extends DurableObject<Env> {
   /** Tasks dispatched and not yet claimed by a consumer: sent again until one is. */
   private readonly tasks: TaskLedger;
   private definition: Definition | undefined;
-  /** An accepted webhook's run: created, and started by its alarm (see accept). */
+  /** Created to start from its alarm, until the start moves it on (see createStartingSoon). */
   private startSoon: boolean;
   private state: RunState | undefined;
   /** Each intent runs alone: load → transition → save is never interleaved. */
@@ -312,20 +314,32 @@ export class RunCoordinator extends DurableObject<Env> {
 
   /**
    * A consumer is about to run a task: "go" to the first claim of a task the run still
-   * waits for (its deadline starts now), "skip" to a duplicate, a stale attempt or a
-   * cancelled run, so an effect is never carried out for an attempt that is over.
+   * waits for (its deadline starts now) and again to a redelivery of the message that
+   * claimed it; "skip" to any other copy, a stale attempt or a cancelled run, so an effect
+   * is never carried out for an attempt that is over.
    */
-  async claimTask(key: TaskKey): Promise<"go" | "skip"> {
+  async claimTask(key: TaskKey, messageId: string): Promise<"go" | "skip"> {
     return this.serially(async () => {
       const task = this.tasks.find(key);
       if (!task || !this.state) return "skip";
-      const unlist = () => this.tasks.remove(key);
+      if (task.claimedBy !== null) return task.claimedBy === messageId ? "go" : "skip";
       if (!isAwaitingTask(this.state, key)) {
-        this.transaction(unlist);
+        this.transaction(() => this.tasks.remove(key));
         return "skip";
       }
-      if (key.stepType === "triage" || key.stepType === "notify") this.transaction(unlist);
-      else await this.perform(await this.apply({ type: "task_claimed", ...key, timeoutMs: task.timeoutMs }, unlist));
+      const claim = () => this.tasks.claim(key, messageId);
+      if (key.stepType === "triage" || key.stepType === "notify") this.transaction(claim);
+      else {
+        const before = this.state;
+        await this.perform(
+          await this.apply({ type: "task_claimed", ...key, timeoutMs: task.message.timeoutMs }, claim),
+        );
+        // The engine must have started the deadline; were it to refuse, nobody runs the task.
+        if (this.state === before) {
+          this.transaction(() => this.tasks.remove(key));
+          return "skip";
+        }
+      }
       this.armAlarm();
       return "go";
     });
@@ -337,15 +351,31 @@ export class RunCoordinator extends DurableObject<Env> {
    */
   override async alarm(): Promise<void> {
     this.wakeUp.delivered();
+    await this.doWhatIsDue();
+  }
+
+  /**
+   * The watchdog's nudge (watchdog.ts), for a run whose alarm a crash may have lost: the
+   * alarm is written again from the state and what is due is done now, as the alarm would.
+   */
+  async wake(): Promise<void> {
+    if (!this.state) return;
+    this.wakeUp.forget();
+    await this.doWhatIsDue();
+  }
+
+  private async doWhatIsDue(): Promise<void> {
     try {
       await this.serially(async () => {
         if (this.isStartingSoon()) await this.perform(await this.apply({ type: "start" }));
         if (this.state && !isFinished(this.state)) await this.perform(await this.apply({ type: "timers_due" }));
+        await this.giveUpUnclaimedTasks();
         await this.sendDueTasks();
       });
       await this.releaseGates();
       await this.flush();
       await this.performDuties();
+      this.armAlarm();
     } catch (error) {
       console.error(`run ${this.state?.id ?? "?"}: alarm work failed; trying again shortly`, error);
       this.wakeUp.set(Date.now() + ALARM_RETRY_MS);
@@ -505,6 +535,31 @@ export class RunCoordinator extends DurableObject<Env> {
     this.armAlarm();
   }
 
+  /**
+   * A task no consumer claimed in UNCLAIMED_LIMIT_MS (the queue refuses it, or nothing
+   * consumes it) fails its step as `delivery_failed`, as a dead-lettered one does, instead
+   * of the run waiting for ever.
+   */
+  private async giveUpUnclaimedTasks(): Promise<void> {
+    const now = Date.now();
+    for (const task of this.tasks.due(now)) {
+      if (now - task.recordedAt < UNCLAIMED_LIMIT_MS || !this.state) continue;
+      const error = {
+        code: "delivery_failed",
+        message: `no consumer took the task in ${UNCLAIMED_LIMIT_MS / 60_000} minutes`,
+        retryable: false,
+      };
+      const { stepId, attempt } = task;
+      const drop = () => this.tasks.remove(task);
+      if (task.stepType === "notify") this.transaction(drop);
+      else if (task.stepType === "triage")
+        await this.perform(
+          await this.apply({ type: "triage_decided", stepId, attempt, outcome: { ok: false, error } }, drop),
+        );
+      else await this.perform(await this.apply({ type: "step_failed", stepId, attempt, error }, drop));
+    }
+  }
+
   private async releaseGates(): Promise<void> {
     if (!this.state) return;
     this.releasing ??= this.gates.release(this.env, this.state.id).finally(() => (this.releasing = undefined));
@@ -573,8 +628,9 @@ export class RunCoordinator extends DurableObject<Env> {
   }
 
   /**
-   * The alarm is the earliest of: the next engine timer, the deferred flush of audit rows,
-   * a retry of a failed (or not yet finished) outbox flush, gate release or duty.
+   * The alarm is the earliest of: the next engine timer, a pending start, the next (re)send
+   * of an unclaimed task, the deferred flush of audit rows, a retry of a failed (or not yet
+   * finished) outbox flush, gate release or duty.
    */
   // Computed and set synchronously, so the last caller always wins with fresh state.
   private armAlarm(): void {

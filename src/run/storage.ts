@@ -250,7 +250,7 @@ export class RunStorage {
     return row?.value ? (JSON.parse(row.value) as T) : undefined;
   }
 
-  /** Whether the run was created to start from its alarm (an accepted webhook). */
+  /** Whether the run was created to start from its alarm (every run not started by a gate, see coordinator.ts). */
   startsSoon(): boolean {
     return this.readMeta<boolean>("start_soon") === true;
   }

@@ -1,7 +1,9 @@
-// The run's record of the tasks it dispatched and no consumer has claimed yet. A queue
-// message is only a hint: the row is written with the state that expects the task, sent
-// at once, and sent again (backing off) until a consumer claims it, so a lost message,
-// a failed send or a broker that forgets everything on a crash costs seconds, not the run.
+// The run's record of the tasks it dispatched. A queue message is only a hint: the row is
+// written with the state that expects the task, sent at once, and sent again (backing off)
+// until a consumer claims it, so a lost message, a failed send or a broker that forgets
+// everything on a crash costs seconds, not the run. A claimed row names the message that
+// claimed it (a redelivery of that message may claim it again) and stays until the run
+// moves on from the attempt.
 import type { TaskEffect, TaskKey } from "../core/engine/types";
 import type { SqlTables } from "./storage";
 
@@ -9,21 +11,26 @@ const TABLE = "task_ledger";
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS task_ledger (
     step_id TEXT NOT NULL, attempt INTEGER NOT NULL, step_type TEXT NOT NULL,
-    message TEXT NOT NULL, bytes INTEGER NOT NULL, due_at INTEGER NOT NULL, sends INTEGER NOT NULL DEFAULT 0,
+    message TEXT NOT NULL, bytes INTEGER NOT NULL, recorded_at INTEGER NOT NULL,
+    due_at INTEGER NOT NULL, sends INTEGER NOT NULL DEFAULT 0, failed_sends INTEGER NOT NULL DEFAULT 0,
+    claimed_by TEXT,
     PRIMARY KEY (step_id, attempt, step_type)
   ) WITHOUT ROWID;
 `;
 
-/** Unclaimed after a send: sent again after 5 s, then 10, 20, 40 and every 60 s. */
+/** Unclaimed after a send: sent again after 5 s, then 10 s, then every 15 s. */
 const RESEND_AFTER_MS = 5_000;
-const RESEND_MAX_MS = 60_000;
-/** After a send that failed (the queue refused or was unreachable). */
+const RESEND_MAX_MS = 15_000;
+/** After a send that failed (the queue refused or was unreachable): 1 s, doubling up to 15 s. */
 const SEND_RETRY_MS = 1_000;
 
 export interface LedgerEntry extends TaskKey {
   message: TaskEffect;
   bytes: number;
+  recordedAt: number;
 }
+
+export type ClaimState = { claimedBy: string | null; message: TaskEffect } | undefined;
 
 export class TaskLedger {
   constructor(
@@ -36,56 +43,64 @@ export class TaskLedger {
     this.tables.create([TABLE], SCHEMA);
     const json = JSON.stringify(message);
     this.sql.exec(
-      "INSERT OR REPLACE INTO task_ledger (step_id, attempt, step_type, message, bytes, due_at, sends) VALUES (?, ?, ?, ?, ?, ?, 0)",
+      `INSERT OR REPLACE INTO task_ledger (step_id, attempt, step_type, message, bytes, recorded_at, due_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
       message.stepId,
       message.attempt,
       message.stepType,
       json,
       new TextEncoder().encode(json).byteLength,
       now,
+      now,
     );
   }
 
-  /** Tasks whose (re)send is due, oldest first. */
+  /** Unclaimed tasks whose (re)send is due, oldest first. */
   due(now: number): LedgerEntry[] {
     if (!this.tables.has(TABLE)) return [];
     return this.sql
-      .exec<{ message: string; bytes: number }>(
-        "SELECT message, bytes FROM task_ledger WHERE due_at <= ? ORDER BY due_at",
+      .exec<{ message: string; bytes: number; recorded_at: number }>(
+        "SELECT message, bytes, recorded_at FROM task_ledger WHERE claimed_by IS NULL AND due_at <= ? ORDER BY due_at",
         now,
       )
       .toArray()
       .map((row) => {
         const message = JSON.parse(row.message) as TaskEffect;
-        return {
-          stepId: message.stepId,
-          attempt: message.attempt,
-          stepType: message.stepType,
-          message,
-          bytes: row.bytes,
-        };
+        const { stepId, attempt, stepType } = message;
+        return { stepId, attempt, stepType, message, bytes: row.bytes, recordedAt: row.recorded_at };
       });
   }
 
-  /** The task's queue form, while it is unclaimed. */
-  find(key: TaskKey): TaskEffect | undefined {
+  /** The task's queue form and who claimed it, while the run keeps it. */
+  find(key: TaskKey): ClaimState {
     if (!this.tables.has(TABLE)) return undefined;
     const row = this.sql
-      .exec<{ message: string }>(
-        "SELECT message FROM task_ledger WHERE step_id = ? AND attempt = ? AND step_type = ?",
+      .exec<{ message: string; claimed_by: string | null }>(
+        "SELECT message, claimed_by FROM task_ledger WHERE step_id = ? AND attempt = ? AND step_type = ?",
         key.stepId,
         key.attempt,
         key.stepType,
       )
       .toArray()[0];
-    return row ? (JSON.parse(row.message) as TaskEffect) : undefined;
+    return row ? { claimedBy: row.claimed_by, message: JSON.parse(row.message) as TaskEffect } : undefined;
+  }
+
+  /** A consumer took the task with this message: it is not sent again. */
+  claim(key: TaskKey, messageId: string): void {
+    this.sql.exec(
+      "UPDATE task_ledger SET claimed_by = ? WHERE step_id = ? AND attempt = ? AND step_type = ?",
+      messageId,
+      key.stepId,
+      key.attempt,
+      key.stepType,
+    );
   }
 
   /** Sent: due again (backing off) unless a consumer claims it first. */
   markSent(keys: readonly TaskKey[], now: number): void {
     for (const key of keys) {
       this.sql.exec(
-        `UPDATE task_ledger SET sends = sends + 1, due_at = ? + MIN(?, ? * (1 << MIN(sends, 4)))
+        `UPDATE task_ledger SET sends = sends + 1, failed_sends = 0, due_at = ? + MIN(?, ? * (1 << MIN(sends, 4)))
          WHERE step_id = ? AND attempt = ? AND step_type = ?`,
         now,
         RESEND_MAX_MS,
@@ -97,12 +112,15 @@ export class TaskLedger {
     }
   }
 
-  /** The send failed: tried again shortly. */
+  /** The send failed: tried again shortly, backing off while it keeps failing. */
   markUnsent(keys: readonly TaskKey[], now: number): void {
     for (const key of keys) {
       this.sql.exec(
-        "UPDATE task_ledger SET due_at = ? WHERE step_id = ? AND attempt = ? AND step_type = ?",
-        now + SEND_RETRY_MS,
+        `UPDATE task_ledger SET failed_sends = failed_sends + 1, due_at = ? + MIN(?, ? * (1 << MIN(failed_sends, 4)))
+         WHERE step_id = ? AND attempt = ? AND step_type = ?`,
+        now,
+        RESEND_MAX_MS,
+        SEND_RETRY_MS,
         key.stepId,
         key.attempt,
         key.stepType,
@@ -110,7 +128,7 @@ export class TaskLedger {
     }
   }
 
-  /** Claimed by a consumer, or no longer wanted by the run. */
+  /** No longer wanted by the run. */
   remove(key: TaskKey): void {
     if (!this.tables.has(TABLE)) return;
     this.sql.exec(
@@ -121,7 +139,7 @@ export class TaskLedger {
     );
   }
 
-  /** The unclaimed tasks of one step (all its attempts and types). */
+  /** The tasks of one step (all its attempts and types), claimed or not. */
   ofStep(stepId: string): TaskKey[] {
     if (!this.tables.has(TABLE)) return [];
     return this.sql
@@ -136,7 +154,9 @@ export class TaskLedger {
   /** When the next (re)send is due, if any task is unclaimed. */
   nextDueAt(): number | undefined {
     if (!this.tables.has(TABLE)) return undefined;
-    const row = this.sql.exec<{ at: number | null }>("SELECT MIN(due_at) AS at FROM task_ledger").toArray()[0];
+    const row = this.sql
+      .exec<{ at: number | null }>("SELECT MIN(due_at) AS at FROM task_ledger WHERE claimed_by IS NULL")
+      .toArray()[0];
     return row?.at ?? undefined;
   }
 

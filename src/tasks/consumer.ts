@@ -1,14 +1,16 @@
 // The queue consumer: claims one attempt of an I/O step from its run, executes it and
 // reports the outcome.
-// The run owns retries; the queue only owns delivery: a task message is retried only when
-// the run could not be asked for it, never because its report failed (the report is then
-// retried on its own), so an effect is carried out once per delivery the run asked for.
+// The run owns retries; the queue only owns delivery: a task message is retried when the run
+// could not be asked for it, and never because its report failed (the report is then
+// retried on its own, through the queue if need be).
 import type { TaskReport } from "../run/commands";
 import { offload, restore } from "../run/blobs";
 import { runStub } from "../run/client";
 import { executeTask } from "./execute";
 import { isReportMessage, reportMessageSchema, type ReportMessage } from "./report-message";
-import { taskMessageSchema, type TaskMessage } from "./task-message";
+import { namedTaskSchema, taskMessageSchema, type TaskMessage } from "./task-message";
+
+type TaskName = Pick<TaskMessage, "runId" | "stepId" | "attempt" | "stepType">;
 
 /** Reports tried at once, then after these pauses, before the report goes through the queue. */
 const REPORT_RETRY_PAUSES_MS = [250, 1_000];
@@ -23,12 +25,7 @@ export async function consumeTasks(batch: MessageBatch<unknown>, env: Env): Prom
 
 async function handleTask(message: Message<unknown>, env: Env): Promise<void> {
   const parsed = taskMessageSchema.safeParse(message.body);
-  if (!parsed.success) {
-    // A malformed message can never succeed; the run sends its task again until one is claimed.
-    console.error("dropping malformed task message", parsed.error.issues);
-    message.ack();
-    return;
-  }
+  if (!parsed.success) return refuseMalformed(message, env, parsed.error.issues);
   const task = parsed.data;
   if (!(await claim(message, env, task))) return;
   let outcome: TaskReport["outcome"];
@@ -50,13 +47,10 @@ async function handleTask(message: Message<unknown>, env: Env): Promise<void> {
  * Asks the run for the task: true when this delivery is the one to carry it out. A duplicate,
  * or an attempt the run timed out, cancelled or superseded, is acknowledged unexecuted.
  */
-async function claim(message: Message<unknown>, env: Env, task: TaskMessage): Promise<boolean> {
+async function claim(message: Message<unknown>, env: Env, task: TaskName): Promise<boolean> {
   try {
-    const answer = await runStub(env, task.runId).claimTask({
-      stepId: task.stepId,
-      attempt: task.attempt,
-      stepType: task.stepType,
-    });
+    const key = { stepId: task.stepId, attempt: task.attempt, stepType: task.stepType };
+    const answer = await runStub(env, task.runId).claimTask(key, message.id);
     if (answer === "go") return true;
     message.ack();
     return false;
@@ -67,10 +61,27 @@ async function claim(message: Message<unknown>, env: Env, task: TaskMessage): Pr
   }
 }
 
+/** A notification decides nothing: a retryable failure is redelivered (the same message claims it again). */
 function settleNotification(message: Message<unknown>, task: TaskMessage, outcome: TaskReport["outcome"]): void {
-  if (!outcome.ok)
-    console.error(`notification of ${describe(task)} failed: ${outcome.error.code}: ${outcome.error.message}`);
-  message.ack();
+  if (outcome.ok) return message.ack();
+  console.error(`notification of ${describe(task)} failed: ${outcome.error.code}: ${outcome.error.message}`);
+  if (outcome.error.retryable) redeliver(message);
+  else message.ack();
+}
+
+/**
+ * A message that is not a valid task can never succeed. When it still names its run, step,
+ * attempt and type, the run is told (after claiming it) so the attempt fails at once with
+ * `invalid_task` instead of the run sending it again; anything else is dropped.
+ */
+async function refuseMalformed(message: Message<unknown>, env: Env, issues: unknown): Promise<void> {
+  console.error("malformed task message", issues);
+  const named = namedTaskSchema.safeParse(message.body);
+  if (!named.success) return message.ack();
+  const task = named.data;
+  if (task.stepType === "notify" || !(await claim(message, env, task))) return message.ack();
+  const error = { code: "invalid_task", message: "the task message is malformed", retryable: false };
+  await reportOutcome(message, env, task, { ok: false, error });
 }
 
 /**
@@ -81,7 +92,7 @@ function settleNotification(message: Message<unknown>, task: TaskMessage, outcom
 export async function reportOutcome(
   message: Message<unknown>,
   env: Env,
-  task: TaskMessage,
+  task: TaskName,
   outcome: TaskReport["outcome"],
 ): Promise<void> {
   for (const pause of [0, ...REPORT_RETRY_PAUSES_MS]) {
@@ -134,18 +145,14 @@ async function deliverQueuedReport(message: Message<unknown>, env: Env): Promise
   }
 }
 
-function tell(
-  env: Env,
-  task: Pick<TaskMessage, "runId" | "stepId" | "attempt" | "stepType">,
-  outcome: TaskReport["outcome"],
-): Promise<void> {
+function tell(env: Env, task: TaskName, outcome: TaskReport["outcome"]): Promise<void> {
   const report = { stepId: task.stepId, attempt: task.attempt, outcome };
   // A triage answer is not an outcome of the step's attempt: the run takes it apart.
   const run = runStub(env, task.runId);
   return task.stepType === "triage" ? run.triaged(report) : run.report(report);
 }
 
-function describe(task: Pick<TaskMessage, "runId" | "stepId" | "attempt" | "stepType">): string {
+function describe(task: TaskName): string {
   return `${task.stepType} task ${task.runId}/${task.stepId}#${task.attempt}`;
 }
 

@@ -1,6 +1,6 @@
 // Messages that exhausted their deliveries land here. A task the run still waits for and
-// nobody claimed fails with `delivery_failed`, so the run decides what happens next; a
-// task another delivery claimed is that delivery's to finish. A report that could not be
+// nobody else claimed fails its step with `delivery_failed` (SPEC: not retried, the run
+// decides what happens next); a task another delivery claimed is that delivery's to finish. A report that could not be
 // delivered is left to the attempt's deadline.
 import { runStub } from "../run/client";
 import { reportOutcome } from "./consumer";
@@ -19,7 +19,7 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
       const task = parsed.data;
       try {
         const key = { stepId: task.stepId, attempt: task.attempt, stepType: task.stepType };
-        if ((await runStub(env, task.runId).claimTask(key)) !== "go") return message.ack();
+        if ((await runStub(env, task.runId).claimTask(key, message.id)) !== "go") return message.ack();
       } catch (error) {
         console.error(`dead letter ${task.runId}/${task.stepId}#${task.attempt}: the run could not be reached`, error);
         return message.retry();

@@ -19,6 +19,9 @@ export const taskMessageSchema = z.object({
 
 export type TaskMessage = z.infer<typeof taskMessageSchema>;
 
+/** What names a task's attempt, read from a message that is otherwise malformed. */
+export const namedTaskSchema = taskMessageSchema.pick({ runId: true, stepId: true, attempt: true, stepType: true });
+
 export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 

@@ -24,8 +24,6 @@ export interface StartRunRequest {
   carriedSteps?: StartCommand["carriedSteps"];
   /** A run id chosen by the caller (idempotency, cron); a new one otherwise. */
   runId?: string;
-  /** When the trigger was accepted, if earlier than now (a webhook's start carried out by the queue). */
-  acceptedAt?: number;
   /**
    * Hands the run's index insert to the caller instead of writing it here: an API call writes
    * it in its audit entry's batch (api/audit-trail.ts), one D1 round trip for both.
@@ -69,7 +67,7 @@ export async function startRun(env: Env, request: StartRunRequest, pinned?: Pinn
     definition,
     input,
     trigger: request.trigger,
-    createdAt: request.acceptedAt ?? now,
+    createdAt: now,
     rerunOf: request.rerunOf,
     carriedSteps: request.carriedSteps,
   };

@@ -26,7 +26,7 @@ export interface WebhookDelivery {
   rawBody: Uint8Array;
   headers: Headers;
   query: URLSearchParams;
-  /** The request's audit entry as a 202: written in the claim's batch when the start is accepted onto the queue. */
+  /** The request's audit entry as a 202: written in the claim's batch, naming the run. */
   auditIfAccepted?: NewAuditEntry;
 }
 

@@ -51,12 +51,11 @@ describe("a repeated start with the same Idempotency-Key", () => {
 
   it("while the first request is still being handled is refused with 409 and Retry-After", async () => {
     await saveWorkflow("idem-in-flight", orderIntake);
-    const claimedRunId = await claimAsADyingRequest("idem-in-flight", "k-1", { orderId: "A-1" });
+    await claimAsADyingRequest("idem-in-flight", "k-1", { orderId: "A-1" });
     const response = await start("idem-in-flight", "k-1", { orderId: "A-1" });
     expect(response.headers.get("retry-after")).toMatch(/^\d+$/);
     await expectProblem(response, 409, "idempotency_in_flight");
     expect(await runsOf("idem-in-flight")).toEqual([]);
-    expect(claimedRunId).toMatch(/^run_/);
   });
 });
 

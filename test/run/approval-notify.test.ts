@@ -59,6 +59,30 @@ describe("an approval's notify request", () => {
     expect(run.status).toBe("succeeded");
   });
 
+  it("a notification that fails for now is redelivered and sent again by the same message, not by any other copy", async () => {
+    await saveWorkflow("appr-notify-retried", signOffFlow(undefined, { notify }));
+    const { runId, dispatched } = await startRecordedRun("appr-notify-retried");
+    const [task] = await pollUntil(
+      async () => dispatched,
+      (tasks) => tasks.length > 0,
+    );
+    let answers = 0;
+    const fetchSpy = answerFetch(() =>
+      ++answers === 1 ? jsonResponse({ error: "busy" }, 503) : jsonResponse({ ok: true }),
+    );
+    vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const first = await deliver([task]);
+    expect(first.result.retryMessages).toEqual([{ msgId: first.ids[0] }]);
+    // The queue redelivers the same message (same id): it claims the notification again.
+    const again = await deliver([task], { ids: first.ids, attempts: 2 });
+    expect(again.result.explicitAcks).toEqual(first.ids);
+    expect(fetchSpy).toHaveBeenCalledTimes(2);
+    // Any other copy of it is not sent.
+    await deliver([task]);
+    expect(fetchSpy).toHaveBeenCalledTimes(2);
+    expect((await getRun(runId)).steps.find((step) => step.id === "approve")?.status).toBe("waiting");
+  });
+
   it("a notification the receiver refuses for good is dropped; the approval still waits", async () => {
     await saveWorkflow("appr-notify-refused", signOffFlow(undefined, { notify }));
     const { runId, dispatched } = await startRecordedRun("appr-notify-refused");

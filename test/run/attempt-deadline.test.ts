@@ -25,7 +25,7 @@ const OK = { ok: true as const, output: { status: 200, headers: {}, body: { coun
 /** Starts a run and claims its call's first attempt, as the consumer does before executing it. */
 async function startRecordedRun(workflowId: string, input: unknown) {
   const recorded = await startUnclaimedRun(workflowId, input);
-  expect(await recorded.stub.claimTask({ stepId: "call", attempt: 1, stepType: "http" })).toBe("go");
+  expect(await recorded.stub.claimTask({ stepId: "call", attempt: 1, stepType: "http" }, "msg-1")).toBe("go");
   return recorded;
 }
 
@@ -43,7 +43,8 @@ describe("an attempt in flight", () => {
   it("has no deadline while its task waits in the queue", async () => {
     const { runId, stub } = await startUnclaimedRun("deadline-call", { sku: "A-1" });
     expect(await readTimers(runId)).toEqual({});
-    advanceClock(CALL_TIMEOUT_MS * 2);
+    // Nothing fails it meanwhile (a task nobody claims for 10 minutes is given up: task-ledger.test.ts).
+    advanceClock(CALL_TIMEOUT_MS - 1_000);
     await runDurableObjectAlarm(stub);
     expect((await readRun(runId)).steps[0]).toMatchObject({
       status: "running",
@@ -54,7 +55,7 @@ describe("an attempt in flight", () => {
   it("has a deadline timer at its timeout from the claim, and the alarm is set to it", async () => {
     const { runId, stub } = await startUnclaimedRun("deadline-call", { sku: "A-1" });
     now = advanceClock(3_000);
-    expect(await stub.claimTask({ stepId: "call", attempt: 1, stepType: "http" })).toBe("go");
+    expect(await stub.claimTask({ stepId: "call", attempt: 1, stepType: "http" }, "msg-1")).toBe("go");
     expect(await readTimers(runId)).toEqual({ "deadline:call": now + CALL_TIMEOUT_MS });
     await waitForOutboxFlush(runId);
     expect(await readAlarm(runId)).toBe(now + CALL_TIMEOUT_MS);
@@ -94,8 +95,8 @@ describe("an attempt that hangs past its deadline", () => {
     advanceClock(RETRY_DELAY_MS);
     await runDurableObjectAlarm(stub);
     expect(dispatched.map((task) => task.attempt)).toEqual([1, 2]);
-    expect(await stub.claimTask({ stepId: "call", attempt: 1, stepType: "http" })).toBe("skip");
-    expect(await stub.claimTask({ stepId: "call", attempt: 2, stepType: "http" })).toBe("go");
+    expect(await stub.claimTask({ stepId: "call", attempt: 1, stepType: "http" }, "msg-1")).toBe("skip");
+    expect(await stub.claimTask({ stepId: "call", attempt: 2, stepType: "http" }, "msg-1")).toBe("go");
   });
 
   it("cannot be revived by its late report", async () => {

@@ -47,7 +47,7 @@ const indexedStatus = async (runId: string) =>
 /** Claims the step's latest dispatched attempt and reports it succeeded, as the queue consumer would. */
 async function succeed({ stub, dispatched }: RecordedRun, stepId: string): Promise<void> {
   const task = dispatched.findLast((sent) => sent.stepId === stepId)!;
-  await stub.claimTask({ stepId, attempt: task.attempt, stepType: task.stepType });
+  await stub.claimTask({ stepId, attempt: task.attempt, stepType: task.stepType }, "msg-1");
   await stub.report({ stepId, attempt: task.attempt, outcome: { ok: true, output: { status: 200 }, httpStatus: 200 } });
 }
 
@@ -84,7 +84,7 @@ describe("the audit rows of a running run", () => {
     ]);
     // Back to the deadline of the call under way, once a consumer claims it.
     const c = run.dispatched.findLast((sent) => sent.stepId === "c")!;
-    expect(await run.stub.claimTask({ stepId: "c", attempt: c.attempt, stepType: c.stepType })).toBe("go");
+    expect(await run.stub.claimTask({ stepId: "c", attempt: c.attempt, stepType: c.stepType }, "msg-1")).toBe("go");
     expect(await readAlarm(run.runId)).toBe(now + HOUR);
   });
 

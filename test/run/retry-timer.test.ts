@@ -81,7 +81,7 @@ describe("a retryable failure", () => {
     // Its deadline starts when a consumer claims it.
     expect(await readTimers(run.runId)).toEqual({});
     const claimedAt = advanceClock(1_000);
-    expect(await run.stub.claimTask({ stepId: "call", attempt: 2, stepType: "http" })).toBe("go");
+    expect(await run.stub.claimTask({ stepId: "call", attempt: 2, stepType: "http" }, "msg-1")).toBe("go");
     expect(await readTimers(run.runId)).toEqual({ "deadline:call": claimedAt + CALL_TIMEOUT_MS });
   });
 

@@ -58,7 +58,7 @@ beforeEach(() => {
 afterEach(restoreClock);
 
 describe("an unclaimed task", () => {
-  it("is sent again after 5 s, then 10 s, the same message each time, until a consumer claims it", async () => {
+  it("is sent again after 5 s, then 10 s, then every 15 s, the same message each time, until a consumer claims it", async () => {
     const { runId, stub, dispatched } = await startRecordedRun("ledger-call", { sku: "A-1" });
     expect(await readAlarm(runId)).toBe(now + 5_000);
     advanceClock(4_999);
@@ -68,16 +68,41 @@ describe("an unclaimed task", () => {
     await runDurableObjectAlarm(stub);
     expect(dispatched).toHaveLength(2);
     expect(await readAlarm(runId)).toBe(now + 10_000);
-    advanceClock(10_000);
+    now = advanceClock(10_000);
     await runDurableObjectAlarm(stub);
     expect(dispatched).toHaveLength(3);
+    expect(await readAlarm(runId)).toBe(now + 15_000);
+    now = advanceClock(15_000);
+    await runDurableObjectAlarm(stub);
+    expect(dispatched).toHaveLength(4);
+    expect(await readAlarm(runId)).toBe(now + 15_000);
     expect(new Set(dispatched.map((task) => JSON.stringify(task))).size).toBe(1);
 
-    expect(await stub.claimTask(CLAIM)).toBe("go");
-    expect(await stub.claimTask(CLAIM)).toBe("skip");
+    expect(await stub.claimTask(CLAIM, "msg-1")).toBe("go");
     advanceClock(120_000);
     await runDurableObjectAlarm(stub);
-    expect(dispatched).toHaveLength(3);
+    expect(dispatched).toHaveLength(4);
+  });
+
+  it("claimed by a message may be claimed again by that message's redelivery, by no other copy", async () => {
+    const { stub } = await startRecordedRun("ledger-call", { sku: "A-1" });
+    expect(await stub.claimTask(CLAIM, "msg-1")).toBe("go");
+    expect(await stub.claimTask(CLAIM, "msg-2")).toBe("skip");
+    expect(await stub.claimTask(CLAIM, "msg-1")).toBe("go");
+  });
+
+  it("unclaimed for 10 minutes fails its step as delivery_failed, as a dead letter does", async () => {
+    const { runId, stub, dispatched } = await startRecordedRun("ledger-call", { sku: "A-1" });
+    for (let elapsed = 0; elapsed < 10 * 60_000; elapsed += 15_000) {
+      expect((await readRun(runId)).status).toBe("running");
+      advanceClock(15_000);
+      await runDurableObjectAlarm(stub);
+    }
+    const run = await readRun(runId);
+    expect(run.steps[0]).toMatchObject({ status: "failed", error: { code: "delivery_failed", retryable: false } });
+    expect(run).toMatchObject({ status: "failed", error: { stepId: "call", code: "delivery_failed" } });
+    expect(await stub.claimTask(CLAIM, "msg-1")).toBe("skip");
+    expect(dispatched.every((task) => task.attempt === 1)).toBe(true);
   });
 
   it("whose send failed is sent again a second later, not left to a deadline", async () => {
@@ -97,7 +122,7 @@ describe("an unclaimed task", () => {
     advanceClock(60_000);
     await runDurableObjectAlarm(stub);
     expect(dispatched).toHaveLength(1);
-    expect(await stub.claimTask(CLAIM)).toBe("skip");
+    expect(await stub.claimTask(CLAIM, "msg-1")).toBe("skip");
   });
 });
 

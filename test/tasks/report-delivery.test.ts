@@ -111,6 +111,21 @@ describe("a task carried out whose report fails", () => {
   });
 });
 
+describe("a task message that names its attempt but is otherwise malformed", () => {
+  it("fails the attempt at once with invalid_task instead of being sent again and again", async () => {
+    const { runId, dispatched } = await startRecordedRun("inventory-delivery", { sku: "A-1" });
+    const fetchSpy = answerFetch(() => jsonResponse({ count: 1 }));
+    vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const { result, ids } = await deliver([{ ...dispatched[0], timeoutMs: "soon" }]);
+    expect(result.explicitAcks).toEqual(ids);
+    expect(fetchSpy).not.toHaveBeenCalled();
+    expect((await readRun(runId)).steps[0]).toMatchObject({
+      status: "failed",
+      error: { code: "invalid_task", retryable: false },
+    });
+  });
+});
+
 describe("a malformed message", () => {
   const malformed = [
     { type: "dispatch", runId: "run_x" },

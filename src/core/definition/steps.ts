@@ -1,7 +1,7 @@
 // The nine step types (SPEC §2). Each type's own fields are a shape used twice: for a
 // top-level step and for the inline step of a `map` (no `needs`, optional `id`).
 import { z } from "zod";
-import { durationSchema } from "../duration";
+import { durationSchema, positiveDurationSchema } from "../duration";
 import { retryPolicySchema } from "../retry";
 import {
   expressionSchema,
@@ -106,7 +106,8 @@ const retrieveShape = {
 const behaviourFields = {
   if: expressionSchema.optional().meta({ description: "Run only when this JSONata condition is true" }),
   retry: retryPolicySchema.optional(),
-  timeout: durationSchema.optional(),
+  // A zero deadline would fail every attempt the moment it is taken.
+  timeout: positiveDurationSchema.optional(),
   onError: z.enum(["fail", "continue"]).optional().meta({ description: "Default fail" }),
   description: z.string().optional(),
 };

@@ -68,9 +68,12 @@ async function renderRequest(draft: Draft, step: IoStep): Promise<unknown> {
     if (rendered.body !== undefined) request.body = rendered.body;
     return request;
   }
+  // Every templated field in one render, so they draw from one `$random` stream.
+  const templated = Object.entries(step).filter(([field]) => !COMMON_FIELDS.has(field) && !LITERAL_FIELDS.has(field));
+  const rendered = (await render(Object.fromEntries(templated))) as Record<string, unknown>;
   const request: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(step)) {
-    if (!COMMON_FIELDS.has(field)) request[field] = LITERAL_FIELDS.has(field) ? value : await render(value);
+    if (!COMMON_FIELDS.has(field)) request[field] = LITERAL_FIELDS.has(field) ? value : rendered[field];
   }
   if (step.type === "llm") {
     const repair = repairOf(draft, step.id);

@@ -172,6 +172,12 @@ const rejections: Rejection[] = [
     message: "expected a duration such as 500ms, 30s, 5m, 2h or 7d",
   },
   {
+    name: "rejects a step timeout of zero, which would fail every attempt the moment it is taken",
+    raw: withStep({ type: "http", request: { url: "https://x.example" }, timeout: "0s" }),
+    path: "steps[0].timeout",
+    message: "must be longer than 0",
+  },
+  {
     name: "rejects a bad duration inside a retry policy",
     raw: withStep({ type: "transform", expr: "1", retry: { delay: "1sec" } }),
     path: "steps[0].retry.delay",

@@ -26,11 +26,13 @@ export interface DeliverOptions {
   attempts?: number;
   /** Bindings the handler sees; the test's own by default. */
   env?: Env;
+  /** Message ids, in the order of the bodies: a redelivery keeps its message's id. New ones by default. */
+  ids?: string[];
 }
 
 export async function deliver(bodies: unknown[], options: DeliverOptions = {}): Promise<Delivery> {
-  const messages = bodies.map((body) => ({
-    id: `msg-${++nextMessage}`,
+  const messages = bodies.map((body, i) => ({
+    id: options.ids?.[i] ?? `msg-${++nextMessage}`,
     timestamp: new Date(),
     attempts: options.attempts ?? 1,
     body,
