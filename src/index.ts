@@ -7,6 +7,7 @@ import { runScheduledWork } from "./triggers/scheduled";
 
 export { RunCoordinator } from "./run/coordinator";
 export { WorkflowGate } from "./gate/workflow-gate";
+export { RunWatchdog } from "./run/watchdog";
 
 const app = createApp();
 const DEAD_LETTER_QUEUE = "waymark-tasks-dlq";

@@ -33,6 +33,8 @@ export default defineConfig({
                 TEST_MIGRATIONS: await readD1Migrations(path.join(root, "migrations")),
                 WAYMARK_ADMIN_TOKEN: "wm_test_admin",
                 WAYMARK_MASTER_KEY: "dGVzdC1tYXN0ZXIta2V5LTMyLWJ5dGVzLWxvbmchISE=",
+                // The tests fire alarms by hand; the watchdog would wake runs behind their back.
+                WAYMARK_WATCHDOG: "off",
               },
               // Miniflare would deliver every task the run dispatches to this Worker's own
               // consumer, racing the test. Tasks go to a queue nobody consumes instead; the

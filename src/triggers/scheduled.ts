@@ -8,8 +8,13 @@ import { pruneIdempotencyKeys } from "../db/idempotency";
 import { pruneDeliveries } from "../db/webhook-deliveries";
 import { pruneExpiredRuns } from "../maintenance/retention";
 import { runDueSchedules } from "./cron/scheduler";
+import { watchdogStub } from "../run/watchdog";
 
 export async function runScheduledWork(env: Env, now: number): Promise<void> {
+  // The minute tick reminds the watchdog too, traffic or not (src/run/watchdog.ts).
+  await watchdogStub(env)
+    .poke()
+    .catch((error: unknown) => console.error("watchdog poke failed", error));
   await runDueSchedules(env, now);
   const db = database(env.DB);
   await Promise.all([pruneDeliveries(db, now), pruneEvents(db, now), pruneIdempotencyKeys(db, now)]);
