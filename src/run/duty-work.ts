@@ -2,7 +2,7 @@
 // is deterministic, cancelling a finished run changes nothing, a parent ignores a report
 // for a child it no longer waits for. A duty that fails stays owed; the alarm retries it.
 import type { ErrorRecord } from "../core/errors";
-import type { ReceivedEvent, RunState, RunStatus } from "../core/engine/types";
+import { FINISHED_RUN_STATUSES, type ReceivedEvent, type RunState, type RunStatus } from "../core/engine/types";
 import type { Definition } from "../core/definition/schema";
 import { planGates } from "../core/flow-control";
 import { database } from "../db/client";
@@ -87,8 +87,16 @@ async function lookBack(duty: LookbackDuty, context: DutyContext): Promise<boole
   return true;
 }
 
+/**
+ * Creates the child, unless the step stopped waiting for it (the parent was cancelled or
+ * timed out before this duty ran): its `cancel_child` duty may already have found no
+ * child to cancel, so a child created now would be an orphan. Duties run one at a time in
+ * the order owed, so a cancel arriving while the child is being created is performed
+ * after this duty and reaches it.
+ */
 async function startChild(duty: StartChildDuty, context: DutyContext): Promise<boolean> {
   const parent = context.state;
+  if (!isWaitingForChild(parent, duty)) return true;
   const trigger = { type: "workflow", parentRunId: parent.id, parentStepId: duty.stepId, depth: duty.depth };
   try {
     await startRun(context.env, {
@@ -110,6 +118,13 @@ async function startChild(duty: StartChildDuty, context: DutyContext): Promise<b
     });
   }
   return true;
+}
+
+function isWaitingForChild(parent: RunState, duty: StartChildDuty): boolean {
+  const step = parent.steps[duty.stepId];
+  return (
+    !FINISHED_RUN_STATUSES.includes(parent.status) && step?.status === "waiting" && step.childRunId === duty.childRunId
+  );
 }
 
 async function notifyParent(duty: NotifyParentDuty, context: DutyContext): Promise<boolean> {
