@@ -1,6 +1,6 @@
 // The every-minute Cron Trigger: start due schedules, then prune expired dedupe records
-// (webhook deliveries, events, idempotency keys), prune runs past their retention once a
-// day, and chain new audit entries.
+// (webhook deliveries, events, idempotency keys), finish event fan-outs no request
+// finished, prune runs past their retention once a day, and chain new audit entries.
 import { chainAuditLog } from "../db/audit";
 import { database } from "../db/client";
 import { pruneEvents } from "../db/events";
@@ -8,11 +8,13 @@ import { pruneIdempotencyKeys } from "../db/idempotency";
 import { pruneDeliveries } from "../db/webhook-deliveries";
 import { pruneExpiredRuns } from "../maintenance/retention";
 import { runDueSchedules } from "./cron/scheduler";
+import { finishUnfinishedEvents } from "./events";
 
 export async function runScheduledWork(env: Env, now: number): Promise<void> {
   await runDueSchedules(env, now);
   const db = database(env.DB);
   await Promise.all([pruneDeliveries(db, now), pruneEvents(db, now), pruneIdempotencyKeys(db, now)]);
+  await finishUnfinishedEvents(env, now);
   await pruneExpiredRuns(env, now);
   await chainAuditLog(db);
 }

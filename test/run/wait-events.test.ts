@@ -76,9 +76,9 @@ describe("a wait step", () => {
     const event = `payment-${crypto.randomUUID().slice(0, 8)}`;
     await saveWorkflow("wait-crowded", paymentWait(event));
     const now = Date.now();
-    // Stored as POST /api/events stores them, oldest first; only the last one matches.
+    // Stored as POST /api/events stores them (fanned out), oldest first; only the last one matches.
     const insert = env.DB.prepare(
-      "INSERT INTO events (id, name, key, payload, started_runs, received_at, expires_at) VALUES (?, ?, NULL, ?, '[]', ?, ?)",
+      "INSERT INTO events (id, name, key, payload, started_runs, received_at, expires_at, fanned_out_at) VALUES (?, ?, NULL, ?, '[]', ?, ?, ?)",
     );
     await env.DB.batch(
       Array.from({ length: 150 }, (_, i) =>
@@ -88,6 +88,7 @@ describe("a wait step", () => {
           JSON.stringify({ order: i === 149 ? "C-150" : `other-${i}`, amount: i + 1 }),
           now - 60_000 + i,
           now + 60 * MINUTE,
+          now - 60_000 + i,
         ),
       ),
     );
