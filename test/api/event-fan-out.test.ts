@@ -2,14 +2,13 @@
 // from the event, so a retry with the same key (or the minute tick) finishes a fan-out a
 // failed or dead request left half done, under the same run ids, starting each run once;
 // a waiter that could not be told is told by the retry, never dropped.
-import { afterEach, describe, expect, it } from "vitest";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
 import { finishUnfinishedEvents } from "../../src/triggers/events";
 import { paymentWait } from "../fixtures/workflows-api/waits";
 import { call, expectJson, expectProblem, getRun, saveWorkflow, startRunThroughApi } from "../support/workers/api";
 import { failRunCalls } from "../support/workers/run-faults";
 import { waitForOutboxFlush } from "../support/workers/runs";
-import { env } from "cloudflare:workers";
-import { restoreClock } from "../support/workers/clock";
 
 interface Outcome {
   eventId: string;
@@ -38,8 +37,6 @@ async function twoSubscribers(): Promise<{ event: string; first: string; second:
   await saveWorkflow(second, subscriber(second, event));
   return { event, first, second };
 }
-
-afterEach(restoreClock);
 
 describe("a keyed event retried", () => {
   it("answers the same run ids, and each run exists once", async () => {
