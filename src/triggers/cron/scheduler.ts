@@ -17,13 +17,13 @@ import { startRun, type PinnedWorkflow, type StartRunRequest } from "../start-ru
 import { planScheduleFiring } from "./plan";
 
 /** Due schedules read, started and advanced together: one D1 read and one D1 batch per page. */
-export const DUE_SCHEDULES_PAGE = 50;
+const DUE_SCHEDULES_PAGE = 50;
 /**
  * Schedules one tick fires at most. Each costs a call to its run's object (and, the first
  * time an isolate sees its workflow's version, one D1 read), so a tick stays well within a
  * Worker's subrequest budget; schedules beyond it stay due and start at the next tick.
  */
-export const MAX_SCHEDULES_PER_TICK = 300;
+const MAX_SCHEDULES_PER_TICK = 300;
 
 /** Errors that will fail the same way next minute: the scheduled time is spent, not retried. */
 const PERMANENT_CODES = new Set(["not_found", "workflow_disabled", "validation_failed"]);
