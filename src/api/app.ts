@@ -1,8 +1,6 @@
 // The Hono app: middleware, then the routes as a table of contents, then the one error funnel.
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import type { AppEnv } from "../env";
-import { pokeWatchdog } from "../run/watchdog";
 import { registerApprovalLinkRoutes } from "./approval-links";
 import { registerApprovalRoutes } from "./approvals";
 import { registerAuditRoutes } from "./audit";
@@ -34,11 +32,6 @@ export function createApp(): OpenAPIHono<AppEnv> {
     c.set("requestId", c.req.header("cf-ray") ?? crypto.randomUUID());
     await next();
     c.header("x-request-id", c.get("requestId"));
-  });
-  // Traffic reminds the watchdog that runs may need it (src/run/watchdog.ts).
-  app.use("*", async (c, next) => {
-    pokeWatchdog(c.env, (promise) => waitUntil(c, promise), Date.now());
-    await next();
   });
   app.use("*", securityHeaders);
   app.use("/api/*", cors);
@@ -72,12 +65,4 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.onError(onError);
   app.notFound(onNotFound);
   return app;
-}
-
-function waitUntil(c: Context<AppEnv>, promise: Promise<unknown>): void {
-  try {
-    c.executionCtx.waitUntil(promise);
-  } catch {
-    void promise; // no execution context (the app called directly in tests): it runs anyway
-  }
 }

@@ -10,12 +10,10 @@ import { jsonContent, problems } from "./schemas";
 const eventBody = z.strictObject({
   name: z.string().min(1).max(200).openapi({ example: "order.created" }),
   payload: z.unknown().optional(),
-  key: z
-    .string()
-    .min(1)
-    .max(200)
-    .optional()
-    .openapi({ description: "Deduplicates: the same name and key within 24 h start nothing new" }),
+  key: z.string().min(1).max(200).optional().openapi({
+    description:
+      "Deduplicates: the same name and key within 24 h reach the same event and runs; a retry finishes what a failed first request left undone",
+  }),
 });
 
 const outcome = z.object({
@@ -34,7 +32,7 @@ const publishRoute = createRoute({
   middleware: [requireJsonBody()] as const,
   request: { body: { required: true, content: { "application/json": { schema: eventBody } } } },
   responses: {
-    200: jsonContent(outcome, "A repeated key: the runs the first event started"),
+    200: jsonContent(outcome, "A repeated key: every run the event started"),
     202: jsonContent(outcome, "Runs started"),
     ...problems,
   },

@@ -1,6 +1,6 @@
 // Events: the subscriptions of enabled workflows by event name, and the events
 // received (kept for `wait` lookback and deduplicated by key).
-import { and, eq, gte, isNull, lt } from "drizzle-orm";
+import { and, asc, eq, gte, isNull, lt } from "drizzle-orm";
 import type { EventTrigger, Trigger } from "../core/definition/schema";
 import type { Database } from "./client";
 import { events, eventSubscriptions, workflows } from "./schema";
@@ -55,11 +55,28 @@ export async function insertEvent(db: Database, row: EventRow): Promise<boolean>
   return inserted !== undefined;
 }
 
-export async function recordStartedRuns(db: Database, id: string, runIds: string[]): Promise<void> {
+/** The event's fan-out is done: every subscriber's run started, every waiter told. */
+export async function markFannedOut(db: Database, id: string, runIds: string[], now: number): Promise<void> {
   await db
     .update(events)
-    .set({ startedRuns: JSON.stringify(runIds) })
+    .set({ startedRuns: JSON.stringify(runIds), fannedOutAt: now })
     .where(eq(events.id, id));
+}
+
+/** Unexpired events received before `before` whose fan-out no one finished, oldest first. */
+export async function findUnfinishedEvents(
+  db: Database,
+  before: number,
+  now: number,
+  limit: number,
+): Promise<EventRow[]> {
+  return db
+    .select()
+    .from(events)
+    .where(and(isNull(events.fannedOutAt), lt(events.receivedAt, before), gte(events.expiresAt, now)))
+    .orderBy(asc(events.receivedAt))
+    .limit(limit)
+    .all();
 }
 
 export async function pruneEvents(db: Database, now: number): Promise<void> {

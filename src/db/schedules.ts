@@ -1,8 +1,9 @@
 // Cron schedule rows: what each workflow's cron triggers fire next, and the conditional
-// updates through which exactly one scheduler invocation claims a scheduled time.
-import { and, asc, eq, isNull, lte, type SQL } from "drizzle-orm";
+// update through which exactly one scheduler invocation moves a schedule past a time fired.
+import { and, asc, eq, gt, isNull, lte, or, type SQL } from "drizzle-orm";
 import type { Database } from "./client";
 import { schedules, workflows } from "./schema";
+import type { WorkflowRow } from "./workflows";
 
 export type ScheduleRow = typeof schedules.$inferSelect;
 
@@ -40,16 +41,33 @@ export async function writeWorkflowSchedules(
   if (first) await db.batch([first, ...rest]);
 }
 
-/** Enabled schedules of enabled, unarchived workflows whose pending time is at or before `now`, oldest first. */
-export async function listDueSchedules(db: Database, now: number, limit: number): Promise<ScheduleRow[]> {
-  const rows = await dueSchedulesQuery(db, now, limit).all();
-  return rows.map((row) => row.schedule);
+/** A due schedule and its workflow's row (the definition to pin comes from it, with no second read). */
+export interface DueSchedule {
+  schedule: ScheduleRow;
+  workflow: WorkflowRow;
+}
+
+/** Where a page of due schedules ends: the next page starts after it. */
+export type DueCursor = Pick<ScheduleRow, "nextFireAt" | "workflowId" | "triggerIndex">;
+
+/**
+ * Enabled schedules of enabled, unarchived workflows whose pending time is at or before
+ * `now`, oldest first, a page at a time: a schedule left due (its start failed) does not
+ * come back in a later page of the same tick.
+ */
+export async function listDueSchedules(
+  db: Database,
+  now: number,
+  limit: number,
+  after?: DueCursor,
+): Promise<DueSchedule[]> {
+  return dueSchedulesQuery(db, now, limit, after).all();
 }
 
 /** The due-schedules query itself, so a test can check that it reads the `schedules_due` index. */
-export function dueSchedulesQuery(db: Database, now: number, limit: number) {
+export function dueSchedulesQuery(db: Database, now: number, limit: number, after?: DueCursor) {
   return db
-    .select({ schedule: schedules })
+    .select({ schedule: schedules, workflow: workflows })
     .from(schedules)
     .innerJoin(workflows, eq(workflows.id, schedules.workflowId))
     .where(
@@ -58,45 +76,55 @@ export function dueSchedulesQuery(db: Database, now: number, limit: number) {
         lte(schedules.nextFireAt, now),
         eq(workflows.enabled, true),
         isNull(workflows.archivedAt),
+        after ? isAfter(after) : undefined,
       ),
     )
-    .orderBy(asc(schedules.nextFireAt))
+    .orderBy(asc(schedules.nextFireAt), asc(schedules.workflowId), asc(schedules.triggerIndex))
     .limit(limit);
 }
 
-export interface ScheduleClaim {
+function isAfter(cursor: DueCursor): SQL {
+  const at = cursor.nextFireAt ?? 0;
+  return or(
+    gt(schedules.nextFireAt, at),
+    and(eq(schedules.nextFireAt, at), gt(schedules.workflowId, cursor.workflowId)),
+    and(
+      eq(schedules.nextFireAt, at),
+      eq(schedules.workflowId, cursor.workflowId),
+      gt(schedules.triggerIndex, cursor.triggerIndex),
+    ),
+  )!;
+}
+
+export interface ScheduleAdvance {
   workflowId: string;
   triggerIndex: number;
-  /** The pending time the claimer read; the claim fails when someone moved it. */
+  /** The pending time the scheduler read; the advance does nothing when someone moved it. */
   from: number;
   /** The pending time after this firing. */
   to: number | null;
-  /** The scheduled time being fired. */
+  /** The scheduled time fired (its run started, or refused for good). */
   firedAt: number;
   now: number;
 }
 
-/** Moves the pending time from `from` to `to`; true for the one invocation that did. */
-export async function claimSchedule(db: Database, claim: ScheduleClaim): Promise<boolean> {
-  const claimed = await db
+/**
+ * Moves the pending time from `from` to `to`, as a statement for the tick's batch; it
+ * returns the row for the one invocation that moved it.
+ */
+export function scheduleAdvance(db: Database, advance: ScheduleAdvance) {
+  return db
     .update(schedules)
-    .set({ nextFireAt: claim.to, lastFiredAt: claim.firedAt, updatedAt: claim.now })
-    .where(and(rowOf(claim), eq(schedules.enabled, true), eq(schedules.nextFireAt, claim.from)))
-    .returning({ triggerIndex: schedules.triggerIndex })
-    .all();
-  return claimed.length > 0;
+    .set({ nextFireAt: advance.to, lastFiredAt: advance.firedAt, updatedAt: advance.now })
+    .where(and(rowOf(advance), eq(schedules.enabled, true), eq(schedules.nextFireAt, advance.from)))
+    .returning({ triggerIndex: schedules.triggerIndex });
 }
 
-/** Gives a claim back (its run could not be started), unless the row has moved on since. */
-export async function releaseSchedule(db: Database, claim: ScheduleClaim, lastFiredAt: number | null): Promise<void> {
-  const pending = claim.to === null ? isNull(schedules.nextFireAt) : eq(schedules.nextFireAt, claim.to);
-  const stillOurs: SQL[] = [eq(schedules.enabled, true), eq(schedules.lastFiredAt, claim.firedAt), pending];
-  await db
-    .update(schedules)
-    .set({ nextFireAt: claim.from, lastFiredAt, updatedAt: claim.now })
-    .where(and(rowOf(claim), ...stillOurs));
+/** Moves the pending time on its own; true for the one invocation that did. */
+export async function advanceSchedule(db: Database, advance: ScheduleAdvance): Promise<boolean> {
+  return (await scheduleAdvance(db, advance).all()).length > 0;
 }
 
-function rowOf(claim: { workflowId: string; triggerIndex: number }): SQL {
-  return and(eq(schedules.workflowId, claim.workflowId), eq(schedules.triggerIndex, claim.triggerIndex))!;
+function rowOf(advance: { workflowId: string; triggerIndex: number }): SQL {
+  return and(eq(schedules.workflowId, advance.workflowId), eq(schedules.triggerIndex, advance.triggerIndex))!;
 }

@@ -185,14 +185,21 @@ export const events = sqliteTable(
     name: text("name").notNull(),
     key: text("key"),
     payload: text("payload").notNull(),
+    /** The runs the event started, as a JSON array of ids; complete once `fannedOutAt` is set. */
     startedRuns: text("started_runs").notNull(),
     receivedAt: integer("received_at").notNull(),
     expiresAt: integer("expires_at").notNull(),
+    /**
+     * When every subscriber's run was started and every waiter told; null until then, so a
+     * retry with the same key, or the minute tick, carries out what a dead request left.
+     */
+    fannedOutAt: integer("fanned_out_at"),
   },
   (table) => [
     index("events_name_received").on(table.name, table.receivedAt),
     uniqueIndex("events_name_key").on(table.name, table.key),
     index("events_expires").on(table.expiresAt),
+    index("events_unfinished").on(table.receivedAt).where(sql`fanned_out_at IS NULL`),
   ],
 );
 

@@ -1,6 +1,6 @@
 // Waiting `wait` steps by event name: an event looks its waiters up here instead of
 // asking every run. Rows follow each wait through its run's outbox.
-import { and, asc, eq, gte } from "drizzle-orm";
+import { and, asc, eq, gt, gte, or } from "drizzle-orm";
 import type { Database } from "./client";
 import { events, waiters } from "./schema";
 
@@ -25,12 +25,27 @@ export async function findWaiters(db: Database, eventName: string): Promise<Wait
   return db.select().from(waiters).where(eq(waiters.eventName, eventName)).all();
 }
 
-/** Events a wait that began after them may still match (its lookback), oldest first. */
-export async function findEventsSince(db: Database, eventName: string, since: number, limit: number) {
+/** Where a page of events ends: the next page starts after it. */
+export interface EventCursor {
+  receivedAt: number;
+  id: string;
+}
+
+/** A page of the events a wait that began after them may still match (its lookback), oldest first. */
+export async function findEventsSince(
+  db: Database,
+  eventName: string,
+  since: number,
+  limit: number,
+  after?: EventCursor,
+) {
+  const from = after
+    ? or(gt(events.receivedAt, after.receivedAt), and(eq(events.receivedAt, after.receivedAt), gt(events.id, after.id)))
+    : gte(events.receivedAt, since);
   return db
     .select()
     .from(events)
-    .where(and(eq(events.name, eventName), gte(events.receivedAt, since)))
+    .where(and(eq(events.name, eventName), from))
     .orderBy(asc(events.receivedAt), asc(events.id))
     .limit(limit)
     .all();

@@ -2,19 +2,19 @@
 // is deterministic, cancelling a finished run changes nothing, a parent ignores a report
 // for a child it no longer waits for. A duty that fails stays owed; the alarm retries it.
 import type { ErrorRecord } from "../core/errors";
-import type { ReceivedEvent, RunState, RunStatus } from "../core/engine/types";
+import { FINISHED_RUN_STATUSES, type ReceivedEvent, type RunState, type RunStatus } from "../core/engine/types";
 import type { Definition } from "../core/definition/schema";
 import { planGates } from "../core/flow-control";
 import { database } from "../db/client";
 import { gateStub } from "../gate/client";
-import { findEventsSince } from "../db/waiters";
+import { findEventsSince, type EventCursor } from "../db/waiters";
 import { startRun } from "../triggers/start-run";
 import { runStub } from "./client";
 import type { Duty } from "./duties";
 import type { LookbackDuty, NotifyParentDuty, StartChildDuty } from "./holds";
 
-/** How many stored events one lookback offers the wait. */
-const LOOKBACK_EVENTS = 100;
+/** How many stored events one read of a lookback brings (payloads are up to 1 MiB each). */
+const LOOKBACK_PAGE = 50;
 /** Start failures that another try cannot fix: the step fails instead. */
 const PERMANENT_START_FAILURES = new Set(["not_found", "workflow_disabled", "validation_failed"]);
 
@@ -68,27 +68,43 @@ export async function performDuty(duty: Duty, context: DutyContext): Promise<boo
 
 /**
  * The waiter row is in D1 by now, so any later event finds it; events stored before it
- * (up to the lookback) are offered here, oldest first, until one ends the wait.
+ * (up to the lookback) are offered here, oldest first and a page at a time, until one ends
+ * the wait: every event in the window counts, however many came first (`match` is the
+ * engine's to decide, so it cannot narrow the query).
  */
 async function lookBack(duty: LookbackDuty, context: DutyContext): Promise<boolean> {
   if (!context.outboxFlushed()) return false;
-  const rows = await findEventsSince(database(context.env.DB), duty.event, duty.since, LOOKBACK_EVENTS);
-  for (const row of rows) {
-    const event: ReceivedEvent = {
-      id: row.id,
-      name: row.name,
-      payload: JSON.parse(row.payload) as unknown,
-      key: row.key,
-      receivedAt: row.receivedAt,
-    };
-    const outcome = await context.deliverEvent({ stepId: duty.stepId, attempt: duty.attempt, event });
-    if (!outcome.waiting) break;
+  const db = database(context.env.DB);
+  let after: EventCursor | undefined;
+  for (;;) {
+    const rows = await findEventsSince(db, duty.event, duty.since, LOOKBACK_PAGE, after);
+    for (const row of rows) {
+      const event: ReceivedEvent = {
+        id: row.id,
+        name: row.name,
+        payload: JSON.parse(row.payload) as unknown,
+        key: row.key,
+        receivedAt: row.receivedAt,
+      };
+      const outcome = await context.deliverEvent({ stepId: duty.stepId, attempt: duty.attempt, event });
+      if (!outcome.waiting) return true;
+    }
+    if (rows.length < LOOKBACK_PAGE) return true;
+    const last = rows.at(-1)!;
+    after = { receivedAt: last.receivedAt, id: last.id };
   }
-  return true;
 }
 
+/**
+ * Creates the child, unless the step stopped waiting for it (the parent was cancelled or
+ * timed out before this duty ran): its `cancel_child` duty may already have found no
+ * child to cancel, so a child created now would be an orphan. Duties run one at a time in
+ * the order owed, so a cancel arriving while the child is being created is performed
+ * after this duty and reaches it.
+ */
 async function startChild(duty: StartChildDuty, context: DutyContext): Promise<boolean> {
   const parent = context.state;
+  if (!isWaitingForChild(parent, duty)) return true;
   const trigger = { type: "workflow", parentRunId: parent.id, parentStepId: duty.stepId, depth: duty.depth };
   try {
     await startRun(context.env, {
@@ -110,6 +126,13 @@ async function startChild(duty: StartChildDuty, context: DutyContext): Promise<b
     });
   }
   return true;
+}
+
+function isWaitingForChild(parent: RunState, duty: StartChildDuty): boolean {
+  const step = parent.steps[duty.stepId];
+  return (
+    !FINISHED_RUN_STATUSES.includes(parent.status) && step?.status === "waiting" && step.childRunId === duty.childRunId
+  );
 }
 
 async function notifyParent(duty: NotifyParentDuty, context: DutyContext): Promise<boolean> {

@@ -1,16 +1,11 @@
-// Events (SPEC §4): an event starts every enabled workflow subscribed to its name.
-// It is stored for the lookback of `wait` steps; a repeated `key` starts nothing new.
-import type { EventTrigger } from "../core/definition/schema";
-import { NonRetryableError } from "../core/errors";
-import { evaluateExpression } from "../core/expr";
-import { database } from "../db/client";
-import { EVENT_TTL_MS, findEventByKey, findSubscribers, insertEvent, recordStartedRuns } from "../db/events";
-import { findWaiters } from "../db/waiters";
-import type { ReceivedEvent } from "../core/engine/types";
-import { runStub } from "../run/client";
-import { AppError } from "../api/problem";
-import { newRunId } from "../run/ids";
-import { resolveWorkflow, startRun } from "./start-run";
+// Events (SPEC §4): an event starts every enabled workflow subscribed to its name and
+// resumes the waits it matches. It is stored first (for the lookback of `wait` steps, and as
+// the record of work to finish); a repeated `key` reaches the same event, whose fan-out is
+// finished if a first request left it undone, and started again never.
+import { database, type Database } from "../db/client";
+import { EVENT_TTL_MS, findEventByKey, findUnfinishedEvents, insertEvent, type EventRow } from "../db/events";
+import { deterministicRunId, newRunId } from "../run/ids";
+import { fanOutEvent, type FanOut } from "./event-fan-out";
 
 export interface PublishedEvent {
   name: string;
@@ -18,99 +13,74 @@ export interface PublishedEvent {
   key?: string;
 }
 
-export interface EventOutcome {
+export interface EventOutcome extends FanOut {
   eventId: string;
-  started: string[];
-  resumed: string[];
-  /** Subscribed workflows that started nothing, and why (disabled, input rejected, …). */
-  skipped: { workflow: string; code: string; message: string }[];
   duplicate: boolean;
 }
 
+/** How long a request has to finish its own fan-out before the minute tick takes over. */
+const FAN_OUT_GRACE_MS = 60_000;
+/** Unfinished events the minute tick carries out at most (each costs a call per run and waiter). */
+const UNFINISHED_PER_TICK = 20;
+
 export async function publishEvent(env: Env, event: PublishedEvent, now: number): Promise<EventOutcome> {
-  const db = database(env.DB);
+  const { row, fresh } = await claimEvent(database(env.DB), event, now);
+  const duplicate = !fresh;
+  if (row.fannedOutAt !== null)
+    return { eventId: row.id, started: JSON.parse(row.startedRuns) as string[], resumed: [], skipped: [], duplicate };
+  return { eventId: row.id, ...(await fanOutEvent(env, row, now, duplicate)), duplicate };
+}
+
+/**
+ * Finishes the fan-out of events no request finished (its client gave up or had no key to
+ * retry with, or the Worker died): the same runs, the same waits, once each.
+ */
+export async function finishUnfinishedEvents(env: Env, now: number): Promise<number> {
+  const rows = await findUnfinishedEvents(database(env.DB), now - FAN_OUT_GRACE_MS, now, UNFINISHED_PER_TICK);
+  for (const row of rows) {
+    try {
+      await fanOutEvent(env, row, now, true);
+    } catch (error) {
+      // Still unfinished in D1: the next pass tries again.
+      console.error(`event ${row.id}: its fan-out is still unfinished; the next pass retries it`, error);
+    }
+  }
+  return rows.length;
+}
+
+/** The stored event: new (`fresh`), or the unexpired one with the same name and key. */
+async function claimEvent(
+  db: Database,
+  event: PublishedEvent,
+  now: number,
+): Promise<{ row: EventRow; fresh: boolean }> {
   const key = event.key ?? null;
   if (key !== null) {
     const earlier = await findEventByKey(db, event.name, key, now);
-    if (earlier)
-      return {
-        eventId: earlier.id,
-        started: JSON.parse(earlier.startedRuns) as string[],
-        resumed: [],
-        skipped: [],
-        duplicate: true,
-      };
+    if (earlier) return { row: earlier, fresh: false };
   }
-  const eventId = `evt_${newRunId(now).slice(4)}`;
-  const row = {
-    id: eventId,
+  const row: EventRow = {
+    id: await eventId(event.name, key, now),
     name: event.name,
     key,
     payload: JSON.stringify(event.payload ?? null),
     startedRuns: "[]",
     receivedAt: now,
     expiresAt: now + EVENT_TTL_MS,
+    fannedOutAt: null,
   };
-  if (!(await insertEvent(db, row))) return publishEvent(env, event, now);
-
-  const started: string[] = [];
-  const skipped: EventOutcome["skipped"] = [];
-  for (const subscriber of await findSubscribers(db, event.name)) {
-    try {
-      const pinned = await resolveWorkflow(env, subscriber.workflowId);
-      const trigger = pinned.definition.triggers[subscriber.triggerIndex] as EventTrigger | undefined;
-      if (trigger?.type !== "event" || trigger.name !== event.name) continue;
-      const scope = { name: event.name, payload: event.payload, key };
-      const input =
-        trigger.input === undefined ? event.payload : await evaluateExpression(trigger.input, scope, { now });
-      const run = await startRun(
-        env,
-        {
-          workflowId: subscriber.workflowId,
-          input,
-          trigger: { type: "event", name: event.name, eventId, ...(key ? { key } : {}) },
-        },
-        pinned,
-      );
-      started.push(run.id);
-    } catch (error) {
-      // A refusal (disabled, input rejected, mapping failed) skips this subscriber; anything else is a fault.
-      if (!(error instanceof AppError) && !(error instanceof NonRetryableError)) throw error;
-      skipped.push({ workflow: subscriber.workflowId, code: error.code, message: error.message });
-    }
-  }
-  await recordStartedRuns(db, eventId, started);
-  const resumed = await resumeWaiters(env, {
-    id: eventId,
-    name: event.name,
-    payload: event.payload ?? null,
-    key,
-    receivedAt: now,
-  });
-  return { eventId, started, resumed, skipped, duplicate: false };
+  if (await insertEvent(db, row)) return { row, fresh: true };
+  // A request with the same key stored it first: this one reaches that event.
+  return claimEvent(db, event, now);
 }
 
 /**
- * Offers the event to every `wait` step waiting for its name; each run's engine decides
- * with `match`. The event is stored first, so a wait whose waiter row lands after this
- * lookup finds the event through its lookback instead (src/run/duty-work.ts).
+ * `evt_` + a ULID of the receipt time; with a key, its random part is derived from (name,
+ * key). A retry finds the stored row by (name, key) and keeps its id and receipt time (which
+ * date the event's runs); the time part keeps a later event with the same key, after the
+ * 24 h window, distinct.
  */
-async function resumeWaiters(env: Env, event: ReceivedEvent): Promise<string[]> {
-  const waiters = await findWaiters(database(env.DB), event.name);
-  const outcomes = await Promise.all(
-    waiters.map(async (waiter) => {
-      try {
-        const { resumed } = await runStub(env, waiter.runId).deliverEvent({
-          stepId: waiter.stepId,
-          attempt: waiter.attempt,
-          event,
-        });
-        return resumed ? waiter.runId : undefined;
-      } catch (error) {
-        console.error(`event ${event.id} could not reach run ${waiter.runId}`, error);
-        return undefined;
-      }
-    }),
-  );
-  return [...new Set(outcomes.filter((runId): runId is string => runId !== undefined))];
+async function eventId(name: string, key: string | null, now: number): Promise<string> {
+  const ulid = key === null ? newRunId(now) : await deterministicRunId(now, `event:${name}\n${key}`);
+  return `evt_${ulid.slice("run_".length)}`;
 }

@@ -1,6 +1,6 @@
 // The every-minute Cron Trigger: start due schedules, then prune expired dedupe records
 // (webhook deliveries, events, idempotency keys), prune runs past their retention once a
-// day, and chain new audit entries.
+// day, and chain new audit entries. (Unfinished event fan-outs are the watchdog's.)
 import { chainAuditLog } from "../db/audit";
 import { database } from "../db/client";
 import { pruneEvents } from "../db/events";
@@ -8,13 +8,8 @@ import { pruneIdempotencyKeys } from "../db/idempotency";
 import { pruneDeliveries } from "../db/webhook-deliveries";
 import { pruneExpiredRuns } from "../maintenance/retention";
 import { runDueSchedules } from "./cron/scheduler";
-import { watchdogStub } from "../run/watchdog";
 
 export async function runScheduledWork(env: Env, now: number): Promise<void> {
-  // The minute tick reminds the watchdog too, traffic or not (src/run/watchdog.ts).
-  await watchdogStub(env)
-    .poke()
-    .catch((error: unknown) => console.error("watchdog poke failed", error));
   await runDueSchedules(env, now);
   const db = database(env.DB);
   await Promise.all([pruneDeliveries(db, now), pruneEvents(db, now), pruneIdempotencyKeys(db, now)]);

@@ -1,17 +1,20 @@
 // The cron scheduler against D1 and the run's Durable Object (SPEC §4): each scheduled
 // time starts exactly one run, whose id is derived from it; after downtime at most one
-// catch-up; disabled or archived workflows start nothing; overlapping ticks are harmless.
+// catch-up; disabled or archived workflows start nothing; overlapping ticks are harmless; a
+// tick that dies loses no scheduled time; every due schedule starts in one tick.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { AppError } from "../../src/api/problem";
 import type { CronTrigger } from "../../src/core/definition/triggers";
 import { database } from "../../src/db/client";
-import { claimSchedule, listWorkflowSchedules, releaseSchedule } from "../../src/db/schedules";
+import { and, eq } from "drizzle-orm";
+import { advanceSchedule, listWorkflowSchedules } from "../../src/db/schedules";
+import { schedules } from "../../src/db/schema";
 import { listRuns } from "../../src/db/runs";
 import { updateWorkflow } from "../../src/db/workflows";
 import { deterministicRunId } from "../../src/run/ids";
 import { runDueSchedules, scheduledRunId } from "../../src/triggers/cron/scheduler";
-import type { StartRunRequest } from "../../src/triggers/start-run";
+import { startRun, type StartRunRequest } from "../../src/triggers/start-run";
 import {
   changeWorkflow,
   cronWorkflowsCleanedAfterEach,
@@ -35,7 +38,8 @@ function recordingStart(fail?: (request: StartRunRequest) => Error | undefined) 
   const start = async (_env: Env, request: StartRunRequest) => {
     const error = fail?.(request);
     if (error) throw error;
-    requests.push(request);
+    const { listWith: _listWith, ...asked } = request;
+    requests.push(asked);
   };
   return { requests, start, scheduledTimes: () => requests.map((request) => request.trigger.scheduledTime) };
 }
@@ -140,30 +144,34 @@ describe("a disabled or archived workflow", () => {
 describe("overlapping invocations", () => {
   it("two ticks at once start one run per scheduled time", async () => {
     await saveCronWorkflow(db, "overlap", [hourly], SAVED);
-    const { start, scheduledTimes } = recordingStart();
-    const reports = await Promise.all([runDueSchedules(env, T, start), runDueSchedules(env, T, start)]);
-    expect(scheduledTimes()).toEqual(["2025-06-01T11:00:00.000Z"]);
-    expect(reports.flatMap((report) => report.started)).toHaveLength(1);
+    const runId = await scheduledRunId("overlap", 0, T);
+    const reports = await Promise.all([runDueSchedules(env, T), runDueSchedules(env, T)]);
+    // Both may ask for the run; its object creates it once, and one of them moves the schedule on.
+    expect(reports.flatMap((report) => report.started)).toEqual([runId]);
+    const indexed = await listRuns(db, { workflow: "overlap", limit: 10 });
+    expect(indexed.map((row) => row.id)).toEqual([runId]);
+    expect(await scheduleRow("overlap")).toMatchObject({ nextFireAt: T + HOUR, lastFiredAt: T });
   });
 
-  it("a tick that runs while another is starting the run starts nothing", async () => {
+  it("a tick that runs while another is starting the run asks for the same run id, and one moves the schedule on", async () => {
     await saveCronWorkflow(db, "overlap-nested", [hourly], SAVED);
     const inner = recordingStart();
     let innerReport: Awaited<ReturnType<typeof runDueSchedules>> | undefined;
     const outer = recordingStart();
-    await runDueSchedules(env, T, async (runEnv, request) => {
+    const outerReport = await runDueSchedules(env, T, async (runEnv, request) => {
       innerReport ??= await runDueSchedules(env, T + 500, inner.start);
       await outer.start(runEnv, request);
     });
-    expect(outer.scheduledTimes()).toEqual(["2025-06-01T11:00:00.000Z"]);
-    expect(inner.requests).toEqual([]);
-    expect(innerReport).toEqual({ started: [], failed: [] });
+    const runId = await scheduledRunId("overlap-nested", 0, T);
+    expect(outer.requests.map((request) => request.runId)).toEqual([runId]);
+    expect(inner.requests.map((request) => request.runId)).toEqual([runId]);
+    expect([...innerReport!.started, ...outerReport.started]).toEqual([runId]);
   });
 
-  it("of two claims read from the same row, only one wins", async () => {
+  it("of two advances read from the same row, only one moves it", async () => {
     await saveCronWorkflow(db, "claimed", [hourly], SAVED);
-    const claim = { workflowId: "claimed", triggerIndex: 0, from: T, to: T + HOUR, firedAt: T, now: T };
-    expect(await Promise.all([claimSchedule(db, claim), claimSchedule(db, claim)])).toEqual(
+    const advance = { workflowId: "claimed", triggerIndex: 0, from: T, to: T + HOUR, firedAt: T, now: T };
+    expect(await Promise.all([advanceSchedule(db, advance), advanceSchedule(db, advance)])).toEqual(
       expect.arrayContaining([true, false]),
     );
   });
@@ -205,6 +213,75 @@ describe("failures", () => {
   });
 });
 
+/**
+ * D1 as an invocation that is being evicted sees it: every call fails once `isEvicted()`
+ * holds, so nothing the tick meant to do after that point (a write, a give-back) happens.
+ */
+function evictable(d1: D1Database, isEvicted: () => boolean): D1Database {
+  return new Proxy(d1, {
+    get: (target, key) => {
+      const value = Reflect.get(target, key) as unknown;
+      if (typeof value !== "function") return value;
+      if (isEvicted())
+        return () => {
+          throw new Error("the invocation was evicted");
+        };
+      return value.bind(target);
+    },
+  });
+}
+
+describe("a tick that dies", () => {
+  it("as it asks for its run's start: the next tick starts that run, under the same run id, once", async () => {
+    await saveCronWorkflow(db, "evicted-at-start", [hourly], SAVED);
+    let evicted = false;
+    const dying = { ...env, DB: evictable(env.DB, () => evicted) };
+    await runDueSchedules(dying, T, async () => {
+      evicted = true;
+      throw new Error("the invocation was evicted");
+    }).catch(() => undefined);
+    const runId = await scheduledRunId("evicted-at-start", 0, T);
+    expect(await runDueSchedules(env, T + 60_000)).toEqual({ started: [runId], failed: [] });
+    expect((await readRun(runId)).trigger).toMatchObject({ scheduledTime: "2025-06-01T11:00:00.000Z" });
+    const indexed = await listRuns(db, { workflow: "evicted-at-start", limit: 10 });
+    expect(indexed.map((row) => row.id)).toEqual([runId]);
+    expect(await scheduleRow("evicted-at-start")).toMatchObject({ nextFireAt: T + HOUR, lastFiredAt: T });
+  });
+
+  it("once its run started, before the schedule moved on: the next tick reaches the same run and starts no other", async () => {
+    await saveCronWorkflow(db, "evicted-after-start", [hourly], SAVED);
+    let evicted = false;
+    const dying = { ...env, DB: evictable(env.DB, () => evicted) };
+    await runDueSchedules(dying, T, async (runEnv, request) => {
+      await startRun(runEnv, request);
+      evicted = true;
+    }).catch(() => undefined);
+    const runId = await scheduledRunId("evicted-after-start", 0, T);
+    const createdAt = (await readRun(runId)).createdAt;
+    await runDueSchedules(env, T + 60_000);
+    expect((await readRun(runId)).createdAt).toBe(createdAt);
+    const indexed = await listRuns(db, { workflow: "evicted-after-start", limit: 10 });
+    expect(indexed.map((row) => row.id)).toEqual([runId]);
+    expect(await scheduleRow("evicted-after-start")).toMatchObject({ nextFireAt: T + HOUR, lastFiredAt: T });
+  });
+});
+
+describe("many due schedules", () => {
+  it("all start in one tick: 150 schedules of 30 workflows", async () => {
+    const triggers = Array.from({ length: 5 }, (_, n): CronTrigger => ({ ...hourly, input: { n } }));
+    const ids = Array.from({ length: 30 }, (_, i) => `crowd-${String(i).padStart(2, "0")}`);
+    for (const id of ids) await saveCronWorkflow(db, id, triggers, SAVED);
+    const { requests, start } = recordingStart();
+    const report = await runDueSchedules(env, T, start);
+    const crowd = requests.filter((request) => request.workflowId.startsWith("crowd-"));
+    expect(crowd).toHaveLength(150);
+    expect(new Set(crowd.map((request) => request.runId)).size).toBe(150);
+    expect(report.failed).toEqual([]);
+    for (const id of ids)
+      expect((await listWorkflowSchedules(db, id)).map((row) => row.nextFireAt)).toEqual(Array(5).fill(T + HOUR));
+  });
+});
+
 describe("with the real startRun", () => {
   it("starts the run in its Durable Object, and a repeated firing of the same time starts nothing new", async () => {
     await saveCronWorkflow(db, "real-cron", [hourly], SAVED);
@@ -224,12 +301,11 @@ describe("with the real startRun", () => {
       scheduledTime: "2025-06-01T11:00:00.000Z",
     });
 
-    // A retried or overlapping invocation that fires 11:00 again (its claim given back) reaches the same run.
-    await releaseSchedule(
-      db,
-      { workflowId: "real-cron", triggerIndex: 0, from: T, to: T + HOUR, firedAt: T, now: T },
-      null,
-    );
+    // A retried or overlapping invocation that fires 11:00 again (as if the schedule had not moved on) reaches the same run.
+    await db
+      .update(schedules)
+      .set({ nextFireAt: T, lastFiredAt: null })
+      .where(and(eq(schedules.workflowId, "real-cron"), eq(schedules.triggerIndex, 0)));
     expect(await runDueSchedules(env, T + 30_000)).toEqual({ started: [runId], failed: [] });
     const indexed = await listRuns(db, { workflow: "real-cron", limit: 10 });
     expect(indexed.map((row) => [row.id, row.triggerType])).toEqual([[runId, "cron"]]);

@@ -72,6 +72,36 @@ describe("a wait step", () => {
     expect(after).toMatchObject({ status: "succeeded", output: "paid 5" });
   });
 
+  it("finds its event through the lookback even when 149 other events of its name came first", async () => {
+    const event = `payment-${crypto.randomUUID().slice(0, 8)}`;
+    await saveWorkflow("wait-crowded", paymentWait(event));
+    const now = Date.now();
+    // Stored as POST /api/events stores them (fanned out), oldest first; only the last one matches.
+    const insert = env.DB.prepare(
+      "INSERT INTO events (id, name, key, payload, started_runs, received_at, expires_at, fanned_out_at) VALUES (?, ?, NULL, ?, '[]', ?, ?, ?)",
+    );
+    await env.DB.batch(
+      Array.from({ length: 150 }, (_, i) =>
+        insert.bind(
+          `evt_crowd_${event}_${String(i).padStart(3, "0")}`,
+          event,
+          JSON.stringify({ order: i === 149 ? "C-150" : `other-${i}`, amount: i + 1 }),
+          now - 60_000 + i,
+          now + 60 * MINUTE,
+          now - 60_000 + i,
+        ),
+      ),
+    );
+    const run = await startRunThroughApi("wait-crowded", { input: { order: "C-150" } });
+    await pollUntil(
+      () => dutiesOf(run.id),
+      (owed) => owed === 0,
+      4_000,
+    ); // the lookback has run
+    const after = await getRun(run.id);
+    expect(after).toMatchObject({ status: "succeeded", output: "paid 150" });
+  });
+
   it("ignores an event older than its lookback", async () => {
     freezeClock();
     const event = `payment-${crypto.randomUUID().slice(0, 8)}`;

@@ -3,7 +3,7 @@
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { watchdogStub } from "../../src/run/watchdog";
+import { watchdogStub } from "../../src/maintenance/watchdog";
 import { inventoryCall, RETRY_DELAY_MS } from "../fixtures/workflows-api/inventory-call";
 import { saveWorkflow } from "../support/workers/api";
 import { advanceClock, freezeClock, restoreClock } from "../support/workers/clock";

@@ -1,14 +1,15 @@
 // Workflow steps (SPEC §2): the parent starts a child run, waits, and takes its output;
 // a failed child fails the step; cancelling the parent cancels the child; parent and
 // child link to each other in GET /api/runs/{id}; the child's end reaches the parent
-// through the child's alarm too.
+// through the child's alarm too; a cancel that beats the child's start leaves no child running.
 import { env } from "cloudflare:workers";
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import type { RunView } from "../../src/run/view";
 import { failingChild, invoiceChild, parentOf, sleepyChild } from "../fixtures/workflows-api/parent-child";
 import { call, expectJson, getRun, saveWorkflow, startRunThroughApi } from "../support/workers/api";
 import { advanceClock, freezeClock, restoreClock } from "../support/workers/clock";
+import { failRunCalls } from "../support/workers/run-faults";
 import { pollUntil, readAlarm, runStubFor } from "../support/workers/runs";
 
 const input = { order: "A-7", lines: [10, 20, 12] };
@@ -20,6 +21,13 @@ const settled = (runId: string) =>
 /** The child as its object has it, or null before it exists (the API would answer 404). */
 const readChild = (runId: string) => runStubFor(runId).getRun() as Promise<RunView | null>;
 const stepOf = (run: RunView) => run.steps.find((step) => step.id === "invoice")!;
+const dutyKeysOf = (runId: string) =>
+  runInDurableObject(runStubFor(runId), (_instance, state) =>
+    state.storage.sql
+      .exec<{ key: string }>("SELECT key FROM duties ORDER BY seq")
+      .toArray()
+      .map((row) => row.key),
+  );
 
 afterEach(restoreClock);
 
@@ -106,6 +114,36 @@ describe("a workflow step", () => {
     );
     await expectJson(await call("POST", `/api/runs/${started.id}/cancel`), 200);
     expect((await settled(childRunId)).status).toBe("cancelled");
+  });
+
+  it("a cancel that beats the child's start leaves no child running: the start is skipped, not retried", async () => {
+    await saveWorkflow("wf-sleepy-late", sleepyChild);
+    await saveWorkflow("wf-cancelled-first", parentOf("wf-sleepy-late"));
+    freezeClock();
+    // The child's object cannot be reached for now: the parent's start duty stays owed.
+    const unreachable = failRunCalls(
+      "start",
+      (command) => (command as { workflow?: string }).workflow === "wf-sleepy-late",
+    );
+    const started = await startRunThroughApi("wf-cancelled-first", { input });
+    await pollUntil(
+      async () => unreachable.rejected,
+      (rejected) => rejected > 0,
+    );
+    const childRunId = stepOf(await getRun(started.id)).childRunId!;
+    await expectJson(await call("POST", `/api/runs/${started.id}/cancel`), 200);
+    // The cancel duty has been performed (on a child that does not exist yet).
+    await pollUntil(
+      () => dutyKeysOf(started.id),
+      (keys) => !keys.some((key) => key.startsWith("cancel:")),
+    );
+    unreachable.restore();
+    advanceClock(60_000);
+    await runDurableObjectAlarm(runStubFor(started.id));
+    expect(await dutyKeysOf(started.id)).toEqual([]);
+    const child = await readChild(childRunId);
+    expect(child === null || child.status === "cancelled", JSON.stringify(child)).toBe(true);
+    expect((await getRun(started.id)).status).toBe("cancelled");
   });
 
   it("hears of a child that finishes later, on the child's alarm", async () => {
