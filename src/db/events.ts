@@ -2,10 +2,22 @@
 // received (kept for `wait` lookback and deduplicated by key).
 import { and, asc, eq, gte, isNull, lt } from "drizzle-orm";
 import type { EventTrigger, Trigger } from "../core/definition/schema";
+import type { ReceivedEvent } from "../core/engine/types";
 import type { Database } from "./client";
 import { events, eventSubscriptions, workflows } from "./schema";
 
 export type EventRow = typeof events.$inferSelect;
+
+/** A stored event as a `wait` step's `match` sees it. */
+export function receivedEvent(row: Pick<EventRow, "id" | "name" | "payload" | "key" | "receivedAt">): ReceivedEvent {
+  return {
+    id: row.id,
+    name: row.name,
+    payload: JSON.parse(row.payload) as unknown,
+    key: row.key,
+    receivedAt: row.receivedAt,
+  };
+}
 export const EVENT_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** Replaces a workflow's subscriptions with those of its current definition. */

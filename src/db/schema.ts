@@ -191,7 +191,7 @@ export const events = sqliteTable(
     expiresAt: integer("expires_at").notNull(),
     /**
      * When every subscriber's run was started and every waiter told; null until then, so a
-     * retry with the same key, or the minute tick, carries out what a dead request left.
+     * retry with the same key, or the watchdog, carries out what a dead request left.
      */
     fannedOutAt: integer("fanned_out_at"),
   },

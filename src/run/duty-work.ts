@@ -8,6 +8,7 @@ import { planGates } from "../core/flow-control";
 import { database } from "../db/client";
 import { gateStub } from "../gate/client";
 import { findEventsSince, type EventCursor } from "../db/waiters";
+import { receivedEvent } from "../db/events";
 import { startRun } from "../triggers/start-run";
 import { runStub } from "./client";
 import type { Duty } from "./duties";
@@ -79,13 +80,7 @@ async function lookBack(duty: LookbackDuty, context: DutyContext): Promise<boole
   for (;;) {
     const rows = await findEventsSince(db, duty.event, duty.since, LOOKBACK_PAGE, after);
     for (const row of rows) {
-      const event: ReceivedEvent = {
-        id: row.id,
-        name: row.name,
-        payload: JSON.parse(row.payload) as unknown,
-        key: row.key,
-        receivedAt: row.receivedAt,
-      };
+      const event = receivedEvent(row);
       const outcome = await context.deliverEvent({ stepId: duty.stepId, attempt: duty.attempt, event });
       if (!outcome.waiting) return true;
     }

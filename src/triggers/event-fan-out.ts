@@ -1,14 +1,14 @@
 // Carrying out a stored event: a run for each subscribed workflow, and the event offered to
 // each waiting `wait` step. Every part may be done again: a run's id is derived from the
 // event and its object creates it once, a wait takes an event once. So a request that died
-// half-way is finished by its retry (same key) or by the minute tick, and the event row
+// half-way is finished by its retry (same key) or by the watchdog, and the event row
 // records when all of it is done.
 import type { EventTrigger } from "../core/definition/schema";
 import type { ReceivedEvent } from "../core/engine/types";
 import { NonRetryableError } from "../core/errors";
 import { evaluateExpression } from "../core/expr";
 import { database } from "../db/client";
-import { findSubscribers, markFannedOut, type EventRow } from "../db/events";
+import { findSubscribers, markFannedOut, receivedEvent, type EventRow } from "../db/events";
 import { findWaiters } from "../db/waiters";
 import { AppError } from "../api/problem";
 import { runStub } from "../run/client";
@@ -28,18 +28,12 @@ type StartOutcome = { started: string } | { skipped: FanOut["skipped"][number] }
 /**
  * Starts the event's runs and tells its waiters, then marks the event done. Anything that
  * could not be reached leaves the event not done and fails with 503: the caller's retry
- * with the same key, or the minute tick (finishUnfinishedEvents), does it all again, which
+ * with the same key, or the watchdog (finishUnfinishedEvents), does it all again, which
  * reaches the same runs and waits. `again`: an earlier pass may have started runs already.
  */
 export async function fanOutEvent(env: Env, row: EventRow, now: number, again: boolean): Promise<FanOut> {
   const db = database(env.DB);
-  const event: ReceivedEvent = {
-    id: row.id,
-    name: row.name,
-    payload: JSON.parse(row.payload) as unknown,
-    key: row.key,
-    receivedAt: row.receivedAt,
-  };
+  const event = receivedEvent(row);
   const subscribers = await findSubscribers(db, row.name);
   const [starts, waiters] = await Promise.all([
     Promise.allSettled(subscribers.map((subscriber) => startSubscriber(env, event, subscriber, again))),

@@ -18,10 +18,10 @@ export interface EventOutcome extends FanOut {
   duplicate: boolean;
 }
 
-/** How long a request has to finish its own fan-out before the minute tick takes over. */
+/** How long a request has to finish its own fan-out before the watchdog takes over. */
 const FAN_OUT_GRACE_MS = 60_000;
-/** Unfinished events the minute tick carries out at most (each costs a call per run and waiter). */
-const UNFINISHED_PER_TICK = 20;
+/** Unfinished events one watchdog pass carries out at most (each costs a call per run and waiter). */
+const UNFINISHED_PER_PASS = 20;
 
 export async function publishEvent(env: Env, event: PublishedEvent, now: number): Promise<EventOutcome> {
   const { row, fresh } = await claimEvent(database(env.DB), event, now);
@@ -36,7 +36,7 @@ export async function publishEvent(env: Env, event: PublishedEvent, now: number)
  * retry with, or the Worker died): the same runs, the same waits, once each.
  */
 export async function finishUnfinishedEvents(env: Env, now: number): Promise<number> {
-  const rows = await findUnfinishedEvents(database(env.DB), now - FAN_OUT_GRACE_MS, now, UNFINISHED_PER_TICK);
+  const rows = await findUnfinishedEvents(database(env.DB), now - FAN_OUT_GRACE_MS, now, UNFINISHED_PER_PASS);
   for (const row of rows) {
     try {
       await fanOutEvent(env, row, now, true);
