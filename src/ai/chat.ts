@@ -45,7 +45,7 @@ export async function chat(request: ChatRequest, deps: ChatDeps): Promise<ChatRe
   if (!deps.ai) {
     throw new NonRetryableError(
       "provider_unavailable",
-      'the workers-ai provider needs the AI binding: add `[ai] binding = "AI"` to wrangler.toml (see README, AI steps)',
+      'the workers-ai provider needs the AI binding: add `[ai] binding = "AI"` to wrangler.toml (see docs/definitions.md, AI steps)',
     );
   }
   return callWorkersAi(request, deps.ai);

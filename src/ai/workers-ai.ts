@@ -1,6 +1,6 @@
 // Workers AI through the optional `AI` binding. wrangler.toml does not bind it: `wrangler dev`
 // would proxy every call to a Cloudflare account. Without the binding the step fails with
-// `provider_unavailable` (see chat.ts); README explains adding `[ai]` in production.
+// `provider_unavailable` (see chat.ts); docs/definitions.md explains adding `[ai]` in production.
 import { RetryableError } from "../core/errors";
 import type { ChatReply, ChatRequest } from "./chat";
 

@@ -1,4 +1,4 @@
-// The rate limit where wrangler.toml binds [[ratelimits]] (README, Security): the binding
+// The rate limit where wrangler.toml binds [[ratelimits]] (docs/security.md): the binding
 // is the limit of record per key class, keyed by token id or workflow id, Retry-After its
 // period, the [vars] ignored, the admin token never counted, and a failing binding lets
 // requests through. Driven with a fake binding through the real app.

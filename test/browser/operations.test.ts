@@ -3,7 +3,7 @@
 // its run finishes; Metrics draws its charts and counts this file's runs per workflow;
 // Audit lists entries, filters by action, shows the chain intact and exports NDJSON; a
 // viewer is not offered Audit. No CSP violation or page error is tolerated anywhere.
-// With WAYMARK_UPDATE_SCREENSHOTS=1 it also rewrites README's dashboard/docs/run-page.png.
+// With WAYMARK_UPDATE_SCREENSHOTS=1 it also rewrites the screenshot docs/dashboard.md shows (dashboard/docs/run-page.png).
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Page } from "playwright-core";
@@ -135,7 +135,7 @@ describe("the operations pages", () => {
     expect(await rows.count()).toBe(0);
   });
 
-  it("shows the approved run with its retry and decision (README's screenshot)", async () => {
+  it("shows the approved run with its retry and decision (the screenshot in docs/dashboard.md)", async () => {
     await page.goto(`${stack.current.url}/runs/${orderRun}`);
     await page.locator("h1 .badge", { hasText: "succeeded" }).waitFor({ timeout: TIMEOUT });
     expect(await page.locator('svg.timeline rect.bar[data-step="fetch"]').count()).toBe(2);
