@@ -127,7 +127,7 @@ function ndjsonStream(
     async pull(controller) {
       const rows = await listAudit(db, { ...filter, cursor, limit: 1000 });
       if (rows.length === 0 || sent >= EXPORT_LIMIT) return controller.close();
-      controller.enqueue(encoder.encode(rows.map((row) => JSON.stringify(toEntry(row))).join("\n") + "\n"));
+      controller.enqueue(encoder.encode(`${rows.map((row) => JSON.stringify(toEntry(row))).join("\n")}\n`));
       sent += rows.length;
       cursor = rows[rows.length - 1]!.seq;
     },

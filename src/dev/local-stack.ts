@@ -34,9 +34,9 @@ export function ensureDevVars(file: string): DevVars {
     const vars = newDevVars();
     writeFileSync(
       file,
-      Object.entries(vars)
+      `${Object.entries(vars)
         .map(([k, v]) => `${k}="${v}"`)
-        .join("\n") + "\n",
+        .join("\n")}\n`,
       { mode: 0o600 },
     );
   }

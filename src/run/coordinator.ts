@@ -519,7 +519,10 @@ export class RunCoordinator extends DurableObject<Env> {
     const now = Date.now();
     const due = this.tasks.due(now);
     const stale = due.filter((task) => !isAwaitingTask(state, task));
-    if (stale.length > 0) this.transaction(() => stale.forEach((task) => this.tasks.remove(task)));
+    if (stale.length > 0)
+      this.transaction(() => {
+        for (const task of stale) this.tasks.remove(task);
+      });
     const batches = queueBatches(due.filter((task) => isAwaitingTask(state, task)));
     await Promise.all(
       batches.map(async (batch) => {

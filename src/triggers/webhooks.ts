@@ -16,7 +16,7 @@ import { runStub } from "../run/client";
 import type { StartCommand } from "../run/commands";
 import { newRunId } from "../run/ids";
 import { pinVersion, probableDefinition } from "./pinned-definitions";
-import { assertValidInput, startRun, type PinnedWorkflow } from "./start-run";
+import { assertValidInput, startRun, type PinnedWorkflow, type StartedRun } from "./start-run";
 import { parseWebhookBody } from "./webhook/parse-body";
 import { verifyWebhook } from "./webhook/verify";
 import { resolveWebhookSecret, webhookSecretFromRows, webhookSecretNames } from "./webhook-secret";
@@ -177,7 +177,7 @@ async function startAtOnce(env: Env, db: Database, delivery: AcceptedDelivery): 
     ? await claimDelivery(db, { workflowId: delivery.workflowId, deliveryId, runId: ownRunId, now: delivery.now })
     : undefined;
   const runId = earlier?.runId ?? ownRunId;
-  let run;
+  let run: StartedRun;
   try {
     run = await startRun(
       env,

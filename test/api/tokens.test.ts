@@ -51,7 +51,7 @@ describe("creating a token", () => {
       expiresAt: null,
     });
     expect(created.token).toMatch(/^wm_[A-Za-z0-9_-]{43}$/);
-    const bytes = atob(created.token.slice(3).replaceAll("-", "+").replaceAll("_", "/") + "=");
+    const bytes = atob(`${created.token.slice(3).replaceAll("-", "+").replaceAll("_", "/")}=`);
     expect(bytes).toHaveLength(32);
     expect((await issueToken("operator")).token).not.toBe(created.token);
   });

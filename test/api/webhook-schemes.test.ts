@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { WebhookScheme } from "../../src/core/definition/triggers";
 import type { RunView } from "../../src/run/view";
-import { call, expectJson, expectProblem, getRun, saveWorkflow } from "../support/workers/api";
+import { call, expectJson, expectProblem, saveWorkflow } from "../support/workers/api";
 import { runStartedByWebhook } from "../support/workers/runs";
 import {
   genericHmacHeaders,

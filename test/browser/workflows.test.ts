@@ -141,7 +141,7 @@ describe("the workflows pages", () => {
     expect(await preview.locator("path.edge").count()).toBe(3);
     await screenshot(page, "editor");
     await page.getByRole("radio", { name: "JSON" }).check();
-    expect(await editor.inputValue()).toMatch(/^\{\n  "id": "wf-editor",/);
+    expect(await editor.inputValue()).toMatch(/^\{\n {2}"id": "wf-editor",/);
     await page.getByRole("status").filter({ hasText: "No problems found." }).waitFor({ timeout: TIMEOUT });
     await page.getByRole("radio", { name: "YAML" }).check();
     expect(await editor.inputValue()).toMatch(/^id: wf-editor\n/);

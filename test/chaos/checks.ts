@@ -158,7 +158,7 @@ function no409AtTheEnd(triggers: Trigger[]): Check {
   const problems = finals
     .filter(
       ({ trigger, answer }) =>
-        !answer || answer.status !== 200 || !answer.repeat || answer.runId !== acknowledgement(trigger)?.runId,
+        answer?.status !== 200 || !answer.repeat || answer.runId !== acknowledgement(trigger)?.runId,
     )
     .map(({ trigger, answer }) => `${trigger.id}: ${describeAnswer(answer)}`);
   return check(

@@ -31,7 +31,7 @@ function proseLines(markdown: string): string[] {
 }
 
 /** GitHub's anchor for a heading: lower-case, punctuation but '-' and '_' dropped, spaces to '-'. */
-export function anchorOf(heading: string): string {
+function anchorOf(heading: string): string {
   const text = heading
     .replace(/!?\[([^\]]*)\]\([^)]*\)/g, "$1") // a link shows its text
     .trim()
@@ -40,7 +40,7 @@ export function anchorOf(heading: string): string {
 }
 
 /** Every anchor the headings of a markdown text produce, duplicates suffixed -1, -2, …. */
-export function anchorsOf(markdown: string): Set<string> {
+function anchorsOf(markdown: string): Set<string> {
   const seen = new Map<string, number>();
   const anchors = new Set<string>();
   for (const line of proseLines(markdown)) {
@@ -55,7 +55,7 @@ export function anchorsOf(markdown: string): Set<string> {
 }
 
 /** The targets of `[text](target)` and `![alt](target)` outside code blocks and code spans. */
-export function linkTargets(markdown: string): string[] {
+function linkTargets(markdown: string): string[] {
   const prose = proseLines(markdown)
     .join("\n")
     .replace(/(`+)[\s\S]*?\1/g, "");
@@ -63,7 +63,7 @@ export function linkTargets(markdown: string): string[] {
 }
 
 /** What is wrong with each relative link of `file` (a path relative to the repository). */
-export function brokenLinks(file: string, fs: Files = realFiles): string[] {
+function brokenLinks(file: string, fs: Files = realFiles): string[] {
   const { read, exists, isDirectory } = fs;
   const problems: string[] = [];
   for (const target of linkTargets(read(path.join(root, file)))) {

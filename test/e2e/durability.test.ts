@@ -2,7 +2,7 @@
 // SIGKILLed while runs sleep and while their HTTP calls are in flight, then restarted on
 // the same state folder. Every run must finish, each step's effect keyed once, its
 // output recorded once.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CRASH_STEPS, crashRecovery } from "../fixtures/e2e/crash-recovery";
 import { useReceiver, useStack } from "../support/stack";
 import { isFinished, stepOf, type RunView } from "../support/waymark-client";

@@ -1,6 +1,6 @@
 // Run semantics (SPEC §3) against the real stack: `wrangler dev` with its Durable
 // Objects, queue consumer and D1, calling a real HTTP receiver on loopback.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as flows from "../fixtures/e2e/run-semantics";
 import { MockReceiver } from "../support/mock-receiver";
 import { useReceiver, useStack } from "../support/stack";

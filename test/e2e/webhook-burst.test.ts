@@ -81,10 +81,8 @@ async function waitUntilAllSucceeded(expected: number, timeoutMs: number): Promi
     const runs = await listAllRuns();
     if (runs.length === expected && runs.every((run) => run.status === "succeeded")) return runs;
     if (Date.now() > deadline) {
-      const byStatus = runs.reduce<Record<string, number>>(
-        (counts, run) => ({ ...counts, [run.status]: (counts[run.status] ?? 0) + 1 }),
-        {},
-      );
+      const byStatus: Record<string, number> = {};
+      for (const run of runs) byStatus[run.status] = (byStatus[run.status] ?? 0) + 1;
       throw new Error(
         `after ${timeoutMs} ms: ${runs.length} runs of ${expected} expected, by status ${JSON.stringify(byStatus)}`,
       );

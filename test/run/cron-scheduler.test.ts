@@ -15,11 +15,7 @@ import { updateWorkflow } from "../../src/db/workflows";
 import { deterministicRunId } from "../../src/run/ids";
 import { runDueSchedules, scheduledRunId } from "../../src/triggers/cron/scheduler";
 import { startRun, type StartRunRequest } from "../../src/triggers/start-run";
-import {
-  changeWorkflow,
-  cronWorkflowsCleanedAfterEach,
-  saveCronWorkflow as saveWorkflow,
-} from "../triggers/cron/saved-workflow";
+import { changeWorkflow, cronWorkflowsCleanedAfterEach } from "../triggers/cron/saved-workflow";
 import { readRun } from "../support/workers/runs";
 
 const db = database(env.DB);

@@ -7,11 +7,7 @@ import { database } from "../../src/db/client";
 import { dueSchedulesQuery, listWorkflowSchedules } from "../../src/db/schedules";
 import { runDueSchedules } from "../../src/triggers/cron/scheduler";
 import { schedulesForWorkflow } from "../../src/triggers/cron/schedules";
-import {
-  changeWorkflow,
-  cronWorkflowsCleanedAfterEach,
-  saveCronWorkflow as saveWorkflow,
-} from "../triggers/cron/saved-workflow";
+import { changeWorkflow, cronWorkflowsCleanedAfterEach } from "../triggers/cron/saved-workflow";
 
 const db = database(env.DB);
 const at = (iso: string) => Date.parse(iso);

@@ -3,7 +3,7 @@
 // when the test reports their task to them; the gate hears of it from the run.
 import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { RunView } from "../../src/run/view";
 import {
   oneAtATime,

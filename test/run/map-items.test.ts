@@ -106,7 +106,7 @@ describe("a map step", () => {
 
   it("lists its items with their attempts, page by page and by status", async () => {
     await fetchAll("map-items-api", 2, { onError: "continue" });
-    countingReceiver((request, body) =>
+    countingReceiver((_request, body) =>
       body.position === 3 ? jsonResponse({ error: "gone" }, 410) : jsonResponse({ order: body.position }),
     );
     const run = await startRecordedRun("map-items-api", { orders: orders(5) });
@@ -144,7 +144,7 @@ describe("a map step", () => {
 
   it("fails when an item fails for good: code item_failed, the rest of the items are not requested", async () => {
     await fetchAll("map-item-fails", 1);
-    const receiver = countingReceiver((request, body) =>
+    const receiver = countingReceiver((_request, body) =>
       body.position === 1 ? jsonResponse({ error: "bad" }, 400) : jsonResponse({ ok: true }),
     );
     const run = await startRecordedRun("map-item-fails", { orders: orders(4) });

@@ -134,7 +134,7 @@ describe("an llm step against an OpenAI-compatible endpoint", () => {
       () => completion('```json\n{"category":"bug","urgent":false}\n```', { prompt_tokens: 60, completion_tokens: 12 }),
     );
     await deliver(run.dispatched);
-    let step = (await readRun(run.runId)).steps[0]!;
+    const step = (await readRun(run.runId)).steps[0]!;
     expect(step.status).toBe("retrying");
     expect(step.attempts[0]!.error).toMatchObject({
       code: "invalid_output",

@@ -52,10 +52,10 @@ export const auditPage: PageModule = ({ api, session, navigate }, _params, query
   let brokenAt: number | undefined;
 
   const input = (name: string, label: string, attributes: Record<string, string> = {}) => {
-    const control = h("input", { id: `audit-${name}`, name, value: valueOf(name), ...attributes });
+    const control = h("input", { id: `audit-${name}`, name, value: filterValue(name), ...attributes });
     return h("div", { class: "field" }, h("label", { for: control.id }, label), control);
   };
-  const valueOf = (name: string) =>
+  const filterValue = (name: string) =>
     name === "since" ? toLocalInput(filter.since) : (filter[name as keyof AuditFilter] ?? "");
   const actions = h(
     "datalist",

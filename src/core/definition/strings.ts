@@ -86,7 +86,7 @@ function templates(value: unknown, path: Segment[], secretsAllowed: boolean, sit
   if (typeof value === "string") {
     if (value.includes("{{")) sites.push({ path, text: value, kind: "template", secretsAllowed, inRun: isInRun(path) });
   } else if (Array.isArray(value)) {
-    value.forEach((item, index) => templates(item, [...path, index], secretsAllowed, sites));
+    for (const [index, item] of value.entries()) templates(item, [...path, index], secretsAllowed, sites);
   } else if (isFields(value)) {
     for (const [key, item] of Object.entries(value)) templates(item, [...path, key], secretsAllowed, sites);
   }
@@ -97,7 +97,7 @@ function isInRun(path: Segment[]): boolean {
 }
 
 function eachItem(list: unknown, path: Segment[], visit: (item: unknown, path: Segment[]) => void): void {
-  if (Array.isArray(list)) list.forEach((item, index) => visit(item, [...path, index]));
+  if (Array.isArray(list)) for (const [index, item] of list.entries()) visit(item, [...path, index]);
 }
 
 export function isFields(value: unknown): value is Fields {

@@ -99,7 +99,10 @@ async function firePage(
   const moving: { firing: Firing; started: boolean }[] = [];
   outcomes.forEach((outcome, index) => {
     const firing = firings[index]!;
-    if (outcome.status === "fulfilled") return void moving.push({ firing, started: true });
+    if (outcome.status === "fulfilled") {
+      moving.push({ firing, started: true });
+      return;
+    }
     const { workflowId, triggerIndex, schedule, timezone } = firing.due.schedule;
     report.failed.push(`${workflowId}#${triggerIndex}`);
     const what = `cron schedule ${workflowId}#${triggerIndex} ("${schedule}" ${timezone})`;

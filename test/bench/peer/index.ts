@@ -89,7 +89,7 @@ export default {
     const flow = url.searchParams.get("flow");
     if (url.pathname === "/health") return Response.json({ ok: true });
     if (!isFlow(flow))
-      return Response.json({ error: "flow must be one of " + Object.keys(FLOWS).join(", ") }, { status: 400 });
+      return Response.json({ error: `flow must be one of ${Object.keys(FLOWS).join(", ")}` }, { status: 400 });
     const binding = env[FLOWS[flow]];
     // POST /start?flow=…  {params} → {id}: one instance, as POST /api/workflows/{id}/runs is one run.
     if (url.pathname === "/start" && request.method === "POST") {
