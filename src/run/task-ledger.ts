@@ -98,29 +98,25 @@ export class TaskLedger {
 
   /** Sent: due again (backing off) unless a consumer claims it first. */
   markSent(keys: readonly TaskKey[], now: number): void {
-    for (const key of keys) {
-      this.sql.exec(
-        `UPDATE task_ledger SET sends = sends + 1, failed_sends = 0, due_at = ? + MIN(?, ? * (1 << MIN(sends, 4)))
-         WHERE step_id = ? AND attempt = ? AND step_type = ?`,
-        now,
-        RESEND_MAX_MS,
-        RESEND_AFTER_MS,
-        key.stepId,
-        key.attempt,
-        key.stepType,
-      );
-    }
+    this.backOff(keys, now, "sends", RESEND_AFTER_MS);
   }
 
   /** The send failed: tried again shortly, backing off while it keeps failing. */
   markUnsent(keys: readonly TaskKey[], now: number): void {
+    this.backOff(keys, now, "failed_sends", SEND_RETRY_MS);
+  }
+
+  /** Counts one more of `counter` and sets the next send `base` × 2^count from now (at most RESEND_MAX_MS). */
+  private backOff(keys: readonly TaskKey[], now: number, counter: "sends" | "failed_sends", base: number): void {
+    // A send that went out starts the failed sends' count over.
+    const reset = counter === "sends" ? ", failed_sends = 0" : "";
     for (const key of keys) {
       this.sql.exec(
-        `UPDATE task_ledger SET failed_sends = failed_sends + 1, due_at = ? + MIN(?, ? * (1 << MIN(failed_sends, 4)))
+        `UPDATE task_ledger SET ${counter} = ${counter} + 1${reset}, due_at = ? + MIN(?, ? * (1 << MIN(${counter}, 4)))
          WHERE step_id = ? AND attempt = ? AND step_type = ?`,
         now,
         RESEND_MAX_MS,
-        SEND_RETRY_MS,
+        base,
         key.stepId,
         key.attempt,
         key.stepType,
