@@ -1,4 +1,4 @@
-// Three levels of tests (STYLE §13): the pure core in Node, the Worker inside
+// Three levels of tests: the pure core in Node, the Worker inside
 // workerd, and the real stack under `wrangler dev`.
 import path from "node:path";
 import { fileURLToPath } from "node:url";

@@ -1,5 +1,5 @@
 // Building the DOM without HTML strings: every value becomes a text node or an attribute,
-// so nothing a user or a run supplied is ever parsed as markup (SPEC §6).
+// so nothing a user or a run supplied is ever parsed as markup.
 export type Child = Node | string | number | null | undefined | false | readonly Child[];
 type Listener = (event: Event) => void;
 export type Attributes = Record<string, string | number | boolean | null | undefined | Listener>;

@@ -1,4 +1,4 @@
-// The dashboard (SPEC §7): sign in with a token, then the pages below, all talking only
+// The dashboard (docs/dashboard.md): sign in with a token, then the pages below, all talking only
 // to /api. To add a page: a module under pages/, one line in ROUTES, one in NAV.
 import { Api, ApiError } from "./api";
 import { errorNotice } from "./components/notice";

@@ -47,7 +47,7 @@ export interface WorkflowSummary {
   updatedAt?: string;
 }
 
-/** A trigger as written in the definition (SPEC §4); `type` decides the other fields. */
+/** A trigger as written in the definition; `type` decides the other fields. */
 export interface TriggerDefinition {
   type: string;
   schedule?: string;

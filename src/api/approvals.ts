@@ -1,4 +1,4 @@
-// Approvals (SPEC §5): decide a waiting approval step, mint signed links a person can use
+// Approvals: decide a waiting approval step, mint signed links a person can use
 // without a token, and the inbox of approvals waiting for someone. Who may decide is the
 // run's to check (its definition names the approvers), so the routes only require a token.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";

@@ -1,4 +1,4 @@
-// The knowledge store (SPEC §5): documents put by editors, chunked and indexed on write,
+// The knowledge store: documents put by editors, chunked and indexed on write,
 // searched by `retrieve` steps. A document's text is at most 1 MiB; a bigger one is 413.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { database } from "../db/client";

@@ -88,7 +88,7 @@ export type RateLimitBinding = Pick<RateLimit, "limit">;
  * say how much is left. A binding that throws lets the request through (fail open) with a
  * console.error: the limit guards capacity, it does not authorize, and refusing would turn
  * an outage of the rate-limit service into an outage of the API and of every webhook
- * (providers give up on deliveries, losing triggers, which SPEC §5 forbids).
+ * (providers give up on deliveries, losing triggers, which must never happen).
  */
 export function createBindingLimiter(binding: RateLimitBinding, name: string): RateLimiter {
   const budget = `more than ${name} allows in ${BINDING_PERIOD_SECONDS} s`;

@@ -1,4 +1,4 @@
-// Metrics (SPEC §5) for the dashboard's Metrics page: per workflow, runs by status, success
+// Metrics for the dashboard's Metrics page: per workflow, runs by status, success
 // rate, p50/p95 duration, retries and model tokens over a window, plus a series of runs by status over time.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { parseDuration } from "../core/duration";

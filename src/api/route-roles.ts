@@ -1,4 +1,4 @@
-// Who may call what (SPEC §5): every route's minimum role, in the one table that
+// Who may call what (docs/security.md): every route's minimum role, in the one table that
 // auth.ts enforces. A route missing here is refused to everyone (fail closed), and
 // test/api/roles.test.ts fails until it is added. Keys are the OpenAPI method and path.
 import type { Role } from "../security/roles";

@@ -1,4 +1,4 @@
-// Bulk retry and rerun (SPEC §3): act on every run a filter matches, newest first, a page
+// Bulk retry and rerun: act on every run a filter matches, newest first, a page
 // at a time. A page is at most 100 runs so one request stays within a Worker's subrequest
 // budget; the answer says how many runs match in all, how many this page acted on, and
 // the nextCursor to send back, with the same filter, for the next page.

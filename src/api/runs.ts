@@ -101,7 +101,7 @@ function unwrap(result: CommandResult, id: string) {
   throw new AppError("invalid_state", result.message);
 }
 
-/** Starts a new run from run `id` (SPEC §3 rerun); refusals are problems. */
+/** Starts a new run from run `id` (rerun); refusals are problems. */
 export async function rerun(c: Context<AppEnv>, id: string, options: { input?: unknown; fromStep?: string }) {
   const plan = await stubFor(c, id).rerunPlan(options.fromStep);
   if (!plan.ok && plan.code === "not_found") throw notFound(`run ${id}`);

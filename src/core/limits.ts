@@ -1,4 +1,4 @@
-// Size limits of SPEC §6 that the pure core enforces.
+// The run's size limits that the pure core enforces.
 
 /** Run input and any step output. */
 export const MAX_VALUE_BYTES = 10 * 1024 * 1024;

@@ -45,7 +45,7 @@ const DEFAULT_ATTEMPTS = 3;
 const DEFAULT_DELAY = "1s";
 const DEFAULT_MAX_DELAY = "5m";
 
-/** The step's policy with the defaults of its type (SPEC §3). */
+/** The step's policy with the defaults of its type: I/O steps (http, llm, retrieve) 3 attempts, others 1. */
 export function resolveRetryPolicy(step: { type: string; retry?: RetryPolicyInput }): RetryPolicy {
   const retry = step.retry ?? {};
   return {
@@ -103,7 +103,7 @@ export function jitterFraction(seed: string): number {
   return hash / 2 ** 32;
 }
 
-/** Statuses worth another attempt: 408, 425, 429 and every 5xx (SPEC §3). */
+/** Statuses worth another attempt: 408, 425, 429 and every 5xx. */
 export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 425 || status === 429 || (status >= 500 && status <= 599);
 }

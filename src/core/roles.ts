@@ -1,4 +1,4 @@
-// Roles, each including the ones before it (SPEC §5). Pure, so the engine's approval
+// Roles, each including the ones before it. Pure, so the engine's approval
 // rules and the edge's role checks share one order.
 export const ROLES = ["viewer", "operator", "editor", "admin"] as const;
 export type Role = (typeof ROLES)[number];

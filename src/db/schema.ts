@@ -204,7 +204,7 @@ export const events = sqliteTable(
 );
 
 /**
- * API tokens (SPEC §5). Only the SHA-256 of a token is kept; it is shown once, at creation.
+ * API tokens. Only the SHA-256 of a token is kept; it is shown once, at creation.
  * Revoked rows stay so that audit entries keep naming their actor; a name is unique among
  * the tokens not revoked.
  */

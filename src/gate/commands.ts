@@ -1,4 +1,4 @@
-// What reaches a WorkflowGate (validated at the RPC boundary, STYLE §7) and what it answers.
+// What reaches a WorkflowGate (validated once, at the RPC boundary) and what it answers.
 import { z } from "zod";
 import { gatePolicySchema, gateStageSchema } from "../core/flow-control";
 import type { StartCommand } from "../run/commands";

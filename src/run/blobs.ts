@@ -1,4 +1,4 @@
-// Payloads over 64 KiB live in R2 (SPEC §1): Durable Object rows and queue messages
+// Payloads over 64 KiB live in R2: Durable Object rows and queue messages
 // carry a `{ $blob }` reference instead, and the value is read back when needed.
 import type { RunState, StepState, TaskEffect } from "../core/engine/types";
 import type { StoredForms } from "./storage";

@@ -1,5 +1,5 @@
 // What the edge and the queue consumer send to a run's Durable Object, validated
-// at the RPC boundary (STYLE §7), and what the object answers.
+// at the RPC boundary, and what the object answers.
 import { z } from "zod";
 import type { MapItemView, RunView } from "./view";
 

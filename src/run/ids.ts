@@ -1,4 +1,4 @@
-// Run ids: `run_` + ULID, so they sort by creation time (SPEC §3).
+// Run ids: `run_` + ULID, so they sort by creation time.
 import { monotonicFactory } from "ulid";
 
 const nextUlid = monotonicFactory();

@@ -1,4 +1,4 @@
-// The run as the API returns it (SPEC §5): ISO times, steps in definition order,
+// The run as the API returns it: ISO times, steps in definition order,
 // every attempt. Pure projection of the engine's state.
 import type { ErrorRecord } from "../core/errors";
 import type {

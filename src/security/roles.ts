@@ -1,4 +1,4 @@
-// Roles, each including the ones before it (SPEC §5), and who is acting.
+// Roles, each including the ones before it, and who is acting.
 import { includesRole, isRole, ROLES, type Role } from "../core/roles";
 
 export { isRole, ROLES, type Role };

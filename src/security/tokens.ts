@@ -1,4 +1,4 @@
-// API tokens (SPEC §5): `wm_` + 256 random bits as base64url, shown once at creation.
+// API tokens: `wm_` + 256 random bits as base64url, shown once at creation.
 // Only the SHA-256 is stored, so a copy of the database holds nothing that authenticates.
 import { monotonicFactory } from "ulid";
 

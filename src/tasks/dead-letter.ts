@@ -1,5 +1,5 @@
 // Messages that exhausted their deliveries land here. A task the run still waits for and
-// nobody else claimed fails its step with `delivery_failed` (SPEC: not retried, the run
+// nobody else claimed fails its step with `delivery_failed` (not retried: the run
 // decides what happens next); a task another delivery claimed is that delivery's to finish. A report that could not be
 // delivered is left to the attempt's deadline.
 import { runStub } from "../run/client";

@@ -92,7 +92,7 @@ async function readOutput(response: Response, deps: HttpDeps): Promise<HttpOutco
   return { ok: true, output, httpStatus: response.status };
 }
 
-/** An unexpected status: retryable per SPEC §3, with the start of the body for people to read. */
+/** An unexpected status: retryable when 408, 425, 429 or 5xx, with the start of the body for people to read. */
 export async function readStatusError(response: Response, now: number): Promise<ErrorRecord> {
   const { status } = response;
   const body = await readErrorBody(response).catch(() => "[the body could not be read]");

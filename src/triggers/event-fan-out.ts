@@ -58,7 +58,7 @@ export async function fanOutEvent(env: Env, row: EventRow, now: number, again: b
 
 /**
  * The id of the run an event starts in a subscribed workflow: the same on every pass, and
- * sortable by the event's receipt like any run id (SPEC §3).
+ * sortable by the event's receipt like any run id.
  */
 function eventRunId(event: ReceivedEvent, subscriber: Subscriber): Promise<string> {
   return deterministicRunId(event.receivedAt, `event:${event.id}:${subscriber.workflowId}:${subscriber.triggerIndex}`);

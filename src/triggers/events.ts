@@ -1,4 +1,4 @@
-// Events (SPEC §4): an event starts every enabled workflow subscribed to its name and
+// Events: an event starts every enabled workflow subscribed to its name and
 // resumes the waits it matches. It is stored first (for the lookback of `wait` steps, and as
 // the record of work to finish); a repeated `key` reaches the same event, whose fan-out is
 // finished if a first request left it undone, and started again never.

@@ -1,4 +1,4 @@
-// POST /hooks/{workflowId} (SPEC §4): verify the signature over the raw bytes, drop
+// POST /hooks/{workflowId} (docs/webhooks.md): verify the signature over the raw bytes, drop
 // redeliveries by the provider's delivery id, map the request to the run input, and accept
 // the run into its Durable Object (or start it at once, under flow control).
 import type { Definition, WebhookTrigger } from "../core/definition/schema";

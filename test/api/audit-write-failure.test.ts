@@ -1,4 +1,4 @@
-// An API call is not confirmed unless its audit entry is written (SPEC §6): when the insert
+// An API call is not confirmed unless its audit entry is written: when the insert
 // into audit_log fails, no mutating call answers success. Where the change is a D1 write it
 // goes in the entry's batch, so it is not made either; a change made elsewhere (a run's
 // Durable Object) is answered 503 rather than confirmed with its entry missing.

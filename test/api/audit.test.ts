@@ -1,4 +1,4 @@
-// The audit log (SPEC §6): every mutating API call and every run transition is recorded,
+// The audit log: every mutating API call and every run transition is recorded,
 // filtered newest first, exported as NDJSON, and hash-chained so GET /api/audit/verify
 // finds the first entry that was changed or removed.
 import { env } from "cloudflare:workers";

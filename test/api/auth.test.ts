@@ -1,4 +1,4 @@
-// Bearer authentication (SPEC §5): only the routes the table marks public, signed (webhooks)
+// Bearer authentication: only the routes the table marks public, signed (webhooks)
 // or link (signed approval links) answer without a bearer token; every other route refuses
 // a missing, malformed, unknown, revoked or expired token with a 401 problem.
 import { describe, expect, it } from "vitest";

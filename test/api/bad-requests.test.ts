@@ -1,4 +1,4 @@
-// Malformed requests (SPEC §5): each gets a precise 4xx as problem+json with
+// Malformed requests: each gets a precise 4xx as problem+json with
 // type, title, status, detail and code, never a 500 and never a stack trace.
 import { describe, expect, it } from "vitest";
 import { orderIntake } from "../fixtures/workflows-api/order-intake";

@@ -1,4 +1,4 @@
-// Bad input to POST /api/events (SPEC §4, §5): a clear 4xx problem, nothing started or resumed.
+// Bad input to POST /api/events: a clear 4xx problem, nothing started or resumed.
 import { describe, expect, it } from "vitest";
 import { call, expectProblem } from "../support/workers/api";
 

@@ -1,4 +1,4 @@
-// POST /api/events is crash-proof (SPEC §4, §5): the runs an event starts have ids derived
+// POST /api/events is crash-proof: the runs an event starts have ids derived
 // from the event, so a retry with the same key (or the minute tick) finishes a fan-out a
 // failed or dead request left half done, under the same run ids, starting each run once;
 // a waiter that could not be told is told by the retry, never dropped.

@@ -1,4 +1,4 @@
-// POST /api/events (SPEC §4): an event starts every enabled workflow subscribed to its
+// POST /api/events: an event starts every enabled workflow subscribed to its
 // name, maps its payload through the trigger's input, and a repeated key starts nothing new.
 import { describe, expect, it } from "vitest";
 import { call, expectJson, getRun, saveWorkflow } from "../support/workers/api";

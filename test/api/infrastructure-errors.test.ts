@@ -1,4 +1,4 @@
-// Infrastructure hiccups at the edge (SPEC §5): an overloaded Durable Object or a D1 blip is
+// Infrastructure hiccups at the edge: an overloaded Durable Object or a D1 blip is
 // a 503 with Retry-After, never a lost trigger; anything unexpected is a 500 that reveals
 // nothing. The app is called directly (createApp().fetch) with bindings that fail on purpose,
 // since `exports.default.fetch` always uses the real ones.

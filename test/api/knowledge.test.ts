@@ -1,4 +1,4 @@
-// The knowledge store API (SPEC §5): editors put documents (chunked and indexed on write),
+// The knowledge store API: editors put documents (chunked and indexed on write),
 // viewers list them, editors delete them. Bad input is a precise 4xx. D1 is shared with
 // other files: every collection here has a unique name.
 import { describe, expect, it } from "vitest";

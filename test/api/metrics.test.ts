@@ -1,4 +1,4 @@
-// GET /api/metrics (SPEC §5): per workflow, runs by status, success rate, p50/p95 duration
+// GET /api/metrics: per workflow, runs by status, success rate, p50/p95 duration
 // and retries over a window of creation times, and the series the dashboard charts. Runs
 // are driven on a frozen clock to known statuses, durations and retries, then read back.
 // D1 is shared with other files: every assertion filters by this file's workflows.

@@ -1,4 +1,4 @@
-// Roles (SPEC §5): viewer < operator < editor < admin, decided for every route by the one
+// Roles: viewer < operator < editor < admin, decided for every route by the one
 // table in src/api/route-roles.ts. The table names exactly the routes the app serves; a
 // token one role too low is refused on each; a route the table forgets is refused to all.
 import { env } from "cloudflare:workers";

@@ -1,4 +1,4 @@
-// Bulk retry and rerun (SPEC §3, §5): POST /api/runs/retry and /rerun act on every run
+// Bulk retry and rerun: POST /api/runs/retry and /rerun act on every run
 // matching a filter (workflow, status, since) and report the outcome per run, a page at a
 // time: the answer says how many matched and how many were acted on, and a nextCursor the
 // caller sends back (with the same filter) for the next page.

@@ -1,4 +1,4 @@
-// A run's own endpoints (SPEC §3, §5): read it with every step and attempt, cancel it,
+// A run's own endpoints: read it with every step and attempt, cancel it,
 // retry (redrive) it in place; each refuses what the run's state does not allow with 409.
 import { describe, expect, it } from "vitest";
 import type { RunView } from "../../src/run/view";

@@ -1,4 +1,4 @@
-// Idempotency-Key on run start (SPEC §4, IETF Idempotency-Key draft): a repeat with the same
+// Idempotency-Key on run start (as in the IETF Idempotency-Key draft): a repeat with the same
 // key and body replays the first run; a different body is 422; a key still being handled is 409,
 // but never for longer than the request it protects: a retry finishes what a first request
 // that died left claimed, with the run id the claim carries.

@@ -1,4 +1,4 @@
-// GET /api/runs (SPEC §5): the run index in D1, filtered by workflow, status and time,
+// GET /api/runs: the run index in D1, filtered by workflow, status and time,
 // newest first, paged with limit and nextCursor.
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RunView } from "../../src/run/view";

@@ -1,4 +1,4 @@
-// GET /api/runs/{id}/live (SPEC §5): a WebSocket that sends the run as it is, then each
+// GET /api/runs/{id}/live: a WebSocket that sends the run as it is, then each
 // transition's changes as they happen; the listener survives the run's object sleeping.
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { exports } from "cloudflare:workers";

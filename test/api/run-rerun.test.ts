@@ -1,4 +1,4 @@
-// POST /api/runs/{id}/rerun (SPEC §3): a new run with the same input (or the one given),
+// POST /api/runs/{id}/rerun: a new run with the same input (or the one given),
 // linked to the old one; `fromStep` copies the outputs of the steps before it.
 import { describe, expect, it } from "vitest";
 import type { RunView } from "../../src/run/view";

@@ -1,4 +1,4 @@
-// POST /api/workflows/{id}/runs (SPEC §4 API trigger, §5): 202 {run}; the input is checked
+// POST /api/workflows/{id}/runs (the API trigger): 202 {run}; the input is checked
 // against the workflow's input JSON Schema; a run is pinned to the version it started with.
 import { describe, expect, it } from "vitest";
 import { orderIntake } from "../fixtures/workflows-api/order-intake";

@@ -1,4 +1,4 @@
-// API tokens (SPEC §5): `wm_` + 256 random bits, shown once, stored as a SHA-256 hash,
+// API tokens: `wm_` + 256 random bits, shown once, stored as a SHA-256 hash,
 // listed without either; the last use is recorded after the response at most once a
 // minute; a revoked or expired token is refused from the next request on.
 import { env } from "cloudflare:workers";

@@ -1,4 +1,4 @@
-// Definitions of the waiting and composing steps (SPEC §2): an approval's `notify` is a
+// Definitions of the waiting and composing steps: an approval's `notify` is a
 // request template (secrets allowed, as in an http step's request), a wait's `match` must
 // parse, and the JSON Schema for editors describes `notify`.
 import { describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-// Every webhook verification scheme through the real app (SPEC §4), with deliveries signed
+// Every webhook verification scheme through the real app, with deliveries signed
 // here the way each provider signs them: a valid delivery starts one run that names its
 // scheme and delivery id; a forged, unsigned or stale one is 401 and starts nothing; a
 // redelivery answers 200 with the first run.

@@ -1,4 +1,4 @@
-// POST /hooks/{workflowId} (SPEC §4): a verified delivery starts a run (202 {runId}),
+// POST /hooks/{workflowId}: a verified delivery starts a run (202 {runId}),
 // a bad signature starts nothing (401), a redelivery answers the first run (200
 // duplicate), the trigger's input maps {body, headers, query}, and a disabled workflow
 // answers 409 workflow_disabled.

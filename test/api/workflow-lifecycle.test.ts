@@ -1,4 +1,4 @@
-// Enabling, disabling and archiving workflows (SPEC §5): a disabled or archived workflow
+// Enabling, disabling and archiving workflows: a disabled or archived workflow
 // starts nothing (409 workflow_disabled); archiving hides it from the list but keeps it readable.
 import { describe, expect, it } from "vitest";
 import { orderIntake } from "../fixtures/workflows-api/order-intake";

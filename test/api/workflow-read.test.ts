@@ -1,4 +1,4 @@
-// Reading workflows (SPEC §5): the list, one workflow with its definition, version,
+// Reading workflows: the list, one workflow with its definition, version,
 // enabled flag and webhook URL, and the version history.
 import { beforeAll, describe, expect, it } from "vitest";
 import { longNap } from "../fixtures/workflows-api/long-nap";

@@ -1,4 +1,4 @@
-// Saving definitions (SPEC §3 Versions, §5 PUT /api/workflows/{id}): JSON or YAML, a new
+// Saving definitions (PUT /api/workflows/{id}): JSON or YAML, a new
 // version only when the definition changed, the id taken from the URL, everything validated.
 import { describe, expect, it } from "vitest";
 import { orderIntake } from "../fixtures/workflows-api/order-intake";

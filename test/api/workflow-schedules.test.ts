@@ -1,5 +1,5 @@
-// GET /api/workflows/{id} lists each cron schedule with its next five fire times
-// (SPEC §4); disabling the workflow stops them, and the minute tick starts due runs.
+// GET /api/workflows/{id} lists each cron schedule with its next five fire times;
+// disabling the workflow stops them, and the minute tick starts due runs.
 import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";

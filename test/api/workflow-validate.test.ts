@@ -1,4 +1,4 @@
-// POST /api/workflows/validate (SPEC §2, §5): checks a definition without saving it and
+// POST /api/workflows/validate: checks a definition without saving it and
 // lists every problem by path; a viewer may call it.
 import { describe, expect, it } from "vitest";
 import { orderIntake } from "../fixtures/workflows-api/order-intake";

@@ -1,4 +1,4 @@
-// The dashboard in real Chromium against `wrangler dev` (SPEC §7): sign in with a token,
+// The dashboard in real Chromium against `wrangler dev` (docs/dashboard.md): sign in with a token,
 // watch a run appear live, open it (graph, timeline, retries), approve its waiting step
 // and watch it finish, see a hostile output rendered as text, and a viewer offered no
 // operator action. No CSP violation or page error is tolerated anywhere.

@@ -1,4 +1,4 @@
-// The Workflows pages in real Chromium against `wrangler dev` (SPEC §7): the list with
+// The Workflows pages in real Chromium against `wrangler dev` (docs/dashboard.md): the list with
 // triggers, webhook URL and next cron times; the editor flagging a bad duration and a YAML
 // syntax error at their lines, previewing the graph, saving, and "Run now" through the
 // form generated from the input schema; the diff between two versions; a viewer reading

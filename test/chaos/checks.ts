@@ -1,4 +1,4 @@
-// The verdicts of the chaos test (SPEC §3 Guarantees, §4 triggers), each with the figures
+// The verdicts of the chaos test (the guarantees of docs/durability.md), each with the figures
 // that explain it. Pure: everything observed comes in, nothing is asked of the system.
 import { describeRun, type ApiResponse, type RunSummary, type RunView } from "../support/waymark-client.ts";
 import { countBy, countOf, describeAnswer, examples, truncate } from "./describe.ts";

@@ -93,7 +93,7 @@ export function chaosFlows(receiverUrl: string, mapConcurrency: number): Definit
   ];
 }
 
-/** The Idempotency-Keys a run of `workflow` must have sent (SPEC §3): `<runId>:<stepId>[:<index>]`. */
+/** The Idempotency-Keys a run of `workflow` must have sent: `<runId>:<stepId>[:<index>]`. */
 export function expectedEffects(workflow: ChaosWorkflow, runId: string, mapItems: number): string[] {
   if (workflow !== MAP_WORKFLOW) return [`${runId}:first`, `${runId}:second`];
   const items = Array.from({ length: mapItems }, (_, index) => `${runId}:${MAP_STEP}:${index}`);

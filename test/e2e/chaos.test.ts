@@ -1,8 +1,8 @@
 // The chaos test, small (test/chaos/; `npm run chaos` is the full size): one `wrangler dev`
 // SIGKILLed as a whole process group at random moments and restarted at once, while API
 // starts (retried with their Idempotency-Key), webhook deliveries (retried until a 2xx, some
-// redelivered on purpose) and a map wider than a queue batch are in flight. SPEC §3
-// Guarantees: each acknowledged trigger is exactly one run, every run succeeds, every step's
+// redelivered on purpose) and a map wider than a queue batch are in flight. The
+// guarantees of docs/durability.md: each acknowledged trigger is exactly one run, every run succeeds, every step's
 // effect reaches the receiver, nothing is left in flight, and it settles within 60 s.
 // CHAOS_SEED=<n> replays a run's plan.
 import { describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-// SPEC §3 guarantees under a crash: `wrangler dev` (wrangler and workerd together) is
+// The guarantees of docs/durability.md under a crash: `wrangler dev` (wrangler and workerd together) is
 // SIGKILLed while runs sleep and while their HTTP calls are in flight, then restarted on
 // the same state folder. Every run must finish, each step's effect keyed once, its
 // output recorded once.

@@ -1,4 +1,4 @@
-// Map steps on the real stack (SPEC §2, §6): growth is linear. A map of 1,000 and one of
+// Map steps on the real stack: growth is linear. A map of 1,000 and one of
 // 10,000 transform items, and http maps whose items go through the queue to a receiver on
 // loopback, print their wall time and Durable Object storage per item. Figures are
 // printed, not asserted (the machines are shared and noisy); correctness is asserted.

@@ -1,4 +1,4 @@
-// Run semantics (SPEC §3) against the real stack: `wrangler dev` with its Durable
+// Run semantics against the real stack: `wrangler dev` with its Durable
 // Objects, queue consumer and D1, calling a real HTTP receiver on loopback.
 import { describe, expect, it } from "vitest";
 import * as flows from "../fixtures/e2e/run-semantics";

@@ -1,4 +1,4 @@
-// Waiting steps survive a crash of the whole stack (SPEC §3 guarantees): `wrangler dev` is
+// Waiting steps survive a crash of the whole stack (docs/durability.md): `wrangler dev` is
 // SIGKILLed while an approval, an event wait and a sleeping child run wait, then restarted
 // on the same state folder. The approval is decided through the API and through a signed
 // link minted before the crash, the event resumes its wait, and the child's end reaches

@@ -1,4 +1,4 @@
-// All of a run's timers share its Durable Object's one alarm (STYLE §3): the alarm is
+// All of a run's timers share its Durable Object's one alarm: the alarm is
 // always the earliest timer, one alarm handles every timer that is due, and a run that
 // finishes clears them all.
 import { runDurableObjectAlarm } from "cloudflare:test";

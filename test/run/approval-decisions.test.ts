@@ -1,4 +1,4 @@
-// Approvals through the API (SPEC §2, §5): who may decide (roles and token names), what
+// Approvals through the API: who may decide (roles and token names), what
 // approve and reject do to the run, refusals for everything else, the timeout through the
 // run's alarm, and the inbox that follows each approval through the run's outbox.
 import { runDurableObjectAlarm } from "cloudflare:test";

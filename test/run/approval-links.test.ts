@@ -1,4 +1,4 @@
-// Signed one-time approval links (SPEC §6 approvals without a token): minted by someone
+// Signed one-time approval links (deciding without a token): minted by someone
 // who may decide, a GET only shows a text page (mail scanners prefetch links) and a POST
 // decides as `link`; expired, reused, altered and foreign links are refused.
 import { afterEach, describe, expect, it } from "vitest";

@@ -1,6 +1,6 @@
-// An approval's `notify` request (SPEC §2 approvals "that a notification can carry"): the
-// run sends it through the task queue when the step starts waiting, the consumer signs the
-// links into it, and a person follows the link to decide — without a token.
+// An approval's `notify` request: the run sends it through the task queue when the step
+// starts waiting, the consumer signs the links into it, and a person follows the link to
+// decide — without a token.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { signOffFlow } from "../fixtures/workflows-api/approvals";
 import { call, getRun, saveWorkflow } from "../support/workers/api";

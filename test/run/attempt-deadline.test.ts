@@ -1,4 +1,4 @@
-// Attempt deadlines are timers of the run (SPEC §1): an attempt whose result has not
+// Attempt deadlines are timers of the run: an attempt whose result has not
 // arrived by its timeout fails as `timed_out` and is retried by policy, so a consumer that
 // dies mid-task never strands the run; a late report from that attempt is then stale.
 // The deadline starts when a consumer claims the task: time in the queue does not count.

@@ -1,4 +1,4 @@
-// SPEC §1: inputs, outputs and task requests over 64 KiB live in R2; the run's rows and
+// Inputs, outputs and task requests over 64 KiB live in R2; the run's rows and
 // queue messages carry `{ $blob }` references, and the API still returns the values.
 import { env } from "cloudflare:workers";
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";

@@ -1,4 +1,4 @@
-// Cron through the Worker's own `scheduled` handler with a controlled clock (SPEC §4):
+// Cron through the Worker's own `scheduled` handler with a controlled clock:
 // "30 2 * * *" in Europe/Paris across the 2027 DST changes, a 3-day outage, and a doubled
 // tick. Each tick is the minute Cron Trigger at `scheduledTime`, with Date faked to that
 // instant, so a run's createdAt tells which tick started it.

@@ -1,4 +1,4 @@
-// The cron scheduler against D1 and the run's Durable Object (SPEC §4): each scheduled
+// The cron scheduler against D1 and the run's Durable Object: each scheduled
 // time starts exactly one run, whose id is derived from it; after downtime at most one
 // catch-up; disabled or archived workflows start nothing; overlapping ticks are harmless; a
 // tick that dies loses no scheduled time; every due schedule starts in one tick.

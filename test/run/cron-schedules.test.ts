@@ -1,4 +1,4 @@
-// Schedule rows in D1 follow the workflow (SPEC §4): saving replaces them, keeping the
+// Schedule rows in D1 follow the workflow: saving replaces them, keeping the
 // history of unchanged ones; the API shows the next five fire times in each time zone.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-// `concurrency {limit, key}` in the Workers runtime (SPEC §3): excess runs wait `queued`,
+// `concurrency {limit, key}` in the Workers runtime: excess runs wait `queued`,
 // FIFO, visible and cancellable through the API, and start as runs finish. Runs finish
 // when the test reports their task to them; the gate hears of it from the run.
 import { env } from "cloudflare:workers";

@@ -1,4 +1,4 @@
-// `debounce {period}` through the API (SPEC §3): a burst of triggers answers one run id,
+// `debounce {period}` through the API: a burst of triggers answers one run id,
 // the run waits `queued` through the quiet period, and the gate's alarm starts it with
 // the last trigger's input. The clock is frozen; the test moves it and fires the alarm.
 import { env } from "cloudflare:workers";

@@ -1,4 +1,4 @@
-// `rateLimit {limit, period}` in the Workers runtime (SPEC §3): the starts beyond the
+// `rateLimit {limit, period}` in the Workers runtime: the starts beyond the
 // limit in a sliding period wait `queued`, and the gate's alarm starts them, in order,
 // when the window has room. The clock is frozen; the test moves it and fires the alarm.
 import { env } from "cloudflare:workers";

@@ -1,4 +1,4 @@
-// Map steps in the run's Durable Object (SPEC §2): http items go through the real queue
+// Map steps in the run's Durable Object: http items go through the real queue
 // consumer to a receiver that counts requests in flight, so the concurrency cap is
 // measured where it matters; outputs come back in item order; finished items live in the
 // item store rather than in the run's steps; the items API pages through them; an item

@@ -1,5 +1,5 @@
 // Index and audit records leave the run through an outbox in its own storage, written
-// with the state and flushed to D1 in the background (SPEC §1: the hot path never waits
+// with the state and flushed to D1 in the background (the hot path never waits
 // on D1); a flush that fails is kept and retried by the alarm.
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm } from "cloudflare:test";

@@ -1,4 +1,4 @@
-// The run owns retries (SPEC §3, STYLE §3-4): a retryable failure puts the step on a
+// The run owns retries (the queue only owns delivery): a retryable failure puts the step on a
 // persisted retry timer, the alarm dispatches the next attempt, and the policy's budget
 // ends it. Outcomes are reported straight to the run's object, as the consumer does.
 import { runDurableObjectAlarm } from "cloudflare:test";

@@ -1,4 +1,4 @@
-// A secret never surfaces (SPEC §6): used in an http step's header and query, echoed back
+// A secret never surfaces: used in an http step's header and query, echoed back
 // by the receiver in its body and a header, first with a 500 and then with a 200, its
 // value is absent from the run (step input, attempts' errors, output), from the audit log
 // and from anything the Worker logs; the secrets API returns names and dates only.

@@ -1,5 +1,5 @@
 // A sleep parks the run on a persisted timer and the Durable Object's alarm wakes it
-// (SPEC §1 "alarms: retries, sleeps, timeouts"; STYLE §3: never wait in memory).
+// (every timer is persisted; nothing waits in memory).
 import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { longNap } from "../fixtures/workflows-api/long-nap";

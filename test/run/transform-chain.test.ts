@@ -1,4 +1,4 @@
-// Steps without I/O run inside the Durable Object (SPEC §1): a chain of transforms
+// Steps without I/O run inside the Durable Object: a chain of transforms
 // finishes within the start itself, with no task on the queue, no timer and no alarm.
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { failOnDemand } from "../fixtures/workflows-api/fail-on-demand";

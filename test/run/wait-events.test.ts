@@ -1,4 +1,4 @@
-// Wait steps through POST /api/events (SPEC §3, §4): a late event resumes the run and is
+// Wait steps through POST /api/events: a late event resumes the run and is
 // listed in `resumed`, an early one is found through the lookback, a non-matching one
 // changes nothing, and a timed-out wait fails with timed_out and leaves no waiter in D1.
 import { env } from "cloudflare:workers";

@@ -1,4 +1,4 @@
-// Workflow steps (SPEC §2): the parent starts a child run, waits, and takes its output;
+// Workflow steps: the parent starts a child run, waits, and takes its output;
 // a failed child fails the step; cancelling the parent cancels the child; parent and
 // child link to each other in GET /api/runs/{id}; the child's end reaches the parent
 // through the child's alarm too; a cancel that beats the child's start leaves no child running.

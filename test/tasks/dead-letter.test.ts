@@ -1,5 +1,5 @@
 // A task that exhausted its deliveries lands on the dead-letter queue, and its step fails
-// with `delivery_failed` instead of waiting for the attempt deadline (SPEC §1).
+// with `delivery_failed` instead of waiting for the attempt deadline.
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { inventoryCall, inventoryCallOnce, RETRY_DELAY_MS } from "../fixtures/workflows-api/inventory-call";

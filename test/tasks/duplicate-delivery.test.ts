@@ -1,4 +1,4 @@
-// Delivery is at least once (SPEC §1, §3 Guarantees): when the same task arrives twice,
+// Delivery is at least once (docs/durability.md): when the same task arrives twice,
 // only the delivery that claims it first carries it out, the step's output is recorded
 // once and the step has exactly one succeeded attempt.
 // The run sleeps after the call, so duplicates reach a run that is still going.

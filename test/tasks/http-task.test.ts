@@ -1,5 +1,5 @@
 // The queue consumer executes an http task the run dispatched and reports the outcome to
-// the run (SPEC §1, STYLE §4): success records the response as the step's output; a
+// the run: success records the response as the step's output; a
 // failure goes back to the run, which owns retries, and the message is acked either way.
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { CALL_TIMEOUT_MS, inventoryCall, RETRY_DELAY_MS } from "../fixtures/workflows-api/inventory-call";

@@ -1,4 +1,4 @@
-// The run owns retries, the queue owns delivery (STYLE §4): the consumer claims a task
+// The run owns retries, the queue owns delivery: the consumer claims a task
 // from its run before carrying it out and asks the queue to redeliver (with backoff) only
 // when the run cannot be asked. Once the effect is carried out it is never carried out
 // again for a report that failed: the report is retried on its own, through the queue if

@@ -1,5 +1,5 @@
 // Every task carries its attempt, and a report for any attempt but the step's current,
-// running one is stale and ignored (SPEC §1; STYLE §4): a late answer from attempt 1
+// running one is stale and ignored: a late answer from attempt 1
 // cannot overwrite attempt 2, and a cancelled run ignores late reports.
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";

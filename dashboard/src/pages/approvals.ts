@@ -1,4 +1,4 @@
-// Approvals (SPEC §5): every approval step waiting for a decision, newest first, each with
+// Approvals: every approval step waiting for a decision, newest first, each with
 // its run, who may decide and when it expires, decided inline. Re-read every few seconds
 // while visible; items already shown are kept (with any comment being typed) and only
 // those decided elsewhere or here disappear.

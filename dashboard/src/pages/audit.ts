@@ -1,4 +1,4 @@
-// Audit (SPEC §6, admins): the append-only log newest first, filtered by actor, action,
+// Audit (admins): the append-only log newest first, filtered by actor, action,
 // target and time (the filters live in the URL), paged by cursor, with the hash chain's
 // state on top and an NDJSON export of everything the filters match.
 import type { AuditFilter } from "../api";

@@ -1,4 +1,4 @@
-// Metrics (SPEC §7): for the runs created in a window (1h, 24h, 7d, 30d), optionally of
+// Metrics: for the runs created in a window (1h, 24h, 7d, 30d), optionally of
 // one workflow: totals, runs by status over time, p50/p95 duration over time, and a table
 // per workflow. The window and workflow live in the URL; the page re-reads every 15 s.
 import { durationFigure, runsByStatusFigure } from "../components/metrics-charts";

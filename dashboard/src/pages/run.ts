@@ -1,4 +1,4 @@
-// Run (SPEC §7): the step graph coloured by status, a timeline of every attempt, each
+// Run: the step graph coloured by status, a timeline of every attempt, each
 // step's input, output and error, approvals and the operator's controls, all kept
 // current over /api/runs/{id}/live (with polling while the socket is down).
 import { errorNotice, loading } from "../components/notice";

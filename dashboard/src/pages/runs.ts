@@ -1,4 +1,4 @@
-// Runs (SPEC §7): filter by workflow, status and time; newest first; paged by cursor;
+// Runs: filter by workflow, status and time; newest first; paged by cursor;
 // live: the page re-reads its runs every few seconds while visible, marking new ones;
 // the counts by status follow whenever the page changed, else a little less often.
 // Filters live in the URL.

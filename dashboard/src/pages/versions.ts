@@ -1,4 +1,4 @@
-// A workflow's version history (SPEC §3: each changed save is version N+1): every version
+// A workflow's version history (each changed save is version N+1): every version
 // with its date and author; pick two to see what changed, as a line diff of their YAML.
 // The pair lives in the URL (`?from=1&to=2`).
 import { definitionToText } from "../components/definition-text";

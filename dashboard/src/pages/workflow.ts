@@ -1,4 +1,4 @@
-// One workflow (SPEC §7): its triggers, webhook URL, schedules and switch; its definition
+// One workflow: its triggers, webhook URL, schedules and switch; its definition
 // in an editor that validates as you type, with a live graph preview and Save (editors);
 // "Run now" with a form generated from the input schema (operators). Viewers read only.
 // `/new-workflow` is the same page on a template, until the first save names it.

@@ -1,4 +1,4 @@
-// Workflows (SPEC §7): every definition with its triggers (cron ones with their next
+// Workflows: every definition with its triggers (cron ones with their next
 // fire times), webhook URL, enabled switch and latest version. Archived ones only on
 // request. The list has no schedules, so workflows with a cron trigger are read one by one.
 import { errorNotice, loading } from "../components/notice";

@@ -1,4 +1,4 @@
-// The workflow definition DSL (SPEC §2) as zod schemas with their inferred types.
+// The workflow definition DSL as zod schemas with their inferred types.
 // Durations and expressions stay strings; the engine parses them. No defaults, no transforms.
 import { z } from "zod";
 import { durationSchema } from "../duration";

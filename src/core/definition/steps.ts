@@ -1,4 +1,4 @@
-// The nine step types (SPEC §2). Each type's own fields are a shape used twice: for a
+// The nine step types (docs/definitions.md). Each type's own fields are a shape used twice: for a
 // top-level step and for the inline step of a `map` (no `needs`, optional `id`).
 import { z } from "zod";
 import { durationSchema, positiveDurationSchema } from "../duration";

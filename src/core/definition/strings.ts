@@ -1,6 +1,6 @@
 // Every string of a raw definition that the engine evaluates, classified: expression
 // fields (JSONata without braces) and template strings ({{ … }}), whether
-// `secrets.NAME` may appear there (SPEC §2: only where a request is built), and whether
+// `secrets.NAME` may appear there (only where a request is built), and whether
 // it is evaluated inside a run (where `$random` and `$shuffle` are seeded).
 
 export type Segment = string | number;

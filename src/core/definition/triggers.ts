@@ -1,4 +1,4 @@
-// How runs start (SPEC §4): webhook, cron, api and event triggers.
+// How runs start: webhook, cron, api and event triggers.
 import { z } from "zod";
 import { expressionSchema, templateSchema } from "./fields";
 

@@ -53,7 +53,7 @@ function isNeedFinished(draft: Draft, need: string): boolean {
   return FINISHED_STEP_STATUSES.includes(state.status);
 }
 
-/** SPEC §3: an `if` decides; otherwise a failed need, or only skipped needs, skip the step. */
+/** An `if` decides; otherwise a failed need, or only skipped needs, skip the step. */
 async function decide(draft: Draft, step: Step): Promise<Decision> {
   if (step.if !== undefined) {
     try {

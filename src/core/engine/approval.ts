@@ -1,4 +1,4 @@
-// Approval steps (SPEC §2): the step waits for a person. Who may decide is checked here
+// Approval steps: the step waits for a person. Who may decide is checked here
 // too, as a pure rule the shell applies before it sends the decision in.
 import type { ApprovalStep, Definition } from "../definition/schema";
 import { parseDuration } from "../duration";

@@ -1,4 +1,4 @@
-// Workflow steps (SPEC §2): the step starts a child run and waits for its end. The child's
+// Workflow steps: the step starts a child run and waits for its end. The child's
 // id is derived from (run, step, attempt), so a retried start reaches the same child,
 // while a retry of the step (a new attempt) starts a new one.
 import type { WorkflowStep } from "../definition/schema";
@@ -11,7 +11,7 @@ import { beginAttempt, patchStep, setTimer, type Draft } from "./draft";
 import { completeStep, failAttempt } from "./outcome";
 import { expressionOptions, stepScope } from "./scope";
 
-/** SPEC §6: child-run depth 10. A run started by a trigger has depth 1. */
+/** Child runs nest at most 10 deep. A run started by a trigger has depth 1. */
 export const MAX_RUN_DEPTH = 10;
 
 export function runDepth(trigger: { type: string; depth?: unknown }): number {

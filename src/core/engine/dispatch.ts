@@ -48,7 +48,7 @@ export async function dispatchAttempt(draft: Draft, step: IoStep): Promise<void>
   });
 }
 
-/** SPEC §3: `<runId>:<stepId>`, and `<runId>:<stepId>:<index>` for an item of a map. */
+/** The task's Idempotency-Key, the same on every attempt: `<runId>:<stepId>`, `<runId>:<stepId>:<index>` for a map item. */
 function idempotencyKey(draft: Draft, stepId: string): string {
   const item = draft.state.steps[stepId]?.item;
   return item ? `${draft.state.id}:${item.map}:${item.index}` : `${draft.state.id}:${stepId}`;

@@ -1,4 +1,4 @@
-// The pure run engine (SPEC §3): the RunCoordinator Durable Object feeds it events and
+// The pure run engine: the RunCoordinator Durable Object feeds it events and
 // performs the effects it returns. Nothing here does I/O or reads the clock.
 export * from "./types";
 export { transition } from "./transition";

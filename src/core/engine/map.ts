@@ -1,4 +1,4 @@
-// Map steps (SPEC §2): the inline step runs once per item, at most `concurrency` at once,
+// Map steps: the inline step runs once per item, at most `concurrency` at once,
 // and the map's output is every item's output in item order.
 //
 // Cost per item stays constant however many items there are: the items are evaluated

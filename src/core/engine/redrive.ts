@@ -1,4 +1,4 @@
-// Redrive (SPEC §3 `retry`): resume a failed, timed-out or cancelled run in place.
+// Redrive (a run's `retry`): resume a failed, timed-out or cancelled run in place.
 // Succeeded outputs stay; everything else goes back to pending with its attempt history,
 // and attempt numbers keep counting so reports from before the redrive stay stale.
 import { parseDuration } from "../duration";

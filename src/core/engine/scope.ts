@@ -1,4 +1,4 @@
-// What expressions and templates see (SPEC §2): input, steps.<id>.{output,status}, run,
+// What expressions and templates see: input, steps.<id>.{output,status}, run,
 // `item`/`index` inside a map, and for I/O steps `secrets` as placeholders the consumer
 // substitutes after decryption, so secret values never enter the run state.
 import type { EvaluateOptions } from "../expr";

@@ -1,4 +1,4 @@
-// Failure triage under policy (SPEC §2 `triage`). An I/O step of a workflow with `triage`
+// Failure triage under policy. An I/O step of a workflow with `triage`
 // that fails for good waits while a model, through the task queue, proposes one action.
 // The engine applies it only when `allow` names it and the run attempt has actions left;
 // a refused action, a triage that fails or gives no answer in time fails the step as it

@@ -33,7 +33,7 @@ export type SkipReason =
   /** Failure triage chose to skip the failed step (triage.ts). */
   | "triage_skipped";
 
-/** How the run was started (SPEC §4); free-form beyond `type`. */
+/** How the run was started; free-form beyond `type`. */
 export interface TriggerInfo {
   type: "api" | "webhook" | "cron" | "event" | "rerun" | "workflow";
   [key: string]: unknown;

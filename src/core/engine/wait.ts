@@ -1,4 +1,4 @@
-// Wait steps (SPEC §2, §3): the step waits for an event by name whose `match` holds.
+// Wait steps: the step waits for an event by name whose `match` holds.
 // Events received up to `lookback` before the wait began count too, so an event that
 // beats its wait is not lost; the shell finds them and the engine decides.
 import type { WaitStep } from "../definition/schema";

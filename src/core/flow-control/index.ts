@@ -1,4 +1,4 @@
-// Per-workflow flow control (SPEC §3: concurrency, rate limit, debounce), pure: the
+// Per-workflow flow control (concurrency, rate limit, debounce), pure: the
 // WorkflowGate Durable Object feeds a gate its events and performs the starts it decides.
 export * from "./types";
 export { decideGate, emptyGate, gateWakeAt, isKnown, START_RETRY_MS } from "./gate";

@@ -1,4 +1,4 @@
-// Flow control's vocabulary (SPEC §3): a gate's rules, the runs it holds back or lets
+// Flow control's vocabulary: a gate's rules, the runs it holds back or lets
 // through, the events it accepts and the actions it asks its Durable Object to perform.
 import { z } from "zod";
 

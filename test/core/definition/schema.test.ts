@@ -74,7 +74,7 @@ describe("definitionJsonSchema", () => {
 describe("definitionJsonSchema as an editor would use it", () => {
   const validator = new Validator(definitionJsonSchema() as Schema, "2020-12", false);
 
-  it("accepts the SPEC §2 example and the every-step-type fixture", () => {
+  it("accepts the order-fulfilment example and the every-step-type fixture", () => {
     for (const file of ["order-fulfilment.yaml", "every-step-type.yaml"]) {
       expect(validator.validate(loadFixture(file)).errors).toEqual([]);
     }

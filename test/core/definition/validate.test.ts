@@ -17,7 +17,7 @@ function expectOnlyIssue(raw: unknown, path: string, message: string): void {
 
 describe("validateDefinition accepts", () => {
   it.each([
-    ["the SPEC §2 example", "order-fulfilment.yaml"],
+    ["the order-fulfilment example", "order-fulfilment.yaml"],
     ["one step of every type and every trigger type", "every-step-type.yaml"],
   ])("accepts %s", (_name, file) => {
     const result = validateDefinition(loadFixture(file));

@@ -1,4 +1,4 @@
-// SPEC §2 approval: the step waits for a person; who may decide, what a decision and a
+// Approval steps: the step waits for a person; who may decide, what a decision and a
 // timeout do, and what the step holds outside the run while it waits (the inbox entry).
 import { describe, expect, it } from "vitest";
 import { approvalRefusal } from "../../../src/core/engine";

@@ -1,4 +1,4 @@
-// SPEC §3: cancel stops a run; its timers go and late reports are ignored.
+// Cancel stops a run; its timers go and late reports are ignored.
 import { describe, expect, it } from "vitest";
 import { naps } from "../../fixtures/workflows/naps";
 import { flakyFetch } from "../../fixtures/workflows/flaky-fetch";

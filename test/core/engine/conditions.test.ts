@@ -1,4 +1,4 @@
-// SPEC §3: when a step becomes due, and whether it runs or is skipped.
+// When a step becomes due, and whether it runs or is skipped.
 import { describe, expect, it } from "vitest";
 import type { Definition } from "../../../src/core/definition/schema";
 import { branching } from "../../fixtures/workflows/branching";

@@ -1,4 +1,4 @@
-// SPEC §1/§3: I/O steps leave the run as tasks, one attempt at a time, each under a deadline
+// I/O steps leave the run as tasks, one attempt at a time, each under a deadline
 // that starts when a consumer claims the task.
 import { describe, expect, it } from "vitest";
 import type { Definition } from "../../../src/core/definition/schema";

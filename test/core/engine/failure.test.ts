@@ -1,4 +1,4 @@
-// SPEC §3: a step failing for good fails the run, then the onFailure steps run.
+// A step failing for good fails the run, then the onFailure steps run.
 import { describe, expect, it } from "vitest";
 import type { Definition } from "../../../src/core/definition/schema";
 import { bestEffort } from "../../fixtures/workflows/best-effort";

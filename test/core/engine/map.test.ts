@@ -1,4 +1,4 @@
-// SPEC §2 map: the inline step runs once per item (`item`, `index` in scope), at most
+// Map steps: the inline step runs once per item (`item`, `index` in scope), at most
 // `concurrency` at once; the output is in item order; one item failing fails the map
 // unless the inline step continues; bad `items` fail the step with a clear code; and a
 // map's cost per item stays constant (only items in flight live in the run's state).

@@ -1,4 +1,4 @@
-// SPEC §3 `retry` (redrive): resume a failed, timed-out or cancelled run in place.
+// Redrive (a run's `retry`): resume a failed, timed-out or cancelled run in place.
 import { describe, expect, it } from "vitest";
 import type { Definition } from "../../../src/core/definition/schema";
 import { flakyFetch } from "../../fixtures/workflows/flaky-fetch";

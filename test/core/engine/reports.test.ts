@@ -1,4 +1,4 @@
-// SPEC §1/§3: at-least-once task reports, retries on persisted timers, attempt deadlines.
+// At-least-once task reports, retries on persisted timers, attempt deadlines.
 import { describe, expect, it } from "vitest";
 import { flakyFetch } from "../../fixtures/workflows/flaky-fetch";
 import { fanOut } from "../../fixtures/workflows/fan-out";

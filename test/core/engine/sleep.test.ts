@@ -1,4 +1,4 @@
-// SPEC §2/§3: sleep steps park on a persisted timer; the run is waiting while nothing runs.
+// Sleep steps park on a persisted timer; the run is waiting while nothing runs.
 import { describe, expect, it } from "vitest";
 import type { Definition } from "../../../src/core/definition/schema";
 import { naps } from "../../fixtures/workflows/naps";

@@ -1,4 +1,4 @@
-// SPEC §3: the whole-run timeout.
+// The whole-run timeout.
 import { describe, expect, it } from "vitest";
 import { naps } from "../../fixtures/workflows/naps";
 import { fanOut } from "../../fixtures/workflows/fan-out";

@@ -1,4 +1,4 @@
-// SPEC §2 transform and §6 limits: a transform's value is its output, within 10 MiB, and the
+// Transform steps and their size limit: a transform's value is its output, within 10 MiB, and the
 // same on a replay: $random and $shuffle are seeded from the run, the step and the attempt.
 import { describe, expect, it } from "vitest";
 import { RunHarness } from "./harness";

@@ -1,4 +1,4 @@
-// SPEC §2/§3 wait: the step waits for an event by name whose `match` holds, looks back
+// Wait steps: the step waits for an event by name whose `match` holds, looks back
 // for events that beat it, times out as `timed_out`, and holds a waiter only while it waits.
 import { describe, expect, it } from "vitest";
 import type { ReceivedEvent } from "../../../src/core/engine";

@@ -1,4 +1,4 @@
-// SPEC §2 workflow: the step starts a child run (an effect the shell performs), waits for
+// Workflow steps: the step starts a child run (an effect the shell performs), waits for
 // its end and takes its output; failures, retries, cancellation, timeouts and the depth limit.
 import { describe, expect, it } from "vitest";
 import { deterministicRunId } from "../../../src/core/run-id";

@@ -1,4 +1,4 @@
-// SPEC §3 `concurrency {limit}`: at most `limit` runs of a gate under way at once; the
+// `concurrency {limit}`: at most `limit` runs of a gate under way at once; the
 // rest wait `queued`, first in first out, and start as runs finish.
 import { describe, expect, it } from "vitest";
 import { START_RETRY_MS } from "../../../src/core/flow-control";

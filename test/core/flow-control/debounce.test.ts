@@ -1,4 +1,4 @@
-// SPEC §3 `debounce {period}`: only the last trigger in a quiet period starts a run; the
+// `debounce {period}`: only the last trigger in a quiet period starts a run; the
 // earlier ones answer with that run's id. The first trigger's run waits; each later
 // trigger replaces its input (the shell's part) and pushes its start to now + period.
 import { describe, expect, it } from "vitest";

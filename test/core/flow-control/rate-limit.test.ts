@@ -1,4 +1,4 @@
-// SPEC §3 `rateLimit {limit, period}`: at most `limit` starts in any sliding window of
+// `rateLimit {limit, period}`: at most `limit` starts in any sliding window of
 // `period`; the excess waits `queued` and the gate's alarm starts it, first in first out.
 import { describe, expect, it } from "vitest";
 import { GateHarness, T0 } from "./harness";

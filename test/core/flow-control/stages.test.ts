@@ -1,4 +1,4 @@
-// Which gates a run passes (SPEC §3: each rule optionally per `key`, an expression over
+// Which gates a run passes (each rule optionally per `key`, an expression over
 // the input): runs with the same key value share a gate, other keys are isolated.
 import { describe, expect, it } from "vitest";
 import { definitionSchema, type Definition } from "../../../src/core/definition/schema";
