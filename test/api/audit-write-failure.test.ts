@@ -3,13 +3,17 @@
 // goes in the entry's batch, so it is not made either; a change made elsewhere (a run's
 // Durable Object) is answered 503 rather than confirmed with its entry missing.
 import { env } from "cloudflare:workers";
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../../src/api/app";
-import { ADMIN_TOKEN, call, expectJson, expectProblem, saveWorkflow, startRunThroughApi } from "../support/workers/api";
+import {
+  call,
+  callWithBindings,
+  expectJson,
+  expectProblem,
+  saveWorkflow,
+  startRunThroughApi,
+} from "../support/workers/api";
 import { issueToken, uniqueName } from "../support/workers/tokens";
 
-const app = createApp();
 const AUDIT_INSERT = /^insert into "audit_log"/i;
 
 /** env.DB, except that any statement or batch inserting into audit_log fails. */
@@ -44,18 +48,8 @@ function auditFailingD1(): D1Database {
   });
 }
 
-async function callWithFailingAudit(method: string, path: string, json?: unknown): Promise<Response> {
-  const ctx = createExecutionContext();
-  const headers: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN}` };
-  if (json !== undefined) headers["content-type"] = "application/json";
-  const request = new Request(`http://waymark.test${path}`, {
-    method,
-    headers,
-    body: json === undefined ? undefined : JSON.stringify(json),
-  });
-  const response = await app.fetch(request, { ...env, DB: auditFailingD1() } as unknown as Env, ctx);
-  await waitOnExecutionContext(ctx);
-  return response;
+function callWithFailingAudit(method: string, path: string, json?: unknown): Promise<Response> {
+  return callWithBindings({ ...env, DB: auditFailingD1() } as unknown as Env, method, path, json);
 }
 
 const WORKFLOW = uniqueName("audit-fails");

@@ -2,14 +2,12 @@
 // under the current WAYMARK_MASTER_KEY, opening each with the key of its id from
 // WAYMARK_PREVIOUS_MASTER_KEYS; a value whose key is not configured is reported, not lost.
 import { env } from "cloudflare:workers";
-import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../src/api/app";
 import { database } from "../../src/db/client";
 import { findSecret } from "../../src/db/secrets";
 import { importMasterKey } from "../../src/security/secret-crypto";
 import { resolveSecret } from "../../src/security/secret-store";
-import { ADMIN_TOKEN, expectJson } from "../support/workers/api";
+import { callWithBindings, expectJson } from "../support/workers/api";
 
 interface Rotation {
   rotated: number;
@@ -19,7 +17,6 @@ interface Rotation {
 
 const OLD_KEY = btoa(String.fromCharCode(...Array.from({ length: 32 }, (_, index) => index + 1)));
 const NEW_KEY = btoa(String.fromCharCode(...Array.from({ length: 32 }, (_, index) => 200 - index)));
-const app = createApp();
 const keys = (current: string, previous?: string) =>
   ({
     ...env,
@@ -27,18 +24,8 @@ const keys = (current: string, previous?: string) =>
     ...(previous ? { WAYMARK_PREVIOUS_MASTER_KEYS: previous } : {}),
   }) as unknown as Env;
 
-async function send(method: string, path: string, withEnv: Env, json?: unknown): Promise<Response> {
-  const headers: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN}` };
-  if (json !== undefined) headers["content-type"] = "application/json";
-  const request = new Request(`http://waymark.test${path}`, {
-    method,
-    headers,
-    body: json === undefined ? undefined : JSON.stringify(json),
-  });
-  return app.fetch(request, withEnv, createExecutionContext());
-}
-
-const rotate = async (withEnv: Env) => expectJson<Rotation>(await send("POST", "/api/secrets/rotate", withEnv), 200);
+const rotate = async (withEnv: Env) =>
+  expectJson<Rotation>(await callWithBindings(withEnv, "POST", "/api/secrets/rotate"), 200);
 const storedKeyId = async (name: string) => (await findSecret(database(env.DB), name))?.keyId;
 const uniqueSecret = (prefix: string) => `${prefix}_${crypto.randomUUID().slice(0, 8).replace(/-/g, "")}`;
 
@@ -46,7 +33,10 @@ describe("rotating the master key", () => {
   it("re-encrypts a secret under the new key id, and it still decrypts to the same value", async () => {
     const [oldKey, newKey] = await Promise.all([importMasterKey(OLD_KEY), importMasterKey(NEW_KEY)]);
     const name = uniqueSecret("ROTATE");
-    await expectJson(await send("PUT", `/api/secrets/${name}`, keys(OLD_KEY), { value: "sk_live_rotating" }), 201);
+    await expectJson(
+      await callWithBindings(keys(OLD_KEY), "PUT", `/api/secrets/${name}`, { value: "sk_live_rotating" }),
+      201,
+    );
     expect(await storedKeyId(name)).toBe(oldKey.id);
 
     const result = await rotate(keys(NEW_KEY, `${OLD_KEY}`));
@@ -58,7 +48,7 @@ describe("rotating the master key", () => {
 
   it("counts a secret already under the current key as alreadyCurrent and leaves it as it is", async () => {
     const name = uniqueSecret("CURRENT");
-    await expectJson(await send("PUT", `/api/secrets/${name}`, keys(NEW_KEY), { value: "v" }), 201);
+    await expectJson(await callWithBindings(keys(NEW_KEY), "PUT", `/api/secrets/${name}`, { value: "v" }), 201);
     const before = await findSecret(database(env.DB), name);
     const result = await rotate(keys(NEW_KEY, OLD_KEY));
     expect(result.alreadyCurrent).toBeGreaterThanOrEqual(1);
@@ -68,7 +58,7 @@ describe("rotating the master key", () => {
   it("reports a secret whose old key is not configured as failed, with its key id, and keeps it", async () => {
     const oldKey = await importMasterKey(OLD_KEY);
     const name = uniqueSecret("ORPHAN");
-    await expectJson(await send("PUT", `/api/secrets/${name}`, keys(OLD_KEY), { value: "v" }), 201);
+    await expectJson(await callWithBindings(keys(OLD_KEY), "PUT", `/api/secrets/${name}`, { value: "v" }), 201);
     const result = await rotate(keys(NEW_KEY));
     const failure = result.failed.find((entry) => entry.name === name);
     expect(failure?.reason).toContain(oldKey.id);
@@ -79,7 +69,10 @@ describe("rotating the master key", () => {
 
   it("opens a value by its key id before the rotation: the current key or any previous one", async () => {
     const name = uniqueSecret("BYKEYID");
-    await expectJson(await send("PUT", `/api/secrets/${name}`, keys(OLD_KEY), { value: "still-readable" }), 201);
+    await expectJson(
+      await callWithBindings(keys(OLD_KEY), "PUT", `/api/secrets/${name}`, { value: "still-readable" }),
+      201,
+    );
     expect(await resolveSecret(keys(NEW_KEY, ` ${env.WAYMARK_MASTER_KEY}, ${OLD_KEY} `), name)).toBe("still-readable");
     await expect(resolveSecret(keys(NEW_KEY), name)).rejects.toMatchObject({ code: "secret_undecryptable" });
   });

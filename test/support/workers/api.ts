@@ -2,6 +2,8 @@
 // Hono app (auth, body checks, routes, the error funnel). Also the one check every error
 // answer must pass: RFC 9457 problem+json with a stable code and no stack trace.
 import { exports } from "cloudflare:workers";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { createApp } from "../../../src/api/app";
 import { expect } from "vitest";
 import type { Problem } from "../../../src/api/problem";
 import type { RunView } from "../../../src/run/view";
@@ -19,6 +21,26 @@ export interface CallOptions {
   token?: string | null;
   headers?: Record<string, string>;
 }
+
+/**
+ * Calls the app with other bindings than the test's own (a failing D1, an overloaded
+ * object): `exports.default.fetch` always uses the real ones. Waits for its background work.
+ */
+export async function callWithBindings(bindings: Env, method: string, path: string, json?: unknown): Promise<Response> {
+  const headers: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN}` };
+  if (json !== undefined) headers["content-type"] = "application/json";
+  const body = json === undefined ? undefined : JSON.stringify(json);
+  const ctx = createExecutionContext();
+  const response = await appForBindings.fetch(
+    new Request(`${ORIGIN}${path}`, { method, headers, body }),
+    bindings,
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+const appForBindings = createApp();
 
 export function call(method: string, path: string, options: CallOptions = {}): Promise<Response> {
   const headers = new Headers(options.headers);
