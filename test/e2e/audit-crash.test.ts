@@ -20,7 +20,8 @@ const busyFlow = {
     { id: "a", type: "transform", expr: "input.n + 1" },
     { id: "nap1", type: "sleep", needs: ["a"], duration: "100ms" },
     { id: "b", type: "transform", needs: ["nap1"], expr: "steps.a.output * 2" },
-    { id: "nap2", type: "sleep", needs: ["b"], duration: "400ms" },
+    // Long enough that no run finishes before the kill, however slowly the 20 starts go.
+    { id: "nap2", type: "sleep", needs: ["b"], duration: "3s" },
     { id: "c", type: "transform", needs: ["nap2"], expr: "{'n': steps.b.output}" },
   ],
 } satisfies Definition;
@@ -84,7 +85,7 @@ describe("a crash while runs write audit entries", () => {
     const runs = await waitForAll(ids, RECOVERY_TIMEOUT_MS);
     const finishedAt = Date.now();
     expect(runs.map((run) => [run.id, run.status])).toEqual(ids.map((id) => [id, "succeeded"]));
-    // Each run sleeps 500 ms, so every one of them was mid-flight when the process died.
+    // Each run sleeps 3.1 s, so every one of them was mid-flight when the process died.
     expect(runs.filter((run) => Date.parse(run.finishedAt!) < killedAt)).toEqual([]);
 
     const perRun = await Promise.all(runs.map((run) => waitForAudit(run, 10_000)));
