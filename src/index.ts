@@ -4,7 +4,7 @@
 import { createApp } from "./api/app";
 import { consumeDeadLetters } from "./tasks/dead-letter";
 import { consumeTasks } from "./tasks/consumer";
-import { runScheduledWork } from "./triggers/scheduled";
+import { runScheduledWork } from "./scheduled";
 import { pokeWatchdog, remindWatchdog } from "./maintenance/watchdog";
 
 export { RunCoordinator } from "./run/coordinator";

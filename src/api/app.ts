@@ -1,6 +1,6 @@
 // The Hono app: middleware, then the routes as a table of contents, then the one error funnel.
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv } from "../env";
+import type { AppEnv } from "./app-env";
 import { registerApprovalLinkRoutes } from "./approval-links";
 import { registerApprovalRoutes } from "./approvals";
 import { registerAuditRoutes } from "./audit";

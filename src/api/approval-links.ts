@@ -4,12 +4,12 @@
 // The page is plain text in HTML under a CSP that allows no script at all.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { AppEnv } from "../env";
-import { runStub } from "../run/client";
+import type { AppEnv } from "./app-env";
+import { runStub } from "../durable/run-stub";
 import { isRunId } from "../run/ids";
 import { APPROVAL_LINK_PATH, verifyApprovalLink, type ApprovalLinkClaims } from "../security/approval-links";
 import { unwrapDecision } from "./approvals";
-import { AppError } from "./problem";
+import { AppError } from "../core/problem";
 import { problems } from "./schemas";
 import { mediaType } from "./request-body";
 

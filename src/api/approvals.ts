@@ -6,12 +6,12 @@ import type { Context } from "hono";
 import { durationSchema, parseDuration } from "../core/duration";
 import { APPROVAL_STATUSES, listApprovals } from "../db/approvals";
 import { database } from "../db/client";
-import type { AppEnv } from "../env";
-import type { CommandResult } from "../run/commands";
-import { runStub } from "../run/client";
+import type { AppEnv } from "./app-env";
+import type { CommandResult } from "../durable/run-commands";
+import { runStub } from "../durable/run-stub";
 import { isRunId } from "../run/ids";
 import { APPROVAL_LINK_PATH, signApprovalLink } from "../security/approval-links";
-import { AppError, notFound } from "./problem";
+import { AppError, notFound } from "../core/problem";
 import { requireJsonBody } from "./request-body";
 import { jsonContent, problems, runSchema } from "./schemas";
 

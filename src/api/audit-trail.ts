@@ -9,8 +9,8 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { BatchItem } from "drizzle-orm/batch";
 import { database } from "../db/client";
 import { auditInsert, type NewAuditEntry } from "../db/audit";
-import type { AppEnv } from "../env";
-import { AppError } from "./problem";
+import type { AppEnv } from "./app-env";
+import { AppError } from "../core/problem";
 
 /** A D1 write a route leaves to the audit entry's batch: written with it, before the answer on /api. */
 export type WriteAlongsideAudit = BatchItem<"sqlite">;

@@ -2,7 +2,7 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { chainAuditLog, listAudit, verifyAuditLog, type AuditRow } from "../db/audit";
 import { database } from "../db/client";
-import type { AppEnv } from "../env";
+import type { AppEnv } from "./app-env";
 import { jsonContent, problems } from "./schemas";
 
 const entrySchema = z

@@ -6,11 +6,11 @@ import type { Context, MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import { database } from "../db/client";
 import { findUnrevokedToken, isTouchDue, touchToken } from "../db/tokens";
-import type { AppEnv } from "../env";
+import type { AppEnv } from "./app-env";
 import { timingSafeEqualText } from "../security/constant-time";
 import { hasRole, isRole, type Actor } from "../security/roles";
 import { hashToken, isTokenShaped } from "../security/tokens";
-import { AppError } from "./problem";
+import { AppError } from "../core/problem";
 import { routeAccess } from "./route-roles";
 
 const ADMIN_ACTOR: Actor = { id: "admin-token", name: "admin", role: "admin" };

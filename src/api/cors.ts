@@ -1,7 +1,7 @@
 // CORS: off unless WAYMARK_CORS_ORIGINS names the browser origins that may call the API.
 // An allowed origin gets itself back (never `*`); any other gets no Access-Control-* at all.
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../env";
+import type { AppEnv } from "./app-env";
 
 const ALLOWED_HEADERS = "authorization, content-type, idempotency-key";
 const ALLOWED_METHODS = "GET, POST, PUT, PATCH, DELETE";

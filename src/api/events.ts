@@ -1,9 +1,9 @@
 // POST /api/events: publish an event; every subscribed workflow starts a run.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv } from "../env";
+import type { AppEnv } from "./app-env";
 import { jsonByteLength } from "../core/limits";
 import { publishEvent } from "../triggers/events";
-import { AppError } from "./problem";
+import { AppError } from "../core/problem";
 import { requireJsonBody } from "./request-body";
 import { jsonContent, problems } from "./schemas";
 

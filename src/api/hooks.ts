@@ -1,7 +1,7 @@
 // Webhooks at the edge: POST /hooks/{workflowId}. Authentication is the provider's
 // signature (verify scheme of the workflow's webhook trigger), not a bearer token.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv } from "../env";
+import type { AppEnv } from "./app-env";
 import { acceptWebhook } from "../triggers/webhooks";
 import { requestAuditEntry } from "./audit-trail";
 import { jsonContent, problems, workflowIdParam } from "./schemas";

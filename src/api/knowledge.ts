@@ -9,9 +9,9 @@ import {
   planKnowledgePut,
   type KnowledgeDocumentRow,
 } from "../db/knowledge";
-import type { AppEnv } from "../env";
+import type { AppEnv } from "./app-env";
 import { writeWithAudit } from "./audit-trail";
-import { AppError, notFound } from "./problem";
+import { AppError, notFound } from "../core/problem";
 import { requireJsonBody } from "./request-body";
 import { jsonContent, problems } from "./schemas";
 

@@ -1,8 +1,8 @@
 // Abuse limits at the edge: how large a body each route takes, and how deep and wide
 // a parsed body (JSON, or a YAML definition) may be before any route looks at it.
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../env";
-import { AppError } from "./problem";
+import type { AppEnv } from "./app-env";
+import { AppError } from "../core/problem";
 
 export const MAX_JSON_DEPTH = 64;
 export const MAX_JSON_KEYS = 10_000;

@@ -1,7 +1,7 @@
 // GET /api/me: who the presented token is, so a client (the dashboard) can offer only
 // the actions its role allows. The server still decides every call (route-roles.ts).
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv } from "../env";
+import type { AppEnv } from "./app-env";
 import { ROLES } from "../security/roles";
 import { jsonContent, problems } from "./schemas";
 

@@ -1,7 +1,7 @@
 // Routes anyone may call: health, the OpenAPI document and the definition JSON Schema.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { definitionJsonSchema } from "../core/definition/json-schema";
-import type { AppEnv } from "../env";
+import type { AppEnv } from "./app-env";
 import { jsonContent } from "./schemas";
 
 const healthRoute = createRoute({

@@ -5,7 +5,7 @@ import { parseDuration } from "../core/duration";
 import { RUN_STATUSES } from "../core/engine/types";
 import { database } from "../db/client";
 import { readRunMetrics, type RunMetrics } from "../db/metrics";
-import type { AppEnv } from "../env";
+import type { AppEnv } from "./app-env";
 import { jsonContent, problems } from "./schemas";
 
 export const MAX_WINDOW_MS = 90 * 86_400_000;

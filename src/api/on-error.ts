@@ -2,7 +2,7 @@
 // never format errors themselves. Unknown errors are logged, never echoed.
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { AppError, toProblem } from "./problem";
+import { AppError, toProblem } from "../core/problem";
 
 const PROBLEM_TYPE = "application/problem+json";
 

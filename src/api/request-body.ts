@@ -2,9 +2,9 @@
 // any route runs, so every malformed request gets a precise 4xx instead of a guess.
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { AppEnv } from "../env";
+import type { AppEnv } from "./app-env";
 import { assertBodyShape, bodyLimitFor, DEFAULT_BODY_BYTES } from "./limits";
-import { AppError } from "./problem";
+import { AppError } from "../core/problem";
 
 export const MAX_BODY_BYTES = DEFAULT_BODY_BYTES;
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;

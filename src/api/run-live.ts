@@ -3,11 +3,11 @@
 // Browsers authenticate with subprotocols `waymark.v1, waymark.token.<token>` (auth.ts);
 // the answer then names `waymark.v1`, as the WebSocket handshake requires.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv } from "../env";
-import { runStub } from "../run/client";
+import type { AppEnv } from "./app-env";
+import { runStub } from "../durable/run-stub";
 import { isRunId } from "../run/ids";
 import { LIVE_SUBPROTOCOL, offeredSubprotocols } from "./auth";
-import { AppError, notFound } from "./problem";
+import { AppError, notFound } from "../core/problem";
 import { problems, runIdParam } from "./schemas";
 
 const liveRoute = createRoute({

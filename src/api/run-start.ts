@@ -11,13 +11,13 @@ import {
   releaseIdempotencyKey,
   type IdempotencyRow,
 } from "../db/idempotency";
-import type { AppEnv } from "../env";
-import { runStub } from "../run/client";
+import type { AppEnv } from "./app-env";
+import { runStub } from "../durable/run-stub";
 import { newRunId } from "../run/ids";
-import { startRun, type StartedRun, type StartRunRequest } from "../triggers/start-run";
-import type { RunView } from "../run/view";
+import { startRun, type StartedRun, type StartRunRequest } from "../run/start-run";
+import type { RunView } from "../core/run-view";
 import type { WriteAlongsideAudit } from "./audit-trail";
-import { AppError } from "./problem";
+import { AppError } from "../core/problem";
 import { requireJsonBody } from "./request-body";
 import { jsonContent, problems, runSchema, workflowIdParam } from "./schemas";
 

@@ -6,12 +6,12 @@ import type { Definition } from "../core/definition/schema";
 import { RUN_STATUSES } from "../core/engine/types";
 import { database } from "../db/client";
 import { listRuns, type RunIndexRow } from "../db/runs";
-import type { AppEnv } from "../env";
-import type { CommandResult } from "../run/commands";
-import { runStub } from "../run/client";
+import type { AppEnv } from "./app-env";
+import type { CommandResult } from "../durable/run-commands";
+import { runStub } from "../durable/run-stub";
 import { isRunId } from "../run/ids";
-import { startRun } from "../triggers/start-run";
-import { AppError, notFound, validationFailed } from "./problem";
+import { startRun } from "../run/start-run";
+import { AppError, notFound, validationFailed } from "../core/problem";
 import { requireJsonBody } from "./request-body";
 import { jsonContent, problems, runIdParam, runSchema } from "./schemas";
 

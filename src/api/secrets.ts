@@ -2,11 +2,11 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { database } from "../db/client";
 import { findSecret, listSecretNames, secretDelete, secretUpsert } from "../db/secrets";
-import type { AppEnv } from "../env";
+import type { AppEnv } from "./app-env";
 import { encryptSecret } from "../security/secret-crypto";
 import { masterKey, rotateSecrets } from "../security/secret-store";
 import { writeWithAudit } from "./audit-trail";
-import { notFound } from "./problem";
+import { notFound } from "../core/problem";
 import { requireJsonBody } from "./request-body";
 import { jsonContent, problems } from "./schemas";
 

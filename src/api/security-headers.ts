@@ -2,7 +2,7 @@
 // pages). The dashboard's static files never reach the Worker: dashboard/_headers
 // gives them the same headers and the strict Content-Security-Policy.
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../env";
+import type { AppEnv } from "./app-env";
 
 /** The policy for Worker answers: JSON loads nothing; a page sets its own policy. */
 export const API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";

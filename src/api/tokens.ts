@@ -11,11 +11,11 @@ import {
   tokenRevoke,
   type TokenRow,
 } from "../db/tokens";
-import type { AppEnv } from "../env";
+import type { AppEnv } from "./app-env";
 import { ROLES } from "../security/roles";
 import { generateToken, hashToken, newTokenId } from "../security/tokens";
 import { writeWithAudit } from "./audit-trail";
-import { AppError, notFound, validationFailed } from "./problem";
+import { AppError, notFound, validationFailed } from "../core/problem";
 import { requireJsonBody } from "./request-body";
 import { jsonContent, problems } from "./schemas";
 

@@ -2,7 +2,7 @@
 // the same funnel as every other error.
 import type { ZodError } from "zod";
 import { issuesFromZod, type Issue } from "../core/definition/issues";
-import { AppError } from "./problem";
+import { AppError } from "../core/problem";
 
 const TARGET_PREFIX: Record<string, string> = { json: "", query: "query", param: "path", header: "headers" };
 

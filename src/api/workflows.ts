@@ -16,11 +16,11 @@ import {
   planWorkflowSave,
   workflowUpdate,
 } from "../db/workflows";
-import type { AppEnv } from "../env";
+import type { AppEnv } from "./app-env";
 import { activeCronTriggers, schedulesForWorkflow, syncSchedules } from "../triggers/cron/schedules";
 import { writeWithAudit } from "./audit-trail";
 import { assertBodyShape } from "./limits";
-import { AppError, notFound, validationFailed } from "./problem";
+import { AppError, notFound, validationFailed } from "../core/problem";
 import { requireJsonBody } from "./request-body";
 import { jsonContent, problems, workflowIdParam, workflowSchema } from "./schemas";
 import { toWorkflowView } from "./workflow-view";

@@ -3,6 +3,7 @@
 // Its timers (quiet periods, the rate window, start retries) share its one alarm.
 import { DurableObject } from "cloudflare:workers";
 import { IntentLock } from "../durable/intent-lock";
+import type { GateRpc } from "../durable/gate-stub";
 import { SingleAlarm } from "../durable/single-alarm";
 import { FINISHED_RUN_STATUSES } from "../core/engine/types";
 import {
@@ -13,13 +14,13 @@ import {
   type GateState,
   type StartAction,
 } from "../core/flow-control";
-import { runStub } from "../run/client";
-import type { RunView } from "../run/view";
-import { gateStub } from "./client";
-import { admitRequestSchema, type AdmitAnswer, type AdmitRequest } from "./commands";
+import { runStub } from "../durable/run-stub";
+import type { RunView } from "../core/run-view";
+import { gateStub } from "../durable/gate-stub";
+import { admitRequestSchema, type AdmitAnswer, type AdmitRequest } from "../durable/gate-commands";
 import { GateStorage } from "./storage";
 
-export class WorkflowGate extends DurableObject<Env> {
+export class WorkflowGate extends DurableObject<Env> implements GateRpc {
   private readonly storage: GateStorage;
   private state: GateState;
   /** Serialises intents: a decision and the starts it asks for never interleave with another. */

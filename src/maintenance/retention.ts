@@ -5,7 +5,7 @@ import { insertAuditEntries } from "../db/audit";
 import { database } from "../db/client";
 import { claimMaintenance, releaseMaintenance } from "../db/maintenance";
 import { deleteRunRows, findExpiredRuns } from "../db/runs";
-import { runStub } from "../run/client";
+import { runStub } from "../durable/run-stub";
 
 export const PRUNE_INTERVAL_MS = 24 * 60 * 60 * 1000;
 const RUNS_PER_PASS = 200;

@@ -8,7 +8,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { database } from "../db/client";
 import { hasUnfinishedRuns, listQuietUnfinishedRuns } from "../db/runs";
-import { runStub } from "../run/client";
+import { runStub } from "../durable/run-stub";
 import { finishUnfinishedEvents } from "../triggers/events";
 
 /** A run is looked at once its index row has not changed for this long. */

@@ -4,6 +4,7 @@
 // A run under flow control is created queued and started later by its gate (src/gate).
 import { DurableObject } from "cloudflare:workers";
 import { IntentLock } from "../durable/intent-lock";
+import type { RunRpc } from "../durable/run-stub";
 import { SingleAlarm } from "../durable/single-alarm";
 import type { Definition } from "../core/definition/schema";
 import {
@@ -17,27 +18,29 @@ import {
 } from "../core/engine";
 import type { Effect, ReceivedEvent, RunEvent, RunState, StepState, TaskEffect, TaskKey } from "../core/engine/types";
 import { FINISHED_RUN_STATUSES } from "../core/engine/types";
-import { GateLink } from "../gate/run-link";
+import { GateLink } from "./gate-link";
 import {
   taskReportSchema,
   type ApprovalDecisionCommand,
   type ApprovalRequestResult,
+  type ChildReport,
   type CommandResult,
+  type ItemQuery,
   type MapItemPage,
   type RerunPlan,
   type StartCommand,
   type TaskReport,
-} from "./commands";
+} from "../durable/run-commands";
 import { Duties } from "./duties";
-import { performDuty, type ChildReport } from "./duty-work";
+import { performDuty } from "./duty-work";
 import { recordHold } from "./holds";
 import { hasBlobReferences, restoreRun, storedForms, taskMessage } from "./blobs";
 import { flushOutbox, runIndexRow } from "./outbox";
 import { RunStorage, SqlTables } from "./storage";
 import { queueBatches, TaskLedger } from "./task-ledger";
 import { acceptListener, broadcastChanges } from "./live";
-import { pageItems, type ItemQuery } from "./item-pages";
-import { toRunView, type RunView } from "./view";
+import { pageItems } from "./item-pages";
+import { toRunView, type RunView } from "../core/run-view";
 
 /** How long a dispatched task may go unclaimed before its attempt fails as `delivery_failed`. */
 const UNCLAIMED_LIMIT_MS = 10 * 60_000;
@@ -52,7 +55,7 @@ const OUTBOX_RETRY_MS = 5_000;
  */
 const OUTBOX_COALESCE_MS = 250;
 
-export class RunCoordinator extends DurableObject<Env> {
+export class RunCoordinator extends DurableObject<Env> implements RunRpc {
   private readonly tables: SqlTables;
   private readonly storage: RunStorage;
   private readonly gates: GateLink;

@@ -1,16 +1,13 @@
-// Performing the duties a run owes (duties.ts). Each one is idempotent: a child run's id
-// is deterministic, cancelling a finished run changes nothing, a parent ignores a report
-// for a child it no longer waits for. A duty that fails stays owed; the alarm retries it.
-import type { ErrorRecord } from "../core/errors";
-import { FINISHED_RUN_STATUSES, type ReceivedEvent, type RunState, type RunStatus } from "../core/engine/types";
+import { FINISHED_RUN_STATUSES, type ReceivedEvent, type RunState } from "../core/engine/types";
 import type { Definition } from "../core/definition/schema";
 import { planGates } from "../core/flow-control";
 import { database } from "../db/client";
-import { gateStub } from "../gate/client";
+import { gateStub } from "../durable/gate-stub";
 import { findEventsSince, type EventCursor } from "../db/waiters";
 import { receivedEvent } from "../db/events";
-import { startRun } from "../triggers/start-run";
-import { runStub } from "./client";
+import { startRun } from "./start-run";
+import type { ChildReport } from "../durable/run-commands";
+import { runStub } from "../durable/run-stub";
 import type { Duty } from "./duties";
 import type { LookbackDuty, NotifyParentDuty, StartChildDuty } from "./holds";
 
@@ -18,14 +15,6 @@ import type { LookbackDuty, NotifyParentDuty, StartChildDuty } from "./holds";
 const LOOKBACK_PAGE = 50;
 /** Start failures that another try cannot fix: the step fails instead. */
 const PERMANENT_START_FAILURES = new Set(["not_found", "workflow_disabled", "validation_failed"]);
-
-export interface ChildReport {
-  stepId: string;
-  childRunId: string;
-  status: RunStatus;
-  output?: unknown;
-  error?: ErrorRecord | null;
-}
 
 export interface DutyContext {
   env: Env;

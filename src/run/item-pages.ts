@@ -3,17 +3,9 @@
 // which the store still has as pending).
 import { itemKey } from "../core/engine";
 import type { RunState } from "../core/engine/types";
-import type { MapItemPage } from "./commands";
+import type { ItemQuery, MapItemPage } from "../durable/run-commands";
 import type { RunStorage } from "./storage";
-import { toMapItemView, type MapItemView } from "./view";
-
-export interface ItemQuery {
-  /** The last index of the previous page; -1 for the first. */
-  after: number;
-  limit: number;
-  /** "running" covers retrying and waiting. */
-  status?: string;
-}
+import { toMapItemView, type MapItemView } from "../core/run-view";
 
 const IN_FLIGHT = new Set(["running", "retrying", "waiting"]);
 

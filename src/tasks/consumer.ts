@@ -3,9 +3,9 @@
 // The run owns retries; the queue only owns delivery: a task message is retried when the run
 // could not be asked for it, and never because its report failed (the report is then
 // retried on its own, through the queue if need be).
-import type { TaskReport } from "../run/commands";
+import type { TaskReport } from "../durable/run-commands";
 import { offload, restore } from "../run/blobs";
-import { runStub } from "../run/client";
+import { runStub } from "../durable/run-stub";
 import { executeTask } from "./execute";
 import { isReportMessage, reportMessageSchema, type ReportMessage } from "./report-message";
 import { namedTaskSchema, taskMessageSchema, type TaskMessage } from "./task-message";

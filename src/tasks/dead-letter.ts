@@ -2,7 +2,7 @@
 // nobody else claimed fails its step with `delivery_failed` (not retried: the run
 // decides what happens next); a task another delivery claimed is that delivery's to finish. A report that could not be
 // delivered is left to the attempt's deadline.
-import { runStub } from "../run/client";
+import { runStub } from "../durable/run-stub";
 import { reportOutcome } from "./consumer";
 import { isReportMessage } from "./report-message";
 import { taskMessageSchema } from "./task-message";

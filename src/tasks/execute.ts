@@ -1,6 +1,6 @@
 // One executor per I/O step type. Executors never throw: every failure is an outcome.
 import { restore } from "../run/blobs";
-import type { TaskReport } from "../run/commands";
+import type { TaskReport } from "../durable/run-commands";
 import { resolveSecret } from "../security/secret-store";
 import type { AiBinding } from "../ai/workers-ai";
 import { executeHttp } from "./http";

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { NonRetryableError, toErrorRecord } from "../core/errors";
 import { database } from "../db/client";
 import { fullTextIndex, type PassageIndex } from "../knowledge/search";
-import type { TaskReport } from "../run/commands";
+import type { TaskReport } from "../durable/run-commands";
 import type { TaskMessage } from "./task-message";
 
 export const DEFAULT_RETRIEVE_LIMIT = 5;

@@ -10,10 +10,10 @@ import { evaluateExpression } from "../core/expr";
 import { database } from "../db/client";
 import { findSubscribers, markFannedOut, receivedEvent, type EventRow } from "../db/events";
 import { findWaiters } from "../db/waiters";
-import { AppError } from "../api/problem";
-import { runStub } from "../run/client";
+import { AppError } from "../core/problem";
+import { runStub } from "../durable/run-stub";
 import { deterministicRunId } from "../run/ids";
-import { resolveWorkflow, startRun } from "./start-run";
+import { resolveWorkflow, startRun } from "../run/start-run";
 
 export interface FanOut {
   started: string[];

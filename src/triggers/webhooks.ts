@@ -3,7 +3,7 @@
 // the run into its Durable Object (or start it at once, under flow control).
 import type { Definition, WebhookTrigger } from "../core/definition/schema";
 import { evaluateExpression } from "../core/expr";
-import { AppError, notFound } from "../api/problem";
+import { AppError, notFound } from "../core/problem";
 import { database } from "../db/client";
 import type { Database } from "../db/client";
 import type { NewAuditEntry } from "../db/audit";
@@ -12,11 +12,11 @@ import { secretQuery } from "../db/secrets";
 import { workflowQuery } from "../db/workflows";
 import { claimDelivery, claimDeliveryAndList, releaseDelivery, settleDelivery } from "../db/webhook-deliveries";
 import { hasFlowControl } from "../core/flow-control";
-import { runStub } from "../run/client";
-import type { StartCommand } from "../run/commands";
+import { runStub } from "../durable/run-stub";
+import type { StartCommand } from "../durable/run-commands";
 import { newRunId } from "../run/ids";
-import { pinVersion, probableDefinition } from "./pinned-definitions";
-import { assertValidInput, startRun, type PinnedWorkflow, type StartedRun } from "./start-run";
+import { pinVersion, probableDefinition } from "../run/pinned-definitions";
+import { assertValidInput, startRun, type PinnedWorkflow, type StartedRun } from "../run/start-run";
 import { parseWebhookBody } from "./webhook/parse-body";
 import { verifyWebhook } from "./webhook/verify";
 import { resolveWebhookSecret, webhookSecretFromRows, webhookSecretNames } from "./webhook-secret";

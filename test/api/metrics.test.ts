@@ -4,7 +4,7 @@
 // D1 is shared with other files: every assertion filters by this file's workflows.
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TaskReport } from "../../src/run/commands";
+import type { TaskReport } from "../../src/durable/run-commands";
 import { failOnDemand } from "../fixtures/workflows-api/fail-on-demand";
 import { inventoryCall, RETRY_DELAY_MS } from "../fixtures/workflows-api/inventory-call";
 import { longNap } from "../fixtures/workflows-api/long-nap";

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { Duties } from "../../src/run/duties";
 import { newRunId } from "../../src/run/ids";
 import { SqlTables } from "../../src/run/storage";
-import { startRun } from "../../src/triggers/start-run";
+import { startRun } from "../../src/run/start-run";
 import { oneAtATime } from "../fixtures/flow-control/flow-controlled";
 import { transformChain } from "../fixtures/workflows-api/transform-chain";
 import { paymentWait } from "../fixtures/workflows-api/waits";

@@ -3,7 +3,7 @@
 // ends it. Outcomes are reported straight to the run's object, as the consumer does.
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { TaskReport } from "../../src/run/commands";
+import type { TaskReport } from "../../src/durable/run-commands";
 import { CALL_TIMEOUT_MS, inventoryCall, RETRY_DELAY_MS } from "../fixtures/workflows-api/inventory-call";
 import { saveWorkflow } from "../support/workers/api";
 import { advanceClock, freezeClock, restoreClock } from "../support/workers/clock";

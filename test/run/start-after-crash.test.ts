@@ -4,9 +4,9 @@
 import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { StartCommand } from "../../src/run/commands";
+import type { StartCommand } from "../../src/durable/run-commands";
 import { newRunId } from "../../src/run/ids";
-import { resolveWorkflow } from "../../src/triggers/start-run";
+import { resolveWorkflow } from "../../src/run/start-run";
 import { transformChain } from "../fixtures/workflows-api/transform-chain";
 import { saveWorkflow } from "../support/workers/api";
 import { readAlarm, readRun, runStubFor } from "../support/workers/runs";

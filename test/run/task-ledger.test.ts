@@ -6,7 +6,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { queueBatches } from "../../src/run/task-ledger";
-import { startRun } from "../../src/triggers/start-run";
+import { startRun } from "../../src/run/start-run";
 import { inventoryCall } from "../fixtures/workflows-api/inventory-call";
 import { saveWorkflow } from "../support/workers/api";
 import { advanceClock, freezeClock, restoreClock } from "../support/workers/clock";

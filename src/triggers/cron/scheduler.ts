@@ -11,9 +11,9 @@ import {
   type ScheduleAdvance,
 } from "../../db/schedules";
 import { deterministicRunId } from "../../run/ids";
-import { notFound } from "../../api/problem";
-import { pinVersion } from "../pinned-definitions";
-import { startRun, type PinnedWorkflow, type StartRunRequest } from "../start-run";
+import { notFound } from "../../core/problem";
+import { pinVersion } from "../../run/pinned-definitions";
+import { startRun, type PinnedWorkflow, type StartRunRequest } from "../../run/start-run";
 import { planScheduleFiring } from "./plan";
 
 /** Due schedules read, started and advanced together: one D1 read and one D1 batch per page. */

@@ -1,7 +1,7 @@
 // The webhook body as the trigger's `input` mapping sees it: JSON parsed, forms as
 // objects (with Slack's JSON `payload` field opened), anything else as text.
 import { assertBodyShape } from "../../api/limits";
-import { AppError } from "../../api/problem";
+import { AppError } from "../../core/problem";
 
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/;
 const FORM_MEDIA_TYPE = "application/x-www-form-urlencoded";

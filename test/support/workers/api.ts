@@ -5,8 +5,8 @@ import { exports } from "cloudflare:workers";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { createApp } from "../../../src/api/app";
 import { expect } from "vitest";
-import type { Problem } from "../../../src/api/problem";
-import type { RunView } from "../../../src/run/view";
+import type { Problem } from "../../../src/core/problem";
+import type { RunView } from "../../../src/core/run-view";
 
 export const ADMIN_TOKEN = "wm_test_admin";
 const ORIGIN = "http://waymark.test";

@@ -3,10 +3,10 @@
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
-import type { RunView } from "../../../src/run/view";
+import type { RunView } from "../../../src/core/run-view";
 import { newRunId } from "../../../src/run/ids";
 import type { TaskMessage } from "../../../src/tasks/task-message";
-import { startRun } from "../../../src/triggers/start-run";
+import { startRun } from "../../../src/run/start-run";
 
 export function runStubFor(runId: string) {
   return env.RUNS.get(env.RUNS.idFromName(runId));

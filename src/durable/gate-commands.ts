@@ -1,8 +1,8 @@
 // What reaches a WorkflowGate (validated once, at the RPC boundary) and what it answers.
 import { z } from "zod";
 import { gatePolicySchema, gateStageSchema } from "../core/flow-control";
-import type { StartCommand } from "../run/commands";
-import type { RunView } from "../run/view";
+import type { StartCommand } from "./run-commands";
+import type { RunView } from "../core/run-view";
 
 export const admitRequestSchema = z.strictObject({
   runId: z.string().min(1),

@@ -1,7 +1,7 @@
 // Hono's environment: the bindings come from `wrangler types` (worker-configuration.d.ts);
 // variables are what middleware puts on the context for the routes.
-import type { WriteAlongsideAudit } from "./api/audit-trail";
-import type { Actor } from "./security/roles";
+import type { WriteAlongsideAudit } from "./audit-trail";
+import type { Actor } from "../security/roles";
 
 export interface AppEnv {
   Bindings: Env;

@@ -1,6 +1,6 @@
 // Errors at the edge: each AppError has a stable code and an HTTP status, and
 // becomes an RFC 9457 problem+json body in exactly one place (on-error.ts).
-import type { Issue } from "../core/definition/issues";
+import type { Issue } from "./definition/issues";
 
 export const PROBLEM_TITLES = {
   bad_request: "Bad request",

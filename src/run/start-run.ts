@@ -6,12 +6,12 @@ import type { Definition } from "../core/definition/schema";
 import { hasFlowControl, planGates, type GateStage } from "../core/flow-control";
 import { database } from "../db/client";
 import { runIndexInsert } from "../db/runs";
-import { AppError, notFound, validationFailed } from "../api/problem";
-import { gateStub } from "../gate/client";
-import type { StartCommand } from "../run/commands";
-import { runStub } from "../run/client";
-import { newRunId } from "../run/ids";
-import type { RunView } from "../run/view";
+import { AppError, notFound, validationFailed } from "../core/problem";
+import { gateStub } from "../durable/gate-stub";
+import type { StartCommand } from "../durable/run-commands";
+import { runStub } from "../durable/run-stub";
+import { newRunId } from "./ids";
+import type { RunView } from "../core/run-view";
 import { inputIssues } from "./input-schema";
 import { loadPinnedWorkflow } from "./pinned-definitions";
 

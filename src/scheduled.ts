@@ -1,13 +1,13 @@
 // The every-minute Cron Trigger: start due schedules, then prune expired dedupe records
 // (webhook deliveries, events, idempotency keys), prune runs past their retention once a
 // day, and chain new audit entries. (Unfinished event fan-outs are the watchdog's.)
-import { chainAuditLog } from "../db/audit";
-import { database } from "../db/client";
-import { pruneEvents } from "../db/events";
-import { pruneIdempotencyKeys } from "../db/idempotency";
-import { pruneDeliveries } from "../db/webhook-deliveries";
-import { pruneExpiredRuns } from "../maintenance/retention";
-import { runDueSchedules } from "./cron/scheduler";
+import { chainAuditLog } from "./db/audit";
+import { database } from "./db/client";
+import { pruneEvents } from "./db/events";
+import { pruneIdempotencyKeys } from "./db/idempotency";
+import { pruneDeliveries } from "./db/webhook-deliveries";
+import { pruneExpiredRuns } from "./maintenance/retention";
+import { runDueSchedules } from "./triggers/cron/scheduler";
 
 export async function runScheduledWork(env: Env, now: number): Promise<void> {
   await runDueSchedules(env, now);

@@ -1,7 +1,9 @@
 // What the edge and the queue consumer send to a run's Durable Object, validated
 // at the RPC boundary, and what the object answers.
 import { z } from "zod";
-import type { MapItemView, RunView } from "./view";
+import type { RunStatus } from "../core/engine/types";
+import type { ErrorRecord } from "../core/errors";
+import type { MapItemView, RunView } from "../core/run-view";
 
 const errorRecordSchema = z.object({
   code: z.string(),
@@ -78,6 +80,24 @@ export type RerunPlan =
       carriedSteps: Record<string, unknown>;
     }
   | { ok: false; code: "not_found" | "unknown_step" };
+
+/** A child run of a `workflow` step finished: what its parent is told. */
+export interface ChildReport {
+  stepId: string;
+  childRunId: string;
+  status: RunStatus;
+  output?: unknown;
+  error?: ErrorRecord | null;
+}
+
+/** A page request for a map step's items. */
+export interface ItemQuery {
+  /** The last index of the previous page; -1 for the first. */
+  after: number;
+  limit: number;
+  /** "running" covers retrying and waiting. */
+  status?: string;
+}
 
 export type MapItemPage =
   | { ok: true; items: MapItemView[]; nextCursor: string | null }

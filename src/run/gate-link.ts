@@ -3,8 +3,8 @@
 // retried through the run's alarm until the gate has heard it: a lost release would hold
 // a concurrency slot, and so the workflow, forever. Only a gated run has the table: its
 // creation writes it (src/run/storage.ts, SqlTables).
-import type { SqlTables } from "../run/storage";
-import { gateStub } from "./client";
+import type { SqlTables } from "./storage";
+import { gateStub } from "../durable/gate-stub";
 
 const TABLE = "gates";
 const SCHEMA = `CREATE TABLE IF NOT EXISTS gates (name TEXT PRIMARY KEY, owed INTEGER NOT NULL DEFAULT 0)`;

@@ -1,0 +1,51 @@
+// How the edge, the consumer, gates and other runs reach a run: its Durable Object is named
+// by the run id. RunCoordinator (src/run/coordinator.ts) implements this interface, so the
+// callers depend on the contract here and not on the object's code.
+import type { ReceivedEvent, TaskKey } from "../core/engine/types";
+import type { RunView } from "../core/run-view";
+import type {
+  ApprovalDecisionCommand,
+  ApprovalRequestResult,
+  ChildReport,
+  CommandResult,
+  ItemQuery,
+  MapItemPage,
+  RerunPlan,
+  StartCommand,
+  TaskReport,
+} from "./run-commands";
+
+export interface RunRpc {
+  /** Creates and starts the run; a repeated start returns the existing run. */
+  start(command: StartCommand): Promise<RunView>;
+  /** Creates the run to start from its alarm right after; a repeated accept changes nothing. */
+  accept(command: StartCommand): Promise<RunView>;
+  /** Creates the run, queued, for its gate to start. */
+  create(command: StartCommand): Promise<RunView>;
+  startQueued(): Promise<RunView | null>;
+  replaceQueuedInput(input: unknown): Promise<CommandResult>;
+  report(report: TaskReport): Promise<void>;
+  triaged(report: TaskReport): Promise<void>;
+  claimTask(key: TaskKey, messageId: string): Promise<"go" | "skip">;
+  wake(): Promise<void>;
+  cancel(reason?: string): Promise<CommandResult>;
+  redrive(): Promise<CommandResult>;
+  decideApproval(command: ApprovalDecisionCommand): Promise<CommandResult>;
+  approvalRequest(stepId: string, minter: { name: string; role: string }): Promise<ApprovalRequestResult>;
+  deliverEvent(delivery: {
+    stepId: string;
+    attempt: number;
+    event: ReceivedEvent;
+  }): Promise<{ resumed: boolean; waiting: boolean }>;
+  childFinished(report: ChildReport): Promise<void>;
+  purge(): Promise<{ purged: boolean; reason?: string }>;
+  getRun(): Promise<RunView | null>;
+  listItems(stepId: string, query: ItemQuery): Promise<MapItemPage>;
+  rerunPlan(fromStep?: string): Promise<RerunPlan>;
+  /** Live updates: a WebSocket upgrade. */
+  fetch(request: Request): Promise<Response>;
+}
+
+export function runStub(env: Env, runId: string): RunRpc {
+  return env.RUNS.get(env.RUNS.idFromName(runId)) as unknown as RunRpc;
+}
