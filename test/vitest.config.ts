@@ -17,6 +17,7 @@ export default defineConfig({
           root,
           include: [
             "test/core/**/*.test.ts",
+            "test/architecture.test.ts",
             "test/tasks/**/*.node.test.ts",
             "test/security/**/*.node.test.ts",
             "test/triggers/**/*.node.test.ts",

@@ -1,6 +1,6 @@
 // The API's shapes as the dashboard reads them. Runs come straight from the server's own
 // projection (src/run/view.ts), so a change there is a type error here.
-import type { AttemptView, MapItemView, RunView, StepView, TriageView, UsageView } from "../../src/core/run-view";
+import type { AttemptView, MapItemView, RunView, StepView, TriageView, UsageView } from "../../src/core/engine/run-view";
 import type { Role } from "../../src/core/roles";
 
 export type { AttemptView, MapItemView, Role, RunView, StepView, TriageView, UsageView };

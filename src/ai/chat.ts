@@ -3,42 +3,11 @@
 // NonRetryable error, so the executors can say what happens next.
 import { NonRetryableError } from "../core/errors";
 import { callOpenAiCompatible } from "./openai";
-import { callWorkersAi, type AiBinding } from "./workers-ai";
+import type { ChatDeps, ChatReply, ChatRequest } from "./chat-types";
+import { callWorkersAi } from "./workers-ai";
 
 export { errorRecordOf, ProviderFailure } from "./provider-failure";
-
-export interface ChatMessage {
-  role: "system" | "user" | "assistant";
-  content: string;
-}
-
-export interface ChatRequest {
-  provider: "workers-ai" | "openai";
-  model: string;
-  messages: ChatMessage[];
-  temperature?: number;
-  maxTokens?: number;
-  /** Ask for a JSON reply where the provider has a switch for it. */
-  json: boolean;
-  /** openai: the API root (default https://api.openai.com/v1) and the key, secrets substituted. */
-  baseUrl?: string;
-  apiKey?: string;
-  timeoutMs: number;
-}
-
-export interface ChatReply {
-  text: string;
-  model: string;
-  inputTokens: number;
-  outputTokens: number;
-}
-
-export interface ChatDeps {
-  fetch: typeof fetch;
-  now(): number;
-  /** The Workers AI binding, when the deployment has one. */
-  ai?: AiBinding;
-}
+export type { ChatDeps } from "./chat-types";
 
 export async function chat(request: ChatRequest, deps: ChatDeps): Promise<ChatReply> {
   if (request.provider === "openai") return callOpenAiCompatible(request, deps);

@@ -2,10 +2,9 @@
 // Ollama, LiteLLM, …): POST {baseUrl}/chat/completions. Statuses are classified as for
 // http steps (408/425/429/5xx retryable, Retry-After honoured by the run's retry policy).
 import { NonRetryableError, RetryableError } from "../core/errors";
-import { readStatusError } from "../tasks/http";
-import { USER_AGENT } from "../tasks/http-request";
-import { readCappedBody, decodeText } from "../tasks/response-body";
-import type { ChatDeps, ChatReply, ChatRequest } from "./chat";
+import { readStatusError, USER_AGENT } from "../http/status-error";
+import { readCappedBody, decodeText } from "../http/response-body";
+import type { ChatDeps, ChatReply, ChatRequest } from "./chat-types";
 import { ProviderFailure } from "./provider-failure";
 
 export const DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1";

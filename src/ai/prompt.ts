@@ -1,7 +1,7 @@
 // From an llm step's rendered request to chat messages: the system text, grounding sources
 // numbered for citation, the schema instruction, the prompt or messages, and — after an
 // invalid reply — that reply and what was wrong with it.
-import type { ChatMessage } from "./chat";
+import type { ChatMessage } from "./chat-types";
 
 export interface PromptParts {
   system?: string;

@@ -2,12 +2,7 @@
 // would proxy every call to a Cloudflare account. Without the binding the step fails with
 // `provider_unavailable` (see chat.ts); docs/definitions.md explains adding `[ai]` in production.
 import { RetryableError } from "../core/errors";
-import type { ChatReply, ChatRequest } from "./chat";
-
-/** The slice of the `Ai` binding Waymark uses (typed here: the generated Env has no AI). */
-export interface AiBinding {
-  run(model: string, inputs: Record<string, unknown>): Promise<unknown>;
-}
+import type { AiBinding, ChatReply, ChatRequest } from "./chat-types";
 
 interface AiAnswer {
   response?: unknown;

@@ -10,7 +10,7 @@ import { cors } from "./cors";
 import { registerEventRoutes } from "./events";
 import { registerHookRoutes } from "./hooks";
 import { registerKnowledgeRoutes } from "./knowledge";
-import { rateLimit } from "./limits";
+import { rateLimit } from "./rate-limit";
 import { registerMeRoute } from "./me";
 import { registerMetaRoutes } from "./meta";
 import { registerMetricsRoutes } from "./metrics";

@@ -6,14 +6,10 @@
 // a success with the record missing. Webhook deliveries do not wait (their run's own outbox
 // records the trigger), to keep acknowledgements fast.
 import type { Context, MiddlewareHandler } from "hono";
-import type { BatchItem } from "drizzle-orm/batch";
 import { database } from "../db/client";
 import { auditInsert, type NewAuditEntry } from "../db/audit";
-import type { AppEnv } from "./app-env";
+import type { AppEnv, WriteAlongsideAudit } from "./app-env";
 import { AppError } from "../core/problem";
-
-/** A D1 write a route leaves to the audit entry's batch: written with it, before the answer on /api. */
-export type WriteAlongsideAudit = BatchItem<"sqlite">;
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 

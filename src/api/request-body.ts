@@ -3,7 +3,7 @@
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "./app-env";
-import { assertBodyShape, bodyLimitFor, DEFAULT_BODY_BYTES } from "./limits";
+import { assertBodyShape, bodyLimitFor, DEFAULT_BODY_BYTES } from "../core/request-limits";
 import { AppError } from "../core/problem";
 
 export const MAX_BODY_BYTES = DEFAULT_BODY_BYTES;

@@ -4,7 +4,7 @@ import { database } from "../db/client";
 import { findSecret, listSecretNames, secretDelete, secretUpsert } from "../db/secrets";
 import type { AppEnv } from "./app-env";
 import { encryptSecret } from "../security/secret-crypto";
-import { masterKey, rotateSecrets } from "../security/secret-store";
+import { masterKey, rotateSecrets } from "../db/secret-store";
 import { writeWithAudit } from "./audit-trail";
 import { notFound } from "../core/problem";
 import { requireJsonBody } from "./request-body";

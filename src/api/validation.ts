@@ -1,7 +1,8 @@
 // zod failures at the edge become `validation_failed` problems with paths, through
 // the same funnel as every other error.
 import type { ZodError } from "zod";
-import { issuesFromZod, type Issue } from "../core/definition/issues";
+import { issuesFromZod } from "../core/definition/issues";
+import type { Issue } from "../core/problem";
 import { AppError } from "../core/problem";
 
 const TARGET_PREFIX: Record<string, string> = { json: "", query: "query", param: "path", header: "headers" };

@@ -19,7 +19,7 @@ import {
 import type { AppEnv } from "./app-env";
 import { activeCronTriggers, schedulesForWorkflow, syncSchedules } from "../triggers/cron/schedules";
 import { writeWithAudit } from "./audit-trail";
-import { assertBodyShape } from "./limits";
+import { assertBodyShape } from "../core/request-limits";
 import { AppError, notFound, validationFailed } from "../core/problem";
 import { requireJsonBody } from "./request-body";
 import { jsonContent, problems, workflowIdParam, workflowSchema } from "./schemas";

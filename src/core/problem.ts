@@ -1,6 +1,5 @@
 // Errors at the edge: each AppError has a stable code and an HTTP status, and
 // becomes an RFC 9457 problem+json body in exactly one place (on-error.ts).
-import type { Issue } from "./definition/issues";
 
 export const PROBLEM_TITLES = {
   bad_request: "Bad request",
@@ -43,6 +42,13 @@ const STATUS_BY_CODE: Record<ProblemCode, number> = {
   unavailable: 503,
   upgrade_required: 426,
 };
+
+/** One thing wrong with a request or a definition, where it is and what is wrong. */
+export interface Issue {
+  /** Dotted path with [index], relative to the body (or definition) root; "" for the root. */
+  path: string;
+  message: string;
+}
 
 export interface Problem {
   type: string;

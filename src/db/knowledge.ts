@@ -2,7 +2,7 @@
 // (migration 0008). Writes keep chunks and index in step inside one batch (a transaction),
 // in plain SQL on the D1 binding: drizzle cannot speak to the FTS5 table.
 import { and, asc, eq, gt, sql } from "drizzle-orm";
-import { chunkText } from "../knowledge/chunk";
+import { chunkText } from "../core/knowledge/chunk";
 import { database, type Database } from "./client";
 import { knowledgeDocuments } from "./schema";
 

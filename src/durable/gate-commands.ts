@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { gatePolicySchema, gateStageSchema } from "../core/flow-control";
 import type { StartCommand } from "./run-commands";
-import type { RunView } from "../core/run-view";
+import type { RunView } from "../core/engine/run-view";
 
 export const admitRequestSchema = z.strictObject({
   runId: z.string().min(1),

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import type { RunStatus } from "../core/engine/types";
 import type { ErrorRecord } from "../core/errors";
-import type { MapItemView, RunView } from "../core/run-view";
+import type { MapItemView, RunView } from "../core/engine/run-view";
 
 const errorRecordSchema = z.object({
   code: z.string(),

@@ -2,7 +2,7 @@
 // by the run id. RunCoordinator (src/run/coordinator.ts) implements this interface, so the
 // callers depend on the contract here and not on the object's code.
 import type { ReceivedEvent, TaskKey } from "../core/engine/types";
-import type { RunView } from "../core/run-view";
+import type { RunView } from "../core/engine/run-view";
 import type {
   ApprovalDecisionCommand,
   ApprovalRequestResult,

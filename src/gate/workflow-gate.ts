@@ -15,7 +15,7 @@ import {
   type StartAction,
 } from "../core/flow-control";
 import { runStub } from "../durable/run-stub";
-import type { RunView } from "../core/run-view";
+import type { RunView } from "../core/engine/run-view";
 import { gateStub } from "../durable/gate-stub";
 import { admitRequestSchema, type AdmitAnswer, type AdmitRequest } from "../durable/gate-commands";
 import { GateStorage } from "./storage";

@@ -40,7 +40,7 @@ import { RunStorage, SqlTables } from "./storage";
 import { queueBatches, TaskLedger } from "./task-ledger";
 import { acceptListener, broadcastChanges } from "./live";
 import { pageItems } from "./item-pages";
-import { toRunView, type RunView } from "../core/run-view";
+import { toRunView, type RunView } from "../core/engine/run-view";
 
 /** How long a dispatched task may go unclaimed before its attempt fails as `delivery_failed`. */
 const UNCLAIMED_LIMIT_MS = 10 * 60_000;

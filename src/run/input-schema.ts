@@ -1,7 +1,7 @@
 // Run input checked against the definition's JSON Schema. @cfworker/json-schema
 // interprets schemas without generating code (Workers forbid `new Function`).
 import { Validator } from "@cfworker/json-schema";
-import type { Issue } from "../core/definition/issues";
+import type { Issue } from "../core/problem";
 
 export function inputIssues(schema: Record<string, unknown> | undefined, input: unknown): Issue[] {
   if (!schema) return [];

@@ -5,7 +5,7 @@ import { itemKey } from "../core/engine";
 import type { RunState } from "../core/engine/types";
 import type { ItemQuery, MapItemPage } from "../durable/run-commands";
 import type { RunStorage } from "./storage";
-import { toMapItemView, type MapItemView } from "../core/run-view";
+import { toMapItemView, type MapItemView } from "../core/engine/run-view";
 
 const IN_FLIGHT = new Set(["running", "retrying", "waiting"]);
 

@@ -2,7 +2,7 @@
 // object may sleep between transitions without dropping its listeners. A listener gets a
 // snapshot when it connects, then one message per transition with the steps that changed.
 import type { RunState } from "../core/engine/types";
-import { toRunView, toStepView, type RunView, type StepView } from "../core/run-view";
+import { toRunView, toStepView, type RunView, type StepView } from "../core/engine/run-view";
 
 export type LiveMessage =
   | { type: "snapshot"; run: RunView }

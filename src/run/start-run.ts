@@ -11,7 +11,7 @@ import { gateStub } from "../durable/gate-stub";
 import type { StartCommand } from "../durable/run-commands";
 import { runStub } from "../durable/run-stub";
 import { newRunId } from "./ids";
-import type { RunView } from "../core/run-view";
+import type { RunView } from "../core/engine/run-view";
 import { inputIssues } from "./input-schema";
 import { loadPinnedWorkflow } from "./pinned-definitions";
 

@@ -1,8 +1,8 @@
 // One executor per I/O step type. Executors never throw: every failure is an outcome.
 import { restore } from "../run/blobs";
 import type { TaskReport } from "../durable/run-commands";
-import { resolveSecret } from "../security/secret-store";
-import type { AiBinding } from "../ai/workers-ai";
+import { resolveSecret } from "../db/secret-store";
+import type { AiBinding } from "../ai/chat-types";
 import { executeHttp } from "./http";
 import { executeLlm, type ModelDeps } from "./llm";
 import { executeRetrieve } from "./retrieve";

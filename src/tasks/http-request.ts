@@ -1,9 +1,9 @@
 // From an http step's request (secrets already substituted) to the Request fetch sends:
 // the URL with its query, Waymark's default headers, and a body encoded for its type.
 import { NonRetryableError } from "../core/errors";
+import { USER_AGENT } from "../http/status-error";
 import type { HttpRequestSpec } from "./task-message";
 
-export const USER_AGENT = "Waymark/0.1";
 const FORM_CONTENT_TYPE = "application/x-www-form-urlencoded";
 
 /** Builds the Request; anything fetch would refuse to send fails as `invalid_request`. */

@@ -2,16 +2,15 @@
 // record that says whether another attempt could help. Secrets are plaintext only in here.
 import { NonRetryableError, RetryableError, toErrorRecord } from "../core/errors";
 import type { ErrorRecord } from "../core/errors";
-import { isRetryableStatus } from "../core/retry";
 import { maskSecrets, secretNamesIn, substituteSecrets } from "../security/secret-placeholders";
+import { readStatusError } from "../http/status-error";
 import { buildRequest } from "./http-request";
-import { decodeText, headersToObject, parseBody, readCappedBody } from "./response-body";
+import { headersToObject, parseBody, readCappedBody } from "../http/response-body";
 import { httpRequestSpecSchema } from "./task-message";
 import type { HttpRequestSpec, TaskMessage } from "./task-message";
 
 export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 /** How much of a failed response's body the error keeps. */
-export const ERROR_RESPONSE_BYTES = 4 * 1024;
 
 export interface HttpDeps {
   fetch: typeof fetch;
@@ -90,37 +89,6 @@ async function readOutput(response: Response, deps: HttpDeps): Promise<HttpOutco
   const body = parseBody(bytes, response.headers.get("content-type"));
   const output = { status: response.status, headers: headersToObject(response.headers), body };
   return { ok: true, output, httpStatus: response.status };
-}
-
-/** An unexpected status: retryable when 408, 425, 429 or 5xx, with the start of the body for people to read. */
-export async function readStatusError(response: Response, now: number): Promise<ErrorRecord> {
-  const { status } = response;
-  const body = await readErrorBody(response).catch(() => "[the body could not be read]");
-  const retryable = isRetryableStatus(status);
-  const retryAfterMs = retryable ? parseRetryAfter(response.headers.get("retry-after"), now) : undefined;
-  return {
-    code: "http_status",
-    message: `${status} ${response.statusText}`.trim(),
-    retryable,
-    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-    httpStatus: status,
-    response: { status, headers: headersToObject(response.headers), body },
-  };
-}
-
-async function readErrorBody(response: Response): Promise<unknown> {
-  const contentType = response.headers.get("content-type");
-  const { bytes, truncated } = await readCappedBody(response, ERROR_RESPONSE_BYTES);
-  return truncated ? `${decodeText(bytes, contentType)}… [truncated]` : parseBody(bytes, contentType);
-}
-
-/** Retry-After as delta seconds or an HTTP date (relative to `now`); unparseable → undefined. */
-export function parseRetryAfter(value: string | null, now: number): number | undefined {
-  const text = value?.trim() ?? "";
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  if (!/[a-z]/i.test(text)) return undefined;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /** Node says "fetch failed" and hides the reason in `cause` (ECONNREFUSED, ENOTFOUND, …). */

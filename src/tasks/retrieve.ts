@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { NonRetryableError, toErrorRecord } from "../core/errors";
 import { database } from "../db/client";
-import { fullTextIndex, type PassageIndex } from "../knowledge/search";
+import { fullTextIndex, type PassageIndex } from "./passage-index";
 import type { TaskReport } from "../durable/run-commands";
 import type { TaskMessage } from "./task-message";
 

@@ -1,7 +1,7 @@
 // A webhook trigger's `verify.secret` is usually `{{ secrets.NAME }}`: resolve it from
 // the secret store. A secret that cannot be resolved verifies nothing (null).
 import type { SecretRow } from "../db/secrets";
-import { openSecret, resolveSecret } from "../security/secret-store";
+import { openSecret, resolveSecret } from "../db/secret-store";
 
 const SECRET_TEMPLATE = /\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 

@@ -6,7 +6,7 @@ import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/api/app";
-import { MAX_JSON_DEPTH, MAX_JSON_KEYS } from "../../src/api/limits";
+import { MAX_JSON_DEPTH, MAX_JSON_KEYS } from "../../src/core/request-limits";
 import { ADMIN_TOKEN, call, expectJson, expectProblem } from "../support/workers/api";
 import { issueToken, uniqueName } from "../support/workers/tokens";
 

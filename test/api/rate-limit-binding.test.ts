@@ -6,7 +6,7 @@ import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/api/app";
-import { BINDING_PERIOD_SECONDS, createWindowLimiter, limiterFor, RATE_LIMIT_CLASSES } from "../../src/api/limits";
+import { BINDING_PERIOD_SECONDS, createWindowLimiter, limiterFor, RATE_LIMIT_CLASSES } from "../../src/api/rate-limit";
 import { ADMIN_TOKEN, expectJson, expectProblem } from "../support/workers/api";
 import { issueToken, uniqueName } from "../support/workers/tokens";
 

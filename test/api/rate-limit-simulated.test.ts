@@ -3,7 +3,7 @@
 // request under that key must be refused (the per-isolate fallback would let it through).
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { BINDING_PERIOD_SECONDS, RATE_LIMIT_CLASSES } from "../../src/api/limits";
+import { BINDING_PERIOD_SECONDS, RATE_LIMIT_CLASSES } from "../../src/api/rate-limit";
 import { call, expectJson, expectProblem } from "../support/workers/api";
 import { issueToken, uniqueName } from "../support/workers/tokens";
 

@@ -6,7 +6,7 @@ import { createExecutionContext } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/api/app";
 import { ROUTE_ROLES } from "../../src/api/route-roles";
-import type { RunView } from "../../src/core/run-view";
+import type { RunView } from "../../src/core/engine/run-view";
 import { isRole, ROLES, type Role } from "../../src/security/roles";
 import { longNap } from "../fixtures/workflows-api/long-nap";
 import { ADMIN_TOKEN, call, expectJson, expectProblem, saveWorkflow } from "../support/workers/api";

@@ -3,7 +3,7 @@
 // time: the answer says how many matched and how many were acted on, and a nextCursor the
 // caller sends back (with the same filter) for the next page.
 import { afterEach, describe, expect, it } from "vitest";
-import type { RunView } from "../../src/core/run-view";
+import type { RunView } from "../../src/core/engine/run-view";
 import { failOnDemand } from "../fixtures/workflows-api/fail-on-demand";
 import { call, expectJson, expectProblem, getRun, saveWorkflow, startRunThroughApi } from "../support/workers/api";
 import { advanceClock, freezeClock, restoreClock } from "../support/workers/clock";

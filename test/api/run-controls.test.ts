@@ -1,7 +1,7 @@
 // A run's own endpoints: read it with every step and attempt, cancel it,
 // retry (redrive) it in place; each refuses what the run's state does not allow with 409.
 import { describe, expect, it } from "vitest";
-import type { RunView } from "../../src/core/run-view";
+import type { RunView } from "../../src/core/engine/run-view";
 import { failOnDemand } from "../fixtures/workflows-api/fail-on-demand";
 import { longNap } from "../fixtures/workflows-api/long-nap";
 import { call, expectJson, expectProblem, getRun, saveWorkflow, startRunThroughApi } from "../support/workers/api";

@@ -8,7 +8,7 @@ import { canonicalJson, sha256Hex } from "../../src/core/canonical-json";
 import { database } from "../../src/db/client";
 import { claimIdempotencyKey } from "../../src/db/idempotency";
 import { newRunId } from "../../src/run/ids";
-import type { RunView } from "../../src/core/run-view";
+import type { RunView } from "../../src/core/engine/run-view";
 import { orderIntake } from "../fixtures/workflows-api/order-intake";
 import { call, expectJson, expectProblem, saveWorkflow } from "../support/workers/api";
 import { advanceClock, freezeClock, restoreClock } from "../support/workers/clock";

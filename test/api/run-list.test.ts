@@ -1,7 +1,7 @@
 // GET /api/runs: the run index in D1, filtered by workflow, status and time,
 // newest first, paged with limit and nextCursor.
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { RunView } from "../../src/core/run-view";
+import type { RunView } from "../../src/core/engine/run-view";
 import { longNap } from "../fixtures/workflows-api/long-nap";
 import { orderIntake } from "../fixtures/workflows-api/order-intake";
 import { call, expectJson, expectProblem, saveWorkflow, startRunThroughApi } from "../support/workers/api";

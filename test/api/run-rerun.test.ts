@@ -1,7 +1,7 @@
 // POST /api/runs/{id}/rerun: a new run with the same input (or the one given),
 // linked to the old one; `fromStep` copies the outputs of the steps before it.
 import { describe, expect, it } from "vitest";
-import type { RunView } from "../../src/core/run-view";
+import type { RunView } from "../../src/core/engine/run-view";
 import { failOnDemand } from "../fixtures/workflows-api/fail-on-demand";
 import { call, expectJson, expectProblem, getRun, saveWorkflow, startRunThroughApi } from "../support/workers/api";
 

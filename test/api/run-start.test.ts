@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { orderIntake } from "../fixtures/workflows-api/order-intake";
 import { call, expectJson, expectProblem, getRun, saveWorkflow } from "../support/workers/api";
-import type { RunView } from "../../src/core/run-view";
+import type { RunView } from "../../src/core/engine/run-view";
 
 const start = (id: string, body?: unknown) =>
   call("POST", `/api/workflows/${id}/runs`, body === undefined ? {} : { json: body });

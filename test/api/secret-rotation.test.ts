@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { database } from "../../src/db/client";
 import { findSecret } from "../../src/db/secrets";
 import { importMasterKey } from "../../src/security/secret-crypto";
-import { resolveSecret } from "../../src/security/secret-store";
+import { resolveSecret } from "../../src/db/secret-store";
 import { callWithBindings, expectJson } from "../support/workers/api";
 
 interface Rotation {

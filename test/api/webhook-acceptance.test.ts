@@ -8,7 +8,7 @@ import { newRunId } from "../../src/run/ids";
 import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/api/app";
-import type { RunView } from "../../src/core/run-view";
+import type { RunView } from "../../src/core/engine/run-view";
 import { call, expectJson, expectProblem, getRun, saveWorkflow } from "../support/workers/api";
 import { runStartedByWebhook, runStubFor } from "../support/workers/runs";
 import { uniqueName } from "../support/workers/tokens";

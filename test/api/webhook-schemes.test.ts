@@ -4,7 +4,7 @@
 // redelivery answers 200 with the first run.
 import { beforeAll, describe, expect, it } from "vitest";
 import type { WebhookScheme } from "../../src/core/definition/triggers";
-import type { RunView } from "../../src/core/run-view";
+import type { RunView } from "../../src/core/engine/run-view";
 import { call, expectJson, expectProblem, saveWorkflow } from "../support/workers/api";
 import { runStartedByWebhook } from "../support/workers/runs";
 import {

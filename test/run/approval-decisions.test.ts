@@ -3,7 +3,7 @@
 // run's alarm, and the inbox that follows each approval through the run's outbox.
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import type { RunView } from "../../src/core/run-view";
+import type { RunView } from "../../src/core/engine/run-view";
 import { signOffFlow } from "../fixtures/workflows-api/approvals";
 import { call, expectJson, expectProblem, getRun, saveWorkflow, startRunThroughApi } from "../support/workers/api";
 import { advanceClock, freezeClock, restoreClock } from "../support/workers/clock";

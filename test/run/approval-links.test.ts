@@ -2,7 +2,7 @@
 // who may decide, a GET only shows a text page (mail scanners prefetch links) and a POST
 // decides as `link`; expired, reused, altered and foreign links are refused.
 import { afterEach, describe, expect, it } from "vitest";
-import type { RunView } from "../../src/core/run-view";
+import type { RunView } from "../../src/core/engine/run-view";
 import { signApprovalLink } from "../../src/security/approval-links";
 import { signOffFlow } from "../fixtures/workflows-api/approvals";
 import { call, expectJson, expectProblem, getRun, saveWorkflow, startRunThroughApi } from "../support/workers/api";

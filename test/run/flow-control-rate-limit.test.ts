@@ -4,7 +4,7 @@
 import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { RunView } from "../../src/core/run-view";
+import type { RunView } from "../../src/core/engine/run-view";
 import { RATE_PERIOD_MS, rateLimited } from "../fixtures/flow-control/flow-controlled";
 import { getRun, saveWorkflow, startRunThroughApi } from "../support/workers/api";
 import { advanceClock, freezeClock, restoreClock } from "../support/workers/clock";

@@ -5,7 +5,7 @@
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
-import type { RunView } from "../../src/core/run-view";
+import type { RunView } from "../../src/core/engine/run-view";
 import { failingChild, invoiceChild, parentOf, sleepyChild } from "../fixtures/workflows-api/parent-child";
 import { call, expectJson, getRun, saveWorkflow, startRunThroughApi } from "../support/workers/api";
 import { advanceClock, freezeClock, restoreClock } from "../support/workers/clock";

@@ -1,6 +1,6 @@
 // A small client for Waymark's HTTP API, as the end-to-end tests use it: every call
 // checks its status, and waits poll the API (never a fixed sleep).
-import type { RunView } from "../../src/core/run-view";
+import type { RunView } from "../../src/core/engine/run-view";
 
 export type { RunView };
 export type StepView = RunView["steps"][number];

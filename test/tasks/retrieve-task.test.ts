@@ -2,7 +2,7 @@
 // the test writes, passages with collection, docId, chunk and score as citations, user text
 // with FTS5 syntax in it searched as plain words, and an empty collection as a clear error.
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import type { Passage } from "../../src/knowledge/search";
+import type { Passage } from "../../src/tasks/passage-index";
 import { call, saveWorkflow } from "../support/workers/api";
 import { readRun, startRecordedRun } from "../support/workers/runs";
 import { deliver } from "../support/workers/tasks";

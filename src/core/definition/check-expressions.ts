@@ -3,7 +3,8 @@
 // `$random` and `$shuffle` only where a run seeds them, so replaying it repeats them.
 import { expressionParseError, templateExpressions } from "../expr";
 import { UNSEEDED_RANDOM_MESSAGE } from "../expr-bindings";
-import { formatPath, type Issue } from "./issues";
+import type { Issue } from "../problem";
+import { formatPath } from "./issues";
 import { definitionStrings, type StringSite } from "./strings";
 
 export const SECRETS_ALLOWED_IN =

@@ -1,7 +1,8 @@
 // JSON Schema documents inside a definition (the run `input`, an llm step's `schema`)
 // must compile, so a typo surfaces when the workflow is saved rather than at run time.
 import { Validator } from "@cfworker/json-schema";
-import { formatPath, type Issue } from "./issues";
+import type { Issue } from "../problem";
+import { formatPath } from "./issues";
 import { isFields, type Segment } from "./strings";
 
 const JSON_TYPES = new Set(["null", "boolean", "object", "array", "number", "string", "integer"]);

@@ -1,7 +1,8 @@
 // The step list as a whole: unique ids, `needs` that resolve, no cycles, at most 500
 // steps. Works on the raw definition so it can report alongside shape problems.
 import { findCycle, formatCycle, type GraphNode } from "./graph";
-import { formatPath, type Issue } from "./issues";
+import type { Issue } from "../problem";
+import { formatPath } from "./issues";
 import { isFields, type Segment } from "./strings";
 
 export const MAX_STEPS = 500;

@@ -1,6 +1,6 @@
 // The workflow's `triage` block is read when a step fails, with no run data in scope:
 // its apiKey may hold `{{ secrets.NAME }}` placeholders and nothing else that is evaluated.
-import type { Issue } from "./issues";
+import type { Issue } from "../problem";
 import { isFields } from "./strings";
 
 /** The only placeholder a triage field may hold. */

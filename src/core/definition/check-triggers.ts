@@ -1,6 +1,6 @@
 // Trigger settings that a schema cannot express: cron grammar and IANA time zones.
 import { cronError, timeZoneError } from "./cron";
-import type { Issue } from "./issues";
+import type { Issue } from "../problem";
 import { isFields } from "./strings";
 
 export function triggerIssues(raw: unknown): Issue[] {

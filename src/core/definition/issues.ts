@@ -1,14 +1,9 @@
 // Validation problems as {path, message} for people: zod's issues rewritten as
 // sentences, paths as `steps[2].retry.delay` relative to the definition root.
 import type { z } from "zod";
+import type { Issue } from "../problem";
 import { STEP_TYPES } from "./steps";
 import { TRIGGER_TYPES } from "./triggers";
-
-export interface Issue {
-  /** Dotted path with [index], relative to the definition root; "" for the root. */
-  path: string;
-  message: string;
-}
 
 type Segment = PropertyKey;
 

@@ -1,7 +1,7 @@
 // Definition text (JSON or YAML) to a plain value, with line and column in every error.
 // Shape checks are validate.ts's; this only turns text into data.
 import { LineCounter, parseAllDocuments } from "yaml";
-import type { Issue } from "./issues";
+import type { Issue } from "../problem";
 
 export type DefinitionFormat = "json" | "yaml";
 export type ParseResult = { ok: true; value: unknown } | { ok: false; issues: Issue[] };

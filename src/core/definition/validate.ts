@@ -5,10 +5,10 @@ import { jsonSchemaIssues } from "./check-schemas";
 import { stepGraphIssues } from "./check-steps";
 import { triageIssues } from "./check-triage";
 import { triggerIssues } from "./check-triggers";
-import { issuesFromZod, type Issue } from "./issues";
+import type { Issue } from "../problem";
+import { issuesFromZod } from "./issues";
 import { definitionSchema, type Definition } from "./schema";
 
-export type { Issue } from "./issues";
 export type ValidationResult = { ok: true; definition: Definition } | { ok: false; issues: Issue[] };
 
 export const MAX_DEFINITION_BYTES = 256 * 1024;

@@ -1,6 +1,6 @@
 // The webhook body as the trigger's `input` mapping sees it: JSON parsed, forms as
 // objects (with Slack's JSON `payload` field opened), anything else as text.
-import { assertBodyShape } from "../../api/limits";
+import { assertBodyShape } from "../../core/request-limits";
 import { AppError } from "../../core/problem";
 
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/;

@@ -2,8 +2,8 @@
 // chunks on sentence and paragraph boundaries with some overlap, and user text becomes an
 // FTS5 query that cannot be malformed.
 import { describe, expect, it } from "vitest";
-import { CHUNK_CHARS, chunkText, OVERLAP_CHARS } from "../../../src/knowledge/chunk";
-import { ftsQuery, MAX_QUERY_TERMS } from "../../../src/knowledge/fts-query";
+import { CHUNK_CHARS, chunkText, OVERLAP_CHARS } from "../../../src/core/knowledge/chunk";
+import { ftsQuery, MAX_QUERY_TERMS } from "../../../src/core/knowledge/fts-query";
 
 const sentence = (n: number) => `Rule ${n} says something about the policy that matters.`;
 

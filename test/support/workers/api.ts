@@ -6,7 +6,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { createApp } from "../../../src/api/app";
 import { expect } from "vitest";
 import type { Problem } from "../../../src/core/problem";
-import type { RunView } from "../../../src/core/run-view";
+import type { RunView } from "../../../src/core/engine/run-view";
 
 export const ADMIN_TOKEN = "wm_test_admin";
 const ORIGIN = "http://waymark.test";

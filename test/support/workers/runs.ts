@@ -3,7 +3,7 @@
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
-import type { RunView } from "../../../src/core/run-view";
+import type { RunView } from "../../../src/core/engine/run-view";
 import { newRunId } from "../../../src/run/ids";
 import type { TaskMessage } from "../../../src/tasks/task-message";
 import { startRun } from "../../../src/run/start-run";

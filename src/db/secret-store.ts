@@ -2,9 +2,9 @@
 // Keys: WAYMARK_MASTER_KEY seals; it and WAYMARK_PREVIOUS_MASTER_KEYS (old keys, comma-
 // separated, kept only while a rotation is under way) open, each value by its key id.
 import { NonRetryableError } from "../core/errors";
-import { database } from "../db/client";
-import { findSecret, listSealedSecrets, resealSecret, type SecretRow } from "../db/secrets";
-import { decryptSecret, encryptSecret, importMasterKey, type MasterKey } from "./secret-crypto";
+import { database } from "./client";
+import { findSecret, listSealedSecrets, resealSecret, type SecretRow } from "./secrets";
+import { decryptSecret, encryptSecret, importMasterKey, type MasterKey } from "../security/secret-crypto";
 
 /** The optional secret of old keys is not declared in wrangler.toml, so it is typed here. */
 type KeyringEnv = Pick<Env, "WAYMARK_MASTER_KEY"> & { WAYMARK_PREVIOUS_MASTER_KEYS?: string };

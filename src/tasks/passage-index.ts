@@ -3,7 +3,7 @@
 // full-text one later without touching the step. Only full-text search exists today.
 import type { Database } from "../db/client";
 import { hasKnowledgeDocuments, searchKnowledgeChunks } from "../db/knowledge";
-import { ftsQuery } from "./fts-query";
+import { ftsQuery } from "../core/knowledge/fts-query";
 
 export interface Passage {
   collection: string;

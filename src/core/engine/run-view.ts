@@ -1,7 +1,7 @@
 // The run as the API returns it: ISO times, steps in definition order,
 // every attempt. Pure projection of the engine's state.
-import type { ErrorRecord } from "./errors";
-import type { Attempt, MapItemRecord, RunState, StepState, TriageRecord, TriggerInfo, Usage } from "./engine/types";
+import type { ErrorRecord } from "../errors";
+import type { Attempt, MapItemRecord, RunState, StepState, TriageRecord, TriggerInfo, Usage } from "./types";
 
 export interface AttemptView {
   n: number;
