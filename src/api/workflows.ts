@@ -1,5 +1,5 @@
 // Workflow definitions: save (JSON or YAML, versioned), validate, list, read, enable, archive.
-import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { canonicalJson, sha256Hex } from "../core/canonical-json";
 import { parseDuration } from "../core/duration";
@@ -21,18 +21,17 @@ import { activeCronTriggers, schedulesForWorkflow, syncSchedules } from "../trig
 import { writeWithAudit } from "./audit-trail";
 import { assertBodyShape } from "../core/request-limits";
 import { AppError, notFound, validationFailed } from "../core/problem";
-import { requireJsonBody } from "./request-body";
-import { jsonContent, problems, workflowIdParam, workflowSchema } from "./schemas";
+import {
+  putWorkflow,
+  validateRoute,
+  listRoute,
+  getRoute,
+  versionsRoute,
+  versionRoute,
+  patchRoute,
+  deleteRoute,
+} from "./workflow-routes";
 import { toWorkflowView } from "./workflow-view";
-
-const definitionBody = {
-  required: true,
-  description: "A workflow definition (see /api/definition.schema.json), as JSON or YAML",
-  content: {
-    "application/json": { schema: z.record(z.string(), z.unknown()) },
-    "application/yaml": { schema: z.string() },
-  },
-};
 
 /** Reads a definition from a JSON or YAML body; parse errors are 4xx with line and column. */
 async function readDefinitionBody(c: Context<AppEnv>): Promise<unknown> {
@@ -75,122 +74,34 @@ export async function loadWorkflow(c: Context<AppEnv>, id: string) {
   return { row, definition: JSON.parse(version!.definition) as Definition };
 }
 
-const putWorkflow = createRoute({
-  method: "put",
-  path: "/api/workflows/{id}",
-  tags: ["workflows"],
-  summary: "Save a definition; a changed definition becomes a new version",
-  middleware: [requireJsonBody({ allowYaml: true })] as const,
-  request: { params: workflowIdParam, body: definitionBody },
-  responses: {
-    200: jsonContent(workflowSchema, "Unchanged"),
-    201: jsonContent(workflowSchema, "New version"),
-    ...problems,
-  },
-});
-
-const validateRoute = createRoute({
-  method: "post",
-  path: "/api/workflows/validate",
-  tags: ["workflows"],
-  summary: "Validate a definition without saving it",
-  middleware: [requireJsonBody({ allowYaml: true })] as const,
-  request: { body: definitionBody },
-  responses: {
-    200: jsonContent(
-      z.object({ valid: z.boolean(), issues: z.array(z.object({ path: z.string(), message: z.string() })) }),
-      "Validation result",
-    ),
-    ...problems,
-  },
-});
-
-const listRoute = createRoute({
-  method: "get",
-  path: "/api/workflows",
-  tags: ["workflows"],
-  summary: "List workflows",
-  request: { query: z.object({ archived: z.enum(["true", "false"]).optional() }) },
-  responses: { 200: jsonContent(z.object({ workflows: z.array(workflowSchema) }), "Workflows"), ...problems },
-});
-
-const getRoute = createRoute({
-  method: "get",
-  path: "/api/workflows/{id}",
-  tags: ["workflows"],
-  summary: "A workflow with its current definition",
-  request: { params: workflowIdParam },
-  responses: { 200: jsonContent(workflowSchema, "The workflow"), ...problems },
-});
-
-const versionsRoute = createRoute({
-  method: "get",
-  path: "/api/workflows/{id}/versions",
-  tags: ["workflows"],
-  summary: "Version history",
-  request: { params: workflowIdParam },
-  responses: {
-    200: jsonContent(
-      z.object({
-        versions: z.array(
-          z.object({ version: z.int(), hash: z.string(), createdAt: z.string(), createdBy: z.string().nullable() }),
-        ),
-      }),
-      "Versions, newest first",
-    ),
-    ...problems,
-  },
-});
-
-const versionRoute = createRoute({
-  method: "get",
-  path: "/api/workflows/{id}/versions/{version}",
-  tags: ["workflows"],
-  summary: "One version's definition",
-  request: {
-    params: workflowIdParam.extend({
-      version: z.coerce
-        .number()
-        .int()
-        .min(1)
-        .openapi({ param: { name: "version", in: "path" } }),
-    }),
-  },
-  responses: {
-    200: jsonContent(
-      z.object({
-        version: z.int(),
-        hash: z.string(),
-        createdAt: z.string(),
-        definition: z.record(z.string(), z.unknown()),
-      }),
-      "The version",
-    ),
-    ...problems,
-  },
-});
-
-const patchRoute = createRoute({
-  method: "patch",
-  path: "/api/workflows/{id}",
-  tags: ["workflows"],
-  summary: "Enable or disable a workflow",
-  middleware: [requireJsonBody()] as const,
-  request: {
-    params: workflowIdParam,
-    body: { required: true, content: { "application/json": { schema: z.strictObject({ enabled: z.boolean() }) } } },
-  },
-  responses: { 200: jsonContent(workflowSchema, "The workflow"), ...problems },
-});
-
-const deleteRoute = createRoute({
-  method: "delete",
-  path: "/api/workflows/{id}",
-  tags: ["workflows"],
-  summary: "Archive a workflow (runs and history stay)",
-  request: { params: workflowIdParam },
-  responses: { 200: jsonContent(workflowSchema, "The archived workflow"), ...problems },
-});
+/** Saves a definition: a changed one becomes a new version, an unchanged one answers 200. */
+async function saveWorkflow(c: Context<AppEnv>, id: string) {
+  const raw = await readDefinitionBody(c);
+  const withId = raw && typeof raw === "object" && !Array.isArray(raw) && !("id" in raw) ? { ...raw, id } : raw;
+  const result = validateDefinition(withId);
+  if (!result.ok) throw validationFailed("the definition is not valid", result.issues);
+  if (result.definition.id !== id)
+    throw validationFailed("the definition's id differs from the URL", [
+      { path: "id", message: `expected "${id}" as in the URL` },
+    ]);
+  const definitionJson = canonicalJson(result.definition);
+  const now = Date.now();
+  const db = database(c.env.DB);
+  const { created, writes } = await planWorkflowSave(db, {
+    id,
+    name: result.definition.name ?? id,
+    description: result.definition.description ?? null,
+    retentionMs: result.definition.retention ? parseDuration(result.definition.retention) : null,
+    definition: definitionJson,
+    hash: await sha256Hex(definitionJson),
+    actor: c.get("actor").name,
+    now,
+  });
+  const status = created ? 201 : 200;
+  await writeWithAudit(c, status, writes);
+  await syncTriggers(c, id, now);
+  return c.json(await fullView(c, id), status);
+}
 
 export function registerWorkflowRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(validateRoute, async (c) => {
@@ -198,34 +109,7 @@ export function registerWorkflowRoutes(app: OpenAPIHono<AppEnv>): void {
     return c.json(result.ok ? { valid: true, issues: [] } : { valid: false, issues: result.issues }, 200);
   });
 
-  app.openapi(putWorkflow, async (c) => {
-    const { id } = c.req.valid("param");
-    const raw = await readDefinitionBody(c);
-    const withId = raw && typeof raw === "object" && !Array.isArray(raw) && !("id" in raw) ? { ...raw, id } : raw;
-    const result = validateDefinition(withId);
-    if (!result.ok) throw validationFailed("the definition is not valid", result.issues);
-    if (result.definition.id !== id)
-      throw validationFailed("the definition's id differs from the URL", [
-        { path: "id", message: `expected "${id}" as in the URL` },
-      ]);
-    const definitionJson = canonicalJson(result.definition);
-    const now = Date.now();
-    const db = database(c.env.DB);
-    const { created, writes } = await planWorkflowSave(db, {
-      id,
-      name: result.definition.name ?? id,
-      description: result.definition.description ?? null,
-      retentionMs: result.definition.retention ? parseDuration(result.definition.retention) : null,
-      definition: definitionJson,
-      hash: await sha256Hex(definitionJson),
-      actor: c.get("actor").name,
-      now,
-    });
-    const status = created ? 201 : 200;
-    await writeWithAudit(c, status, writes);
-    await syncTriggers(c, id, now);
-    return c.json(await fullView(c, id), status);
-  });
+  app.openapi(putWorkflow, async (c) => saveWorkflow(c, c.req.valid("param").id));
 
   app.openapi(listRoute, async (c) => {
     const rows = await listWorkflowsWithDefinitions(database(c.env.DB), {
