@@ -23,15 +23,7 @@ export const approvalsPage: PageModule = (context) => {
   const announcer = h("p", { class: "visually-hidden", "aria-live": "polite" });
   const items = new Map<string, Item>();
   const heading = h("h1", { tabindex: "-1" }, "Approvals");
-  // The form's API, which re-reads the inbox as soon as a decision is recorded (the item
-  // then leaves the list) and says so, rather than leaving it for the next refresh.
-  const inboxApi: Api = Object.create(context.api) as Api;
-  inboxApi.decide = async (runId, stepId, decision, comment) => {
-    const result = await context.api.decide(runId, stepId, decision, comment);
-    announcer.textContent = `${decision === "approve" ? "Approved" : "Rejected"} ${stepId} of ${runId}.`;
-    void refresh(true);
-    return result;
-  };
+  const inboxApi = announcingApi(context.api, announcer, () => void refresh(true));
   let loaded = false;
   let inFlight = false;
   let disposed = false;
@@ -95,19 +87,7 @@ export const approvalsPage: PageModule = (context) => {
     if (document.visibilityState === "visible") void refresh();
   }, REFRESH_MS);
 
-  const element = h(
-    "section",
-    { class: "approvals-page" },
-    h(
-      "div",
-      { class: "page-head" },
-      heading,
-      h("span", { class: "live-dot", title: `Refreshed every ${REFRESH_MS / 1000} s` }, "Live"),
-    ),
-    status,
-    list,
-    announcer,
-  );
+  const element = h("section", { class: "approvals-page" }, pageHead(heading), status, list, announcer);
   return {
     title: "Approvals",
     element,
@@ -117,6 +97,30 @@ export const approvalsPage: PageModule = (context) => {
     },
   };
 };
+
+function pageHead(heading: HTMLElement): HTMLElement {
+  return h(
+    "div",
+    { class: "page-head" },
+    heading,
+    h("span", { class: "live-dot", title: `Refreshed every ${REFRESH_MS / 1000} s` }, "Live"),
+  );
+}
+
+/**
+ * The forms' API, which re-reads the inbox as soon as a decision is recorded (the item
+ * then leaves the list) and says so, rather than leaving it for the next refresh.
+ */
+function announcingApi(api: Api, announcer: HTMLElement, decided: () => void): Api {
+  const inboxApi: Api = Object.create(api) as Api;
+  inboxApi.decide = async (runId, stepId, decision, comment) => {
+    const result = await api.decide(runId, stepId, decision, comment);
+    announcer.textContent = `${decision === "approve" ? "Approved" : "Rejected"} ${stepId} of ${runId}.`;
+    decided();
+    return result;
+  };
+  return inboxApi;
+}
 
 const keyOf = (approval: Approval) => `${approval.runId}/${approval.stepId}`;
 

@@ -1,14 +1,14 @@
 // Audit (admins): the append-only log newest first, filtered by actor, action,
 // target and time (the filters live in the URL), paged by cursor, with the hash chain's
 // state on top and an NDJSON export of everything the filters match.
-import type { AuditFilter } from "../api";
+import type { Api, AuditFilter } from "../api";
 import { chainBanner } from "../components/audit-chain";
 import { auditTable } from "../components/audit-table";
 import { errorNotice, loading } from "../components/notice";
-import { h, replaceChildren } from "../dom";
+import { type Child, h, replaceChildren } from "../dom";
 import { plural } from "../format";
 import type { PageModule } from "../router";
-import type { AuditChain } from "../types";
+import type { AuditChain, AuditPage } from "../types";
 
 const PAGE_SIZE = 50;
 /** Suggestions for the action filter (it matches exactly); API calls read `POST /api/…`. */
@@ -47,10 +47,44 @@ export const auditPage: PageModule = ({ api, session, navigate }, _params, query
   const chain = h("div", { "aria-live": "polite" }, loading("the chain's state"));
   const table = h("div", {}, loading("the audit log"));
   const pager = h("nav", { class: "pager", "aria-label": "Pages" });
-  const exportFeedback = h("span", { "aria-live": "polite" });
   let disposed = false;
   let brokenAt: number | undefined;
 
+  async function load(): Promise<void> {
+    const [verified, page] = await Promise.allSettled([
+      api.verifyAudit(),
+      api.listAudit({ ...filter, cursor, limit: PAGE_SIZE }),
+    ]);
+    if (disposed) return;
+    if (verified.status === "fulfilled") showChain(verified.value);
+    else replaceChildren(chain, errorNotice(verified.reason, "Could not verify the audit chain."));
+    if (page.status === "rejected")
+      return void replaceChildren(table, errorNotice(page.reason, "Could not load the audit log."));
+    replaceChildren(table, auditTable(page.value.entries, brokenAt));
+    replaceChildren(pager, pagerContent(filter, cursor, page.value));
+  }
+
+  function showChain(state: AuditChain): void {
+    brokenAt = state.firstBreak?.seq;
+    replaceChildren(chain, chainBanner(state));
+  }
+
+  void load();
+  const element = h(
+    "section",
+    { class: "audit-page" },
+    head,
+    chain,
+    filterForm(filter, navigate),
+    exportTools(api, filter),
+    table,
+    pager,
+  );
+  return { title: "Audit", element, dispose: () => void (disposed = true) };
+};
+
+/** The filters as the URL has them; Filter goes to the URL of the new ones. */
+function filterForm(filter: AuditFilter, navigate: (path: string) => void): HTMLFormElement {
   const input = (name: string, label: string, attributes: Record<string, string> = {}) => {
     const control = h("input", { id: `audit-${name}`, name, value: filterValue(name), ...attributes });
     return h("div", { class: "field" }, h("label", { for: control.id }, label), control);
@@ -87,7 +121,12 @@ export const auditPage: PageModule = ({ api, session, navigate }, _params, query
     }
     navigate(`/audit${search.size > 0 ? `?${search}` : ""}`);
   });
+  return form;
+}
 
+/** The Export NDJSON button (everything the filters match) and what became of the export. */
+function exportTools(api: Api, filter: AuditFilter): HTMLElement {
+  const exportFeedback = h("span", { "aria-live": "polite" });
   const exportButton = h("button", { type: "button" }, "Export NDJSON");
   exportButton.addEventListener("click", async () => {
     exportButton.disabled = true;
@@ -101,61 +140,32 @@ export const auditPage: PageModule = ({ api, session, navigate }, _params, query
       exportButton.disabled = false;
     }
   });
+  return h("div", { class: "audit-tools" }, exportButton, exportFeedback);
+}
 
-  async function load(): Promise<void> {
-    const [verified, page] = await Promise.allSettled([
-      api.verifyAudit(),
-      api.listAudit({ ...filter, cursor, limit: PAGE_SIZE }),
-    ]);
-    if (disposed) return;
-    if (verified.status === "fulfilled") showChain(verified.value);
-    else replaceChildren(chain, errorNotice(verified.reason, "Could not verify the audit chain."));
-    if (page.status === "rejected")
-      return void replaceChildren(table, errorNotice(page.reason, "Could not load the audit log."));
-    replaceChildren(table, auditTable(page.value.entries, brokenAt));
-    const newest = cursor ? h("a", { href: pathWith({}) }, "← Newest") : null;
-    const older = page.value.nextCursor
-      ? h("a", { href: pathWith({ cursor: page.value.nextCursor }) }, "Older →")
-      : null;
-    replaceChildren(
-      pager,
-      newest,
-      h(
-        "span",
-        { class: "muted" },
-        page.value.entries.length === 0 ? "" : `${plural(page.value.entries.length, "entry", "entries")} on this page`,
-      ),
-      older,
-    );
-  }
+function pagerContent(filter: AuditFilter, cursor: string | undefined, page: AuditPage): Child[] {
+  const newest = cursor ? h("a", { href: pathWith(filter, {}) }, "← Newest") : null;
+  const older = page.nextCursor ? h("a", { href: pathWith(filter, { cursor: page.nextCursor }) }, "Older →") : null;
+  return [
+    newest,
+    h(
+      "span",
+      { class: "muted" },
+      page.entries.length === 0 ? "" : `${plural(page.entries.length, "entry", "entries")} on this page`,
+    ),
+    older,
+  ];
+}
 
-  function showChain(state: AuditChain): void {
-    brokenAt = state.firstBreak?.seq;
-    replaceChildren(chain, chainBanner(state));
-  }
-
-  function pathWith(extra: { cursor?: string }): string {
-    const search = new URLSearchParams(
-      Object.entries({ ...filter, ...extra }).filter(
-        (entry): entry is [string, string] => typeof entry[1] === "string" && entry[1] !== "",
-      ),
-    );
-    return `/audit${search.size > 0 ? `?${search}` : ""}`;
-  }
-
-  void load();
-  const element = h(
-    "section",
-    { class: "audit-page" },
-    head,
-    chain,
-    form,
-    h("div", { class: "audit-tools" }, exportButton, exportFeedback),
-    table,
-    pager,
+/** This page's URL for the same filters, with `extra` (a cursor) or none. */
+function pathWith(filter: AuditFilter, extra: { cursor?: string }): string {
+  const search = new URLSearchParams(
+    Object.entries({ ...filter, ...extra }).filter(
+      (entry): entry is [string, string] => typeof entry[1] === "string" && entry[1] !== "",
+    ),
   );
-  return { title: "Audit", element, dispose: () => void (disposed = true) };
-};
+  return `/audit${search.size > 0 ? `?${search}` : ""}`;
+}
 
 /** Saves a blob as a file: a temporary blob: link the browser downloads (no CSP change needed). */
 function download(blob: Blob, name: string): void {

@@ -3,6 +3,7 @@
 // per workflow. The window and workflow live in the URL; the page re-reads every 15 s.
 import { durationFigure, runsByStatusFigure } from "../components/metrics-charts";
 import { errorNotice, loading } from "../components/notice";
+import { listWorkflowOptions } from "../components/workflow-options";
 import { h, replaceChildren } from "../dom";
 import { formatDuration, formatTime } from "../format";
 import type { PageModule } from "../router";
@@ -22,23 +23,7 @@ export const metricsPage: PageModule = ({ api }, _params, query) => {
     window: WINDOWS[query.get("window") ?? ""] ? query.get("window")! : DEFAULT_WINDOW,
     workflow: query.get("workflow") || undefined,
   };
-  const windowSelect = h(
-    "select",
-    { id: "metrics-window", name: "window" },
-    Object.entries(WINDOWS).map(([value, label]) => h("option", { value, selected: value === view.window }, label)),
-  );
-  const workflowSelect = h(
-    "select",
-    { id: "metrics-workflow", name: "workflow" },
-    h("option", { value: "" }, "All workflows"),
-    view.workflow ? h("option", { value: view.workflow, selected: true }, view.workflow) : null,
-  );
-  const filters = h(
-    "form",
-    { class: "filters", "aria-label": "Choose the metrics" },
-    field("metrics-window", "Window", windowSelect),
-    field("metrics-workflow", "Workflow", workflowSelect),
-  );
+  const { filters, windowSelect, workflowSelect } = filterForm(view);
   const status = h("div", {}, loading("the metrics"));
   const totals = h("dl", { class: "totals" });
   const byStatus = runsByStatusFigure();
@@ -87,17 +72,7 @@ export const metricsPage: PageModule = ({ api }, _params, query) => {
     }
   }
 
-  api.listWorkflows().then(
-    (workflows) => {
-      const ids = new Set([...workflows.map((workflow) => workflow.id), ...(view.workflow ? [view.workflow] : [])]);
-      replaceChildren(
-        workflowSelect,
-        h("option", { value: "" }, "All workflows"),
-        [...ids].sort().map((id) => h("option", { value: id, selected: id === view.workflow }, id)),
-      );
-    },
-    () => undefined, // the filter still works by URL; the page shows any real error
-  );
+  listWorkflowOptions(api, workflowSelect, () => view.workflow);
 
   void refresh();
   const timer = setInterval(() => {
@@ -123,6 +98,28 @@ export const metricsPage: PageModule = ({ api }, _params, query) => {
     },
   };
 };
+
+function filterForm(view: { window: string; workflow: string | undefined }) {
+  const windowSelect = h(
+    "select",
+    { id: "metrics-window", name: "window" },
+    Object.entries(WINDOWS).map(([value, label]) => h("option", { value, selected: value === view.window }, label)),
+  );
+  // Only the chosen workflow until the list arrives (listWorkflowOptions).
+  const workflowSelect = h(
+    "select",
+    { id: "metrics-workflow", name: "workflow" },
+    h("option", { value: "" }, "All workflows"),
+    view.workflow ? h("option", { value: view.workflow, selected: true }, view.workflow) : null,
+  );
+  const filters = h(
+    "form",
+    { class: "filters", "aria-label": "Choose the metrics" },
+    field("metrics-window", "Window", windowSelect),
+    field("metrics-workflow", "Workflow", workflowSelect),
+  );
+  return { filters, windowSelect, workflowSelect };
+}
 
 function statTotals(stats: RunStats): HTMLElement[] {
   const fact = (term: string, value: string) => h("div", {}, h("dt", {}, term), h("dd", {}, value));

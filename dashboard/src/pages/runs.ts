@@ -7,7 +7,8 @@ import { countRunsByStatus, renderCounts, type StatusCount } from "../components
 import { runsTable } from "../components/runs-table";
 import { errorNotice, loading } from "../components/notice";
 import { statusLabel } from "../components/status";
-import { h, replaceChildren } from "../dom";
+import { listWorkflowOptions } from "../components/workflow-options";
+import { type Child, h, replaceChildren } from "../dom";
 import { formatTime, plural } from "../format";
 import type { PageModule } from "../router";
 import { RUN_STATUSES, type RunSummary } from "../types";
@@ -41,6 +42,101 @@ export const runsPage: PageModule = ({ api }, _params, query) => {
   const table = h("div", { class: "runs-table" }, loading("runs"));
   const pager = h("nav", { class: "pager", "aria-label": "Pages" });
   const announcer = h("p", { class: "visually-hidden", "aria-live": "polite" });
+  const { filters, workflowSelect, statusSelect } = filterForm(view, () => showView(true));
+
+  const seen = runTracker();
+  let lastCounts: StatusCount[] = [];
+  let refreshes = 0;
+  let inFlight = false;
+  let disposed = false;
+
+  const filterOf = (): RunFilter => ({ workflow: view.workflow, status: view.status, since: sinceTime(view.since) });
+
+  async function refresh(withCounts: boolean): Promise<void> {
+    if (inFlight || disposed) return;
+    inFlight = true;
+    try {
+      const page = await api.listRuns({ ...filterOf(), limit: PAGE_SIZE, cursor: view.cursor });
+      if (disposed) return;
+      const { fresh, changed } = seen.see(page.runs);
+      // Redrawn when something changed (and now and then for the times), keeping keyboard focus in place.
+      if (changed || withCounts) redrawTable(table, page.runs, fresh);
+      renderPager(page.nextCursor, page.runs);
+      if (fresh.size > 0) announcer.textContent = `${plural(fresh.size, "new run")}`;
+      if (withCounts || changed) {
+        lastCounts = await countRunsByStatus(api, { workflow: view.workflow, since: sinceTime(view.since) });
+        if (!disposed) renderCounts(counts, lastCounts, view.status, selectStatus);
+      }
+    } catch (error) {
+      if (!disposed) replaceChildren(table, errorNotice(error, "Could not load the runs."));
+    } finally {
+      inFlight = false;
+    }
+  }
+
+  let pagerKey = "";
+  function renderPager(nextCursor: string | null, runs: readonly RunSummary[]): void {
+    const key = `${view.cursor}|${nextCursor}|${runs.length}`;
+    if (key === pagerKey) return;
+    pagerKey = key;
+    const go = (cursor: string | undefined) => {
+      view.cursor = cursor;
+      showView(true);
+    };
+    replaceChildren(pager, pagerContent(view.cursor, nextCursor, runs, go));
+  }
+
+  function selectStatus(status: string | undefined): void {
+    view.status = status;
+    view.cursor = undefined;
+    statusSelect.value = status ?? "";
+    showView(true);
+  }
+
+  /** Writes the view into the URL (so it can be shared and the back button works) and reloads. */
+  function showView(push: boolean): void {
+    const url = viewPath(view);
+    if (push && url !== location.pathname + location.search) history.pushState(null, "", url);
+    seen.reset();
+    refreshes = 0;
+    renderCounts(counts, lastCounts, view.status, selectStatus);
+    void refresh(true);
+  }
+
+  listWorkflowOptions(api, workflowSelect, () => view.workflow);
+
+  void refresh(true);
+  const timer = setInterval(() => {
+    if (document.visibilityState !== "visible") return;
+    refreshes += 1;
+    void refresh(refreshes % COUNTS_EVERY === 0);
+  }, REFRESH_MS);
+
+  const element = h("section", { class: "runs-page" }, pageHead(), counts, filters, table, pager, announcer);
+  return {
+    title: "Runs",
+    element,
+    dispose: () => {
+      disposed = true;
+      clearInterval(timer);
+    },
+  };
+};
+
+function pageHead(): HTMLElement {
+  return h(
+    "div",
+    { class: "page-head" },
+    h("h1", { tabindex: "-1" }, "Runs"),
+    h("span", { class: "live-dot", title: `Refreshed every ${REFRESH_MS / 1000} s` }, "Live"),
+  );
+}
+
+/**
+ * The filters as the view has them (the workflow select lists the chosen one until
+ * listWorkflowOptions fills it); a change goes into the view, back on the first page.
+ */
+function filterForm(view: View, changed: () => void) {
   const workflowSelect = select(
     "filter-workflow",
     [["", "All workflows"], ...(view.workflow ? [[view.workflow, view.workflow] as [string, string]] : [])],
@@ -77,137 +173,58 @@ export const runsPage: PageModule = ({ api }, _params, query) => {
       since: sinceSelect.value || undefined,
       cursor: undefined,
     });
-    showView(true);
+    changed();
   });
+  return { filters, workflowSelect, statusSelect };
+}
 
+/** Which runs of each read were not there before (since the last reset), and whether the page changed. */
+function runTracker() {
   let known: Set<string> | undefined;
   let shown = "";
-  let lastCounts: StatusCount[] = [];
-  let refreshes = 0;
-  let inFlight = false;
-  let disposed = false;
-
-  const filterOf = (): RunFilter => ({ workflow: view.workflow, status: view.status, since: sinceTime(view.since) });
-
-  async function refresh(withCounts: boolean): Promise<void> {
-    if (inFlight || disposed) return;
-    inFlight = true;
-    try {
-      const page = await api.listRuns({ ...filterOf(), limit: PAGE_SIZE, cursor: view.cursor });
-      if (disposed) return;
-      const fresh = new Set(known ? page.runs.filter((run) => !known!.has(run.id)).map((run) => run.id) : []);
-      known = new Set([...(known ?? []), ...page.runs.map((run) => run.id)]);
-      const signature = page.runs.map((run) => `${run.id}:${run.status}`).join(",");
+  return {
+    see(runs: readonly RunSummary[]): { fresh: ReadonlySet<string>; changed: boolean } {
+      const fresh = new Set(known ? runs.filter((run) => !known!.has(run.id)).map((run) => run.id) : []);
+      known = new Set([...(known ?? []), ...runs.map((run) => run.id)]);
+      const signature = runs.map((run) => `${run.id}:${run.status}`).join(",");
       const changed = signature !== shown;
       shown = signature;
-      // Redrawn when something changed (and now and then for the times), keeping keyboard focus in place.
-      if (changed || withCounts) redrawTable(page.runs, fresh);
-      renderPager(page.nextCursor, page.runs);
-      if (fresh.size > 0) announcer.textContent = `${plural(fresh.size, "new run")}`;
-      if (withCounts || changed) {
-        lastCounts = await countRunsByStatus(api, { workflow: view.workflow, since: sinceTime(view.since) });
-        if (!disposed) renderCounts(counts, lastCounts, view.status, selectStatus);
-      }
-    } catch (error) {
-      if (!disposed) replaceChildren(table, errorNotice(error, "Could not load the runs."));
-    } finally {
-      inFlight = false;
-    }
-  }
-
-  function redrawTable(runs: readonly RunSummary[], fresh: ReadonlySet<string>): void {
-    const focused = table.contains(document.activeElement)
-      ? document.activeElement?.closest("tr")?.getAttribute("data-run-id")
-      : undefined;
-    replaceChildren(table, runsTable(runs, fresh));
-    if (focused) table.querySelector<HTMLElement>(`tr[data-run-id="${CSS.escape(focused)}"] a`)?.focus();
-  }
-
-  let pagerKey = "";
-  function renderPager(nextCursor: string | null, runs: readonly RunSummary[]): void {
-    const key = `${view.cursor}|${nextCursor}|${runs.length}`;
-    if (key === pagerKey) return;
-    pagerKey = key;
-    const newest = view.cursor
-      ? h("button", { type: "button", onclick: () => ((view.cursor = undefined), showView(true)) }, "← Newest")
-      : null;
-    const older = nextCursor
-      ? h("button", { type: "button", onclick: () => ((view.cursor = nextCursor), showView(true)) }, "Older →")
-      : null;
-    replaceChildren(
-      pager,
-      newest,
-      h("span", { class: "muted" }, runs.length === 0 ? "" : `${plural(runs.length, "run")} on this page`),
-      older,
-    );
-  }
-
-  function selectStatus(status: string | undefined): void {
-    view.status = status;
-    view.cursor = undefined;
-    statusSelect.value = status ?? "";
-    showView(true);
-  }
-
-  /** Writes the view into the URL (so it can be shared and the back button works) and reloads. */
-  function showView(push: boolean): void {
-    const search = new URLSearchParams(
-      Object.entries(view).filter(
-        (entry): entry is [string, string] => typeof entry[1] === "string" && entry[1] !== "",
-      ),
-    );
-    const url = `/runs${search.size > 0 ? `?${search}` : ""}`;
-    if (push && url !== location.pathname + location.search) history.pushState(null, "", url);
-    known = undefined;
-    shown = "";
-    refreshes = 0;
-    renderCounts(counts, lastCounts, view.status, selectStatus);
-    void refresh(true);
-  }
-
-  api.listWorkflows().then(
-    (workflows) => {
-      const ids = new Set([...workflows.map((workflow) => workflow.id), ...(view.workflow ? [view.workflow] : [])]);
-      replaceChildren(
-        workflowSelect,
-        h("option", { value: "" }, "All workflows"),
-        [...ids].sort().map((id) => h("option", { value: id, selected: id === view.workflow }, id)),
-      );
+      return { fresh, changed };
     },
-    () => undefined, // the filter still works by URL; the table shows any real error
-  );
-
-  void refresh(true);
-  const timer = setInterval(() => {
-    if (document.visibilityState !== "visible") return;
-    refreshes += 1;
-    void refresh(refreshes % COUNTS_EVERY === 0);
-  }, REFRESH_MS);
-
-  const element = h(
-    "section",
-    { class: "runs-page" },
-    h(
-      "div",
-      { class: "page-head" },
-      h("h1", { tabindex: "-1" }, "Runs"),
-      h("span", { class: "live-dot", title: `Refreshed every ${REFRESH_MS / 1000} s` }, "Live"),
-    ),
-    counts,
-    filters,
-    table,
-    pager,
-    announcer,
-  );
-  return {
-    title: "Runs",
-    element,
-    dispose: () => {
-      disposed = true;
-      clearInterval(timer);
+    reset(): void {
+      known = undefined;
+      shown = "";
     },
   };
-};
+}
+
+function redrawTable(table: HTMLElement, runs: readonly RunSummary[], fresh: ReadonlySet<string>): void {
+  const focused = table.contains(document.activeElement)
+    ? document.activeElement?.closest("tr")?.getAttribute("data-run-id")
+    : undefined;
+  replaceChildren(table, runsTable(runs, fresh));
+  if (focused) table.querySelector<HTMLElement>(`tr[data-run-id="${CSS.escape(focused)}"] a`)?.focus();
+}
+
+function pagerContent(
+  cursor: string | undefined,
+  nextCursor: string | null,
+  runs: readonly RunSummary[],
+  go: (cursor: string | undefined) => void,
+): Child[] {
+  const newest = cursor ? h("button", { type: "button", onclick: () => go(undefined) }, "← Newest") : null;
+  const older = nextCursor ? h("button", { type: "button", onclick: () => go(nextCursor) }, "Older →") : null;
+  const count = h("span", { class: "muted" }, runs.length === 0 ? "" : `${plural(runs.length, "run")} on this page`);
+  return [newest, count, older];
+}
+
+/** The view as a /runs URL: only the filters that are set. */
+function viewPath(view: View): string {
+  const search = new URLSearchParams(
+    Object.entries(view).filter((entry): entry is [string, string] => typeof entry[1] === "string" && entry[1] !== ""),
+  );
+  return `/runs${search.size > 0 ? `?${search}` : ""}`;
+}
 
 function sinceTime(since: string | undefined): string | undefined {
   if (!since) return undefined;

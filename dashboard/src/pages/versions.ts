@@ -40,54 +40,13 @@ export const versionsPage: PageModule = ({ api }, params, query) => {
     const known = new Set(versions.map((version) => version.version));
     to = to && known.has(to) ? to : versions[0]?.version;
     from = from && known.has(from) ? from : (versions[1]?.version ?? to);
-    replaceChildren(list, versionTable(versions));
+    const pick = (name: "from" | "to", version: number) => {
+      if (name === "from") from = version;
+      else to = version;
+      void compare();
+    };
+    replaceChildren(list, versionTable(versions, { from, to }, pick));
     void compare();
-  }
-
-  function versionTable(versions: readonly VersionSummary[]): HTMLElement {
-    const radio = (name: "from" | "to", version: number) =>
-      h("input", {
-        type: "radio",
-        name: `diff-${name}`,
-        value: version,
-        checked: (name === "from" ? from : to) === version,
-        "aria-label": `${name === "from" ? "Compare from" : "Compare to"} version ${version}`,
-        onchange: () => (name === "from" ? (from = version) : (to = version), void compare()),
-      });
-    const form = h(
-      "form",
-      { class: "table-wrap", "aria-label": "Pick two versions to compare" },
-      h(
-        "table",
-        { class: "versions" },
-        h(
-          "thead",
-          {},
-          h(
-            "tr",
-            {},
-            ["From", "To", "Version", "Saved", "By"].map((title) => h("th", { scope: "col" }, title)),
-          ),
-        ),
-        h(
-          "tbody",
-          {},
-          versions.map((version) =>
-            h(
-              "tr",
-              { "data-version": version.version },
-              h("td", {}, radio("from", version.version)),
-              h("td", {}, radio("to", version.version)),
-              h("td", {}, `v${version.version}`),
-              h("td", {}, h("time", { datetime: version.createdAt }, formatTime(version.createdAt))),
-              h("td", {}, version.createdBy ?? "–"),
-            ),
-          ),
-        ),
-      ),
-    );
-    form.addEventListener("submit", (event) => event.preventDefault());
-    return form;
   }
 
   async function compare(): Promise<void> {
@@ -115,17 +74,72 @@ export const versionsPage: PageModule = ({ api }, params, query) => {
   const element = h(
     "section",
     { class: "versions-page" },
-    h(
-      "nav",
-      { class: "crumbs", "aria-label": "Breadcrumb" },
-      h("a", { href: "/workflows" }, "Workflows"),
-      " › ",
-      h("a", { href: `/workflows/${encodeURIComponent(id)}`, class: "mono" }, id),
-      " › versions",
-    ),
+    crumbs(id),
     h("div", { class: "page-head" }, h("h1", { tabindex: "-1" }, `Version history of ${id}`)),
     list,
     diff,
   );
   return { title: `Versions of ${id}`, element, dispose: () => void (disposed = true) };
 };
+
+function crumbs(id: string): HTMLElement {
+  return h(
+    "nav",
+    { class: "crumbs", "aria-label": "Breadcrumb" },
+    h("a", { href: "/workflows" }, "Workflows"),
+    " › ",
+    h("a", { href: `/workflows/${encodeURIComponent(id)}`, class: "mono" }, id),
+    " › versions",
+  );
+}
+
+/** Every version with a From and a To radio; `chosen` is checked, `pick` follows a change. */
+function versionTable(
+  versions: readonly VersionSummary[],
+  chosen: { from: number | undefined; to: number | undefined },
+  pick: (name: "from" | "to", version: number) => void,
+): HTMLElement {
+  const radio = (name: "from" | "to", version: number) =>
+    h("input", {
+      type: "radio",
+      name: `diff-${name}`,
+      value: version,
+      checked: chosen[name] === version,
+      "aria-label": `${name === "from" ? "Compare from" : "Compare to"} version ${version}`,
+      onchange: () => pick(name, version),
+    });
+  const form = h(
+    "form",
+    { class: "table-wrap", "aria-label": "Pick two versions to compare" },
+    h(
+      "table",
+      { class: "versions" },
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          ["From", "To", "Version", "Saved", "By"].map((title) => h("th", { scope: "col" }, title)),
+        ),
+      ),
+      h(
+        "tbody",
+        {},
+        versions.map((version) =>
+          h(
+            "tr",
+            { "data-version": version.version },
+            h("td", {}, radio("from", version.version)),
+            h("td", {}, radio("to", version.version)),
+            h("td", {}, `v${version.version}`),
+            h("td", {}, h("time", { datetime: version.createdAt }, formatTime(version.createdAt))),
+            h("td", {}, version.createdBy ?? "–"),
+          ),
+        ),
+      ),
+    ),
+  );
+  form.addEventListener("submit", (event) => event.preventDefault());
+  return form;
+}

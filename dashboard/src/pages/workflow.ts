@@ -1,34 +1,17 @@
 // One workflow: its triggers, webhook URL, schedules and switch; its definition
-// in an editor that validates as you type, with a live graph preview and Save (editors);
-// "Run now" with a form generated from the input schema (operators). Viewers read only.
-// `/new-workflow` is the same page on a template, until the first save names it.
-import { ApiError } from "../api";
-import { DefinitionEditor } from "../components/definition-editor";
-import { definitionToText, isRecord } from "../components/definition-text";
-import { graphPreview } from "../components/graph-preview";
+// in an editor that validates as you type, with a live graph preview and Save (editors;
+// workflow-definition.ts); "Run now" with a form generated from the input schema
+// (operators). Viewers read only. `/new-workflow` is the same page on a template, until
+// the first save names it.
+import { definitionToText } from "../components/definition-text";
 import { errorNotice, loading } from "../components/notice";
 import { runForm } from "../components/run-form";
 import { copyField, enabledSwitch, triggerList } from "../components/workflow-facts";
 import { h, replaceChildren } from "../dom";
 import { formatTime } from "../format";
 import type { PageContext, PageModule } from "../router";
-import type { DefinitionFormat, WorkflowDetail } from "../types";
-
-const TEMPLATE = `id: my-workflow
-name: My workflow
-description: Greets someone.
-triggers:
-  - type: api
-input:
-  type: object
-  required: [name]
-  properties:
-    name: { type: string, description: Who to greet }
-steps:
-  - id: greet
-    type: transform
-    expr: "'Hello, ' & input.name"
-`;
+import type { WorkflowDetail } from "../types";
+import { DefinitionPanel, TEMPLATE } from "./workflow-definition";
 
 export const workflowPage: PageModule = (context, params) => {
   const screen = new WorkflowScreen(context, params.id);
@@ -52,12 +35,8 @@ class WorkflowScreen {
     "aria-labelledby": "run-now-heading",
     hidden: true,
   });
-  private readonly saveFeedback = h("div", { class: "save-feedback", role: "status" });
-  private readonly preview = h("div", { class: "graph-wrap", role: "region", "aria-label": "Graph preview" });
   private workflow: WorkflowDetail | undefined;
-  private editor: DefinitionEditor | undefined;
-  /** The text as last loaded or saved; the editor differing from it is unsaved work. */
-  private savedText: string | undefined;
+  private definition: DefinitionPanel | undefined;
   private disposed = false;
 
   constructor(
@@ -92,37 +71,14 @@ class WorkflowScreen {
     }
     if (this.disposed) return;
     this.showTitle();
-    const text = this.workflow ? definitionToText(this.workflow.definition, "yaml") : TEMPLATE;
-    const mayEdit = this.context.session.can("editor");
-    this.editor = new DefinitionEditor({
+    this.definition = new DefinitionPanel({
       api: this.context.api,
-      text,
-      format: "yaml",
-      readOnly: !mayEdit,
-      onParsed: (value) => this.drawPreview(value),
+      text: this.workflow ? definitionToText(this.workflow.definition, "yaml") : TEMPLATE,
+      mayEdit: this.context.session.can("editor"),
+      id: () => this.id,
+      onSaved: (id, workflow) => this.saved(id, workflow),
     });
-    this.savedText = mayEdit ? text : undefined;
-    replaceChildren(
-      this.body,
-      this.facts,
-      this.runPanel,
-      h(
-        "div",
-        { class: "definition-head" },
-        h("h2", {}, "Definition"),
-        this.formatSwitch(),
-        mayEdit
-          ? h("button", { type: "button", class: "primary", onclick: () => void this.save() }, "Save")
-          : h("span", { class: "muted small" }, "Read only: editing needs the editor role."),
-      ),
-      this.saveFeedback,
-      h(
-        "div",
-        { class: "editor-layout" },
-        this.editor.element,
-        h("div", { class: "preview" }, h("h3", {}, "Graph preview"), this.preview),
-      ),
-    );
+    replaceChildren(this.body, this.facts, this.runPanel, this.definition.elements);
     this.renderFacts();
   }
 
@@ -220,114 +176,23 @@ class WorkflowScreen {
     this.runPanel.querySelector<HTMLElement>("input, select, textarea, button")?.focus();
   }
 
-  private formatSwitch(): HTMLElement {
-    const radio = (format: DefinitionFormat, label: string) => {
-      const input = h("input", {
-        type: "radio",
-        name: "format",
-        id: `format-${format}`,
-        value: format,
-        checked: format === "yaml",
-      });
-      input.addEventListener("change", () => {
-        if (this.editor?.convert(format)) return;
-        (document.getElementById(`format-${format === "yaml" ? "json" : "yaml"}`) as HTMLInputElement).checked = true;
-        replaceChildren(
-          this.saveFeedback,
-          h("p", { class: "notice notice-error" }, "Fix the syntax error before switching format."),
-        );
-      });
-      return h("span", { class: "inline-field" }, input, h("label", { for: `format-${format}` }, label));
-    };
-    return h(
-      "fieldset",
-      { class: "format-switch" },
-      h("legend", { class: "visually-hidden" }, "Format"),
-      radio("yaml", "YAML"),
-      radio("json", "JSON"),
-    );
-  }
-
-  private drawPreview(value: unknown): void {
-    replaceChildren(
-      this.preview,
-      graphPreview(value, (stepId) => this.editor?.goToStep(stepId)),
-    );
-  }
-
-  private async save(): Promise<void> {
-    const editor = this.editor;
-    if (!editor) return;
-    const value = editor.value;
-    const feedback = this.saveFeedback;
-    if (value === undefined)
-      return replaceChildren(
-        feedback,
-        h("p", { class: "notice notice-error" }, "Not saved: fix the syntax error first (see Problems)."),
-      );
-    const id = this.id ?? (isRecord(value) && typeof value.id === "string" ? value.id : undefined);
-    if (!id)
-      return editor.showIssues(
-        [{ path: "id", message: 'missing required field "id"' }],
-        "Not saved: the definition needs an id.",
-      );
-    replaceChildren(feedback, h("p", { class: "muted" }, "Saving…"));
-    try {
-      if (!this.id && (await this.exists(id)))
-        return replaceChildren(
-          feedback,
-          h(
-            "p",
-            { class: "notice notice-error" },
-            `Not saved: a workflow "${id}" already exists. `,
-            h("a", { href: `/workflows/${encodeURIComponent(id)}` }, "Open it"),
-            " to edit it, or choose another id.",
-          ),
-        );
-      const { workflow, created } = await this.context.api.saveWorkflow(id, editor.text, editor.format);
-      if (this.disposed) return;
-      this.workflow = workflow;
-      this.savedText = editor.text;
-      if (!this.id) {
-        this.id = id;
-        history.replaceState(null, "", `/workflows/${encodeURIComponent(id)}`);
-      }
-      this.runPanel.hidden = true; // its form follows the saved input schema when reopened
-      this.showTitle();
-      this.renderFacts();
-      replaceChildren(
-        feedback,
-        h(
-          "p",
-          { class: "notice notice-ok" },
-          created
-            ? `Saved as version ${workflow.version}.`
-            : `Unchanged: the definition is the same as version ${workflow.version}.`,
-        ),
-      );
-    } catch (error) {
-      if (error instanceof ApiError && error.issues.length > 0)
-        editor.showIssues(error.issues, `Not saved: ${error.message}`);
-      replaceChildren(feedback, errorNotice(error, "Not saved."));
+  private saved(id: string, workflow: WorkflowDetail): void {
+    this.workflow = workflow;
+    if (!this.id) {
+      this.id = id;
+      history.replaceState(null, "", `/workflows/${encodeURIComponent(id)}`);
     }
-  }
-
-  private async exists(id: string): Promise<boolean> {
-    try {
-      await this.context.api.getWorkflow(id);
-      return true;
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 404) return false;
-      throw error;
-    }
+    this.runPanel.hidden = true; // its form follows the saved input schema when reopened
+    this.showTitle();
+    this.renderFacts();
   }
 
   hasUnsavedChanges(): boolean {
-    return this.editor !== undefined && this.savedText !== undefined && this.editor.text !== this.savedText;
+    return this.definition?.hasUnsavedChanges() ?? false;
   }
 
   dispose(): void {
     this.disposed = true;
-    this.editor?.dispose();
+    this.definition?.dispose();
   }
 }
