@@ -7,7 +7,8 @@ import type { MapItemStore, RunEvent, RunState, Timer, TransitionResult } from "
 import { advance } from "./advance";
 import { decideApproval, timeOutApproval } from "./approval";
 import { finishChildRun, timeOutChildRun } from "./child-run";
-import { audit, closeDraft, currentAttempt, emitIndex, isRunFinished, openDraft, setTimer, type Draft } from "./draft";
+import { closeDraft } from "./close-draft";
+import { audit, currentAttempt, emitIndex, isRunFinished, openDraft, setTimer, type Draft } from "./draft";
 import { cancelRun, failRun } from "./failure";
 import { completeStep, failAttempt } from "./outcome";
 import { timeOutMap } from "./map";
