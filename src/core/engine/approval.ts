@@ -7,8 +7,9 @@ import { toErrorRecord } from "../errors";
 import { renderTemplate } from "../expr";
 import { includesRole, isRole } from "../roles";
 import type { Decider, RunState } from "./types";
+import { failAttempt } from "./attempt-failure";
 import { audit, beginAttempt, currentAttempt, patchStep, setTimer, type Draft } from "./draft";
-import { completeStep, failAttempt } from "./outcome";
+import { completeStep } from "./outcome";
 import { resolveStep } from "./step-catalog";
 import { expressionOptions, secretPlaceholders, stepScope } from "./scope";
 

@@ -7,8 +7,9 @@ import { toErrorRecord, type ErrorRecord } from "../errors";
 import { renderTemplate } from "../expr";
 import { deterministicRunId } from "../run-id";
 import type { RunStatus } from "./types";
+import { failAttempt } from "./attempt-failure";
 import { beginAttempt, patchStep, setTimer, type Draft } from "./draft";
-import { completeStep, failAttempt } from "./outcome";
+import { completeStep } from "./outcome";
 import { expressionOptions, stepScope } from "./scope";
 
 /** Child runs nest at most 10 deep. A run started by a trigger has depth 1. */

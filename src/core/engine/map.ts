@@ -17,10 +17,11 @@ import { toErrorRecord, type ErrorRecord } from "../errors";
 import { evaluateExpression } from "../expr";
 import { jsonByteLength, MAX_EXECUTED_STEPS, MAX_ITEM_BYTES, MAX_MAP_ITEMS, MAX_VALUE_BYTES } from "../limits";
 import type { MapItemRecord, MapProgress, StepState, StepStatus } from "./types";
+import { failAttempt } from "./attempt-failure";
 import { ACTIVE_STEP_STATUSES, beginAttempt, patchStep, setTimer, type Draft } from "./draft";
 import { cancelStep } from "./failure";
 import { itemKey } from "./item-key";
-import { completeStep, failAttempt, failStep, skipStep } from "./outcome";
+import { completeStep, failStep, skipStep } from "./outcome";
 import { buildScope, expressionOptions, isTruthy, stepScope } from "./scope";
 import { startStep } from "./start-step";
 
