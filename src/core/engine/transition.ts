@@ -18,7 +18,7 @@ import { resolveStep } from "./step-catalog";
 import { startStep } from "./start-step";
 import { dueTimers } from "./timers";
 import { isForWait, receiveEvent, timeOutWait } from "./wait";
-import { decideEscalation, decideTriage, timeOutTriage } from "./triage";
+import { decideEscalation, decideTriage, timeOutTriage } from "./triage-decision";
 import { addRunUsage, recordAttemptUsage } from "./usage";
 
 /**
