@@ -8,7 +8,7 @@ import type { SkipReason } from "./types";
 import { FINISHED_STEP_STATUSES, isRunFinished, type Draft } from "./draft";
 import { failStep, skipStep } from "./outcome";
 import { buildScope, expressionOptions, isTruthy } from "./scope";
-import { pumpMaps } from "./map";
+import { pumpMaps } from "./map-pump";
 import { settle } from "./settle";
 import { startStep } from "./start-step";
 

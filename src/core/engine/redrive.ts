@@ -4,7 +4,7 @@
 import { parseDuration } from "../duration";
 import type { RunState, StepState } from "./types";
 import { audit, setTimer, type Draft } from "./draft";
-import { storeLeftoverItems } from "./map";
+import { storeLeftoverItems } from "./map-pump";
 
 const REDRIVABLE = new Set<RunState["status"]>(["failed", "timed_out", "cancelled"]);
 

@@ -12,7 +12,7 @@ import { closeDraft } from "./close-draft";
 import { audit, currentAttempt, emitIndex, isRunFinished, openDraft, setTimer, type Draft } from "./draft";
 import { cancelRun, failRun } from "./failure";
 import { completeStep } from "./outcome";
-import { timeOutMap } from "./map";
+import { timeOutMap } from "./map-pump";
 import { isRedrivable, reopenRun } from "./redrive";
 import { resolveStep } from "./step-catalog";
 import { startStep } from "./start-step";
