@@ -6,7 +6,7 @@ import { parseDuration } from "../duration";
 import { toErrorRecord, type ErrorRecord } from "../errors";
 import { renderTemplate } from "../expr";
 import { deterministicRunId } from "../run-id";
-import type { RunStatus } from "./types";
+import type { RunStatus } from "./run-state";
 import { failAttempt } from "./attempt-failure";
 import { beginAttempt, patchStep, setTimer, type Draft } from "./draft";
 import { completeStep } from "./outcome";

@@ -1,7 +1,8 @@
 // Ends a transition with the effects found by comparing the states before and after it:
 // the holds of waiting steps (holds.ts) and the run's index row. It lives apart from
 // draft.ts because holds.ts, and the wait step it reads, build on draft.ts.
-import type { RunState, TransitionResult } from "./types";
+import type { TransitionResult } from "./effects";
+import type { RunState } from "./run-state";
 import { emitIndex, TERMINAL_STEP_STATUSES, type Draft } from "./draft";
 import { holdEffects } from "./holds";
 

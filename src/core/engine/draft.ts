@@ -3,8 +3,10 @@
 // and every change replaces one entry with a new object. Untouched steps and timers
 // keep their identity, which is how the shell knows what to persist.
 import type { Definition } from "../definition/schema";
-import type { Attempt, Effect, MapItemRecord, MapItemStore, RunState, StepState, StepStatus, Timer } from "./types";
-import { FINISHED_RUN_STATUSES } from "./types";
+import type { Effect } from "./effects";
+import type { MapItemRecord, MapItemStore } from "./item-store";
+import type { Attempt, RunState, StepState, StepStatus, Timer } from "./run-state";
+import { FINISHED_RUN_STATUSES } from "./run-state";
 import { itemKey } from "./item-key";
 import { StepCatalog } from "./step-catalog";
 import { timerKey } from "./timers";

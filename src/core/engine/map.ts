@@ -18,7 +18,7 @@ import { parseDuration } from "../duration";
 import { toErrorRecord, type ErrorRecord } from "../errors";
 import { evaluateExpression } from "../expr";
 import { jsonByteLength, MAX_EXECUTED_STEPS, MAX_ITEM_BYTES, MAX_MAP_ITEMS, MAX_VALUE_BYTES } from "../limits";
-import type { MapProgress } from "./types";
+import type { MapProgress } from "./run-state";
 import { failAttempt } from "./attempt-failure";
 import { beginAttempt, patchStep, setTimer, type Draft } from "./draft";
 import { buildScope, expressionOptions } from "./scope";

@@ -2,7 +2,7 @@
 // still be retried or triaged goes through attempt-failure.ts first.
 import type { ErrorRecord } from "../errors";
 import type { Step } from "../definition/schema";
-import type { SkipReason } from "./types";
+import type { SkipReason } from "./run-state";
 import { audit, clearStepTimers, currentAttempt, patchAttempt, patchStep, type Draft } from "./draft";
 import { failRun } from "./failure";
 

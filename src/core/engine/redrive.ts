@@ -2,7 +2,7 @@
 // Succeeded outputs stay; everything else goes back to pending with its attempt history,
 // and attempt numbers keep counting so reports from before the redrive stay stale.
 import { parseDuration } from "../duration";
-import type { RunState, StepState } from "./types";
+import type { RunState, StepState } from "./run-state";
 import { audit, setTimer, type Draft } from "./draft";
 import { storeLeftoverItems } from "./map-pump";
 

@@ -3,7 +3,10 @@
 import type { ApprovalStep, Definition, MapStep, Step, WaitStep, WorkflowStep } from "../definition/schema";
 import { parseDuration } from "../duration";
 import { neutralizePlaceholders } from "../secret-placeholder";
-import type { MapItemStore, RunEvent, RunState, Timer, TransitionResult } from "./types";
+import type { TransitionResult } from "./effects";
+import type { RunEvent } from "./events";
+import type { MapItemStore } from "./item-store";
+import type { RunState, Timer } from "./run-state";
 import { advance } from "./advance";
 import { decideApproval, timeOutApproval } from "./approval";
 import { failAttempt } from "./attempt-failure";

@@ -4,7 +4,7 @@
 import type { Step, Triage } from "../definition/schema";
 import { TRIAGE_ACTIONS } from "../definition/schema";
 import type { ErrorRecord } from "../errors";
-import type { RunState, TriageRecord } from "./types";
+import type { RunState, TriageRecord } from "./run-state";
 import { audit, clearStepTimers, currentAttempt, patchStep, setTimer, type Draft } from "./draft";
 import { failStep, skipStep } from "./outcome";
 import { startStep } from "./start-step";

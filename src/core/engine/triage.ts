@@ -8,7 +8,7 @@ import type { Step } from "../definition/schema";
 import { TRIAGE_SECRET_PLACEHOLDER } from "../definition/check-triage";
 import type { ErrorRecord } from "../errors";
 import { secretPlaceholder } from "../secret-placeholder";
-import type { StepState } from "./types";
+import type { StepState } from "./run-state";
 import { clearStepTimers, currentAttempt, patchStep, setTimer, type Draft } from "./draft";
 
 export const TRIAGE_TIMEOUT_MS = 60_000;
