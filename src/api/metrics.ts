@@ -2,7 +2,7 @@
 // rate, p50/p95 duration, retries and model tokens over a window, plus a series of runs by status over time.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { parseDuration } from "../core/duration";
-import { RUN_STATUSES } from "../core/engine/types";
+import { RUN_STATUSES } from "../core/engine/run-state";
 import { database } from "../db/client";
 import { readRunMetrics, type RunMetrics } from "../db/metrics";
 import type { AppEnv } from "./app-env";

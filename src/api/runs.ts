@@ -3,7 +3,7 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { Definition } from "../core/definition/schema";
-import { RUN_STATUSES } from "../core/engine/types";
+import { RUN_STATUSES } from "../core/engine/run-state";
 import { database } from "../db/client";
 import { listRuns, type RunIndexRow } from "../db/runs";
 import type { AppEnv } from "./app-env";

@@ -2,7 +2,7 @@
 // received (kept for `wait` lookback and deduplicated by key).
 import { and, asc, eq, gte, isNull, lt } from "drizzle-orm";
 import type { EventTrigger, Trigger } from "../core/definition/schema";
-import type { ReceivedEvent } from "../core/engine/types";
+import type { ReceivedEvent } from "../core/engine/events";
 import type { Database } from "./client";
 import { events, eventSubscriptions, workflows } from "./schema";
 

@@ -1,7 +1,7 @@
 // Run metrics from the run index (GET /api/metrics): counts by status, retries and duration
 // percentiles over a window of creation times, aggregated in D1 so only small results travel.
 import { and, eq, gte, lte, sql, type SQL } from "drizzle-orm";
-import { FINISHED_RUN_STATUSES, RUN_STATUSES, type RunStatus } from "../core/engine/types";
+import { FINISHED_RUN_STATUSES, RUN_STATUSES, type RunStatus } from "../core/engine/run-state";
 import type { Database } from "./client";
 import { runs } from "./schema";
 

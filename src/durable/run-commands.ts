@@ -1,7 +1,7 @@
 // What the edge and the queue consumer send to a run's Durable Object, validated
 // at the RPC boundary, and what the object answers.
 import { z } from "zod";
-import type { RunStatus } from "../core/engine/types";
+import type { RunStatus } from "../core/engine/run-state";
 import type { ErrorRecord } from "../core/errors";
 import type { MapItemView, RunView } from "../core/engine/run-view";
 

@@ -1,7 +1,8 @@
 // How the edge, the consumer, gates and other runs reach a run: its Durable Object is named
 // by the run id. RunCoordinator (src/run/coordinator.ts) implements this interface, so the
 // callers depend on the contract here and not on the object's code.
-import type { ReceivedEvent, TaskKey } from "../core/engine/types";
+import type { TaskKey } from "../core/engine/effects";
+import type { ReceivedEvent } from "../core/engine/events";
 import type { RunView } from "../core/engine/run-view";
 import type {
   ApprovalDecisionCommand,

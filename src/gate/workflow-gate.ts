@@ -5,7 +5,7 @@ import { DurableObject } from "cloudflare:workers";
 import { IntentLock } from "../durable/intent-lock";
 import type { GateRpc } from "../durable/gate-stub";
 import { SingleAlarm } from "../durable/single-alarm";
-import { FINISHED_RUN_STATUSES } from "../core/engine/types";
+import { FINISHED_RUN_STATUSES } from "../core/engine/run-state";
 import {
   decideGate,
   gateWakeAt,

@@ -1,6 +1,7 @@
 // Payloads over 64 KiB live in R2: Durable Object rows and queue messages
 // carry a `{ $blob }` reference instead, and the value is read back when needed.
-import type { RunState, StepState, TaskEffect } from "../core/engine/types";
+import type { TaskEffect } from "../core/engine/effects";
+import type { RunState, StepState } from "../core/engine/run-state";
 import type { StoredForms } from "./storage";
 
 export const INLINE_LIMIT_BYTES = 64 * 1024;

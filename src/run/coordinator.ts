@@ -16,8 +16,10 @@ import {
   timerKey,
   transition,
 } from "../core/engine";
-import type { Effect, ReceivedEvent, RunEvent, RunState, StepState, TaskEffect, TaskKey } from "../core/engine/types";
-import { FINISHED_RUN_STATUSES } from "../core/engine/types";
+import type { Effect, TaskEffect, TaskKey } from "../core/engine/effects";
+import type { ReceivedEvent, RunEvent } from "../core/engine/events";
+import type { RunState, StepState } from "../core/engine/run-state";
+import { FINISHED_RUN_STATUSES } from "../core/engine/run-state";
 import { GateLink } from "./gate-link";
 import {
   taskReportSchema,

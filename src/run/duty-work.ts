@@ -1,4 +1,5 @@
-import { FINISHED_RUN_STATUSES, type ReceivedEvent, type RunState } from "../core/engine/types";
+import type { ReceivedEvent } from "../core/engine/events";
+import { FINISHED_RUN_STATUSES, type RunState } from "../core/engine/run-state";
 import type { Definition } from "../core/definition/schema";
 import { planGates } from "../core/flow-control";
 import { database } from "../db/client";

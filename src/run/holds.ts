@@ -1,7 +1,8 @@
 // A transition's hold effects (core/engine/holds.ts) become records in the same write
 // as the state: inbox and waiter rows go through the outbox to D1, and what the run owes
 // other runs (lookbacks, child starts and cancels, telling the parent) becomes a duty.
-import type { Effect, RunState } from "../core/engine/types";
+import type { Effect } from "../core/engine/effects";
+import type { RunState } from "../core/engine/run-state";
 import type { Duties } from "./duties";
 import type { ApprovalRecord, WaiterRecord } from "./outbox";
 import type { RunStorage } from "./storage";

@@ -2,7 +2,7 @@
 // item store (values, and records of ended items) and the run's steps (items in flight,
 // which the store still has as pending).
 import { itemKey } from "../core/engine";
-import type { RunState } from "../core/engine/types";
+import type { RunState } from "../core/engine/run-state";
 import type { ItemQuery, MapItemPage } from "../durable/run-commands";
 import type { RunStorage } from "./storage";
 import { toMapItemView, type MapItemView } from "../core/engine/run-view";

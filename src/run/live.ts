@@ -1,7 +1,7 @@
 // Live updates of a run over WebSockets, using the Durable Object hibernation API: the
 // object may sleep between transitions without dropping its listeners. A listener gets a
 // snapshot when it connects, then one message per transition with the steps that changed.
-import type { RunState } from "../core/engine/types";
+import type { RunState } from "../core/engine/run-state";
 import { toRunView, toStepView, type RunView, type StepView } from "../core/engine/run-view";
 
 export type LiveMessage =

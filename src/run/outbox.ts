@@ -1,7 +1,7 @@
 // Index and audit records leave the run through an outbox in its own storage,
 // written in the same breath as the state and flushed to D1 in the background:
 // the per-step path never waits on D1, and a crash loses nothing (the alarm retries).
-import type { RunState } from "../core/engine/types";
+import type { RunState } from "../core/engine/run-state";
 import { database } from "../db/client";
 import { closeApproval, openApproval } from "../db/approvals";
 import { upsertRunIndex, type RunIndexRow } from "../db/runs";

@@ -2,7 +2,8 @@
 // step (attempts inside it) and one per timer, the items of its maps, and the outbox
 // towards D1. Only the steps and timers whose object identity changed are written.
 import type { Definition } from "../core/definition/schema";
-import type { MapItemRecord, MapItemStore, RunState, StepState, Timer } from "../core/engine/types";
+import type { MapItemRecord, MapItemStore } from "../core/engine/item-store";
+import type { RunState, StepState, Timer } from "../core/engine/run-state";
 
 /** Every run needs these: a new object creates them in one go, an existing one has them. */
 const CORE_TABLES = ["meta", "steps", "timers", "outbox"] as const;

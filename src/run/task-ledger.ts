@@ -4,7 +4,7 @@
 // everything on a crash costs seconds, not the run. A claimed row names the message that
 // claimed it (a redelivery of that message may claim it again) and stays until the run
 // moves on from the attempt.
-import type { TaskEffect, TaskKey } from "../core/engine/types";
+import type { TaskEffect, TaskKey } from "../core/engine/effects";
 import type { SqlTables } from "./storage";
 
 const TABLE = "task_ledger";

@@ -5,7 +5,7 @@
 import { buildMessages } from "../ai/prompt";
 import { chat, costOf, errorRecordOf, type ChatDeps } from "../ai/chat";
 import { parseStructured } from "../ai/structured";
-import type { Usage } from "../core/engine/types";
+import type { Usage } from "../core/engine/run-state";
 import type { TaskReport } from "../durable/run-commands";
 import { maskSecrets, secretNamesIn, substituteSecrets } from "../security/secret-placeholders";
 import { llmRequestSchema, parseModelRequest } from "./llm-request";

@@ -4,7 +4,7 @@
 // half-way is finished by its retry (same key) or by the watchdog, and the event row
 // records when all of it is done.
 import type { EventTrigger } from "../core/definition/schema";
-import type { ReceivedEvent } from "../core/engine/types";
+import type { ReceivedEvent } from "../core/engine/events";
 import { NonRetryableError } from "../core/errors";
 import { evaluateExpression } from "../core/expr";
 import { database } from "../db/client";

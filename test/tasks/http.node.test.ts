@@ -4,7 +4,7 @@ import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
-import type { TaskEffect } from "../../src/core/engine/types";
+import type { TaskEffect } from "../../src/core/engine/effects";
 import { NonRetryableError } from "../../src/core/errors";
 import { secretPlaceholder } from "../../src/security/secret-placeholders";
 import { executeHttp } from "../../src/tasks/http";

@@ -4,11 +4,11 @@
 import type { Step } from "../definition/schema";
 import { evaluateExpression } from "../expr";
 import { toErrorRecord, type ErrorRecord } from "../errors";
-import type { SkipReason } from "./types";
+import type { SkipReason } from "./run-state";
 import { FINISHED_STEP_STATUSES, isRunFinished, type Draft } from "./draft";
 import { failStep, skipStep } from "./outcome";
 import { buildScope, expressionOptions, isTruthy } from "./scope";
-import { pumpMaps } from "./map";
+import { pumpMaps } from "./map-pump";
 import { settle } from "./settle";
 import { startStep } from "./start-step";
 

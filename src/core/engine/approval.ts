@@ -6,13 +6,22 @@ import { approvalLinkPlaceholder } from "../approval-link-placeholder";
 import { toErrorRecord } from "../errors";
 import { renderTemplate } from "../expr";
 import { includesRole, isRole } from "../roles";
-import type { Decider, RunState } from "./types";
+import type { RunState } from "./run-state";
+import { failAttempt } from "./attempt-failure";
 import { audit, beginAttempt, currentAttempt, patchStep, setTimer, type Draft } from "./draft";
-import { completeStep, failAttempt } from "./outcome";
+import { completeStep } from "./outcome";
 import { resolveStep } from "./step-catalog";
 import { expressionOptions, secretPlaceholders, stepScope } from "./scope";
 
 export type ApprovalDecision = "approve" | "reject";
+
+/** Who decided an approval: a token (name and role) or a signed link. */
+export interface Decider {
+  name: string;
+  role?: string;
+  /** A signed link, minted by someone admitted; it decides as `link`. */
+  link?: boolean;
+}
 
 /** How long the links in a `notify` request stay valid when the approval has no timeout. */
 export const DEFAULT_NOTIFY_LINK_MS = 7 * 24 * 60 * 60_000;

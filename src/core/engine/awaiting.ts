@@ -1,8 +1,8 @@
 // Which tasks the run still waits for: a task sent for an attempt that has since ended,
 // been cancelled or been superseded is stale, and neither sent again nor executed.
-import type { TaskKey } from "./types";
+import type { TaskKey } from "./effects";
 import { currentAttempt, isRunFinished } from "./draft";
-import type { RunState } from "./types";
+import type { RunState } from "./run-state";
 
 export function isAwaitingTask(state: RunState, task: TaskKey): boolean {
   const step = state.steps[task.stepId];

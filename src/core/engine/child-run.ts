@@ -6,9 +6,10 @@ import { parseDuration } from "../duration";
 import { toErrorRecord, type ErrorRecord } from "../errors";
 import { renderTemplate } from "../expr";
 import { deterministicRunId } from "../run-id";
-import type { RunStatus } from "./types";
+import type { RunStatus } from "./run-state";
+import { failAttempt } from "./attempt-failure";
 import { beginAttempt, patchStep, setTimer, type Draft } from "./draft";
-import { completeStep, failAttempt } from "./outcome";
+import { completeStep } from "./outcome";
 import { expressionOptions, stepScope } from "./scope";
 
 /** Child runs nest at most 10 deep. A run started by a trigger has depth 1. */

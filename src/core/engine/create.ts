@@ -3,7 +3,7 @@ import { neutralizePlaceholders } from "../secret-placeholder";
 import type { Definition } from "../definition/schema";
 import { dependentsOf } from "../definition/graph";
 import { NonRetryableError } from "../errors";
-import type { RunState, StepState, TriggerInfo } from "./types";
+import type { RunState, StepState, TriggerInfo } from "./run-state";
 
 export interface RunInit {
   id: string;

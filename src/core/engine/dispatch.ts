@@ -7,8 +7,8 @@ import { expectedStatuses } from "../definition/schema";
 import { parseDuration } from "../duration";
 import { toErrorRecord } from "../errors";
 import { renderTemplate } from "../expr";
+import { failAttempt } from "./attempt-failure";
 import { beginAttempt, patchStep, type Draft } from "./draft";
-import { failAttempt } from "./outcome";
 import { expressionOptions, secretPlaceholders, stepScope } from "./scope";
 
 export type IoStep = HttpStep | LlmStep | RetrieveStep;

@@ -3,19 +3,10 @@
 // and every change replaces one entry with a new object. Untouched steps and timers
 // keep their identity, which is how the shell knows what to persist.
 import type { Definition } from "../definition/schema";
-import type {
-  Attempt,
-  Effect,
-  MapItemRecord,
-  MapItemStore,
-  RunState,
-  StepState,
-  StepStatus,
-  Timer,
-  TransitionResult,
-} from "./types";
-import { FINISHED_RUN_STATUSES } from "./types";
-import { holdEffects } from "./holds";
+import type { Effect } from "./effects";
+import type { MapItemRecord, MapItemStore } from "./item-store";
+import type { Attempt, RunState, StepState, StepStatus, Timer } from "./run-state";
+import { FINISHED_RUN_STATUSES } from "./run-state";
 import { itemKey } from "./item-key";
 import { StepCatalog } from "./step-catalog";
 import { timerKey } from "./timers";
@@ -45,7 +36,7 @@ export const NO_ITEMS: MapItemStore = {
 export const ACTIVE_STEP_STATUSES: readonly StepStatus[] = ["running", "retrying", "waiting"];
 /** Statuses that let dependents become due. */
 export const FINISHED_STEP_STATUSES: readonly StepStatus[] = ["succeeded", "failed", "skipped"];
-const TERMINAL_STEP_STATUSES: readonly StepStatus[] = [...FINISHED_STEP_STATUSES, "cancelled"];
+export const TERMINAL_STEP_STATUSES: readonly StepStatus[] = [...FINISHED_STEP_STATUSES, "cancelled"];
 
 export function openDraft(definition: Definition, state: RunState, now: number, store: MapItemStore = NO_ITEMS): Draft {
   const working: RunState = { ...state, steps: { ...state.steps }, timers: { ...state.timers } };
@@ -74,13 +65,6 @@ export function openDraft(definition: Definition, state: RunState, now: number, 
     itemWrites,
     removedItems: new Map(),
   };
-}
-
-/** Ends the transition; adds the one index effect when a status the index shows changed. */
-export function closeDraft(draft: Draft, before: RunState): TransitionResult {
-  draft.effects.push(...holdEffects(draft, before));
-  if (changesIndex(before, draft.state)) emitIndex(draft);
-  return { state: draft.state, effects: draft.effects };
 }
 
 export function isRunFinished(state: RunState): boolean {
@@ -157,19 +141,6 @@ export function audit(
 /** At most one index effect per transition: the shell rewrites the whole row anyway. */
 export function emitIndex(draft: Draft): void {
   if (!draft.effects.some((effect) => effect.type === "index")) draft.effects.push({ type: "index" });
-}
-
-function changesIndex(before: RunState, after: RunState): boolean {
-  if (before.status !== after.status) return true;
-  // Items of maps are not in the index: their map's own status is.
-  return Object.values(after.steps).some((step) => {
-    if (step.item) return false;
-    const old = before.steps[step.id];
-    if (old === step || old?.status === step.status) return false;
-    return (
-      TERMINAL_STEP_STATUSES.includes(step.status) || (old !== undefined && TERMINAL_STEP_STATUSES.includes(old.status))
-    );
-  });
 }
 
 function withoutUndefined<T extends object>(value: T): T {

@@ -1,7 +1,7 @@
 // A run that fails stops its work, runs its onFailure steps as a small graph of their
 // own, and only then finishes. Cancellation and finishing live here too: all three
 // stop steps and timers the same way.
-import type { RunError, RunStatus } from "./types";
+import type { RunError, RunStatus } from "./run-state";
 import {
   ACTIVE_STEP_STATUSES,
   audit,

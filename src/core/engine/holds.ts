@@ -3,7 +3,8 @@
 // timed out, cancelled or failed with the run. Derived by comparing the states before and
 // after a transition, so no path that ends a wait can forget to close what it held.
 import type { ApprovalStep, WaitStep, WorkflowStep } from "../definition/schema";
-import type { HoldEffect, RunState, StepState } from "./types";
+import type { HoldEffect } from "./effects";
+import type { RunState, StepState } from "./run-state";
 import { currentAttempt, type Draft } from "./draft";
 import { timerKey } from "./timers";
 import { waitSince } from "./wait";

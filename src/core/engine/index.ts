@@ -1,11 +1,14 @@
 // The pure run engine: the RunCoordinator Durable Object feeds it events and
 // performs the effects it returns. Nothing here does I/O or reads the clock.
-export * from "./types";
+export * from "./run-state";
+export * from "./item-store";
+export * from "./events";
+export * from "./effects";
 export { transition } from "./transition";
 export { createRunState, planRerun, type RunInit } from "./create";
 export { nextWakeAt, timerKey } from "./timers";
 export { buildScope } from "./scope";
-export { approvalRefusal, type ApprovalDecision } from "./approval";
+export { approvalRefusal, type ApprovalDecision, type Decider } from "./approval";
 export { MAX_RUN_DEPTH, runDepth } from "./child-run";
 export { resolveStep } from "./step-catalog";
 export { itemKey, parseItemKey } from "./item-key";

@@ -1,20 +1,10 @@
-// How a step ends an attempt: success, a retry on a persisted timer, or failure for good.
+// How a step ends for good: it succeeds, fails or is skipped. A failed attempt that may
+// still be retried or triaged goes through attempt-failure.ts first.
 import type { ErrorRecord } from "../errors";
 import type { Step } from "../definition/schema";
-import { hasAttemptsLeft, jitterSeed, nextDelayMs, resolveRetryPolicy } from "../retry";
-import type { SkipReason } from "./types";
-import {
-  attemptsThisRound,
-  audit,
-  clearStepTimers,
-  currentAttempt,
-  patchAttempt,
-  patchStep,
-  setTimer,
-  type Draft,
-} from "./draft";
+import type { SkipReason } from "./run-state";
+import { audit, clearStepTimers, currentAttempt, patchAttempt, patchStep, type Draft } from "./draft";
 import { failRun } from "./failure";
-import { isTriaged, startTriage } from "./triage";
 
 export function completeStep(draft: Draft, stepId: string, output: unknown, httpStatus?: number): void {
   patchAttempt(draft, stepId, { status: "succeeded", finishedAt: draft.now, httpStatus });
@@ -22,25 +12,6 @@ export function completeStep(draft: Draft, stepId: string, output: unknown, http
   clearStepTimers(draft, stepId);
   // An item of a map is recorded in the item store; its map's success is audited once.
   if (!step.item) audit(draft, "step.succeeded", { stepId, attempt: currentAttempt(step)?.n });
-}
-
-/** Records the failed attempt, then retries by policy or fails the step for good. */
-export function failAttempt(draft: Draft, step: Step, error: ErrorRecord): void {
-  patchAttempt(draft, step.id, { status: "failed", finishedAt: draft.now, error, httpStatus: error.httpStatus });
-  clearStepTimers(draft, step.id);
-  const n = currentAttempt(draft.state.steps[step.id]!)?.n ?? 1;
-  const policy = resolveRetryPolicy(step);
-  // The budget counts this round only, so a redriven step gets its full policy again.
-  const round = attemptsThisRound(draft, step.id);
-  if (!error.retryable || !hasAttemptsLeft(policy, round))
-    return isTriaged(draft, step) ? startTriage(draft, step, error) : failStep(draft, step, error);
-  const delayMs = nextDelayMs(policy, round, {
-    retryAfterMs: error.retryAfterMs,
-    jitterSeed: jitterSeed(draft.state.id, step.id, n),
-  });
-  patchStep(draft, step.id, { status: "retrying" });
-  setTimer(draft, { kind: "retry", at: draft.now + delayMs, stepId: step.id, attempt: n });
-  audit(draft, "step.retrying", { stepId: step.id, attempt: n, detail: { error, delayMs } });
 }
 
 /** The step fails for good; with `onError: fail` (the default) so does the run. */

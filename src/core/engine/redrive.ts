@@ -2,9 +2,9 @@
 // Succeeded outputs stay; everything else goes back to pending with its attempt history,
 // and attempt numbers keep counting so reports from before the redrive stay stale.
 import { parseDuration } from "../duration";
-import type { RunState, StepState } from "./types";
+import type { RunState, StepState } from "./run-state";
 import { audit, setTimer, type Draft } from "./draft";
-import { storeLeftoverItems } from "./map";
+import { storeLeftoverItems } from "./map-pump";
 
 const REDRIVABLE = new Set<RunState["status"]>(["failed", "timed_out", "cancelled"]);
 

@@ -1,7 +1,8 @@
 // The run as the API returns it: ISO times, steps in definition order,
 // every attempt. Pure projection of the engine's state.
 import type { ErrorRecord } from "../errors";
-import type { Attempt, MapItemRecord, RunState, StepState, TriageRecord, TriggerInfo, Usage } from "./types";
+import type { MapItemRecord } from "./item-store";
+import type { Attempt, RunState, StepState, TriageRecord, TriggerInfo, Usage } from "./run-state";
 
 export interface AttemptView {
   n: number;

@@ -4,7 +4,7 @@
 import type { EvaluateOptions } from "../expr";
 import { secretPlaceholder } from "../secret-placeholder";
 import { currentAttempt, type Draft } from "./draft";
-import type { RunState } from "./types";
+import type { RunState } from "./run-state";
 
 const SECRET_REFERENCE = /secrets\.([A-Za-z_][A-Za-z0-9_]*)/g;
 

@@ -14,12 +14,13 @@ import { parseDuration } from "../duration";
 import { NonRetryableError, toErrorRecord } from "../errors";
 import { evaluateExpression } from "../expr";
 import { jsonByteLength, MAX_VALUE_BYTES } from "../limits";
+import { failAttempt } from "./attempt-failure";
 import { beginAttempt, patchStep, setTimer, type Draft } from "./draft";
 import { startApproval } from "./approval";
 import { startChildRun } from "./child-run";
 import { dispatchAttempt } from "./dispatch";
 import { startMap } from "./map";
-import { completeStep, failAttempt } from "./outcome";
+import { completeStep } from "./outcome";
 import { expressionOptions, stepScope } from "./scope";
 import { startWait } from "./wait";
 

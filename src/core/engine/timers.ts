@@ -1,5 +1,5 @@
 // Timers are data: the shell persists them and multiplexes them onto one alarm.
-import type { RunState, Timer } from "./types";
+import type { RunState, Timer } from "./run-state";
 
 /** One timer per kind and step: setting a timer again replaces the previous one. */
 export function timerKey(timer: Pick<Timer, "kind" | "stepId">): string {

@@ -3,20 +3,25 @@
 import type { ApprovalStep, Definition, MapStep, Step, WaitStep, WorkflowStep } from "../definition/schema";
 import { parseDuration } from "../duration";
 import { neutralizePlaceholders } from "../secret-placeholder";
-import type { MapItemStore, RunEvent, RunState, Timer, TransitionResult } from "./types";
+import type { TransitionResult } from "./effects";
+import type { RunEvent } from "./events";
+import type { MapItemStore } from "./item-store";
+import type { RunState, Timer } from "./run-state";
 import { advance } from "./advance";
 import { decideApproval, timeOutApproval } from "./approval";
+import { failAttempt } from "./attempt-failure";
 import { finishChildRun, timeOutChildRun } from "./child-run";
-import { audit, closeDraft, currentAttempt, emitIndex, isRunFinished, openDraft, setTimer, type Draft } from "./draft";
+import { closeDraft } from "./close-draft";
+import { audit, currentAttempt, emitIndex, isRunFinished, openDraft, setTimer, type Draft } from "./draft";
 import { cancelRun, failRun } from "./failure";
-import { completeStep, failAttempt } from "./outcome";
-import { timeOutMap } from "./map";
+import { completeStep } from "./outcome";
+import { timeOutMap } from "./map-pump";
 import { isRedrivable, reopenRun } from "./redrive";
 import { resolveStep } from "./step-catalog";
 import { startStep } from "./start-step";
 import { dueTimers } from "./timers";
 import { isForWait, receiveEvent, timeOutWait } from "./wait";
-import { decideEscalation, decideTriage, timeOutTriage } from "./triage";
+import { decideEscalation, decideTriage, timeOutTriage } from "./triage-decision";
 import { addRunUsage, recordAttemptUsage } from "./usage";
 
 /**

@@ -1,6 +1,6 @@
 // Model usage (llm steps, triage): recorded on the attempt that spent it and summed on the
 // run as it arrives, so the total survives map items leaving the state.
-import type { Usage } from "./types";
+import type { Usage } from "./run-state";
 import { patchAttempt, type Draft } from "./draft";
 
 /** Adds `usage` to the step's current attempt and to the run's total. */

@@ -5,9 +5,11 @@ import type { WaitStep } from "../definition/schema";
 import { parseDuration } from "../duration";
 import { toErrorRecord } from "../errors";
 import { evaluateExpression } from "../expr";
-import type { ReceivedEvent, StepState } from "./types";
+import type { ReceivedEvent } from "./events";
+import type { StepState } from "./run-state";
+import { failAttempt } from "./attempt-failure";
 import { audit, beginAttempt, currentAttempt, patchStep, setTimer, type Draft } from "./draft";
-import { completeStep, failAttempt } from "./outcome";
+import { completeStep } from "./outcome";
 import { expressionOptions, isTruthy, stepScope } from "./scope";
 
 export const DEFAULT_LOOKBACK = "10m";

@@ -1,5 +1,5 @@
-// The run engine's vocabulary: the state it owns, the events it accepts and the
-// effects it asks the shell (the RunCoordinator Durable Object) to perform.
+// The state the run engine owns: the run, its steps with their attempts, and its timers.
+// The shell persists it; only a transition changes it.
 import type { ErrorRecord } from "../errors";
 
 export const RUN_STATUSES = ["queued", "running", "waiting", "succeeded", "failed", "cancelled", "timed_out"] as const;
@@ -131,22 +131,6 @@ export interface MapProgress {
   cancelled: number;
 }
 
-/** What the item store keeps of an item once it finished: its step state, without the value. */
-export type MapItemRecord = Omit<StepState, "item" | "map"> & { map: string; index: number };
-
-/**
- * The run's item store as the engine reads it (the shell keeps it in its own table).
- * Reads are synchronous and O(1) per item, except `outputs`, read once when a map succeeds.
- */
-export interface MapItemStore {
-  /** The value of an item, stored when its map first evaluated `items`. */
-  value(map: string, index: number): unknown;
-  /** How an item ended in an earlier round, if it did. */
-  record(map: string, index: number): MapItemRecord | undefined;
-  /** Every item's output in index order (null for items that did not succeed). */
-  outputs(map: string, total: number): unknown[];
-}
-
 /** `timeout` bounds a waiting step (approval, wait, workflow); `deadline` bounds a task attempt. */
 export const TIMER_KINDS = ["retry", "deadline", "sleep", "run_timeout", "timeout"] as const;
 export type TimerKind = (typeof TIMER_KINDS)[number];
@@ -196,138 +180,4 @@ export interface RunState {
   steps: Record<string, StepState>;
   /** Keyed by `timerKey(timer)`; at most one timer per kind and step. */
   timers: Record<string, Timer>;
-}
-
-/** Names one task of a run: its step, attempt and type (a triage or notify shares the step's attempt). */
-export interface TaskKey {
-  stepId: string;
-  attempt: number;
-  stepType: string;
-}
-
-/** A task for the queue consumer: one attempt of one I/O step. */
-export interface TaskEffect {
-  type: "dispatch";
-  runId: string;
-  stepId: string;
-  attempt: number;
-  stepType: string;
-  /** The resolved request (templates rendered; secrets as placeholders for the consumer). */
-  request: unknown;
-  /** Attempt deadline; the consumer aborts its own work by then. */
-  timeoutMs: number;
-  /** Value of the Idempotency-Key header. */
-  idempotencyKey: string;
-  /** http only: accepted statuses (undefined = any 2xx). */
-  expect?: number[];
-}
-
-export type Effect =
-  | TaskEffect
-  /** Update the run's row in the D1 index (status, times). */
-  | { type: "index" }
-  /** Append an audit record for a run transition. */
-  | { type: "audit"; action: string; stepId?: string; attempt?: number; detail?: Record<string, unknown> }
-  /** The run reached a final status. */
-  | { type: "finished"; status: RunStatus }
-  /** A redriven run under flow control is queued again: its gates must be asked to start it. */
-  | { type: "requeued" }
-  /** A map evaluated its items: the shell stores them, one row per item. */
-  | { type: "map_items_created"; stepId: string; items: unknown[] }
-  /** An item of a map ended: the shell stores its record (and drops its step row). */
-  | { type: "map_item_finished"; record: MapItemRecord }
-  | HoldEffect;
-
-/**
- * What a waiting step holds outside the run, opened when it starts waiting and closed
- * when it stops, whatever stopped it (see holds.ts): an entry in the approvals inbox, a
- * waiter in the event index, a child run.
- */
-export type HoldEffect =
-  | {
-      type: "approval_opened";
-      stepId: string;
-      attempt: number;
-      approvers: string[];
-      requestedAt: number;
-      expiresAt?: number;
-    }
-  | { type: "approval_closed"; stepId: string; attempt: number; status: StepStatus }
-  | { type: "waiter_added"; stepId: string; attempt: number; event: string; since: number }
-  | { type: "waiter_removed"; stepId: string; attempt: number }
-  | {
-      type: "start_child";
-      stepId: string;
-      attempt: number;
-      childRunId: string;
-      workflow: string;
-      version?: number;
-      input: unknown;
-      depth: number;
-    }
-  | { type: "cancel_child"; stepId: string; childRunId: string };
-
-/** Who decided an approval: a token (name and role) or a signed link. */
-export interface Decider {
-  name: string;
-  role?: string;
-  /** A signed link, minted by someone admitted; it decides as `link`. */
-  link?: boolean;
-}
-
-/** An event as a `wait` step's `match` sees it. */
-export interface ReceivedEvent {
-  id: string;
-  name: string;
-  payload: unknown;
-  key: string | null;
-  receivedAt: number;
-}
-
-export type RunEvent =
-  | { type: "start" }
-  | { type: "step_completed"; stepId: string; attempt: number; output: unknown; httpStatus?: number; usage?: Usage }
-  | { type: "step_failed"; stepId: string; attempt: number; error: ErrorRecord; usage?: Usage }
-  /** The answer of failure triage for a step waiting on it (triage.ts). */
-  | {
-      type: "triage_decided";
-      stepId: string;
-      attempt: number;
-      outcome: { ok: true; output: unknown } | { ok: false; error: ErrorRecord };
-      usage?: Usage;
-    }
-  /**
-   * A consumer took an attempt's task off the queue and is about to run it: the attempt's
-   * deadline starts now, so time spent waiting in the queue never counts against it.
-   */
-  | { type: "task_claimed"; stepId: string; attempt: number; timeoutMs: number }
-  /** Sent by the alarm: handles every timer with `at <= now`. */
-  | { type: "timers_due" }
-  | { type: "cancel"; reason?: string }
-  /** Redrive: resume a failed, timed-out or cancelled run in place; `queued` (runs under flow control) until its gate starts it again. */
-  | { type: "retry"; queued?: boolean }
-  /** A person (or a signed link) decided a waiting approval; admission is the shell's to check first. */
-  | {
-      type: "approval_decided";
-      stepId: string;
-      attempt: number;
-      decision: "approve" | "reject";
-      by: string;
-      comment?: string;
-    }
-  /** An event with the name a waiting `wait` step listens for; its `match` decides. */
-  | { type: "event_received"; stepId: string; attempt: number; event: ReceivedEvent }
-  /** The child run of a `workflow` step finished. */
-  | {
-      type: "child_finished";
-      stepId: string;
-      childRunId: string;
-      status: RunStatus;
-      output?: unknown;
-      error?: ErrorRecord | null;
-    };
-
-export interface TransitionResult {
-  state: RunState;
-  effects: Effect[];
 }
