@@ -1,13 +1,20 @@
 // The API's shapes as the dashboard reads them. Runs come straight from the server's own
 // projection (src/run/view.ts), so a change there is a type error here.
-import type { AttemptView, MapItemView, RunView, StepView, TriageView, UsageView } from "../../src/core/engine/run-view";
+import type {
+  AttemptView,
+  MapItemView,
+  RunView,
+  StepView,
+  TriageView,
+  UsageView,
+} from "../../src/core/engine/run-view";
 import type { Role } from "../../src/core/roles";
 
 export type { AttemptView, MapItemView, Role, RunView, StepView, TriageView, UsageView };
 
 export const RUN_STATUSES = ["queued", "running", "waiting", "succeeded", "failed", "cancelled", "timed_out"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
-export const FINISHED_RUN_STATUSES: readonly string[] = ["succeeded", "failed", "cancelled", "timed_out"];
+const FINISHED_RUN_STATUSES: readonly string[] = ["succeeded", "failed", "cancelled", "timed_out"];
 
 /** A row of `GET /api/runs`. */
 export interface RunSummary {
@@ -108,7 +115,7 @@ export interface WorkflowVersion {
 }
 
 /** A `map` step's items by status, when the server reports them (`items` on the step). */
-export interface MapProgress {
+interface MapProgress {
   total: number;
   succeeded: number;
   failed: number;

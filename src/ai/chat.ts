@@ -6,7 +6,7 @@ import { callOpenAiCompatible } from "./openai";
 import type { ChatDeps, ChatReply, ChatRequest } from "./chat-types";
 import { callWorkersAi } from "./workers-ai";
 
-export { errorRecordOf, ProviderFailure } from "./provider-failure";
+export { errorRecordOf } from "./provider-failure";
 export type { ChatDeps } from "./chat-types";
 
 export async function chat(request: ChatRequest, deps: ChatDeps): Promise<ChatReply> {

@@ -7,7 +7,7 @@ import { readCappedBody, decodeText } from "../http/response-body";
 import type { ChatDeps, ChatReply, ChatRequest } from "./chat-types";
 import { ProviderFailure } from "./provider-failure";
 
-export const DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1";
+const DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1";
 const MAX_REPLY_BYTES = 10 * 1024 * 1024;
 
 interface Completion {

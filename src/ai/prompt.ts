@@ -13,7 +13,7 @@ export interface PromptParts {
 }
 
 /** A passage as the `retrieve` step returns it. */
-export interface Passage {
+interface Passage {
   collection: string;
   docId: string;
   chunk: number;

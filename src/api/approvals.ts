@@ -23,7 +23,7 @@ const stepParams = z.object({
   id: z.string().openapi({ param: { name: "id", in: "path" }, example: "run_01JD3X5Q8R9W4Y7Z2B6C0N1M5K" }),
   stepId: z.string().openapi({ param: { name: "stepId", in: "path" }, example: "approve" }),
 });
-export const commentSchema = z
+const commentSchema = z
   .string()
   .max(2000)
   .optional()

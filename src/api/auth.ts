@@ -37,7 +37,7 @@ export const authorizeRoute: MiddlewareHandler<AppEnv> = async (c, next) => {
 };
 
 /** `METHOD /path/{param}` of the route that will answer, as in the OpenAPI document. */
-export function matchedRouteKey(c: Context): string | undefined {
+function matchedRouteKey(c: Context): string | undefined {
   const endpoint = matchedRoutes(c).find((route) => route.method !== "ALL");
   if (!endpoint) return undefined;
   return `${endpoint.method.toUpperCase()} ${endpoint.path.replace(/\/:(\w+)(\{[^}]*\})?\??/g, "/{$1}")}`;

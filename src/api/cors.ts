@@ -8,7 +8,7 @@ const ALLOWED_METHODS = "GET, POST, PUT, PATCH, DELETE";
 const PREFLIGHT_MAX_AGE_SECONDS = "600";
 
 /** The exact origins of a comma-separated setting; blanks ignored. */
-export function allowedOrigins(setting: string | undefined): Set<string> {
+function allowedOrigins(setting: string | undefined): Set<string> {
   return new Set(
     (setting ?? "")
       .split(",")

@@ -39,7 +39,7 @@ const publishRoute = createRoute({
 });
 
 /** Events are stored in D1 (one row each, for `wait` lookback), whose rows are capped at 2 MB. */
-export const MAX_EVENT_PAYLOAD_BYTES = 1024 * 1024;
+const MAX_EVENT_PAYLOAD_BYTES = 1024 * 1024;
 
 export function registerEventRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(publishRoute, async (c) => {

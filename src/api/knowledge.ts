@@ -15,7 +15,7 @@ import { AppError, notFound } from "../core/problem";
 import { requireJsonBody } from "./request-body";
 import { jsonContent, problems } from "./schemas";
 
-export const MAX_DOCUMENT_BYTES = 1024 * 1024;
+const MAX_DOCUMENT_BYTES = 1024 * 1024;
 const MAX_METADATA_BYTES = 16 * 1024;
 const COLLECTION = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const DOC_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;

@@ -8,7 +8,7 @@ import { readRunMetrics, type RunMetrics } from "../db/metrics";
 import type { AppEnv } from "./app-env";
 import { jsonContent, problems } from "./schemas";
 
-export const MAX_WINDOW_MS = 90 * 86_400_000;
+const MAX_WINDOW_MS = 90 * 86_400_000;
 /** Series bucket sizes, smallest first; a window gets the smallest that keeps the series short. */
 const BUCKETS = ["1m", "5m", "15m", "1h", "6h", "1d"] as const;
 const MAX_BUCKETS = 48;

@@ -6,7 +6,7 @@ import { AppError, toProblem } from "../core/problem";
 
 const PROBLEM_TYPE = "application/problem+json";
 
-export function problemResponse(c: Context, error: AppError): Response {
+function problemResponse(c: Context, error: AppError): Response {
   const headers: Record<string, string> = { "content-type": PROBLEM_TYPE };
   if (error.retryAfter !== undefined) headers["retry-after"] = String(error.retryAfter);
   return new Response(JSON.stringify(toProblem(error, c.req.path)), { status: error.status, headers });

@@ -8,14 +8,14 @@ import type { MiddlewareHandler } from "hono";
 import { AppError } from "../core/problem";
 import type { AppEnv } from "./app-env";
 
-export const DEFAULT_TOKEN_REQUESTS_PER_MINUTE = 600;
-export const DEFAULT_WEBHOOK_REQUESTS_PER_MINUTE = 1200;
+const DEFAULT_TOKEN_REQUESTS_PER_MINUTE = 600;
+const DEFAULT_WEBHOOK_REQUESTS_PER_MINUTE = 1200;
 /** The `period` of every [[ratelimits]] entry; the binding does not say, so a refusal answers it as Retry-After. */
 export const BINDING_PERIOD_SECONDS = 60;
 const WINDOW_MS = 60_000;
 const MAX_TRACKED_KEYS = 10_000;
 
-export interface RateLimitDecision {
+interface RateLimitDecision {
   allowed: boolean;
   /** Seconds until the key may try again; meaningful when not allowed. */
   retryAfterSeconds: number;
@@ -29,7 +29,7 @@ export interface RateLimiter {
 }
 
 /** The one method Waymark calls on a Workers rate-limiting binding (a fake in tests). */
-export type RateLimitBinding = Pick<RateLimit, "limit">;
+type RateLimitBinding = Pick<RateLimit, "limit">;
 
 /**
  * The binding as the limiter of record: Retry-After is its whole period, since it does not
@@ -38,7 +38,7 @@ export type RateLimitBinding = Pick<RateLimit, "limit">;
  * an outage of the rate-limit service into an outage of the API and of every webhook
  * (providers give up on deliveries, losing triggers, which must never happen).
  */
-export function createBindingLimiter(binding: RateLimitBinding, name: string): RateLimiter {
+function createBindingLimiter(binding: RateLimitBinding, name: string): RateLimiter {
   const budget = `more than ${name} allows in ${BINDING_PERIOD_SECONDS} s`;
   return {
     async limit(key) {
@@ -83,7 +83,7 @@ function dropExpired(windows: Windows, now: number): void {
 }
 
 /** A positive whole number from a [vars] text, else the default. */
-export function requestsPerMinute(configured: string | undefined, fallback: number): number {
+function requestsPerMinute(configured: string | undefined, fallback: number): number {
   const value = Number(configured);
   return Number.isInteger(value) && value > 0 ? value : fallback;
 }

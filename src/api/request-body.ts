@@ -3,10 +3,9 @@
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "./app-env";
-import { assertBodyShape, bodyLimitFor, DEFAULT_BODY_BYTES } from "../core/request-limits";
+import { assertBodyShape, bodyLimitFor } from "../core/request-limits";
 import { AppError } from "../core/problem";
 
-export const MAX_BODY_BYTES = DEFAULT_BODY_BYTES;
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 const YAML_MEDIA_TYPES = new Set(["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"]);
 
@@ -35,7 +34,7 @@ export function mediaType(contentType: string | undefined): string {
   return (contentType ?? "").split(";")[0]!.trim().toLowerCase();
 }
 
-export const isYamlMediaType = (type: string) => YAML_MEDIA_TYPES.has(type);
+const isYamlMediaType = (type: string) => YAML_MEDIA_TYPES.has(type);
 
 /**
  * Requires JSON (or, with `allowYaml`, YAML) for any request that carries a body, and

@@ -1,7 +1,7 @@
 // Response and request shapes shared by the routes, for validation and the OpenAPI document.
 import { z } from "@hono/zod-openapi";
 
-export const problemSchema = z
+const problemSchema = z
   .object({
     type: z.string(),
     title: z.string(),

@@ -5,7 +5,7 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "./app-env";
 
 /** The policy for Worker answers: JSON loads nothing; a page sets its own policy. */
-export const API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+const API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 const HSTS = "max-age=31536000; includeSubDomains";
 
 const ALWAYS: Record<string, string> = {

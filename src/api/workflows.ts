@@ -66,7 +66,7 @@ async function syncTriggers(c: Context<AppEnv>, id: string, now: number): Promis
   ]);
 }
 
-export async function loadWorkflow(c: Context<AppEnv>, id: string) {
+async function loadWorkflow(c: Context<AppEnv>, id: string) {
   const db = database(c.env.DB);
   const row = await findWorkflow(db, id);
   if (!row) throw notFound(`workflow ${id}`);

@@ -12,8 +12,6 @@ export const durationSchema = z
     examples: ["500ms", "30s", "5m", "2h", "7d"],
   });
 
-export type Duration = z.infer<typeof durationSchema>;
-
 /** A duration longer than zero (a step's timeout); a malformed one is `durationSchema`'s to report. */
 export const positiveDurationSchema = durationSchema.refine(
   (text) => !DURATION_PATTERN.test(text) || parseDuration(text) > 0,

@@ -30,7 +30,7 @@ interface JsonataFailure {
 }
 
 /** Compiles (and caches) an expression; throws `expression_error` when it does not parse. */
-export function compileExpression(source: string): jsonata.Expression {
+function compileExpression(source: string): jsonata.Expression {
   const cached = compiled.get(source);
   if (cached) return cached;
   let expression: jsonata.Expression;
@@ -81,14 +81,6 @@ async function evaluate(source: string, scope: unknown, sources: EvaluationSourc
 /** Expressions inside a string's `{{ … }}` placeholders. */
 export function templateExpressions(text: string): string[] {
   return [...text.matchAll(TEMPLATE_PATTERN)].map((match) => match[1]!.trim());
-}
-
-/** True when a value holds at least one `{{ … }}` placeholder anywhere inside it. */
-export function hasTemplate(value: unknown): boolean {
-  if (typeof value === "string") return templateExpressions(value).length > 0;
-  if (Array.isArray(value)) return value.some(hasTemplate);
-  if (value && typeof value === "object") return Object.values(value).some(hasTemplate);
-  return false;
 }
 
 /**

@@ -1,7 +1,7 @@
 // Errors at the edge: each AppError has a stable code and an HTTP status, and
 // becomes an RFC 9457 problem+json body in exactly one place (on-error.ts).
 
-export const PROBLEM_TITLES = {
+const PROBLEM_TITLES = {
   bad_request: "Bad request",
   unauthorized: "Unauthorized",
   forbidden: "Forbidden",
@@ -79,7 +79,6 @@ export class AppError extends Error {
 export const notFound = (what: string) => new AppError("not_found", `${what} was not found`);
 export const validationFailed = (detail: string, issues: Issue[]) =>
   new AppError("validation_failed", detail, { issues });
-export const badRequest = (detail: string, issues?: Issue[]) => new AppError("bad_request", detail, { issues });
 
 export function toProblem(error: AppError, instance?: string): Problem {
   return {

@@ -4,8 +4,8 @@
 import { z } from "zod";
 import { durationSchema, parseDuration } from "./duration";
 
-export const BACKOFF_KINDS = ["exponential", "linear", "fixed"] as const;
-export type BackoffKind = (typeof BACKOFF_KINDS)[number];
+const BACKOFF_KINDS = ["exponential", "linear", "fixed"] as const;
+type BackoffKind = (typeof BACKOFF_KINDS)[number];
 
 /** What a definition may write; unset fields take the step type's defaults. */
 export const retryPolicySchema = z

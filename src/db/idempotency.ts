@@ -5,7 +5,7 @@ import type { Database } from "./client";
 import { idempotencyKeys } from "./schema";
 
 export type IdempotencyRow = typeof idempotencyKeys.$inferSelect;
-export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** Claims a key for a request. Returns the existing row when someone already holds it. */
 export async function claimIdempotencyKey(

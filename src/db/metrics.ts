@@ -9,7 +9,7 @@ import { runs } from "./schema";
  * Percentiles are computed over at most this many finished runs, the newest in the window,
  * so a busy window costs one bounded sort; `durationSample` says when it was capped.
  */
-export const DURATION_SAMPLE_LIMIT = 10_000;
+const DURATION_SAMPLE_LIMIT = 10_000;
 
 export interface MetricsQuery {
   /** Epoch ms, inclusive: runs created in [from, to]. */
@@ -21,11 +21,11 @@ export interface MetricsQuery {
 }
 
 export type StatusCounts = Record<RunStatus, number>;
-export interface Durations {
+interface Durations {
   p50Ms: number | null;
   p95Ms: number | null;
 }
-export interface RunStats extends Durations {
+interface RunStats extends Durations {
   runs: number;
   byStatus: StatusCounts;
   /** succeeded / finished (succeeded, failed, cancelled, timed_out); null when none finished. */

@@ -9,7 +9,7 @@ import { decryptSecret, encryptSecret, importMasterKey, type MasterKey } from ".
 /** The optional secret of old keys is not declared in wrangler.toml, so it is typed here. */
 type KeyringEnv = Pick<Env, "WAYMARK_MASTER_KEY"> & { WAYMARK_PREVIOUS_MASTER_KEYS?: string };
 
-export interface Keyring {
+interface Keyring {
   /** Seals every new value and every rotated one. */
   current: MasterKey;
   /** The current key first, then the previous ones: what may open a stored value. */
@@ -28,7 +28,7 @@ export function masterKey(env: KeyringEnv): Promise<MasterKey> {
 }
 
 /** The current key and the previous ones, imported once per isolate and configuration. */
-export function masterKeyring(env: KeyringEnv): Promise<Keyring> {
+function masterKeyring(env: KeyringEnv): Promise<Keyring> {
   const previous = env.WAYMARK_PREVIOUS_MASTER_KEYS ?? "";
   const text = `${env.WAYMARK_MASTER_KEY}\n${previous}`;
   if (cachedRing?.text !== text) cachedRing = { text, ring: importKeyring(masterKey(env), previous) };

@@ -7,7 +7,7 @@ export type TokenRow = typeof apiTokens.$inferSelect;
 export type NewTokenRow = Omit<typeof apiTokens.$inferInsert, "lastUsedAt" | "revokedAt">;
 
 /** How often a token's last-used time is written, at most. */
-export const LAST_USED_RESOLUTION_MS = 60_000;
+const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
  * The statements that issue a token, for a batch (the route's audit entry's). An expired

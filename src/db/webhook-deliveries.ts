@@ -7,7 +7,7 @@ import type { Database } from "./client";
 import type { RunIndexRow } from "./runs";
 import { auditLog, runs, webhookDeliveries } from "./schema";
 
-export const DELIVERY_TTL_MS = 24 * 60 * 60 * 1000;
+const DELIVERY_TTL_MS = 24 * 60 * 60 * 1000;
 
 export interface EarlierClaim {
   runId: string;

@@ -15,11 +15,6 @@ export function workflowQuery(db: Database, id: string) {
   return db.select().from(workflows).where(eq(workflows.id, id)).limit(1);
 }
 
-export async function listWorkflows(db: Database, options: { includeArchived: boolean }): Promise<WorkflowRow[]> {
-  const where = options.includeArchived ? undefined : isNull(workflows.archivedAt);
-  return db.select().from(workflows).where(where).orderBy(workflows.id).all();
-}
-
 export async function findWorkflowVersion(
   db: Database,
   id: string,

@@ -21,7 +21,7 @@ export interface DevVars {
   WAYMARK_MASTER_KEY: string;
 }
 
-export function newDevVars(): DevVars {
+function newDevVars(): DevVars {
   return {
     WAYMARK_ADMIN_TOKEN: `wm_admin_${randomBytes(24).toString("base64url")}`,
     WAYMARK_MASTER_KEY: randomBytes(32).toString("base64"),
@@ -62,7 +62,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export function runWrangler(args: string[], options: { env?: Record<string, string> } = {}): Promise<void> {
+function runWrangler(args: string[], options: { env?: Record<string, string> } = {}): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [WRANGLER, ...args], {
       cwd: ROOT,

@@ -39,7 +39,7 @@ export function parseBody(bytes: Uint8Array, contentType: string | null): unknow
 }
 
 /** `application/json`, `text/json` and any `+json` suffix (problem+json, vnd.api+json, …). */
-export function isJsonContentType(contentType: string | null): boolean {
+function isJsonContentType(contentType: string | null): boolean {
   const mediaType = contentType?.split(";")[0]?.trim().toLowerCase() ?? "";
   return mediaType === "application/json" || mediaType === "text/json" || mediaType.endsWith("+json");
 }

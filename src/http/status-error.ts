@@ -33,7 +33,7 @@ async function readErrorBody(response: Response): Promise<unknown> {
 }
 
 /** Retry-After as delta seconds or an HTTP date (relative to `now`); unparseable → undefined. */
-export function parseRetryAfter(value: string | null, now: number): number | undefined {
+function parseRetryAfter(value: string | null, now: number): number | undefined {
   const text = value?.trim() ?? "";
   if (/^\d+$/.test(text)) return Number(text) * 1000;
   if (!/[a-z]/i.test(text)) return undefined;

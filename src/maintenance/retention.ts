@@ -7,7 +7,7 @@ import { claimMaintenance, releaseMaintenance } from "../db/maintenance";
 import { deleteRunRows, findExpiredRuns } from "../db/runs";
 import { runStub } from "../durable/run-stub";
 
-export const PRUNE_INTERVAL_MS = 24 * 60 * 60 * 1000;
+const PRUNE_INTERVAL_MS = 24 * 60 * 60 * 1000;
 const RUNS_PER_PASS = 200;
 
 export interface PruneOutcome {

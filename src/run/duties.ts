@@ -1,5 +1,5 @@
 // What a run owes other parties, kept in its own storage next to its state and retried
-// through its alarm until done (the pattern of the gate release, src/gate/run-link.ts):
+// through its alarm until done (the pattern of the gate release, src/run/gate-link.ts):
 // the event lookback of a wait, starting and cancelling child runs, telling the parent
 // run that this child finished, asking its gates to start it again after a redrive. A duty is written in the same transaction as the state
 // that creates it, so a crash between the two loses nothing. Most runs owe nothing: the

@@ -2,7 +2,7 @@
 // Only the SHA-256 is stored, so a copy of the database holds nothing that authenticates.
 import { monotonicFactory } from "ulid";
 
-export const TOKEN_PREFIX = "wm_";
+const TOKEN_PREFIX = "wm_";
 const TOKEN_BYTES = 32;
 /** `wm_` + unpadded base64url of 32 bytes (43 characters). */
 const TOKEN_PATTERN = /^wm_[A-Za-z0-9_-]{43}$/;

@@ -9,7 +9,7 @@ import { headersToObject, parseBody, readCappedBody } from "../http/response-bod
 import { httpRequestSpecSchema } from "./task-message";
 import type { HttpRequestSpec, TaskMessage } from "./task-message";
 
-export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 /** How much of a failed response's body the error keeps. */
 
 export interface HttpDeps {
@@ -22,7 +22,7 @@ export interface HttpDeps {
   maxResponseBytes?: number;
 }
 
-export interface HttpOutput {
+interface HttpOutput {
   status: number;
   headers: Record<string, string>;
   body: unknown;

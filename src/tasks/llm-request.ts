@@ -30,7 +30,6 @@ export const llmRequestSchema = z.object({
   pricing: pricing.optional(),
   repair: z.object({ reply: z.string(), problem: z.string() }).optional(),
 });
-export type LlmRequest = z.infer<typeof llmRequestSchema>;
 
 export const triageRequestSchema = z.object({
   provider: z.enum(LLM_PROVIDERS),
@@ -41,7 +40,6 @@ export const triageRequestSchema = z.object({
   allow: z.array(z.string()).min(1),
   failure: z.record(z.string(), z.unknown()),
 });
-export type TriageRequest = z.infer<typeof triageRequestSchema>;
 
 /** The request, or a non-retryable `invalid_request` naming every problem. */
 export function parseModelRequest<T>(schema: z.ZodType<T>, request: unknown, what: string): T {

@@ -9,7 +9,7 @@ import { fullTextIndex, type PassageIndex } from "./passage-index";
 import type { TaskReport } from "../durable/run-commands";
 import type { TaskMessage } from "./task-message";
 
-export const DEFAULT_RETRIEVE_LIMIT = 5;
+const DEFAULT_RETRIEVE_LIMIT = 5;
 
 const retrieveRequestSchema = z.object({
   collection: z.string().min(1),

@@ -1,6 +1,7 @@
 // The queue consumer's edge: every message on `waymark-tasks` is validated here before
 // an executor sees it, and each executor validates its own `request` shape.
 import { z } from "zod";
+import { HTTP_METHODS } from "../core/definition/steps";
 
 /** One attempt of one I/O step, as the run dispatched it (the engine's TaskEffect). */
 export const taskMessageSchema = z.object({
@@ -21,9 +22,6 @@ export type TaskMessage = z.infer<typeof taskMessageSchema>;
 
 /** What names a task's attempt, read from a message that is otherwise malformed. */
 export const namedTaskSchema = taskMessageSchema.pick({ runId: true, stepId: true, attempt: true, stepType: true });
-
-export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
-export type HttpMethod = (typeof HTTP_METHODS)[number];
 
 /** The rendered `request` of an http step (templates done, secrets still placeholders). */
 export const httpRequestSpecSchema = z.object({

@@ -11,7 +11,7 @@ import { parseModelRequest, triageRequestSchema } from "./llm-request";
 import type { TaskMessage } from "./task-message";
 
 /** The one answer shape; `action` may be any triage action, so the engine can refuse one not allowed. */
-export const TRIAGE_ANSWER_SCHEMA = {
+const TRIAGE_ANSWER_SCHEMA = {
   type: "object",
   required: ["action", "reason"],
   properties: {

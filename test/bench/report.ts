@@ -13,7 +13,7 @@ export interface Sample {
   detail?: Record<string, unknown>;
 }
 
-export type Verdict = "PASS" | "FAIL" | "FAILED" | "—";
+type Verdict = "PASS" | "FAIL" | "FAILED" | "—";
 
 export interface Row {
   id: string;

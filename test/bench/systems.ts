@@ -78,7 +78,7 @@ export function startCeiling(folder: string): Promise<Worker> {
  * not that simulation. Fails loudly when the file no longer has the shape this expects,
  * rather than benchmarking a silently different config.
  */
-export function benchConfig(source: string): string {
+function benchConfig(source: string): string {
   const replacements: [RegExp, string][] = [
     [/^main = "([^"]+)"$/m, `main = "${path.join(ROOT, "src/index.ts")}"`],
     [/^directory = "([^"]+)"$/m, `directory = "${path.join(ROOT, "dashboard/dist")}"`],

@@ -6,8 +6,8 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import { afterAll, beforeAll } from "vitest";
 import { ROOT } from "../../src/dev/local-stack";
 
-export const CHROMIUM = process.env.WAYMARK_CHROMIUM ?? "/usr/bin/chromium";
-export const SCREENSHOTS = path.join(ROOT, "test/browser/screenshots");
+const CHROMIUM = process.env.WAYMARK_CHROMIUM ?? "/usr/bin/chromium";
+const SCREENSHOTS = path.join(ROOT, "test/browser/screenshots");
 const ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"];
 
 export interface Chromium {

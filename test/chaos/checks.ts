@@ -18,7 +18,7 @@ export const CHECKS = [
   "audit chain valid",
   "settled in time",
 ] as const;
-export type CheckName = (typeof CHECKS)[number];
+type CheckName = (typeof CHECKS)[number];
 
 export interface Check {
   name: CheckName;

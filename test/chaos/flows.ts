@@ -12,7 +12,7 @@ export type ChaosWorkflow = (typeof WORKFLOWS)[number];
 export const HOOK_SECRET_NAME = "CHAOS_HOOK_TOKEN";
 /** The token scheme has no delivery id of its own: `verify.idHeader` names the header that carries it. */
 export const DELIVERY_ID_HEADER = "x-delivery-id";
-export const MAP_STEP = "fanout";
+const MAP_STEP = "fanout";
 const SLOW_MS = 300;
 
 /**

@@ -9,7 +9,7 @@ const PAGE = 200;
 const POLL_MS = 500;
 
 /** Every run of the workflow in the index, through GET /api/runs page after page. */
-export async function listAllRuns(api: WaymarkClient, workflow: string): Promise<RunSummary[]> {
+async function listAllRuns(api: WaymarkClient, workflow: string): Promise<RunSummary[]> {
   const runs: RunSummary[] = [];
   let cursor: string | null = null;
   do {

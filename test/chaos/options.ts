@@ -27,7 +27,7 @@ export interface ChaosOptions {
 
 export type ChaosSize = Omit<ChaosOptions, "seed" | "control">;
 
-export const FULL: ChaosSize = {
+const FULL: ChaosSize = {
   kills: 10,
   apiRuns: 100,
   webhooks: 100,
@@ -66,7 +66,7 @@ const FLAGS: Record<string, (options: ChaosOptions, value: number) => void> = {
   "--overtime": (o, v) => (o.overtimeMs = v * 1000),
 };
 
-export const USAGE = `npm run chaos -- [--small] [--control] ${Object.keys(FLAGS)
+const USAGE = `npm run chaos -- [--small] [--control] ${Object.keys(FLAGS)
   .map((flag) => `[${flag} N]`)
   .join(" ")}  (gaps between kills, --settle-limit and --overtime in seconds)`;
 

@@ -16,7 +16,7 @@ import type { ChaosOptions } from "./options.ts";
 import { Random } from "./random.ts";
 import { acknowledgement, ask, type SendTarget, type Trigger } from "./senders.ts";
 
-export { CHECKS, type Check, type CheckName } from "./checks.ts";
+export { CHECKS } from "./checks.ts";
 
 export interface ChaosSetup {
   stack: Stack;

@@ -4,7 +4,7 @@
 import type { Random } from "./random.ts";
 import { DELIVERY_ID_HEADER, type ChaosWorkflow } from "./flows.ts";
 
-export type TriggerKind = "api" | "webhook";
+type TriggerKind = "api" | "webhook";
 /** first: until acknowledged; redelivery: a provider's repeat of an acknowledged delivery; final: the check after settling. */
 export type AskPhase = "first" | "redelivery" | "final";
 

@@ -107,7 +107,7 @@ function locator(text: string, document: Document): (path: string) => Position {
 }
 
 /** `steps[2].retry.delay` → ["steps", 2, "retry", "delay"]. */
-export function pathSegments(path: string): (string | number)[] {
+function pathSegments(path: string): (string | number)[] {
   return [...path.matchAll(/\[(\d+)\]|([^.[\]]+)/g)].map((match) =>
     match[1] !== undefined ? Number(match[1]) : match[2]!,
   );
@@ -117,7 +117,7 @@ const keyText = (key: unknown) => (isScalar(key) ? String(key.value) : String(ke
 const rangeStart = (node: unknown) =>
   node && typeof node === "object" && "range" in node ? ((node as Node).range?.[0] ?? undefined) : undefined;
 
-export function positionAt(text: string, offset: number): Position {
+function positionAt(text: string, offset: number): Position {
   const clamped = Math.max(0, Math.min(offset, text.length));
   const before = text.slice(0, clamped);
   const line = before.split("\n").length;

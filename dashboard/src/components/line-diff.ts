@@ -1,7 +1,7 @@
 // A line diff (Myers' O((N+M)·D) algorithm, as in `git diff`): the shortest edit script
 // between two texts, as lines kept, removed and added, numbered on both sides.
 
-export type DiffKind = "same" | "removed" | "added";
+type DiffKind = "same" | "removed" | "added";
 
 export interface DiffLine {
   kind: DiffKind;

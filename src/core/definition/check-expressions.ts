@@ -7,7 +7,7 @@ import type { Issue } from "../problem";
 import { formatPath } from "./issues";
 import { definitionStrings, type StringSite } from "./strings";
 
-export const SECRETS_ALLOWED_IN =
+const SECRETS_ALLOWED_IN =
   "an http step's request, an approval step's notify, an llm step's apiKey, baseUrl, system, prompt or messages, the triage apiKey, or a webhook trigger's verify.secret";
 
 const SECRET_REFERENCE = /(?<![\w$.])secrets\s*\./;

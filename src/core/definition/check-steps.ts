@@ -5,7 +5,7 @@ import type { Issue } from "../problem";
 import { formatPath } from "./issues";
 import { isFields, type Segment } from "./strings";
 
-export const MAX_STEPS = 500;
+const MAX_STEPS = 500;
 
 interface LooseStep {
   id: string;

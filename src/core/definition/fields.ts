@@ -2,8 +2,8 @@
 // step, trigger and definition schemas. Plain strings here; validate.ts parses them.
 import { z } from "zod";
 
-export const WORKFLOW_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
-export const STEP_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
+const WORKFLOW_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const STEP_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 
 export const workflowIdSchema = z
   .string()
@@ -34,7 +34,6 @@ export const templateSchema = z
   .meta({ description: "Text; {{ expr }} placeholders are evaluated as JSONata" });
 
 export const LLM_PROVIDERS = ["workers-ai", "openai"] as const;
-export type LlmProvider = (typeof LLM_PROVIDERS)[number];
 export const llmProviderSchema = z
   .enum(LLM_PROVIDERS)
   .meta({ description: "workers-ai (the AI binding) or openai (any OpenAI-compatible API at baseUrl)" });

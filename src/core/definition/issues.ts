@@ -122,7 +122,7 @@ function typeName(expected: string): string {
 }
 
 /** A short rendering of a value for messages. */
-export function describe(value: unknown): string {
+function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "an object";
@@ -131,7 +131,7 @@ export function describe(value: unknown): string {
   return String(value);
 }
 
-export function valueAt(root: unknown, path: readonly Segment[]): unknown {
+function valueAt(root: unknown, path: readonly Segment[]): unknown {
   let current = root;
   for (const segment of path) {
     if (current === null || typeof current !== "object") return undefined;

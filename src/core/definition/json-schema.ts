@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { definitionSchema } from "./schema";
 
-export const DEFINITION_SCHEMA_ID = "https://waymark.dev/definition.schema.json";
+const DEFINITION_SCHEMA_ID = "https://waymark.dev/definition.schema.json";
 
 let cached: Record<string, unknown> | undefined;
 

@@ -8,16 +8,14 @@ import { triggerSchema } from "./triggers";
 
 export * from "./steps";
 export * from "./triggers";
-export { STEP_ID_PATTERN, WORKFLOW_ID_PATTERN } from "./fields";
 
 export const TRIAGE_ACTIONS = ["retry", "skip", "fail", "escalate"] as const;
-export type TriageAction = (typeof TRIAGE_ACTIONS)[number];
 
 const keyField = expressionSchema
   .optional()
   .meta({ description: "JSONata expression over `input`; limits apply per key" });
 
-export const triageSchema = z.strictObject({
+const triageSchema = z.strictObject({
   provider: llmProviderSchema,
   model: z.string().min(1),
   baseUrl: z

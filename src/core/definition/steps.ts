@@ -33,7 +33,7 @@ export type IoStepType = (typeof IO_STEP_TYPES)[number];
 export const HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
 const statusCode = z.int().min(100).max(599);
 
-export const httpRequestSchema = z.strictObject({
+const httpRequestSchema = z.strictObject({
   method: z.enum(HTTP_METHODS).optional().meta({ description: "Default GET" }),
   url: templateSchema.meta({ description: "Absolute URL; may hold {{ }} templates" }),
   headers: z.record(z.string(), z.string()).optional(),
@@ -129,17 +129,17 @@ function promptOrMessages(step: { prompt?: string; messages?: unknown[] }, ctx: 
   }
 }
 
-export const httpStepSchema = z.strictObject({ ...stepFields, ...httpShape });
-export const transformStepSchema = z.strictObject({ ...stepFields, ...transformShape });
-export const sleepStepSchema = z.strictObject({ ...stepFields, ...sleepShape }).superRefine(oneOfSleepFields);
-export const approvalStepSchema = z.strictObject({ ...stepFields, ...approvalShape });
-export const waitStepSchema = z.strictObject({ ...stepFields, ...waitShape });
-export const workflowStepSchema = z.strictObject({ ...stepFields, ...workflowShape });
-export const llmStepSchema = z.strictObject({ ...stepFields, ...llmShape }).superRefine(promptOrMessages);
-export const retrieveStepSchema = z.strictObject({ ...stepFields, ...retrieveShape });
+const httpStepSchema = z.strictObject({ ...stepFields, ...httpShape });
+const transformStepSchema = z.strictObject({ ...stepFields, ...transformShape });
+const sleepStepSchema = z.strictObject({ ...stepFields, ...sleepShape }).superRefine(oneOfSleepFields);
+const approvalStepSchema = z.strictObject({ ...stepFields, ...approvalShape });
+const waitStepSchema = z.strictObject({ ...stepFields, ...waitShape });
+const workflowStepSchema = z.strictObject({ ...stepFields, ...workflowShape });
+const llmStepSchema = z.strictObject({ ...stepFields, ...llmShape }).superRefine(promptOrMessages);
+const retrieveStepSchema = z.strictObject({ ...stepFields, ...retrieveShape });
 
 /** The step a `map` runs per item: any type but `map`, no `needs`, `id` optional. */
-export const inlineStepSchema = z.discriminatedUnion("type", [
+const inlineStepSchema = z.discriminatedUnion("type", [
   z.strictObject({ ...inlineFields, ...httpShape }),
   z.strictObject({ ...inlineFields, ...transformShape }),
   z.strictObject({ ...inlineFields, ...sleepShape }).superRefine(oneOfSleepFields),
@@ -150,7 +150,7 @@ export const inlineStepSchema = z.discriminatedUnion("type", [
   z.strictObject({ ...inlineFields, ...retrieveShape }),
 ]);
 
-export const mapStepSchema = z.strictObject({
+const mapStepSchema = z.strictObject({
   ...stepFields,
   type: z.literal("map"),
   items: expressionSchema.meta({ description: "JSONata expression giving the array to map over" }),
@@ -170,7 +170,6 @@ export const stepSchema = z.discriminatedUnion("type", [
   retrieveStepSchema,
 ]);
 
-export type HttpRequestSpec = z.infer<typeof httpRequestSchema>;
 export type HttpStep = z.infer<typeof httpStepSchema>;
 export type TransformStep = z.infer<typeof transformStepSchema>;
 export type SleepStep = z.infer<typeof sleepStepSchema>;
@@ -179,9 +178,7 @@ export type WaitStep = z.infer<typeof waitStepSchema>;
 export type MapStep = z.infer<typeof mapStepSchema>;
 export type WorkflowStep = z.infer<typeof workflowStepSchema>;
 export type LlmStep = z.infer<typeof llmStepSchema>;
-export type LlmMessage = z.infer<typeof llmMessageSchema>;
 export type RetrieveStep = z.infer<typeof retrieveStepSchema>;
-export type InlineStep = z.infer<typeof inlineStepSchema>;
 export type Step = z.infer<typeof stepSchema>;
 
 /** True for steps dispatched to the task queue (http, llm, retrieve). */

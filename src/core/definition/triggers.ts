@@ -3,12 +3,11 @@ import { z } from "zod";
 import { expressionSchema, templateSchema } from "./fields";
 
 export const TRIGGER_TYPES = ["webhook", "cron", "api", "event"] as const;
-export type TriggerType = (typeof TRIGGER_TYPES)[number];
 
-export const WEBHOOK_SCHEMES = ["github", "stripe", "slack", "shopify", "standard", "hmac", "token", "none"] as const;
+const WEBHOOK_SCHEMES = ["github", "stripe", "slack", "shopify", "standard", "hmac", "token", "none"] as const;
 export type WebhookScheme = (typeof WEBHOOK_SCHEMES)[number];
 
-export const webhookVerifySchema = z
+const webhookVerifySchema = z
   .strictObject({
     scheme: z
       .enum(WEBHOOK_SCHEMES)
@@ -37,7 +36,7 @@ export const webhookVerifySchema = z
     }
   });
 
-export const webhookTriggerSchema = z.strictObject({
+const webhookTriggerSchema = z.strictObject({
   type: z.literal("webhook"),
   verify: webhookVerifySchema,
   input: expressionSchema
@@ -45,7 +44,7 @@ export const webhookTriggerSchema = z.strictObject({
     .meta({ description: "JSONata mapping of the request ({body, headers, query}) to the run input" }),
 });
 
-export const cronTriggerSchema = z.strictObject({
+const cronTriggerSchema = z.strictObject({
   type: z.literal("cron"),
   schedule: z.string().meta({
     description: "Five-field cron expression (minute hour day-of-month month day-of-week)",
@@ -58,9 +57,9 @@ export const cronTriggerSchema = z.strictObject({
   input: z.unknown().optional().meta({ description: "Literal run input" }),
 });
 
-export const apiTriggerSchema = z.strictObject({ type: z.literal("api") });
+const apiTriggerSchema = z.strictObject({ type: z.literal("api") });
 
-export const eventTriggerSchema = z.strictObject({
+const eventTriggerSchema = z.strictObject({
   type: z.literal("event"),
   name: z
     .string()
@@ -80,6 +79,5 @@ export const triggerSchema = z.discriminatedUnion("type", [
 export type WebhookVerify = z.infer<typeof webhookVerifySchema>;
 export type WebhookTrigger = z.infer<typeof webhookTriggerSchema>;
 export type CronTrigger = z.infer<typeof cronTriggerSchema>;
-export type ApiTrigger = z.infer<typeof apiTriggerSchema>;
 export type EventTrigger = z.infer<typeof eventTriggerSchema>;
 export type Trigger = z.infer<typeof triggerSchema>;

@@ -11,7 +11,7 @@ import { definitionSchema, type Definition } from "./schema";
 
 export type ValidationResult = { ok: true; definition: Definition } | { ok: false; issues: Issue[] };
 
-export const MAX_DEFINITION_BYTES = 256 * 1024;
+const MAX_DEFINITION_BYTES = 256 * 1024;
 
 /**
  * Validates a parsed definition. The semantic checks read the raw value defensively,

@@ -44,7 +44,7 @@ export function gateWakeAt(state: GateState, now: number): number | undefined {
   return candidates.length === 0 ? undefined : Math.min(...candidates);
 }
 
-export function isKnown(state: GateState, runId: string): boolean {
+function isKnown(state: GateState, runId: string): boolean {
   return state.waiting.some((run) => run.runId === runId) || state.admitted.some((run) => run.runId === runId);
 }
 

@@ -42,7 +42,7 @@ function cronFor(schedule: string, timezone: string | undefined): Cron {
  * The schedule as explicit lists, so croner sees exactly what the validator accepted (steps,
  * names, `7` for Sunday, `5/15`) and only the day fields keep `*`, which decides OR versus AND.
  */
-export function cronerPattern(schedule: CronSchedule): string {
+function cronerPattern(schedule: CronSchedule): string {
   const days = (any: boolean, values: number[]) => (any ? "*" : values.join(","));
   return [
     schedule.minutes.join(","),

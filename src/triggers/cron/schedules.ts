@@ -7,7 +7,7 @@ import { nextFireTimes } from "./fire-times";
 import { planScheduleSync } from "./plan";
 
 /** How many upcoming fire times the API shows per schedule. */
-export const SHOWN_FIRE_TIMES = 5;
+const SHOWN_FIRE_TIMES = 5;
 
 export interface ScheduleView {
   schedule: string;

@@ -1,6 +1,6 @@
 // Replay protection for schemes that sign a timestamp: a captured delivery stops
 // verifying 5 minutes after it was sent, and a clock far ahead is just as suspect.
-export const TIMESTAMP_TOLERANCE_SECONDS = 5 * 60;
+const TIMESTAMP_TOLERANCE_SECONDS = 5 * 60;
 
 /** Why a signed Unix timestamp (seconds) is unacceptable at `now` (ms), or null when it is fine. */
 export function timestampProblem(value: string, now: number): string | null {

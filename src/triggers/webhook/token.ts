@@ -5,7 +5,7 @@ import { timingSafeEqualText } from "../../security/constant-time";
 import { headerId } from "./delivery-id";
 import { accept, reject, type SchemeVerifier } from "./verdict";
 
-export const DEFAULT_TOKEN_HEADER = "x-webhook-token";
+const DEFAULT_TOKEN_HEADER = "x-webhook-token";
 
 export const verifyToken: SchemeVerifier = async (request, verify, secret) => {
   const presented = presentedTokens(request.headers, request.query, verify.header ?? DEFAULT_TOKEN_HEADER);

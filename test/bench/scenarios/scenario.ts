@@ -24,7 +24,7 @@ export interface Context {
   notes: Map<string, unknown>;
 }
 
-export interface Target {
+interface Target {
   /** As printed, e.g. "W/peer ≥ 10". */
   text: string;
   /** From the medians of this row (and the errors): true passes. */

@@ -134,7 +134,7 @@ export class RunHarness {
 }
 
 /** Items of maps, in memory, with counters of what a transition read and wrote. */
-export class MemoryItemStore implements MapItemStore {
+class MemoryItemStore implements MapItemStore {
   readonly values = new Map<string, unknown[]>();
   readonly records = new Map<string, MapItemRecord>();
   reads = 0;

@@ -18,7 +18,7 @@ export function runStubFor(runId: string) {
  * what a test hands the consumer, so it executes exactly what the run dispatched.
  * The hook lives on the object's bindings: an eviction drops it.
  */
-export async function recordDispatches(runId: string): Promise<TaskMessage[]> {
+async function recordDispatches(runId: string): Promise<TaskMessage[]> {
   const sent: TaskMessage[] = [];
   await runInDurableObject(runStubFor(runId), (instance) => {
     const tasks = (instance as unknown as { env: Env }).env.TASKS;

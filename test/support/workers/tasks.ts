@@ -7,7 +7,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult, type QueueR
 import { vi } from "vitest";
 import worker from "../../../src/index";
 
-export const TASK_QUEUE = "waymark-tasks";
+const TASK_QUEUE = "waymark-tasks";
 export const DEAD_LETTER_QUEUE = "waymark-tasks-dlq";
 
 let nextMessage = 0;
