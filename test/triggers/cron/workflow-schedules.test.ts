@@ -3,8 +3,8 @@
 import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import worker from "../../src/index";
-import { call, expectJson, saveWorkflow } from "../support/workers/api";
+import worker from "../../../src/index";
+import { call, expectJson, saveWorkflow } from "../../support/workers/api";
 
 interface Schedules {
   schedules: { schedule: string; timezone: string; next: string[] }[];

@@ -3,7 +3,7 @@
 // a 4xx problem+json that starts nothing and whose text holds neither the secret nor the
 // signature the server expected.
 import { beforeAll, describe, expect, it } from "vitest";
-import { call, expectJson, expectProblem, saveWorkflow } from "../support/workers/api";
+import { call, expectJson, expectProblem, saveWorkflow } from "../../support/workers/api";
 import {
   fromBase64,
   githubHeaders,
@@ -14,7 +14,7 @@ import {
   toHex,
   unixSeconds,
   type WebhookBody,
-} from "../support/webhook-signing";
+} from "../../support/webhook-signing";
 
 const SECRET = "bad-input-secret-4f1e2d3c";
 const STANDARD_SECRET = "whsec_YmFkLWlucHV0LXN0YW5kYXJkLXNlY3JldC0x";

@@ -4,14 +4,14 @@
 // delivery's run and makes sure it exists, so a first delivery that died between its claim
 // and its run is finished by the next one, under the run id it claimed.
 import { env } from "cloudflare:workers";
-import { newRunId } from "../../src/run/ids";
+import { newRunId } from "../../../src/run/ids";
 import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../src/api/app";
-import type { RunView } from "../../src/core/engine/run-view";
-import { call, expectJson, expectProblem, getRun, saveWorkflow } from "../support/workers/api";
-import { runStartedByWebhook, runStubFor } from "../support/workers/runs";
-import { uniqueName } from "../support/workers/tokens";
+import { createApp } from "../../../src/api/app";
+import type { RunView } from "../../../src/core/engine/run-view";
+import { call, expectJson, expectProblem, getRun, saveWorkflow } from "../../support/workers/api";
+import { runStartedByWebhook, runStubFor } from "../../support/workers/runs";
+import { uniqueName } from "../../support/workers/tokens";
 
 async function openWorkflow(prefix: string): Promise<string> {
   const id = uniqueName(prefix);

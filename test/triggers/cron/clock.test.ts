@@ -5,9 +5,9 @@
 import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import worker from "../../src/index";
-import { scheduledRunId } from "../../src/triggers/cron/scheduler";
-import { call, expectJson, getRun, saveWorkflow } from "../support/workers/api";
+import worker from "../../../src/index";
+import { scheduledRunId } from "../../../src/triggers/cron/scheduler";
+import { call, expectJson, getRun, saveWorkflow } from "../../support/workers/api";
 
 const MINUTE = 60_000;
 const at = (iso: string) => Date.parse(iso);

@@ -3,10 +3,10 @@
 // scheme and delivery id; a forged, unsigned or stale one is 401 and starts nothing; a
 // redelivery answers 200 with the first run.
 import { beforeAll, describe, expect, it } from "vitest";
-import type { WebhookScheme } from "../../src/core/definition/triggers";
-import type { RunView } from "../../src/core/engine/run-view";
-import { call, expectJson, expectProblem, saveWorkflow } from "../support/workers/api";
-import { runStartedByWebhook } from "../support/workers/runs";
+import type { WebhookScheme } from "../../../src/core/definition/triggers";
+import type { RunView } from "../../../src/core/engine/run-view";
+import { call, expectJson, expectProblem, saveWorkflow } from "../../support/workers/api";
+import { runStartedByWebhook } from "../../support/workers/runs";
 import {
   genericHmacHeaders,
   githubHeaders,
@@ -15,7 +15,7 @@ import {
   standardHeaders,
   stripeHeaders,
   unixSeconds,
-} from "../support/webhook-signing";
+} from "../../support/webhook-signing";
 
 interface Delivery {
   body: string;

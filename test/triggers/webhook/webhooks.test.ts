@@ -3,10 +3,10 @@
 // duplicate), the trigger's input maps {body, headers, query}, and a disabled workflow
 // answers 409 workflow_disabled.
 import { env } from "cloudflare:workers";
-import { newRunId } from "../../src/run/ids";
+import { newRunId } from "../../../src/run/ids";
 import { describe, expect, it } from "vitest";
-import { call, expectJson, expectProblem, getRun, saveWorkflow } from "../support/workers/api";
-import { runStartedByWebhook } from "../support/workers/runs";
+import { call, expectJson, expectProblem, getRun, saveWorkflow } from "../../support/workers/api";
+import { runStartedByWebhook } from "../../support/workers/runs";
 
 const SECRET = "gh-webhook-secret-0123456789";
 

@@ -4,19 +4,19 @@
 // tick that dies loses no scheduled time; every due schedule starts in one tick.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { AppError } from "../../src/core/problem";
-import type { CronTrigger } from "../../src/core/definition/triggers";
-import { database } from "../../src/db/client";
+import { AppError } from "../../../src/core/problem";
+import type { CronTrigger } from "../../../src/core/definition/triggers";
+import { database } from "../../../src/db/client";
 import { and, eq } from "drizzle-orm";
-import { advanceSchedule, listWorkflowSchedules } from "../../src/db/schedules";
-import { schedules } from "../../src/db/schema";
-import { listRuns } from "../../src/db/runs";
-import { updateWorkflow } from "../../src/db/workflows";
-import { deterministicRunId } from "../../src/run/ids";
-import { runDueSchedules, scheduledRunId } from "../../src/triggers/cron/scheduler";
-import { startRun, type StartRunRequest } from "../../src/run/start-run";
-import { changeWorkflow, cronWorkflowsCleanedAfterEach } from "../triggers/cron/saved-workflow";
-import { readRun } from "../support/workers/runs";
+import { advanceSchedule, listWorkflowSchedules } from "../../../src/db/schedules";
+import { schedules } from "../../../src/db/schema";
+import { listRuns } from "../../../src/db/runs";
+import { updateWorkflow } from "../../../src/db/workflows";
+import { deterministicRunId } from "../../../src/run/ids";
+import { runDueSchedules, scheduledRunId } from "../../../src/triggers/cron/scheduler";
+import { startRun, type StartRunRequest } from "../../../src/run/start-run";
+import { changeWorkflow, cronWorkflowsCleanedAfterEach } from "./saved-workflow";
+import { readRun } from "../../support/workers/runs";
 
 const db = database(env.DB);
 const at = (iso: string) => Date.parse(iso);

@@ -2,12 +2,12 @@
 // history of unchanged ones; the API shows the next five fire times in each time zone.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { Trigger } from "../../src/core/definition/triggers";
-import { database } from "../../src/db/client";
-import { dueSchedulesQuery, listWorkflowSchedules } from "../../src/db/schedules";
-import { runDueSchedules } from "../../src/triggers/cron/scheduler";
-import { schedulesForWorkflow } from "../../src/triggers/cron/schedules";
-import { changeWorkflow, cronWorkflowsCleanedAfterEach } from "../triggers/cron/saved-workflow";
+import type { Trigger } from "../../../src/core/definition/triggers";
+import { database } from "../../../src/db/client";
+import { dueSchedulesQuery, listWorkflowSchedules } from "../../../src/db/schedules";
+import { runDueSchedules } from "../../../src/triggers/cron/scheduler";
+import { schedulesForWorkflow } from "../../../src/triggers/cron/schedules";
+import { changeWorkflow, cronWorkflowsCleanedAfterEach } from "./saved-workflow";
 
 const db = database(env.DB);
 const at = (iso: string) => Date.parse(iso);
