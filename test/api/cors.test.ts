@@ -1,4 +1,4 @@
-// CORS (issue 5 item 4): off by default, so no Access-Control-* header is ever sent;
+// CORS: off by default, so no Access-Control-* header is ever sent;
 // WAYMARK_CORS_ORIGINS names exact origins, and only those get themselves back (never *).
 import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";

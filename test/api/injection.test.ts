@@ -1,4 +1,4 @@
-// Injection attempts are harmless (issue 5): SQL-looking filters match nothing they should
+// Injection attempts are harmless: SQL-looking filters match nothing they should
 // not, `__proto__` keys stay plain data, `{{ }}` in an input is sent as text and never
 // evaluated, and a CR/LF in a templated header cannot add a header of its own.
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";

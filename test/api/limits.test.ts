@@ -1,4 +1,4 @@
-// Abuse limits at the edge (issue 5 item 4): JSON bodies and YAML definitions
+// Abuse limits at the edge: JSON bodies and YAML definitions
 // deeper than 64 levels or wider than 10,000 keys are refused with a problem naming the
 // limit; bodies have a limit per route; without a rate-limiting binding, tokens and
 // webhooks have a per-isolate rate limit per minute from [vars].

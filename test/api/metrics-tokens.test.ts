@@ -1,4 +1,4 @@
-// GET /api/metrics counts model tokens (issue 7): the usage each llm attempt reports is
+// GET /api/metrics counts model tokens: the usage each llm attempt reports is
 // summed on its run, written to the run index, and totalled per workflow with its cost.
 import { describe, expect, it } from "vitest";
 import { call, expectJson, saveWorkflow } from "../support/workers/api";

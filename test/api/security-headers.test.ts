@@ -1,5 +1,5 @@
 /// <reference types="vite/client" />
-// Security headers (issue 5 item 4): every answer the Worker gives carries nosniff,
+// Security headers: every answer the Worker gives carries nosniff,
 // no-referrer, DENY and a Content-Security-Policy, errors included, HSTS over https; the
 // dashboard's static files get theirs, with the strict policy, from dashboard/_headers.
 import { env } from "cloudflare:workers";

@@ -1,4 +1,4 @@
-// A reordered audit log is caught (issue 5): swapping two adjacent chained entries in D1,
+// A reordered audit log is caught: swapping two adjacent chained entries in D1,
 // by their content alone or as whole rows with their hashes, breaks the chain at the first
 // swapped entry. Each test puts the rows back and sees the chain valid again.
 import { env } from "cloudflare:workers";

@@ -1,4 +1,4 @@
-// Master key rotation (issue 5 item 2): POST /api/secrets/rotate re-seals every secret
+// Master key rotation: POST /api/secrets/rotate re-seals every secret
 // under the current WAYMARK_MASTER_KEY, opening each with the key of its id from
 // WAYMARK_PREVIOUS_MASTER_KEYS; a value whose key is not configured is reported, not lost.
 import { env } from "cloudflare:workers";

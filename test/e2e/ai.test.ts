@@ -1,4 +1,4 @@
-// AI steps on the real stack (issue 7), against a scripted OpenAI-compatible server on
+// AI steps on the real stack, against a scripted OpenAI-compatible server on
 // 127.0.0.1: the two example flows — a support-ticket classifier that routes by the model's
 // structured answer, and a policy question answered from the knowledge store with
 // citations and a person's approval — plus an invalid reply corrected on retry, 429 with

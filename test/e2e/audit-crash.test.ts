@@ -1,4 +1,4 @@
-// The audit log survives a crash (issue 5): runs write their transitions through the
+// The audit log survives a crash: runs write their transitions through the
 // outbox in their own storage; `wrangler dev` is SIGKILLed while they do, restarted on
 // the same state folder, and once every run has finished the chain is complete and valid:
 // each run's start and end recorded exactly once, nothing left unchained.

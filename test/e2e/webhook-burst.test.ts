@@ -1,4 +1,4 @@
-// A burst of webhook deliveries against the real stack (issue 3): 500 concurrent signed
+// A burst of webhook deliveries against the real stack: 500 concurrent signed
 // Standard Webhooks deliveries, 450 distinct ids and 50 redeliveries of earlier ones. No
 // delivery may be lost or doubled: every acknowledged id is exactly one run, every
 // redelivery answers that run and starts nothing, and every run succeeds.

@@ -1,4 +1,4 @@
-// Failure triage through the real run and consumer (issue 7): a step that fails for good
+// Failure triage through the real run and consumer: a step that fails for good
 // asks the workflow's triage model (an OpenAI-compatible endpoint answered by a fetch spy);
 // the run applies only what `allow` admits, audits every decision with its reason, and an
 // escalation waits in the approvals inbox until a person approves a new attempt.

@@ -1,5 +1,5 @@
 // How an llm step's request becomes chat messages, and how a structured reply is judged
-// (issue 7): sources are numbered for citation, the schema is stated, an invalid reply is
+//: sources are numbered for citation, the schema is stated, an invalid reply is
 // shown back with what was wrong; replies are parsed leniently (a Markdown fence) but
 // validated strictly, with issues that name the place in the reply.
 import { describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-// The llm step through the real consumer (issue 7): an OpenAI-compatible endpoint answered by
+// The llm step through the real consumer: an OpenAI-compatible endpoint answered by
 // a fetch spy (no server, no network), and Workers AI through a fake `AI` binding. Structured
 // output is parsed and validated; an invalid reply is retried with the model told what was
 // wrong; 429 honours Retry-After; usage reaches the attempt, the run and the run index.

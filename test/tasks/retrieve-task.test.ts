@@ -1,4 +1,4 @@
-// The retrieve step through the real consumer (issue 7): BM25 ranking over a small corpus
+// The retrieve step through the real consumer: BM25 ranking over a small corpus
 // the test writes, passages with collection, docId, chunk and score as citations, user text
 // with FTS5 syntax in it searched as plain words, and an empty collection as a clear error.
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";

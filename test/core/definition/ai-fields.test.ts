@@ -1,4 +1,4 @@
-// Definition rules for AI steps (issue 7): prices are data, the triage block has no run data
+// Definition rules for AI steps: prices are data, the triage block has no run data
 // in scope (its apiKey holds only secret placeholders), and an llm schema must compile.
 import { describe, expect, it } from "vitest";
 import { validateDefinition } from "../../../src/core/definition/validate";

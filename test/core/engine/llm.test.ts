@@ -1,4 +1,4 @@
-// `llm` steps (issue 7): an invalid reply is a retryable attempt whose error the next
+// `llm` steps: an invalid reply is a retryable attempt whose error the next
 // attempt's request carries back to the model; token usage is kept per attempt and summed per run.
 import { describe, expect, it } from "vitest";
 import type { Definition } from "../../../src/core/definition/schema";

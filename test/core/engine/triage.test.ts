@@ -1,4 +1,4 @@
-// Failure triage (issue 7): a step that fails for good asks a model for one action; the
+// Failure triage: a step that fails for good asks a model for one action; the
 // engine applies it only when `allow` names it and the run has actions left, else the step
 // fails as it would have. Every answer is recorded on the step and audited.
 import { describe, expect, it } from "vitest";

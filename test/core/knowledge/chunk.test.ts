@@ -1,4 +1,4 @@
-// The knowledge store's text handling (issue 7): documents are cut into ~800-character
+// The knowledge store's text handling: documents are cut into ~800-character
 // chunks on sentence and paragraph boundaries with some overlap, and user text becomes an
 // FTS5 query that cannot be malformed.
 import { describe, expect, it } from "vitest";

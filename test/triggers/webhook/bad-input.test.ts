@@ -1,4 +1,4 @@
-// Bad webhook deliveries (issue 3, "Bad input"): an unknown or archived workflow, an
+// Bad webhook deliveries: an unknown or archived workflow, an
 // oversized or non-UTF-8 body, missing headers, a signature in the wrong encoding. Each is
 // a 4xx problem+json that starts nothing and whose text holds neither the secret nor the
 // signature the server expected.
