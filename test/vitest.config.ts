@@ -10,6 +10,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export default defineConfig({
   test: {
     root,
+    reporters: ["default", "./test/support/failed-tests-reporter.ts"],
     projects: [
       {
         test: {
