@@ -5,7 +5,7 @@ import { AppError } from "./problem";
 
 export const MAX_JSON_DEPTH = 64;
 export const MAX_JSON_KEYS = 10_000;
-export const DEFAULT_BODY_BYTES = 10 * 1024 * 1024;
+const DEFAULT_BODY_BYTES = 10 * 1024 * 1024;
 
 /**
  * Bytes a route's body may have, first match wins; anything else gets DEFAULT_BODY_BYTES.
