@@ -57,6 +57,9 @@ export type CommandResult =
   | { ok: true; run: RunView }
   | { ok: false; code: "not_found" | "invalid_state" | "forbidden"; message: string };
 
+/** The answer of an object that holds no run (never created, or purged); callers tell it from a missing step by its message. */
+export const RUN_NOT_FOUND = { ok: false, code: "not_found", message: "run not found" } as const;
+
 /** A decision on an approval step: from a token (name, role) or a signed link (for one attempt). */
 export interface ApprovalDecisionCommand {
   stepId: string;

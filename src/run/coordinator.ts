@@ -11,15 +11,17 @@ import {
   approvalRefusal,
   createRunState,
   isAwaitingTask,
+  isRedrivable,
+  isRunFinished,
   nextWakeAt,
   planRerun,
   timerKey,
   transition,
 } from "../core/engine";
 import type { Effect, ReceivedEvent, RunEvent, RunState, StepState, TaskEffect, TaskKey } from "../core/engine/types";
-import { FINISHED_RUN_STATUSES } from "../core/engine/types";
 import { GateLink } from "./gate-link";
 import {
+  RUN_NOT_FOUND,
   taskReportSchema,
   type ApprovalDecisionCommand,
   type ApprovalRequestResult,
@@ -133,7 +135,7 @@ export class RunCoordinator extends DurableObject<Env> implements RunRpc {
   /** Debounce: a later trigger's input replaces the input of this run while it is still queued. */
   async replaceQueuedInput(input: unknown): Promise<CommandResult> {
     return this.serially(async () => {
-      if (!this.state || !this.definition) return { ok: false, code: "not_found", message: "run not found" } as const;
+      if (!this.state || !this.definition) return RUN_NOT_FOUND;
       if (this.state.status !== "queued")
         return {
           ok: false,
@@ -177,7 +179,7 @@ export class RunCoordinator extends DurableObject<Env> implements RunRpc {
   async cancel(reason?: string): Promise<CommandResult> {
     return this.command(
       { type: "cancel", reason },
-      (state) => !isFinished(state),
+      (state) => !isRunFinished(state),
       "only an unfinished run can be cancelled",
     );
   }
@@ -187,7 +189,7 @@ export class RunCoordinator extends DurableObject<Env> implements RunRpc {
     const queued = this.gates.isGated();
     return this.command(
       { type: "retry", queued },
-      (state) => ["failed", "timed_out", "cancelled"].includes(state.status),
+      isRedrivable,
       "only a failed, timed-out or cancelled run can be retried",
     );
   }
@@ -195,7 +197,7 @@ export class RunCoordinator extends DurableObject<Env> implements RunRpc {
   /** A decision on a waiting approval, after checking the step and that the decider is admitted. */
   async decideApproval(command: ApprovalDecisionCommand): Promise<CommandResult> {
     return this.serially(async () => {
-      if (!this.state || !this.definition) return { ok: false, code: "not_found", message: "run not found" } as const;
+      if (!this.state || !this.definition) return RUN_NOT_FOUND;
       const refusal = approvalRefusal(this.definition, this.state, command.stepId, command.decider, command.attempt);
       if (refusal) return { ok: false, ...refusal } as const;
       const attempt = command.attempt ?? this.state.steps[command.stepId]!.attempts.at(-1)!.n;
@@ -216,7 +218,7 @@ export class RunCoordinator extends DurableObject<Env> implements RunRpc {
 
   /** What a signed link for a waiting approval needs (its attempt and timeout), if `minter` may decide it. */
   async approvalRequest(stepId: string, minter: { name: string; role: string }): Promise<ApprovalRequestResult> {
-    if (!this.state || !this.definition) return { ok: false, code: "not_found", message: "run not found" };
+    if (!this.state || !this.definition) return RUN_NOT_FOUND;
     const refusal = approvalRefusal(this.definition, this.state, stepId, minter);
     if (refusal) return { ok: false, ...refusal };
     return {
@@ -256,7 +258,7 @@ export class RunCoordinator extends DurableObject<Env> implements RunRpc {
   async purge(): Promise<{ purged: boolean; reason?: string }> {
     return this.serially(async () => {
       if (!this.state) return { purged: true };
-      if (!isFinished(this.state)) return { purged: false, reason: `the run is ${this.state.status}` };
+      if (!isRunFinished(this.state)) return { purged: false, reason: `the run is ${this.state.status}` };
       if (this.storage.hasOutbox() || this.duties.hasAny() || this.gates.hasOwed())
         return { purged: false, reason: "the run still owes records" };
       for (const socket of this.ctx.getWebSockets()) socket.close(1000, "run pruned");
@@ -278,7 +280,7 @@ export class RunCoordinator extends DurableObject<Env> implements RunRpc {
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket")
       return new Response("expected a WebSocket upgrade", { status: 426 });
-    if (!this.state) return new Response("run not found", { status: 404 });
+    if (!this.state) return new Response(RUN_NOT_FOUND.message, { status: 404 });
     return acceptListener(this.ctx, this.state);
   }
 
@@ -296,7 +298,7 @@ export class RunCoordinator extends DurableObject<Env> implements RunRpc {
 
   /** A page of a map step's items (see item-pages.ts). */
   async listItems(stepId: string, query: ItemQuery): Promise<MapItemPage> {
-    if (!this.state) return { ok: false, code: "not_found", message: "run not found" };
+    if (!this.state) return RUN_NOT_FOUND;
     return pageItems(this.storage, this.state, stepId, query);
   }
 
@@ -371,7 +373,7 @@ export class RunCoordinator extends DurableObject<Env> implements RunRpc {
     try {
       await this.serially(async () => {
         if (this.isStartingSoon()) await this.perform(await this.apply({ type: "start" }));
-        if (this.state && !isFinished(this.state)) await this.perform(await this.apply({ type: "timers_due" }));
+        if (this.state && !isRunFinished(this.state)) await this.perform(await this.apply({ type: "timers_due" }));
         await this.giveUpUnclaimedTasks();
         await this.sendDueTasks();
       });
@@ -424,7 +426,7 @@ export class RunCoordinator extends DurableObject<Env> implements RunRpc {
     refusal: string,
   ): Promise<CommandResult> {
     return this.serially(async () => {
-      if (!this.state) return { ok: false, code: "not_found", message: "run not found" } as const;
+      if (!this.state) return RUN_NOT_FOUND;
       if (!allowed(this.state))
         return { ok: false, code: "invalid_state", message: `${refusal}; this run is ${this.state.status}` } as const;
       await this.perform(await this.apply(event));
@@ -459,7 +461,7 @@ export class RunCoordinator extends DurableObject<Env> implements RunRpc {
       this.storage.save(before, state, stored);
       for (const task of tasks) this.tasks.record(task, now);
       // A finished run waits for no task, a step that moved on for none of its old ones.
-      if (isFinished(state)) this.tasks.erase();
+      if (isRunFinished(state)) this.tasks.erase();
       else this.dropStaleTasks(before, state);
       for (const effect of effects) {
         // A step's end also refreshes the index row (retries, usage): only a new run status is awaited.
@@ -641,7 +643,7 @@ export class RunCoordinator extends DurableObject<Env> implements RunRpc {
   // Computed and set synchronously, so the last caller always wins with fresh state.
   private armAlarm(): void {
     const candidates: number[] = [];
-    const wake = this.state && !isFinished(this.state) ? nextWakeAt(this.state) : undefined;
+    const wake = this.state && !isRunFinished(this.state) ? nextWakeAt(this.state) : undefined;
     if (wake !== undefined) candidates.push(wake);
     const resend = this.tasks.nextDueAt();
     if (resend !== undefined) candidates.push(resend);
@@ -660,8 +662,4 @@ export class RunCoordinator extends DurableObject<Env> implements RunRpc {
   private serially<T>(work: () => Promise<T>): Promise<T> {
     return this.lock.run(work);
   }
-}
-
-function isFinished(state: RunState): boolean {
-  return FINISHED_RUN_STATUSES.includes(state.status);
 }

@@ -1,4 +1,5 @@
-import { FINISHED_RUN_STATUSES, type ReceivedEvent, type RunState } from "../core/engine/types";
+import { isRunFinished } from "../core/engine";
+import type { ReceivedEvent, RunState } from "../core/engine/types";
 import type { Definition } from "../core/definition/schema";
 import { planGates } from "../core/flow-control";
 import { database } from "../db/client";
@@ -114,9 +115,7 @@ async function startChild(duty: StartChildDuty, context: DutyContext): Promise<b
 
 function isWaitingForChild(parent: RunState, duty: StartChildDuty): boolean {
   const step = parent.steps[duty.stepId];
-  return (
-    !FINISHED_RUN_STATUSES.includes(parent.status) && step?.status === "waiting" && step.childRunId === duty.childRunId
-  );
+  return !isRunFinished(parent) && step?.status === "waiting" && step.childRunId === duty.childRunId;
 }
 
 async function notifyParent(duty: NotifyParentDuty, context: DutyContext): Promise<boolean> {
