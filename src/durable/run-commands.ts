@@ -1,7 +1,7 @@
 // What the edge and the queue consumer send to a run's Durable Object, validated
 // at the RPC boundary, and what the object answers.
 import { z } from "zod";
-import type { RunStatus } from "../core/engine/types";
+import type { ReceivedEvent, RunStatus } from "../core/engine/types";
 import type { ErrorRecord } from "../core/errors";
 import type { MapItemView, RunView } from "../core/run-view";
 
@@ -83,6 +83,17 @@ export type RerunPlan =
       carriedSteps: Record<string, unknown>;
     }
   | { ok: false; code: "not_found" | "unknown_step" };
+
+/** An event for a waiting `wait` step (its attempt), and whether it ended the wait. */
+export interface EventDelivery {
+  stepId: string;
+  attempt: number;
+  event: ReceivedEvent;
+}
+export interface EventDeliveryAnswer {
+  resumed: boolean;
+  waiting: boolean;
+}
 
 /** A child run of a `workflow` step finished: what its parent is told. */
 export interface ChildReport {

@@ -18,7 +18,7 @@ import {
   timerKey,
   transition,
 } from "../core/engine";
-import type { Effect, ReceivedEvent, RunEvent, RunState, StepState, TaskEffect, TaskKey } from "../core/engine/types";
+import type { Effect, RunEvent, RunState, StepState, TaskEffect, TaskKey } from "../core/engine/types";
 import { GateLink } from "./gate-link";
 import {
   RUN_NOT_FOUND,
@@ -27,6 +27,8 @@ import {
   type ApprovalRequestResult,
   type ChildReport,
   type CommandResult,
+  type EventDelivery,
+  type EventDeliveryAnswer,
   type ItemQuery,
   type MapItemPage,
   type RerunPlan,
@@ -230,11 +232,7 @@ export class RunCoordinator extends DurableObject<Env> implements RunRpc {
   }
 
   /** An event for a waiting `wait` step; `resumed` when it ended the wait. */
-  async deliverEvent(delivery: {
-    stepId: string;
-    attempt: number;
-    event: ReceivedEvent;
-  }): Promise<{ resumed: boolean; waiting: boolean }> {
+  async deliverEvent(delivery: EventDelivery): Promise<EventDeliveryAnswer> {
     const isWaiting = () => {
       const step = this.state?.steps[delivery.stepId];
       return step?.status === "waiting" && step.attempts.at(-1)?.n === delivery.attempt;
@@ -588,8 +586,7 @@ export class RunCoordinator extends DurableObject<Env> implements RunRpc {
         definition: this.definition!,
         releaseGates: async () => (await this.releaseGates(), !this.gates.hasOwed()),
         outboxFlushed: () => !this.storage.hasOutbox(),
-        deliverEvent: (delivery: { stepId: string; attempt: number; event: ReceivedEvent }) =>
-          this.deliverEvent(delivery),
+        deliverEvent: (delivery: EventDelivery) => this.deliverEvent(delivery),
         childFinished: (report: ChildReport) => this.childFinished(report),
       };
       for (let next = this.untried(tried); next; next = this.untried(tried)) {

@@ -1,5 +1,5 @@
 import { isRunFinished } from "../core/engine";
-import type { ReceivedEvent, RunState } from "../core/engine/types";
+import type { RunState } from "../core/engine/types";
 import type { Definition } from "../core/definition/schema";
 import { planGates } from "../core/flow-control";
 import { database } from "../db/client";
@@ -8,7 +8,7 @@ import { findEventsSince, type EventCursor } from "../db/waiters";
 import { receivedEvent } from "../db/events";
 import { startRun } from "./start-run";
 import type { ChildReport } from "../durable/run-commands";
-import { runStub } from "../durable/run-stub";
+import { runStub, type RunRpc } from "../durable/run-stub";
 import type { Duty } from "./duties";
 import type { LookbackDuty, NotifyParentDuty, StartChildDuty } from "./holds";
 
@@ -17,7 +17,8 @@ const LOOKBACK_PAGE = 50;
 /** Start failures that another try cannot fix: the step fails instead. */
 const PERMANENT_START_FAILURES = new Set(["not_found", "workflow_disabled", "validation_failed"]);
 
-export interface DutyContext {
+/** What a duty needs of its run; it calls back into the run through its RPC methods, which take its lock. */
+export interface DutyContext extends Pick<RunRpc, "deliverEvent" | "childFinished"> {
   env: Env;
   state: RunState;
   definition: Definition;
@@ -25,12 +26,6 @@ export interface DutyContext {
   releaseGates(): Promise<boolean>;
   /** True once every outbox row (so every waiter row) has reached D1. */
   outboxFlushed(): boolean;
-  deliverEvent(delivery: {
-    stepId: string;
-    attempt: number;
-    event: ReceivedEvent;
-  }): Promise<{ resumed: boolean; waiting: boolean }>;
-  childFinished(report: ChildReport): Promise<void>;
 }
 
 /** Performs one duty; true when it is done (settle it), false to retry later. */
