@@ -18,7 +18,7 @@ import {
   timerKey,
   transition,
 } from "../core/engine";
-import type { Effect, RunEvent, RunState, StepState, TaskEffect, TaskKey } from "../core/engine/types";
+import type { RunEvent, RunState, StepState, TaskKey } from "../core/engine/types";
 import { GateLink } from "./gate-link";
 import {
   RUN_NOT_FOUND,
@@ -37,9 +37,9 @@ import {
 } from "../durable/run-commands";
 import { Duties } from "./duties";
 import { performDuty } from "./duty-work";
-import { recordHold } from "./holds";
-import { hasBlobReferences, restoreRun, storedForms, taskMessage } from "./blobs";
-import { flushOutbox, runIndexRow } from "./outbox";
+import { hasBlobReferences, restoreRun, storedForms } from "./blobs";
+import { planEffects } from "./effects";
+import { flushOutbox } from "./outbox";
 import { SqlTables } from "./sql-tables";
 import { RunStorage } from "./storage";
 import { queueBatches, TaskLedger } from "./task-ledger";
@@ -435,26 +435,22 @@ export class RunCoordinator extends DurableObject<Env> implements RunRpc {
 
   /**
    * Runs the engine and saves its result, its tasks and outbox records in one synchronous
-   * write (with `alsoWrite`, a change of the shell's own that must commit with it).
+   * write (with `alsoWrite`, a change of the shell's own that must commit with it). True
+   * when the transition dispatched tasks (they are in the ledger, to be sent).
    */
-  private async apply(event: RunEvent, alsoWrite?: () => void): Promise<Effect[]> {
+  private async apply(event: RunEvent, alsoWrite?: () => void): Promise<boolean> {
     const before = this.state;
     // A report can reach an object whose run never started (a stray message): nothing to do.
-    if (!before || !this.definition) return [];
+    if (!before || !this.definition) return false;
     const now = Date.now();
     const { state, effects } = await transition(this.definition, before, event, now, this.storage.items);
     if (state === before && effects.length === 0) {
       if (alsoWrite) this.transaction(alsoWrite);
-      return effects;
+      return false;
     }
-    const [stored, tasks] = await Promise.all([
-      storedForms(this.env.BLOBS, before, state),
-      Promise.all(
-        effects
-          .filter((effect): effect is TaskEffect => effect.type === "dispatch")
-          .map((task) => taskMessage(this.env.BLOBS, task)),
-      ),
-    ]);
+    const tables = { storage: this.storage, duties: this.duties, gates: this.gates };
+    const writes = planEffects(effects, { before, state, now }, tables, this.env.BLOBS);
+    const [stored, tasks] = await Promise.all([storedForms(this.env.BLOBS, before, state), Promise.all(writes.tasks)]);
     this.transaction(() => {
       alsoWrite?.();
       this.storage.save(before, state, stored);
@@ -462,27 +458,12 @@ export class RunCoordinator extends DurableObject<Env> implements RunRpc {
       // A finished run waits for no task, a step that moved on for none of its old ones.
       if (isRunFinished(state)) this.tasks.erase();
       else this.dropStaleTasks(before, state);
-      for (const effect of effects) {
-        // A step's end also refreshes the index row (retries, usage): only a new run status is awaited.
-        if (effect.type === "index")
-          this.storage.appendOutbox("index", runIndexRow(state, now), state.status !== before.status);
-        if (effect.type === "audit") {
-          const target = effect.stepId ? `run:${state.id}/step:${effect.stepId}` : `run:${state.id}`;
-          const detail = { ...effect.detail, ...(effect.attempt !== undefined ? { attempt: effect.attempt } : {}) };
-          this.storage.appendOutbox("audit", { at: now, action: effect.action, target, runId: state.id, detail });
-        }
-        if (effect.type === "finished") this.gates.oweReleases();
-        // Written with the queued state, so a crash cannot leave the run queued with no gate told.
-        if (effect.type === "requeued") this.duties.owe("readmit", "readmit", {});
-        if (effect.type === "map_items_created") this.storage.insertItems(effect.stepId, effect.items);
-        if (effect.type === "map_item_finished") this.storage.finishItem(effect.record);
-        recordHold(effect, state, now, this.storage, this.duties);
-      }
+      for (const record of writes.records) record();
     });
     this.state = state;
     this.armAlarm();
     broadcastChanges(this.ctx, before, state);
-    return effects;
+    return writes.tasks.length > 0;
   }
 
   /** Unclaimed tasks of the steps this transition changed that the run no longer waits for. */
@@ -504,8 +485,8 @@ export class RunCoordinator extends DurableObject<Env> implements RunRpc {
   }
 
   /** Sends the tasks the transition recorded (after the state that expects them is saved) and flushes the outbox in the background when it is urgent. */
-  private async perform(effects: Effect[]): Promise<void> {
-    if (effects.some((effect) => effect.type === "dispatch")) await this.sendDueTasks();
+  private async perform(dispatched: boolean): Promise<void> {
+    if (dispatched) await this.sendDueTasks();
     if (this.isFlushUrgent()) this.ctx.waitUntil(this.flush().then(() => this.performDuties()));
     else if (this.duties.hasAny()) this.ctx.waitUntil(this.performDuties());
     // In the background, never under the lock: the gate may be calling this run (or the next) meanwhile.

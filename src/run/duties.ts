@@ -18,6 +18,28 @@ export interface Duty {
   payload: unknown;
 }
 
+/** The payloads of the duties (written by effects.ts, performed by duty-work.ts). */
+export interface StartChildDuty {
+  stepId: string;
+  childRunId: string;
+  workflow: string;
+  version?: number;
+  input: unknown;
+  depth: number;
+}
+
+export interface LookbackDuty {
+  stepId: string;
+  attempt: number;
+  event: string;
+  since: number;
+}
+
+export interface NotifyParentDuty {
+  parentRunId: string;
+  parentStepId: string;
+}
+
 export class Duties {
   constructor(
     private readonly sql: SqlStorage,

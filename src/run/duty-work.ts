@@ -9,8 +9,7 @@ import { receivedEvent } from "../db/events";
 import { startRun } from "./start-run";
 import type { ChildReport } from "../durable/run-commands";
 import { runStub, type RunRpc } from "../durable/run-stub";
-import type { Duty } from "./duties";
-import type { LookbackDuty, NotifyParentDuty, StartChildDuty } from "./holds";
+import type { Duty, LookbackDuty, NotifyParentDuty, StartChildDuty } from "./duties";
 
 /** How many stored events one read of a lookback brings (payloads are up to 1 MiB each). */
 const LOOKBACK_PAGE = 50;
