@@ -1,8 +1,8 @@
 // What each effect of a transition does, in one switch: a new effect type fails
 // type-checking here until it is handled. Effects are written with the state that asks
-// for them, in its transaction (RunCoordinator.apply): a task in the task ledger, a record for D1
+// for them, in its transaction (transitions.ts): a task in the task ledger, a record for D1
 // in the outbox, what the run owes others as a duty or a gate release, map items in the item
-// store. Only then does anything leave the run (RunCoordinator.perform), from those records, so a
+// store. Only then does anything leave the run (background.ts), from those records, so a
 // crash in between loses nothing.
 import type { Effect, RunState, TaskEffect } from "../core/engine/types";
 import { taskMessage } from "./blobs";

@@ -224,7 +224,7 @@ export class RunStorage {
 
   /**
    * Appends a record for D1. `urgent` when others wait on it (the approvals inbox, event
-   * waiters, a run's new status); audit rows may wait for the next flush (coordinator.ts).
+   * waiters, a run's new status); audit rows may wait for the next flush (outbox-flush.ts).
    */
   appendOutbox(kind: OutboxRow["kind"], payload: unknown, urgent = kind !== "audit"): void {
     this.sql.exec("INSERT INTO outbox (kind, payload) VALUES (?, ?)", kind, JSON.stringify(payload));
