@@ -4,10 +4,11 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { durationSchema, parseDuration } from "../core/duration";
+import { DEFAULT_APPROVAL_LINK_MS } from "../core/engine";
 import { APPROVAL_STATUSES, listApprovals } from "../db/approvals";
 import { database } from "../db/client";
 import type { AppEnv } from "./app-env";
-import type { CommandResult } from "../durable/run-commands";
+import { RUN_NOT_FOUND, type CommandResult } from "../durable/run-commands";
 import { runStub } from "../durable/run-stub";
 import { isRunId } from "../run/ids";
 import { APPROVAL_LINK_PATH, signApprovalLink } from "../security/approval-links";
@@ -15,9 +16,8 @@ import { AppError, notFound } from "../core/problem";
 import { requireJsonBody } from "./request-body";
 import { jsonContent, problems, runSchema } from "./schemas";
 
-/** Links live at most this long, and this long by default when the approval has no timeout. */
+/** Links live at most this long (DEFAULT_APPROVAL_LINK_MS by default when the approval has no timeout). */
 const MAX_LINK_MS = 30 * 24 * 60 * 60_000;
-const DEFAULT_LINK_MS = 7 * 24 * 60 * 60_000;
 
 const stepParams = z.object({
   id: z.string().openapi({ param: { name: "id", in: "path" }, example: "run_01JD3X5Q8R9W4Y7Z2B6C0N1M5K" }),
@@ -97,7 +97,7 @@ function refusal(
   runId: string,
 ): AppError {
   // The object of a run that does not exist cannot name it; a missing step it names itself.
-  if (result.code === "not_found" && result.message === "run not found") return notFound(`run ${runId}`);
+  if (result.code === "not_found" && result.message === RUN_NOT_FOUND.message) return notFound(`run ${runId}`);
   return new AppError(result.code, result.message);
 }
 
@@ -131,7 +131,8 @@ export function registerApprovalRoutes(app: OpenAPIHono<AppEnv>): void {
     if (!request.ok) throw refusal(request, id);
     const expiresIn = c.req.valid("json")?.expiresIn;
     const now = Date.now();
-    const limit = now + (expiresIn === undefined ? DEFAULT_LINK_MS : Math.min(parseDuration(expiresIn), MAX_LINK_MS));
+    const limit =
+      now + (expiresIn === undefined ? DEFAULT_APPROVAL_LINK_MS : Math.min(parseDuration(expiresIn), MAX_LINK_MS));
     const expiresAt =
       expiresIn === undefined && request.expiresAt !== null ? Math.min(request.expiresAt, now + MAX_LINK_MS) : limit;
     const origin = new URL(c.req.url).origin;

@@ -1,6 +1,7 @@
 // The run index: one row per run, for listing and filtering. The run's Durable
 // Object is the source of truth; this table follows it through the outbox.
 import { and, desc, eq, gt, gte, inArray, isNotNull, lt, sql, type SQL } from "drizzle-orm";
+import { UNFINISHED_RUN_STATUSES } from "../core/engine/run-state";
 import { auditInsert, type NewAuditEntry } from "./audit";
 import type { Database } from "./client";
 import { approvals, runs, waiters, workflows } from "./schema";
@@ -58,9 +59,6 @@ export function upsertRunIndex(db: Database, row: RunIndexRow) {
   return db.insert(runs).values(row).onConflictDoUpdate({ target: runs.id, set: changes });
 }
 
-/** Statuses of a run that has not finished (the watchdog's concern). */
-const UNFINISHED_STATUSES = ["queued", "running", "waiting"];
-
 /**
  * A page of unfinished runs whose index row has not changed since `quietSince`, in id order
  * after `afterId`: those a lost alarm may have stranded.
@@ -73,7 +71,11 @@ export async function listQuietUnfinishedRuns(
     .select({ id: runs.id })
     .from(runs)
     .where(
-      and(inArray(runs.status, UNFINISHED_STATUSES), gt(runs.id, page.afterId), lt(runs.updatedAt, page.quietSince)),
+      and(
+        inArray(runs.status, UNFINISHED_RUN_STATUSES),
+        gt(runs.id, page.afterId),
+        lt(runs.updatedAt, page.quietSince),
+      ),
     )
     .orderBy(runs.id)
     .limit(page.limit);
@@ -84,7 +86,7 @@ export async function hasUnfinishedRuns(db: Database): Promise<boolean> {
   const row = await db
     .select({ id: runs.id })
     .from(runs)
-    .where(inArray(runs.status, UNFINISHED_STATUSES))
+    .where(inArray(runs.status, UNFINISHED_RUN_STATUSES))
     .limit(1)
     .get();
   return row !== undefined;

@@ -1,6 +1,7 @@
 // What the edge and the queue consumer send to a run's Durable Object, validated
 // at the RPC boundary, and what the object answers.
 import { z } from "zod";
+import type { ReceivedEvent } from "../core/engine/events";
 import type { RunStatus } from "../core/engine/run-state";
 import type { ErrorRecord } from "../core/errors";
 import type { MapItemView, RunView } from "../core/engine/run-view";
@@ -57,6 +58,9 @@ export type CommandResult =
   | { ok: true; run: RunView }
   | { ok: false; code: "not_found" | "invalid_state" | "forbidden"; message: string };
 
+/** The answer of an object that holds no run (never created, or purged); callers tell it from a missing step by its message. */
+export const RUN_NOT_FOUND = { ok: false, code: "not_found", message: "run not found" } as const;
+
 /** A decision on an approval step: from a token (name, role) or a signed link (for one attempt). */
 export interface ApprovalDecisionCommand {
   stepId: string;
@@ -80,6 +84,17 @@ export type RerunPlan =
       carriedSteps: Record<string, unknown>;
     }
   | { ok: false; code: "not_found" | "unknown_step" };
+
+/** An event for a waiting `wait` step (its attempt), and whether it ended the wait. */
+export interface EventDelivery {
+  stepId: string;
+  attempt: number;
+  event: ReceivedEvent;
+}
+export interface EventDeliveryAnswer {
+  resumed: boolean;
+  waiting: boolean;
+}
 
 /** A child run of a `workflow` step finished: what its parent is told. */
 export interface ChildReport {

@@ -2,13 +2,14 @@
 // by the run id. RunCoordinator (src/run/coordinator.ts) implements this interface, so the
 // callers depend on the contract here and not on the object's code.
 import type { TaskKey } from "../core/engine/effects";
-import type { ReceivedEvent } from "../core/engine/events";
 import type { RunView } from "../core/engine/run-view";
 import type {
   ApprovalDecisionCommand,
   ApprovalRequestResult,
   ChildReport,
   CommandResult,
+  EventDelivery,
+  EventDeliveryAnswer,
   ItemQuery,
   MapItemPage,
   RerunPlan,
@@ -33,11 +34,7 @@ export interface RunRpc {
   redrive(): Promise<CommandResult>;
   decideApproval(command: ApprovalDecisionCommand): Promise<CommandResult>;
   approvalRequest(stepId: string, minter: { name: string; role: string }): Promise<ApprovalRequestResult>;
-  deliverEvent(delivery: {
-    stepId: string;
-    attempt: number;
-    event: ReceivedEvent;
-  }): Promise<{ resumed: boolean; waiting: boolean }>;
+  deliverEvent(delivery: EventDelivery): Promise<EventDeliveryAnswer>;
   childFinished(report: ChildReport): Promise<void>;
   purge(): Promise<{ purged: boolean; reason?: string }>;
   getRun(): Promise<RunView | null>;

@@ -3,8 +3,8 @@
 // the event lookback of a wait, starting and cancelling child runs, telling the parent
 // run that this child finished, asking its gates to start it again after a redrive. A duty is written in the same transaction as the state
 // that creates it, so a crash between the two loses nothing. Most runs owe nothing: the
-// table is created by the first duty (storage.ts, SqlTables).
-import type { SqlTables } from "./storage";
+// table is created by the first duty (sql-tables.ts).
+import type { SqlTables } from "./sql-tables";
 
 const TABLE = "duties";
 const SCHEMA = `CREATE TABLE IF NOT EXISTS duties (seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, payload TEXT NOT NULL)`;
@@ -16,6 +16,28 @@ export interface Duty {
   key: string;
   kind: DutyKind;
   payload: unknown;
+}
+
+/** The payloads of the duties (written by effects.ts, performed by duty-work.ts). */
+export interface StartChildDuty {
+  stepId: string;
+  childRunId: string;
+  workflow: string;
+  version?: number;
+  input: unknown;
+  depth: number;
+}
+
+export interface LookbackDuty {
+  stepId: string;
+  attempt: number;
+  event: string;
+  since: number;
+}
+
+export interface NotifyParentDuty {
+  parentRunId: string;
+  parentStepId: string;
 }
 
 export class Duties {

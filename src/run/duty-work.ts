@@ -1,5 +1,5 @@
-import type { ReceivedEvent } from "../core/engine/events";
-import { FINISHED_RUN_STATUSES, type RunState } from "../core/engine/run-state";
+import { isRunFinished } from "../core/engine";
+import type { RunState } from "../core/engine/run-state";
 import type { Definition } from "../core/definition/schema";
 import { planGates } from "../core/flow-control";
 import { database } from "../db/client";
@@ -8,16 +8,16 @@ import { findEventsSince, type EventCursor } from "../db/waiters";
 import { receivedEvent } from "../db/events";
 import { startRun } from "./start-run";
 import type { ChildReport } from "../durable/run-commands";
-import { runStub } from "../durable/run-stub";
-import type { Duty } from "./duties";
-import type { LookbackDuty, NotifyParentDuty, StartChildDuty } from "./holds";
+import { runStub, type RunRpc } from "../durable/run-stub";
+import type { Duty, LookbackDuty, NotifyParentDuty, StartChildDuty } from "./duties";
 
 /** How many stored events one read of a lookback brings (payloads are up to 1 MiB each). */
 const LOOKBACK_PAGE = 50;
 /** Start failures that another try cannot fix: the step fails instead. */
 const PERMANENT_START_FAILURES = new Set(["not_found", "workflow_disabled", "validation_failed"]);
 
-export interface DutyContext {
+/** What a duty needs of its run; it calls back into the run through its RPC methods, which take its lock. */
+export interface DutyContext extends Pick<RunRpc, "deliverEvent" | "childFinished"> {
   env: Env;
   state: RunState;
   definition: Definition;
@@ -25,12 +25,6 @@ export interface DutyContext {
   releaseGates(): Promise<boolean>;
   /** True once every outbox row (so every waiter row) has reached D1. */
   outboxFlushed(): boolean;
-  deliverEvent(delivery: {
-    stepId: string;
-    attempt: number;
-    event: ReceivedEvent;
-  }): Promise<{ resumed: boolean; waiting: boolean }>;
-  childFinished(report: ChildReport): Promise<void>;
 }
 
 /** Performs one duty; true when it is done (settle it), false to retry later. */
@@ -115,9 +109,7 @@ async function startChild(duty: StartChildDuty, context: DutyContext): Promise<b
 
 function isWaitingForChild(parent: RunState, duty: StartChildDuty): boolean {
   const step = parent.steps[duty.stepId];
-  return (
-    !FINISHED_RUN_STATUSES.includes(parent.status) && step?.status === "waiting" && step.childRunId === duty.childRunId
-  );
+  return !isRunFinished(parent) && step?.status === "waiting" && step.childRunId === duty.childRunId;
 }
 
 async function notifyParent(duty: NotifyParentDuty, context: DutyContext): Promise<boolean> {

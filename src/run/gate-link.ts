@@ -2,8 +2,8 @@
 // (remembered at creation) and the releases it owes them once it finishes. A release is
 // retried through the run's alarm until the gate has heard it: a lost release would hold
 // a concurrency slot, and so the workflow, forever. Only a gated run has the table: its
-// creation writes it (src/run/storage.ts, SqlTables).
-import type { SqlTables } from "./storage";
+// creation writes it (src/run/sql-tables.ts).
+import type { SqlTables } from "./sql-tables";
 import { gateStub } from "../durable/gate-stub";
 
 const TABLE = "gates";

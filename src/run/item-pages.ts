@@ -1,13 +1,11 @@
 // GET /api/runs/{id}/steps/{stepId}/items: a map's items in index order, merged from the
 // item store (values, and records of ended items) and the run's steps (items in flight,
 // which the store still has as pending).
-import { itemKey } from "../core/engine";
+import { ACTIVE_STEP_STATUSES, itemKey } from "../core/engine";
 import type { RunState } from "../core/engine/run-state";
 import type { ItemQuery, MapItemPage } from "../durable/run-commands";
 import type { RunStorage } from "./storage";
 import { toMapItemView, type MapItemView } from "../core/engine/run-view";
-
-const IN_FLIGHT = new Set(["running", "retrying", "waiting"]);
 
 export function pageItems(storage: RunStorage, state: RunState, stepId: string, query: ItemQuery): MapItemPage {
   const step = state.steps[stepId];
@@ -18,7 +16,7 @@ export function pageItems(storage: RunStorage, state: RunState, stepId: string, 
   const stored = query.status === "running" ? "pending" : query.status;
   const matches = (view: MapItemView) =>
     query.status === undefined ||
-    (query.status === "running" ? IN_FLIGHT.has(view.status) : view.status === query.status);
+    (query.status === "running" ? ACTIVE_STEP_STATUSES.includes(view.status) : view.status === query.status);
   const items: MapItemView[] = [];
   let after = query.after;
   while (items.length < query.limit) {

@@ -4,6 +4,7 @@
 import type { Definition } from "../core/definition/schema";
 import type { MapItemRecord, MapItemStore } from "../core/engine/item-store";
 import type { RunState, StepState, Timer } from "../core/engine/run-state";
+import type { SqlTables } from "./sql-tables";
 
 /** Every run needs these: a new object creates them in one go, an existing one has them. */
 const CORE_TABLES = ["meta", "steps", "timers", "outbox"] as const;
@@ -22,44 +23,6 @@ const ITEMS_SCHEMA = `
     PRIMARY KEY (map, idx)
   ) WITHOUT ROWID;
 `;
-
-/**
- * The tables of the object's database, learnt with one query when the object starts. A
- * plain run needs neither the items of maps nor gates nor duties, so those tables are
- * created by their first write, and their reads answer empty (without a query) until then.
- */
-export class SqlTables {
-  private names: Set<string>;
-
-  constructor(private readonly sql: SqlStorage) {
-    this.names = this.read();
-  }
-
-  has(name: string): boolean {
-    return this.names.has(name);
-  }
-
-  /** Runs `ddl` (CREATE TABLE IF NOT EXISTS …) unless every table of `names` exists already. */
-  create(names: readonly string[], ddl: string): void {
-    if (names.every((name) => this.names.has(name))) return;
-    this.sql.exec(ddl);
-    for (const name of names) this.names.add(name);
-  }
-
-  /** A rolled-back transaction takes the tables it created with it: learn them again. */
-  relearn(): void {
-    this.names = this.read();
-  }
-
-  private read(): Set<string> {
-    return new Set(
-      this.sql
-        .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
-        .toArray()
-        .map((row) => row.name),
-    );
-  }
-}
 
 /** An item of a map as stored: its value, and how it ended once it did. */
 export interface StoredItem {
@@ -262,7 +225,7 @@ export class RunStorage {
 
   /**
    * Appends a record for D1. `urgent` when others wait on it (the approvals inbox, event
-   * waiters, a run's new status); audit rows may wait for the next flush (coordinator.ts).
+   * waiters, a run's new status); audit rows may wait for the next flush (outbox-flush.ts).
    */
   appendOutbox(kind: OutboxRow["kind"], payload: unknown, urgent = kind !== "audit"): void {
     this.sql.exec("INSERT INTO outbox (kind, payload) VALUES (?, ?)", kind, JSON.stringify(payload));

@@ -5,7 +5,7 @@
 // claimed it (a redelivery of that message may claim it again) and stays until the run
 // moves on from the attempt.
 import type { TaskEffect, TaskKey } from "../core/engine/effects";
-import type { SqlTables } from "./storage";
+import type { SqlTables } from "./sql-tables";
 
 const TABLE = "task_ledger";
 const SCHEMA = `

@@ -15,7 +15,7 @@ import { call, expectJson, expectProblem, getRun, saveWorkflow, startRunThroughA
 import { advanceClock, freezeClock, restoreClock } from "../support/workers/clock";
 import { pollUntil, readAlarm, runStubFor } from "../support/workers/runs";
 
-/** How soon a run retries a release its gate did not take (OUTBOX_RETRY_MS in src/run/coordinator.ts). */
+/** How soon a run retries a release its gate did not take (OUTBOX_RETRY_MS in src/run/outbox-flush.ts). */
 const RELEASE_RETRY_MS = 5_000;
 const gateStubFor = (name: string) => env.GATES.get(env.GATES.idFromName(name));
 const statusOf = async (runId: string) => (await getRun(runId)).status;

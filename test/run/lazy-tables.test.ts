@@ -7,7 +7,7 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { Duties } from "../../src/run/duties";
 import { newRunId } from "../../src/run/ids";
-import { SqlTables } from "../../src/run/storage";
+import { SqlTables } from "../../src/run/sql-tables";
 import { startRun } from "../../src/run/start-run";
 import { oneAtATime } from "../fixtures/flow-control/flow-controlled";
 import { transformChain } from "../fixtures/workflows-api/transform-chain";

@@ -18,7 +18,7 @@ import {
 } from "../support/workers/runs";
 
 const HOUR = 60 * 60_000;
-/** How soon the coordinator retries a failed flush (OUTBOX_RETRY_MS in src/run/coordinator.ts). */
+/** How soon the coordinator retries a failed flush (OUTBOX_RETRY_MS in src/run/outbox-flush.ts). */
 const OUTBOX_RETRY_MS = 5_000;
 
 interface IndexRow {

@@ -55,7 +55,7 @@ describe("a retryable failure", () => {
     ]);
     expect(await readTimers(run.runId)).toEqual({ "retry:call": now + RETRY_DELAY_MS });
     // The run is still running: the failure's audit row waits for the alarm that coalesces
-    // flushes (OUTBOX_COALESCE_MS in src/run/coordinator.ts); once it has left, the alarm is the retry's.
+    // flushes (OUTBOX_COALESCE_MS in src/run/outbox-flush.ts); once it has left, the alarm is the retry's.
     expect(await runDurableObjectAlarm(run.stub)).toBe(true);
     expect(await countOutbox(run.runId)).toBe(0);
     expect(await readAlarm(run.runId)).toBe(now + RETRY_DELAY_MS);

@@ -23,8 +23,11 @@ export interface Decider {
   link?: boolean;
 }
 
-/** How long the links in a `notify` request stay valid when the approval has no timeout. */
-export const DEFAULT_NOTIFY_LINK_MS = 7 * 24 * 60 * 60_000;
+/**
+ * How long a signed approval link stays valid when the approval has no timeout: the links
+ * in a `notify` request and those minted by POST /api/runs/{id}/steps/{stepId}/links.
+ */
+export const DEFAULT_APPROVAL_LINK_MS = 7 * 24 * 60 * 60_000;
 const NOTIFY_TIMEOUT_MS = 30_000;
 
 /** Parks the step until a decision or its timeout, and sends its `notify` request if it has one. */
@@ -64,7 +67,7 @@ async function renderNotify(
   step: ApprovalStep,
   expiresAt: number | undefined,
 ): Promise<Record<string, unknown>> {
-  const linkExpiry = expiresAt ?? draft.now + DEFAULT_NOTIFY_LINK_MS;
+  const linkExpiry = expiresAt ?? draft.now + DEFAULT_APPROVAL_LINK_MS;
   const approval = {
     approveUrl: approvalLinkPlaceholder("approve", linkExpiry),
     rejectUrl: approvalLinkPlaceholder("reject", linkExpiry),

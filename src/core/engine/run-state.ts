@@ -5,6 +5,10 @@ import type { ErrorRecord } from "../errors";
 export const RUN_STATUSES = ["queued", "running", "waiting", "succeeded", "failed", "cancelled", "timed_out"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export const FINISHED_RUN_STATUSES: readonly RunStatus[] = ["succeeded", "failed", "cancelled", "timed_out"];
+/** Every other status: the run still has work ahead (the watchdog's concern). */
+export const UNFINISHED_RUN_STATUSES: readonly RunStatus[] = RUN_STATUSES.filter(
+  (status) => !FINISHED_RUN_STATUSES.includes(status),
+);
 
 export const STEP_STATUSES = [
   "pending",
