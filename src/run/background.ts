@@ -18,7 +18,7 @@ import type { WakeUp } from "./wake-up";
 const UNCLAIMED_LIMIT_MS = 10 * 60_000;
 
 /** What the run's duties call back into the run with (its RPC methods, which take its lock). */
-export type RunCallbacks = Pick<RunRpc, "deliverEvent" | "childFinished">;
+type RunCallbacks = Pick<RunRpc, "deliverEvent" | "childFinished">;
 
 export interface BackgroundParts {
   ctx: DurableObjectState;

@@ -4,14 +4,14 @@ import type { TaskEffect } from "../core/engine/effects";
 import type { RunState, StepState } from "../core/engine/run-state";
 import type { StoredForms } from "./storage";
 
-export const INLINE_LIMIT_BYTES = 64 * 1024;
+const INLINE_LIMIT_BYTES = 64 * 1024;
 
-export interface BlobReference {
+interface BlobReference {
   $blob: string;
   bytes: number;
 }
 
-export function isBlobReference(value: unknown): value is BlobReference {
+function isBlobReference(value: unknown): value is BlobReference {
   return typeof value === "object" && value !== null && typeof (value as BlobReference).$blob === "string";
 }
 
@@ -34,7 +34,7 @@ export async function restore(bucket: R2Bucket, value: unknown): Promise<unknown
 }
 
 /** A step as stored in its row: large input and output replaced by references. */
-export async function offloadStep(bucket: R2Bucket, runId: string, step: StepState): Promise<StepState> {
+async function offloadStep(bucket: R2Bucket, runId: string, step: StepState): Promise<StepState> {
   const prefix = `runs/${runId}/steps/${step.id}`;
   const [input, output] = await Promise.all([
     offload(bucket, `${prefix}/input.json`, step.input),

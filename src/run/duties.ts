@@ -9,7 +9,7 @@ import type { SqlTables } from "./sql-tables";
 const TABLE = "duties";
 const SCHEMA = `CREATE TABLE IF NOT EXISTS duties (seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, payload TEXT NOT NULL)`;
 
-export const DUTY_KINDS = ["lookback", "start_child", "cancel_child", "notify_parent", "readmit"] as const;
+const DUTY_KINDS = ["lookback", "start_child", "cancel_child", "notify_parent", "readmit"] as const;
 export type DutyKind = (typeof DUTY_KINDS)[number];
 
 export interface Duty {

@@ -2,7 +2,7 @@
 import { monotonicFactory } from "ulid";
 
 const nextUlid = monotonicFactory();
-export const RUN_ID_PATTERN = /^run_[0-9A-HJKMNP-TV-Z]{26}$/;
+const RUN_ID_PATTERN = /^run_[0-9A-HJKMNP-TV-Z]{26}$/;
 
 export function newRunId(now: number): string {
   return `run_${nextUlid(now)}`;

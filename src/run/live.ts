@@ -4,7 +4,7 @@
 import type { RunState } from "../core/engine/run-state";
 import { toRunView, toStepView, type RunView, type StepView } from "../core/engine/run-view";
 
-export type LiveMessage =
+type LiveMessage =
   | { type: "snapshot"; run: RunView }
   | { type: "update"; run: Omit<RunView, "steps">; steps: StepView[] };
 

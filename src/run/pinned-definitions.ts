@@ -12,12 +12,6 @@ const versions = new Map<string, Definition>();
 /** The newest version of each workflow this isolate has read: a guess a caller may act on early, then check. */
 const newest = new Map<string, Definition>();
 
-export interface WorkflowWithDefinition {
-  workflow: WorkflowRow;
-  version: number;
-  definition: Definition;
-}
-
 /** The workflow's row and its `version` (default: latest), or undefined for either that does not exist. */
 export async function loadPinnedWorkflow(db: Database, workflowId: string, version?: number): Promise<PinnedLookup> {
   return pinVersion(db, await findWorkflow(db, workflowId), version);
@@ -42,7 +36,7 @@ export async function pinVersion(
 }
 
 /** A saved version's definition, from this isolate's cache when it has read it before. */
-export async function loadVersion(db: Database, workflowId: string, version: number): Promise<Definition | undefined> {
+async function loadVersion(db: Database, workflowId: string, version: number): Promise<Definition | undefined> {
   const key = `${workflowId}@${version}`;
   const cached = versions.get(key);
   if (cached) return cached;

@@ -173,7 +173,7 @@ export function approvalRefusal(
   return undefined;
 }
 
-export function isAdmitted(approvers: readonly string[], decider: Decider): boolean {
+function isAdmitted(approvers: readonly string[], decider: Decider): boolean {
   if (decider.link) return true;
   const role = decider.role ?? "";
   if (approvers.length === 0) return includesRole(role, "operator");

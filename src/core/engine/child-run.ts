@@ -13,9 +13,9 @@ import { completeStep } from "./outcome";
 import { expressionOptions, stepScope } from "./scope";
 
 /** Child runs nest at most 10 deep. A run started by a trigger has depth 1. */
-export const MAX_RUN_DEPTH = 10;
+const MAX_RUN_DEPTH = 10;
 
-export function runDepth(trigger: { type: string; depth?: unknown }): number {
+function runDepth(trigger: { type: string; depth?: unknown }): number {
   return trigger.type === "workflow" && typeof trigger.depth === "number" ? trigger.depth : 1;
 }
 

@@ -26,7 +26,7 @@ export interface Draft {
 }
 
 /** A store with no items: runs without maps, and tests that need none. */
-export const NO_ITEMS: MapItemStore = {
+const NO_ITEMS: MapItemStore = {
   value: () => undefined,
   record: () => undefined,
   outputs: (_map, total) => new Array<unknown>(total).fill(null),

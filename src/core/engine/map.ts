@@ -23,7 +23,7 @@ import { failAttempt } from "./attempt-failure";
 import { beginAttempt, patchStep, setTimer, type Draft } from "./draft";
 import { buildScope, expressionOptions } from "./scope";
 
-export const DEFAULT_MAP_CONCURRENCY = 10;
+const DEFAULT_MAP_CONCURRENCY = 10;
 
 /** Begins a round: evaluates `items` the first time, keeps them on later rounds. The pump starts the items. */
 export async function startMap(draft: Draft, step: MapStep): Promise<void> {

@@ -10,7 +10,7 @@ export const UNFINISHED_RUN_STATUSES: readonly RunStatus[] = RUN_STATUSES.filter
   (status) => !FINISHED_RUN_STATUSES.includes(status),
 );
 
-export const STEP_STATUSES = [
+const STEP_STATUSES = [
   "pending",
   "running",
   "retrying",
@@ -22,8 +22,8 @@ export const STEP_STATUSES = [
 ] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
 
-export const ATTEMPT_STATUSES = ["running", "succeeded", "failed", "cancelled"] as const;
-export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number];
+const ATTEMPT_STATUSES = ["running", "succeeded", "failed", "cancelled"] as const;
+type AttemptStatus = (typeof ATTEMPT_STATUSES)[number];
 
 /** Why a step was skipped; redrive re-evaluates every skipped step anyway. */
 export type SkipReason =
@@ -111,7 +111,7 @@ export interface StepState {
 }
 
 /** Which item of which map a step in flight is, and the item's value (`item` in its scope). */
-export interface MapItemRef {
+interface MapItemRef {
   map: string;
   index: number;
   value: unknown;
@@ -136,8 +136,8 @@ export interface MapProgress {
 }
 
 /** `timeout` bounds a waiting step (approval, wait, workflow); `deadline` bounds a task attempt. */
-export const TIMER_KINDS = ["retry", "deadline", "sleep", "run_timeout", "timeout"] as const;
-export type TimerKind = (typeof TIMER_KINDS)[number];
+const TIMER_KINDS = ["retry", "deadline", "sleep", "run_timeout", "timeout"] as const;
+type TimerKind = (typeof TIMER_KINDS)[number];
 
 /** A persisted wake-up. The shell multiplexes all of them onto the Durable Object's one alarm. */
 export interface Timer {

@@ -55,7 +55,7 @@ export interface StepView {
   triaging?: "model" | "person";
 }
 
-export interface MapItemCounts {
+interface MapItemCounts {
   total: number;
   pending: number;
   running: number;

@@ -10,9 +10,9 @@ import { failStep, skipStep } from "./outcome";
 import { startStep } from "./start-step";
 import { TRIAGE_TIMEOUT_MS } from "./triage";
 
-export const DEFAULT_MAX_TRIAGE_ACTIONS = 3;
+const DEFAULT_MAX_TRIAGE_ACTIONS = 3;
 /** A model asking to wait longer than this before a retry waits this long. */
-export const MAX_TRIAGE_RETRY_AFTER_MS = 60 * 60_000;
+const MAX_TRIAGE_RETRY_AFTER_MS = 60 * 60_000;
 
 /** The triage task answered (or failed): apply the action when policy admits it, else fail the step. */
 export async function decideTriage(
@@ -67,7 +67,7 @@ export async function decideEscalation(
 }
 
 /** Actions applied in this run attempt, across steps: what `maxActions` bounds. */
-export function triageActionsUsed(state: RunState): number {
+function triageActionsUsed(state: RunState): number {
   let used = 0;
   for (const step of Object.values(state.steps))
     used += (step.triage ?? []).filter((entry) => entry.applied && entry.runAttempt === state.attempt).length;

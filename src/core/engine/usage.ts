@@ -16,7 +16,7 @@ export function addRunUsage(draft: Draft, usage: Usage | undefined): void {
   draft.state.usage = sumUsage(draft.state.usage, usage);
 }
 
-export function sumUsage(a: Usage | undefined, b: Usage): Usage {
+function sumUsage(a: Usage | undefined, b: Usage): Usage {
   const sum: Usage = {
     inputTokens: (a?.inputTokens ?? 0) + b.inputTokens,
     outputTokens: (a?.outputTokens ?? 0) + b.outputTokens,

@@ -12,7 +12,7 @@ import { audit, beginAttempt, currentAttempt, patchStep, setTimer, type Draft } 
 import { completeStep } from "./outcome";
 import { expressionOptions, isTruthy, stepScope } from "./scope";
 
-export const DEFAULT_LOOKBACK = "10m";
+const DEFAULT_LOOKBACK = "10m";
 
 export async function startWait(draft: Draft, step: WaitStep): Promise<void> {
   const n = beginAttempt(draft, step.id);
