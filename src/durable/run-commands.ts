@@ -2,6 +2,7 @@
 // at the RPC boundary, and what the object answers.
 import { z } from "zod";
 import type { ReceivedEvent } from "../core/engine/events";
+import type { TaskEffect } from "../core/engine/effects";
 import type { RunStatus } from "../core/engine/run-state";
 import type { ErrorRecord } from "../core/errors";
 import type { MapItemView, RunView } from "../core/engine/run-view";
@@ -37,6 +38,19 @@ export const taskReportSchema = z.object({
   ]),
 });
 export type TaskReport = z.infer<typeof taskReportSchema>;
+
+/**
+ * Sent with a report by a consumer that can carry out one more task in the same invocation:
+ * the run may claim its next task for `claimant` instead of sending it through the queue.
+ */
+export interface ReportHandoff {
+  claimant: string;
+}
+
+/** The run's answer to a report: the task it claimed for the reporter (its queue form), if any. */
+export interface ReportAnswer {
+  next: TaskEffect | null;
+}
 
 export interface StartCommand {
   runId: string;

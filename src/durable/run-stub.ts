@@ -12,6 +12,8 @@ import type {
   EventDeliveryAnswer,
   ItemQuery,
   MapItemPage,
+  ReportAnswer,
+  ReportHandoff,
   RerunPlan,
   StartCommand,
   TaskReport,
@@ -26,7 +28,8 @@ export interface RunRpc {
   create(command: StartCommand): Promise<RunView>;
   startQueued(): Promise<RunView | null>;
   replaceQueuedInput(input: unknown): Promise<CommandResult>;
-  report(report: TaskReport): Promise<void>;
+  /** A task's outcome; with `handoff`, the answer may carry the run's next task, claimed for the reporter. */
+  report(report: TaskReport, handoff?: ReportHandoff): Promise<ReportAnswer>;
   triaged(report: TaskReport): Promise<void>;
   claimTask(key: TaskKey, messageId: string): Promise<"go" | "skip">;
   wake(): Promise<void>;

@@ -21,6 +21,8 @@ import {
   type ItemQuery,
   type MapItemPage,
   type RerunPlan,
+  type ReportAnswer,
+  type ReportHandoff,
   type StartCommand,
   type TaskReport,
 } from "../durable/run-commands";
@@ -34,6 +36,7 @@ import { RunRecords } from "./records";
 import { taskReportEvent, triageReportEvent } from "./report-events";
 import { approvalRequest, rerunPlan } from "./run-reads";
 import { claimTask } from "./task-claims";
+import { handOffNextTask } from "./task-handoff";
 import { Transitions } from "./transitions";
 import { WakeUp } from "./wake-up";
 
@@ -109,10 +112,22 @@ export class RunCoordinator extends DurableObject<Env> implements RunRpc {
     });
   }
 
-  /** A task's outcome from the queue consumer; stale and duplicate reports are ignored by the engine. */
-  async report(report: TaskReport): Promise<void> {
+  /**
+   * A task's outcome from the queue consumer; stale and duplicate reports are ignored by the
+   * engine. With `handoff`, the run's next task goes back to the reporter, claimed (task-handoff.ts).
+   */
+  async report(report: TaskReport, handoff?: ReportHandoff): Promise<ReportAnswer> {
     const event = taskReportEvent(report);
-    await this.serially(() => this.apply(event));
+    return this.serially(async () => {
+      const saved = await this.transitions.apply(event);
+      const next = handoff
+        ? await handOffNextTask(this.run, handoff.claimant, (e, claim) => this.apply(e, claim))
+        : null;
+      // Whatever was not handed off goes to the queue now.
+      await this.background.perform(saved);
+      if (next) this.wakeUp.arm();
+      return { next };
+    });
   }
 
   /** The answer of failure triage for a step that waits on it (core/engine/triage.ts). */

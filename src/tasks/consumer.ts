@@ -1,12 +1,16 @@
 // The queue consumer: claims one attempt of an I/O step from its run, executes it and
-// reports the outcome.
+// reports the outcome. A report may bring back the run's next task, claimed for this
+// consumer, which is then carried out at once instead of travelling through the queue,
+// within a budget per invocation (handoff-budget.ts).
 // The run owns retries; the queue only owns delivery: a task message is retried when the run
 // could not be asked for it, and never because its report failed (the report is then
 // retried on its own, through the queue if need be).
-import type { TaskReport } from "../durable/run-commands";
+import type { TaskEffect } from "../core/engine/effects";
+import type { ReportAnswer, ReportHandoff, TaskReport } from "../durable/run-commands";
 import { offload, restore } from "../run/blobs";
 import { runStub } from "../durable/run-stub";
 import { executeTask } from "./execute";
+import { HandoffBudget } from "./handoff-budget";
 import { isReportMessage, reportMessageSchema, type ReportMessage } from "./report-message";
 import { namedTaskSchema, taskMessageSchema, type TaskMessage } from "./task-message";
 
@@ -16,31 +20,59 @@ type TaskName = Pick<TaskMessage, "runId" | "stepId" | "attempt" | "stepType">;
 const REPORT_RETRY_PAUSES_MS = [250, 1_000];
 
 export async function consumeTasks(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const budget = new HandoffBudget(Date.now());
   await Promise.all(
     batch.messages.map((message) =>
-      isReportMessage(message.body) ? deliverQueuedReport(message, env) : handleTask(message, env),
+      isReportMessage(message.body) ? deliverQueuedReport(message, env) : handleTask(message, env, budget),
     ),
   );
 }
 
-async function handleTask(message: Message<unknown>, env: Env): Promise<void> {
+async function handleTask(message: Message<unknown>, env: Env, budget: HandoffBudget): Promise<void> {
   const parsed = taskMessageSchema.safeParse(message.body);
   if (!parsed.success) return refuseMalformed(message, env, parsed.error.issues);
   const task = parsed.data;
   if (!(await claim(message, env, task))) return;
-  let outcome: TaskReport["outcome"];
+  const outcome = await carryOut(task, env);
+  // A notification decides nothing, so the run is not told.
+  if (task.stepType === "notify") return settleNotification(message, task, outcome);
+  let next = await reportOutcome(message, env, task, outcome, budget.offer(message.id));
+  while (next) next = await carryOutHandedOff(next, env, budget, message.id);
+}
+
+async function carryOut(task: TaskMessage, env: Env): Promise<TaskReport["outcome"]> {
   try {
-    outcome = await executeTask(task, env);
+    return await executeTask(task, env);
   } catch (error) {
     // Executors turn failures into outcomes; reaching here means infrastructure (R2, D1) failed.
-    outcome = {
+    return {
       ok: false,
       error: { code: "infrastructure_error", message: `the task could not run: ${String(error)}`, retryable: true },
     };
   }
-  // A notification decides nothing, so the run is not told.
-  if (task.stepType === "notify") return settleNotification(message, task, outcome);
-  await reportOutcome(message, env, task, outcome);
+}
+
+/**
+ * A task its run handed over with a report, already claimed for this consumer: carried
+ * out and reported like a queued one. There is no message to redeliver: if its report
+ * cannot reach the run by any path, the attempt's deadline covers it.
+ */
+async function carryOutHandedOff(
+  body: TaskEffect,
+  env: Env,
+  budget: HandoffBudget,
+  messageId: string,
+): Promise<TaskEffect | null> {
+  const parsed = taskMessageSchema.safeParse(body);
+  if (!parsed.success) {
+    console.error("a run handed over a malformed task; its deadline fails the attempt", parsed.error.issues);
+    return null;
+  }
+  const task = parsed.data;
+  const outcome = await carryOut(task, env);
+  const answer = await deliverReport(env, task, outcome, budget.offer(messageId));
+  if (answer === "lost") console.error(`the report of ${describe(task)} was lost; the attempt's deadline covers it`);
+  return answer === "queued" || answer === "lost" ? null : answer.next;
 }
 
 /**
@@ -87,20 +119,36 @@ async function refuseMalformed(message: Message<unknown>, env: Env, issues: unkn
 /**
  * Tells the run, retrying a few times; if it still cannot be reached, the outcome goes
  * through the queue as a report message. Only if that too fails is the task redelivered
- * (its effect carried out again under the same Idempotency-Key).
+ * (its effect carried out again under the same Idempotency-Key). Answers the task the run
+ * handed over, if any.
  */
 export async function reportOutcome(
   message: Message<unknown>,
   env: Env,
   task: TaskName,
   outcome: TaskReport["outcome"],
-): Promise<void> {
+  handoff?: ReportHandoff,
+): Promise<TaskEffect | null> {
+  const answer = await deliverReport(env, task, outcome, handoff);
+  if (answer === "lost") {
+    redeliver(message);
+    return null;
+  }
+  message.ack();
+  return answer === "queued" ? null : answer.next;
+}
+
+/** The run's answer; "queued" when the report went through the queue instead, "lost" when neither worked. */
+async function deliverReport(
+  env: Env,
+  task: TaskName,
+  outcome: TaskReport["outcome"],
+  handoff: ReportHandoff | undefined,
+): Promise<ReportAnswer | "queued" | "lost"> {
   for (const pause of [0, ...REPORT_RETRY_PAUSES_MS]) {
     if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
     try {
-      await tell(env, task, outcome);
-      message.ack();
-      return;
+      return await tell(env, task, outcome, handoff);
     } catch (error) {
       console.error(`could not report ${describe(task)}`, error);
     }
@@ -120,10 +168,10 @@ export async function reportOutcome(
       outcome: queued,
     };
     await env.TASKS.send(report, { contentType: "json" });
-    message.ack();
+    return "queued";
   } catch (error) {
-    console.error(`could not queue the report of ${describe(task)}; redelivering the task`, error);
-    redeliver(message);
+    console.error(`could not queue the report of ${describe(task)}`, error);
+    return "lost";
   }
 }
 
@@ -145,11 +193,20 @@ async function deliverQueuedReport(message: Message<unknown>, env: Env): Promise
   }
 }
 
-function tell(env: Env, task: TaskName, outcome: TaskReport["outcome"]): Promise<void> {
+async function tell(
+  env: Env,
+  task: TaskName,
+  outcome: TaskReport["outcome"],
+  handoff?: ReportHandoff,
+): Promise<ReportAnswer> {
   const report = { stepId: task.stepId, attempt: task.attempt, outcome };
-  // A triage answer is not an outcome of the step's attempt: the run takes it apart.
   const run = runStub(env, task.runId);
-  return task.stepType === "triage" ? run.triaged(report) : run.report(report);
+  // A triage answer is not an outcome of the step's attempt: the run takes it apart.
+  if (task.stepType === "triage") {
+    await run.triaged(report);
+    return { next: null };
+  }
+  return run.report(report, handoff);
 }
 
 function describe(task: TaskName): string {
