@@ -36,7 +36,6 @@ import { RunRecords } from "./records";
 import { taskReportEvent, triageReportEvent } from "./report-events";
 import { approvalRequest, rerunPlan } from "./run-reads";
 import { claimTask } from "./task-claims";
-import { handOffNextTask } from "./task-handoff";
 import { Transitions } from "./transitions";
 import { WakeUp } from "./wake-up";
 
@@ -119,14 +118,10 @@ export class RunCoordinator extends DurableObject<Env> implements RunRpc {
   async report(report: TaskReport, handoff?: ReportHandoff): Promise<ReportAnswer> {
     const event = taskReportEvent(report);
     return this.serially(async () => {
-      const saved = await this.transitions.apply(event);
-      const next = handoff
-        ? await handOffNextTask(this.run, handoff.claimant, (e, claim) => this.apply(e, claim))
-        : null;
-      // Whatever was not handed off goes to the queue now.
+      const saved = await this.transitions.apply(event, undefined, handoff?.claimant);
+      // Whatever was not handed over goes to the queue now.
       await this.background.perform(saved);
-      if (next) this.wakeUp.arm();
-      return { next };
+      return { next: saved.handedOff };
     });
   }
 

@@ -7,7 +7,7 @@ import type { TaskKey } from "../core/engine/effects";
 import type { RunRecords } from "./records";
 
 /** Transition, save and perform `event`, writing `alsoWrite` with the new state. */
-export type Apply = (event: RunEvent, alsoWrite: () => void) => Promise<void>;
+type Apply = (event: RunEvent, alsoWrite: () => void) => Promise<void>;
 
 /**
  * "go" to the first claim of a task the run still waits for (its deadline starts now) and

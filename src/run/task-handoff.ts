@@ -1,25 +1,23 @@
 // A consumer that reports a task's outcome may carry out the run's next task in the same
 // invocation instead of waiting for it to travel through the queue (see docs/durability.md,
-// Tasks). The task is recorded in the ledger as any dispatched task is and claimed for the
-// reporter before it leaves, so a consumer that dies with it is covered like one that died
-// after claiming a queued task: by the attempt's deadline.
-import { isAwaitingTask, isRunFinished } from "../core/engine";
-import type { TaskEffect } from "../core/engine/effects";
-import type { RunRecords } from "./records";
-import { claimTask, type Apply } from "./task-claims";
+// Tasks). The task is recorded in the ledger as any dispatched task is, and claimed for the
+// reporter in the same transition as the report (its deadline starts), so a consumer that
+// dies with it is covered like one that died after claiming a queued task: by the deadline.
+import { isAwaitingTask } from "../core/engine";
+import type { Effect, TaskEffect } from "../core/engine/effects";
+import type { RunState } from "../core/engine/run-state";
 
 /** The step types whose tasks a consumer carries out and reports like any queued one. */
 const HANDED_OFF_STEP_TYPES: ReadonlySet<string> = new Set(["http", "llm", "retrieve"]);
 
 /**
- * The one task due now, claimed for `claimant`; null when none is due or several are
- * (parallel steps still go through the queue, so they spread over consumers).
+ * The task to hand over from a transition's effects: the one it dispatched, when it
+ * dispatched exactly one of a handed-off type that the run waits for. Several are not handed
+ * over: parallel steps go through the queue, so they spread over consumers.
  */
-export async function handOffNextTask(run: RunRecords, claimant: string, apply: Apply): Promise<TaskEffect | null> {
-  const state = run.state;
-  if (!state || isRunFinished(state)) return null;
-  const due = run.tasks.due(Date.now()).filter((task) => isAwaitingTask(state, task));
-  const only = due.length === 1 ? due[0]! : undefined;
-  if (!only || !HANDED_OFF_STEP_TYPES.has(only.stepType)) return null;
-  return (await claimTask(run, only, claimant, apply)) === "go" ? only.message : null;
+export function taskToHandOff(effects: readonly Effect[], state: RunState): TaskEffect | null {
+  const dispatched = effects.filter((effect): effect is TaskEffect => effect.type === "dispatch");
+  const only = dispatched.length === 1 ? dispatched[0]! : undefined;
+  if (!only || !HANDED_OFF_STEP_TYPES.has(only.stepType) || !isAwaitingTask(state, only)) return null;
+  return only;
 }

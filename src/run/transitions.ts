@@ -3,6 +3,7 @@
 // Nothing leaves the run here; the shell then performs (background.ts).
 import type { Definition } from "../core/definition/schema";
 import { createRunState, isAwaitingTask, isRunFinished, transition } from "../core/engine";
+import type { TaskEffect, TaskKey } from "../core/engine/effects";
 import type { RunEvent } from "../core/engine/events";
 import type { RunState, StepState } from "../core/engine/run-state";
 import type { StartCommand } from "../durable/run-commands";
@@ -10,15 +11,18 @@ import { storedForms } from "./blobs";
 import { planEffects } from "./effects";
 import { broadcastChanges } from "./live";
 import type { RunRecords } from "./records";
+import { taskToHandOff } from "./task-handoff";
 import type { WakeUp } from "./wake-up";
 
 /** What the shell performs after a transition was saved. */
 export interface Saved {
   /** The transition dispatched tasks: they are in the ledger, to be sent. */
   dispatched: boolean;
+  /** The queue form of the task claimed for `claimant` (task-handoff.ts), if one was. */
+  handedOff: TaskEffect | null;
 }
 
-const NOTHING_SAVED: Saved = { dispatched: false };
+const NOTHING_SAVED: Saved = { dispatched: false, handedOff: null };
 
 export class Transitions {
   constructor(
@@ -32,23 +36,25 @@ export class Transitions {
    * Runs the engine and saves its result, its tasks and outbox records in one synchronous
    * write (with `alsoWrite`, a change of the shell's own that must commit with it).
    */
-  async apply(event: RunEvent, alsoWrite?: () => void): Promise<Saved> {
+  async apply(event: RunEvent, alsoWrite?: () => void, claimant?: string): Promise<Saved> {
     const { run } = this;
     const before = run.state;
     // A report can reach an object whose run never started (a stray message): nothing to do.
     if (!before || !run.definition) return NOTHING_SAVED;
     const now = Date.now();
-    const { state, effects } = await transition(run.definition, before, event, now, run.storage.items);
+    const { state, effects, handOff } = await this.step(run.definition, before, event, now, claimant);
     if (state === before && effects.length === 0) {
       if (alsoWrite) run.transaction(alsoWrite);
       return NOTHING_SAVED;
     }
     const writes = planEffects(effects, { before, state, now }, run, this.env.BLOBS);
     const [stored, tasks] = await Promise.all([storedForms(this.env.BLOBS, before, state), Promise.all(writes.tasks)]);
+    const handedOff = handOff ? (tasks.find((task) => sameTask(task, handOff)) ?? null) : null;
     run.transaction(() => {
       alsoWrite?.();
       run.storage.save(before, state, stored);
       for (const task of tasks) run.tasks.record(task, now);
+      if (handedOff && claimant) run.tasks.claim(handedOff, claimant);
       // A finished run waits for no task, a step that moved on for none of its old ones.
       if (isRunFinished(state)) run.tasks.erase();
       else this.dropStaleTasks(before, state);
@@ -57,7 +63,24 @@ export class Transitions {
     run.state = state;
     this.wakeUp.arm();
     broadcastChanges(this.ctx, before, state);
-    return { dispatched: writes.tasks.length > 0 };
+    return { dispatched: writes.tasks.length > (handedOff ? 1 : 0), handedOff };
+  }
+
+  /**
+   * The engine's answer to `event`; with a `claimant`, the one task it dispatched is claimed
+   * in the same step (its deadline starts), to be handed over rather than sent.
+   */
+  private async step(definition: Definition, before: RunState, event: RunEvent, now: number, claimant?: string) {
+    const items = this.run.storage.items;
+    const result = await transition(definition, before, event, now, items);
+    const handOff = claimant ? taskToHandOff(result.effects, result.state) : null;
+    if (!handOff) return { ...result, handOff: null };
+    const { stepId, attempt, timeoutMs } = handOff;
+    const claim: RunEvent = { type: "task_claimed", stepId, attempt, timeoutMs };
+    const claimed = await transition(definition, result.state, claim, now, items);
+    // The engine starts the deadline of a task it waits for; were it to refuse, the task is sent as usual.
+    if (claimed.state === result.state) return { ...result, handOff: null };
+    return { state: claimed.state, effects: [...result.effects, ...claimed.effects], handOff };
   }
 
   /** Writes a new run (queued, not started); with `alsoWrite`, a change that must commit with it. */
@@ -98,4 +121,8 @@ export class Transitions {
       for (const task of this.run.tasks.ofStep(id)) if (!isAwaitingTask(after, task)) this.run.tasks.remove(task);
     }
   }
+}
+
+function sameTask(a: TaskKey, b: TaskKey): boolean {
+  return a.stepId === b.stepId && a.attempt === b.attempt && a.stepType === b.stepType;
 }
