@@ -76,10 +76,21 @@ function importsOf(file: string): { specifier: string; typeOnly: boolean }[] {
       typeOnly: allTypes(statement.entries),
     })),
     ...[...reExports].map(([specifier, entries]) => ({ specifier, typeOnly: allTypes(entries) })),
-    ...module.dynamicImports
-      .map(({ moduleRequest }) => text.slice(moduleRequest.start, moduleRequest.end))
-      .filter((literal) => /^["'`][^"'`]*["'`]$/.test(literal))
-      .map((literal) => ({ specifier: literal.slice(1, -1), typeOnly: false })),
+    ...module.dynamicImports.map(({ moduleRequest }) => {
+      const literal = text.slice(moduleRequest.start, moduleRequest.end);
+      // Only a plain string names a module this test can place.
+      if (!/^(["'])[^"'`$]*\1$/.test(literal)) throw new Error(`${file} imports a computed module: ${literal}`);
+      return { specifier: literal.slice(1, -1), typeOnly: false };
+    }),
+    // `import("…")` in a type position (`typeof import("…")`) is no import to the parser.
+    ...[...text.matchAll(/(?<![\w.])import\(\s*(["'])([^"']+)\1\s*\)/g)]
+      .filter(
+        (match) =>
+          !module.dynamicImports.some(
+            ({ moduleRequest }) => moduleRequest.start === match.index! + match[0].indexOf(match[1]!),
+          ),
+      )
+      .map((match) => ({ specifier: match[2]!, typeOnly: true })),
   ];
 }
 
@@ -187,6 +198,18 @@ describe("the layering of src/", () => {
     expect(impure).toEqual([]);
   });
 
+  it("lets the dashboard use only the pure core of src/", () => {
+    const dashboard = path.resolve(SRC, "../dashboard/src");
+    const reaching = sourceFiles(dashboard).flatMap((file) =>
+      importsOf(file)
+        .filter(({ specifier }) => specifier.startsWith("."))
+        .map(({ specifier }) => path.relative(SRC, path.resolve(path.dirname(file), specifier)))
+        .filter((target) => !target.startsWith("..") && topLevel(target) !== "core")
+        .map((target) => `${path.relative(dashboard, file)} → src/${target}`),
+    );
+    expect(reaching).toEqual([]);
+  });
+
   it("lists only allowed imports that still exist", () => {
     const stale = ALLOWED.filter(({ from, to }) => !imports.some((edge) => edge.from === from && edge.to === to));
     expect(stale).toEqual([]);
@@ -208,7 +231,7 @@ describe("the checker itself", () => {
     const probe = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "architecture-")), "probe.ts");
     fs.writeFileSync(
       probe,
-      'import type { A } from "./a";\nimport { type B } from "./b";\nexport * from "./c";\nconst d = () => import("./d");\n',
+      'import type { A } from "./a";\nimport { type B } from "./b";\nexport * from "./c";\nconst d = () => import("./d");\ntype E = typeof import("./e");\n',
     );
     try {
       expect(importsOf(probe)).toEqual([
@@ -216,6 +239,7 @@ describe("the checker itself", () => {
         { specifier: "./b", typeOnly: true },
         { specifier: "./c", typeOnly: false },
         { specifier: "./d", typeOnly: false },
+        { specifier: "./e", typeOnly: true },
       ]);
     } finally {
       fs.rmSync(probe);

@@ -1,5 +1,5 @@
 // The API's shapes as the dashboard reads them. Runs come straight from the server's own
-// projection (src/run/view.ts), so a change there is a type error here.
+// projection (src/core/engine/run-view.ts), so a change there is a type error here.
 import type {
   AttemptView,
   MapItemView,

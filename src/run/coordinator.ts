@@ -36,6 +36,7 @@ import { RunRecords } from "./records";
 import { taskReportEvent, triageReportEvent } from "./report-events";
 import { approvalRequest, rerunPlan } from "./run-reads";
 import { claimTask } from "./task-claims";
+import { handedOverBefore } from "./task-handoff";
 import { Transitions } from "./transitions";
 import { WakeUp } from "./wake-up";
 
@@ -121,7 +122,8 @@ export class RunCoordinator extends DurableObject<Env> implements RunRpc {
       const saved = await this.transitions.apply(event, undefined, handoff?.claimant);
       // Whatever was not handed over goes to the queue now.
       await this.background.perform(saved);
-      return { next: saved.handedOff };
+      // A repeated report (its first answer lost) finds the task the first one handed over.
+      return { next: saved.handedOff ?? (handoff ? handedOverBefore(this.run, handoff.claimant) : null) };
     });
   }
 

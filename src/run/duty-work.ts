@@ -1,3 +1,6 @@
+// Performing the duties a run owes (duties.ts). Each one is idempotent: a child run's id
+// is deterministic, cancelling a finished run changes nothing, a parent ignores a report
+// for a child it no longer waits for. A duty that fails stays owed; the alarm retries it.
 import { isRunFinished } from "../core/engine";
 import type { RunState } from "../core/engine/run-state";
 import type { Definition } from "../core/definition/schema";

@@ -1,9 +1,10 @@
 // The run's record of the tasks it dispatched. A queue message is only a hint: the row is
 // written with the state that expects the task, sent at once, and sent again (backing off)
 // until a consumer claims it, so a lost message, a failed send or a broker that forgets
-// everything on a crash costs seconds, not the run. A claimed row names the message that
-// claimed it (a redelivery of that message may claim it again) and stays until the run
-// moves on from the attempt.
+// everything on a crash costs seconds, not the run. A claimed row names its claimant: the
+// message that claimed it (a redelivery of that message may claim it again) or the consumer
+// it was handed over to with a report (task-handoff.ts); it stays until the run moves on
+// from the attempt.
 import type { TaskEffect, TaskKey } from "../core/engine/effects";
 import type { SqlTables } from "./sql-tables";
 
@@ -94,6 +95,15 @@ export class TaskLedger {
       key.attempt,
       key.stepType,
     );
+  }
+
+  /** The task claimed for `claimant`, if the run still keeps it. */
+  claimedBy(claimant: string): TaskEffect | undefined {
+    if (!this.tables.has(TABLE)) return undefined;
+    const row = this.sql
+      .exec<{ message: string }>("SELECT message FROM task_ledger WHERE claimed_by = ? LIMIT 1", claimant)
+      .toArray()[0];
+    return row ? (JSON.parse(row.message) as TaskEffect) : undefined;
   }
 
   /** Sent: due again (backing off) unless a consumer claims it first. */

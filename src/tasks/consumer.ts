@@ -23,7 +23,7 @@ export async function consumeTasks(batch: MessageBatch<unknown>, env: Env): Prom
   const budget = new HandoffBudget(Date.now());
   await Promise.all(
     batch.messages.map((message) =>
-      isReportMessage(message.body) ? deliverQueuedReport(message, env) : handleTask(message, env, budget),
+      isReportMessage(message.body) ? deliverQueuedReport(message, env, budget) : handleTask(message, env, budget),
     ),
   );
 }
@@ -36,8 +36,13 @@ async function handleTask(message: Message<unknown>, env: Env, budget: HandoffBu
   const outcome = await carryOut(task, env);
   // A notification decides nothing, so the run is not told.
   if (task.stepType === "notify") return settleNotification(message, task, outcome);
-  let next = await reportOutcome(message, env, task, outcome, budget.offer(message.id));
-  while (next) next = await carryOutHandedOff(next, env, budget, message.id);
+  const next = await reportOutcome(message, env, task, outcome, budget.offer(message.id, task.stepType));
+  await carryOutChain(next, env, budget, message.id);
+}
+
+/** Carries out the tasks runs hand over, one after another, while they keep handing them. */
+async function carryOutChain(first: TaskEffect | null, env: Env, budget: HandoffBudget, messageId: string) {
+  for (let next = first; next; ) next = await carryOutHandedOff(next, env, budget, messageId);
 }
 
 async function carryOut(task: TaskMessage, env: Env): Promise<TaskReport["outcome"]> {
@@ -70,7 +75,7 @@ async function carryOutHandedOff(
   }
   const task = parsed.data;
   const outcome = await carryOut(task, env);
-  const answer = await deliverReport(env, task, outcome, budget.offer(messageId));
+  const answer = await deliverReport(env, task, outcome, budget.offer(messageId, task.stepType));
   if (answer === "lost") console.error(`the report of ${describe(task)} was lost; the attempt's deadline covers it`);
   return answer === "queued" || answer === "lost" ? null : answer.next;
 }
@@ -166,6 +171,7 @@ async function deliverReport(
       attempt: task.attempt,
       stepType: task.stepType,
       outcome: queued,
+      ...(handoff ? { claimant: handoff.claimant } : {}),
     };
     await env.TASKS.send(report, { contentType: "json" });
     return "queued";
@@ -175,8 +181,11 @@ async function deliverReport(
   }
 }
 
-/** A report that went through the queue: retried (backing off) until the run hears it. */
-async function deliverQueuedReport(message: Message<unknown>, env: Env): Promise<void> {
+/**
+ * A report that went through the queue: retried (backing off) until the run hears it. A task
+ * the run handed over with its first delivery, unanswered, is answered now and carried out.
+ */
+async function deliverQueuedReport(message: Message<unknown>, env: Env, budget: HandoffBudget): Promise<void> {
   const parsed = reportMessageSchema.safeParse(message.body);
   if (!parsed.success) {
     console.error("dropping malformed report message", parsed.error.issues);
@@ -184,13 +193,17 @@ async function deliverQueuedReport(message: Message<unknown>, env: Env): Promise
     return;
   }
   const report = parsed.data;
+  let next: TaskEffect | null;
   try {
-    await tell(env, report, (await restore(env.BLOBS, report.outcome)) as TaskReport["outcome"]);
+    const outcome = (await restore(env.BLOBS, report.outcome)) as TaskReport["outcome"];
+    ({ next } = await tell(env, report, outcome, report.claimant ? { claimant: report.claimant } : undefined));
     message.ack();
   } catch (error) {
     console.error(`could not deliver the queued report of ${describe(report)}; redelivering`, error);
     redeliver(message);
+    return;
   }
+  await carryOutChain(next, env, budget, message.id);
 }
 
 async function tell(

@@ -10,7 +10,6 @@ import { httpRequestSpecSchema } from "./task-message";
 import type { HttpRequestSpec, TaskMessage } from "./task-message";
 
 const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
-/** How much of a failed response's body the error keeps. */
 
 export interface HttpDeps {
   fetch: typeof fetch;

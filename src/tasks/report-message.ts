@@ -11,6 +11,11 @@ export const reportMessageSchema = z.object({
   stepType: z.string().min(1),
   /** The outcome (taskReportSchema's), or a `{ $blob }` reference to it in R2 when over 64 KiB. */
   outcome: z.unknown(),
+  /**
+   * The claimant the report first asked a hand-off for: the run may have handed a task over
+   * to it without the answer arriving, and answers it again to whoever delivers this report.
+   */
+  claimant: z.string().optional(),
 });
 
 export type ReportMessage = z.infer<typeof reportMessageSchema>;

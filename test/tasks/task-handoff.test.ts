@@ -99,3 +99,43 @@ describe("a handed-over task whose consumer dies", () => {
     expect(two.attempts.map((attempt) => attempt.error?.code ?? attempt.status)).toEqual(["timed_out", "running"]);
   });
 });
+
+describe("a report whose answer was lost", () => {
+  it("gets the task its first delivery was handed, when repeated with the same claimant", async () => {
+    const run = await startRecordedRun("handoff-chain");
+    const stub = runStub(env, run.runId);
+    expect(await stub.claimTask({ stepId: "one", attempt: 1, stepType: "http" }, "msg-c")).toBe("go");
+    const report = { stepId: "one", attempt: 1, outcome: OK };
+    const first = await stub.report(report, { claimant: "msg-c/handoff-1" });
+    expect(first.next).toMatchObject({ stepId: "two", attempt: 1 });
+    expect(await stub.report(report, { claimant: "msg-c/handoff-1" })).toEqual(first);
+    // Anyone else asking gets nothing.
+    expect(await stub.report(report, { claimant: "msg-d/handoff-1" })).toEqual({ next: null });
+  });
+
+  it("hands the task to whoever delivers the report through the queue, which carries the chain on", async () => {
+    const run = await startRecordedRun("handoff-chain");
+    const stub = runStub(env, run.runId);
+    expect(await stub.claimTask({ stepId: "one", attempt: 1, stepType: "http" }, "msg-e")).toBe("go");
+    // The report went in, but its answer (the handed-over task) never reached the consumer,
+    // which sent the report through the queue as well.
+    await stub.report({ stepId: "one", attempt: 1, outcome: OK }, { claimant: "msg-e/handoff-1" });
+    const seen = answerCalls();
+    const queuedReport = {
+      type: "report",
+      runId: run.runId,
+      stepId: "one",
+      attempt: 1,
+      stepType: "http",
+      outcome: OK,
+      claimant: "msg-e/handoff-1",
+    };
+
+    const { result } = await deliver([queuedReport]);
+
+    expect(result.explicitAcks).toHaveLength(1);
+    expect(seen).toEqual([`/two ${run.runId}:two`, `/three ${run.runId}:three`]);
+    expect((await readRun(run.runId)).status).toBe("succeeded");
+    expect(run.dispatched.map((task) => task.stepId)).toEqual(["one"]);
+  });
+});
