@@ -1,15 +1,33 @@
 // Builds the dashboard into dashboard/dist, the directory Workers static assets serve:
 // dashboard/src bundled by esbuild into one app.js (no CDN, no eval), next to the page,
-// its stylesheet (src/app.css) and the _headers file with the strict CSP. wrangler.toml's [build]
-// runs it before `wrangler dev` and `wrangler deploy`; `npm run build:dashboard` by hand.
+// its stylesheet app.css (the files of src/styles joined in cascade order) and the _headers
+// file with the strict CSP. wrangler.toml's [build] runs it before `wrangler dev` and
+// `wrangler deploy`; `npm run build:dashboard` by hand.
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
 
 const DIR = import.meta.dirname;
 const OUT = path.join(DIR, "dist");
-/** Copied as they are: the page, the headers Workers static assets apply, and the stylesheet. */
-const STATIC_FILES = ["index.html", "_headers", "src/app.css"];
+/** Copied as they are: the page and the headers Workers static assets apply. */
+const STATIC_FILES = ["index.html", "_headers"];
+/**
+ * The stylesheet's parts in src/styles, in cascade order: a later rule wins over an earlier
+ * one of the same weight, so the order is part of the styles. Each inner list is one section,
+ * opened by its comment; sections are set apart by a blank line, the files of one section
+ * (Workflows is too long for one file) follow each other directly.
+ */
+const STYLESHEET_SECTIONS = [
+  ["base"],
+  ["frame"],
+  ["status"],
+  ["runs"],
+  ["run"],
+  ["json"],
+  ["approvals-metrics-audit"],
+  ["workflows", "workflow-editor", "workflow-versions"],
+  ["map-items"],
+];
 
 const result = await build({
   entryPoints: { app: path.join(DIR, "src/main.ts") },
@@ -32,7 +50,8 @@ mkdirSync(OUT, { recursive: true });
 mkdirSync(path.join(OUT, "chunks"), { recursive: true });
 const outputs = [
   ...result.outputFiles.map((file) => ({ name: path.relative(OUT, file.path), content: Buffer.from(file.contents) })),
-  ...STATIC_FILES.map((file) => ({ name: path.basename(file), content: readFileSync(path.join(DIR, file)) })),
+  ...STATIC_FILES.map((file) => ({ name: file, content: readFileSync(path.join(DIR, file)) })),
+  { name: "app.css", content: stylesheet() },
 ];
 const written = outputs.filter(({ name, content }) => writeIfChanged(path.join(OUT, name), content));
 // Chunk names carry a content hash: the ones an earlier build left behind are garbage.
@@ -45,6 +64,13 @@ for (const chunk of readdirSync(path.join(OUT, "chunks"))) {
 console.log(
   `dashboard: ${written.length === 0 ? "up to date" : `wrote ${written.map((file) => file.name).join(", ")}`} in ${path.relative(process.cwd(), OUT) || "."}`,
 );
+
+/** One app.css from src/styles, as STYLESHEET_SECTIONS orders it. */
+function stylesheet(): Buffer {
+  const section = (files: string[]) =>
+    files.map((file) => readFileSync(path.join(DIR, "src/styles", `${file}.css`), "utf8")).join("");
+  return Buffer.from(STYLESHEET_SECTIONS.map(section).join("\n"));
+}
 
 /**
  * Several `wrangler dev` may build at once (tests run in parallel), and each watches

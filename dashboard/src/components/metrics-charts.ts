@@ -33,7 +33,7 @@ Chart.register(
   Tooltip,
 );
 
-/** The CSS custom property (app.css) each status is drawn in. */
+/** The CSS custom property (src/styles) each status is drawn in. */
 const STATUS_COLOURS: Record<RunStatus, string> = {
   queued: "--idle",
   running: "--run",
