@@ -1,6 +1,7 @@
 // POST /api/workflows/{id}/runs: start a run, honouring `Idempotency-Key`
 // (same key + same body → the first run; different body → 422; still in flight → 409).
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { canonicalJson, sha256Hex } from "../core/canonical-json";
 import { database } from "../db/client";
 import type { Database } from "../db/client";
@@ -15,6 +16,7 @@ import type { AppEnv } from "./app-env";
 import { runStub } from "../durable/run-stub";
 import { newRunId } from "../run/ids";
 import { startRun, type StartedRun, type StartRunRequest } from "../run/start-run";
+import { requestAuditEntry } from "./audit-trail";
 import type { RunView } from "../core/engine/run-view";
 import type { WriteAlongsideAudit } from "./app-env";
 import { AppError } from "../core/problem";
@@ -50,14 +52,17 @@ export function registerRunStartRoute(app: OpenAPIHono<AppEnv>): void {
     const body = c.req.valid("json") ?? {};
     const key = c.req.valid("header")["idempotency-key"];
     const alongsideAudit = c.get("alongsideAudit");
-    const request = {
+    const request: StartRunRequest = {
       workflowId: id,
       input: body.input,
       version: body.version,
       trigger: { type: "api" as const },
       listWith: (insert: WriteAlongsideAudit) => alongsideAudit.push(insert),
+      // This call's own entry goes with the run it creates (its outbox writes it): recorded
+      // exactly when the run exists, with no D1 write before the answer.
+      auditEntries: [requestAuditEntry(c, "202")],
     };
-    if (!key) return c.json({ run: await startRun(c.env, request) }, 202);
+    if (!key) return startedNow(c, await startRun(c.env, request));
 
     const db = database(c.env.DB);
     const scopedKey = `${id}:${key}`;
@@ -69,12 +74,18 @@ export function registerRunStartRoute(app: OpenAPIHono<AppEnv>): void {
       if (existing.requestHash !== requestHash)
         throw new AppError("idempotency_conflict", "this Idempotency-Key was used with a different request body");
       const { run, created } = await replay(c.env, db, { ...existing, key: scopedKey }, request, now);
-      if (created) return c.json({ run }, 202);
+      if (created) return startedNow(c, run);
       c.header("Idempotent-Replayed", "true");
       return c.json({ run }, 200);
     }
-    return c.json({ run: await startClaimed(c.env, db, scopedKey, { ...request, runId }) }, 202);
+    return startedNow(c, await startClaimed(c.env, db, scopedKey, { ...request, runId }));
   });
+}
+
+/** 202 for a run this request created: its audit entry went with the run (auditEntries). */
+function startedNow(c: Context<AppEnv>, run: RunView) {
+  c.set("auditWritten", true);
+  return c.json({ run }, 202);
 }
 
 /**

@@ -66,6 +66,12 @@ export interface StartCommand {
   carriedSteps?: Record<string, unknown>;
   /** The flow-control gates the run passes (names); each is told when the run finishes. */
   gates?: string[];
+  /**
+   * Rows of the audit log (db/audit.ts, NewAuditEntry) the run writes through its outbox
+   * with its creation: the API call that started it is on record exactly when the run exists,
+   * and its answer waits for no D1 write.
+   */
+  auditEntries?: Record<string, unknown>[];
 }
 
 export type CommandResult =

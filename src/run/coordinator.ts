@@ -64,10 +64,14 @@ export class RunCoordinator extends DurableObject<Env> implements RunRpc {
       void ctx.blockConcurrencyWhile(async () => void (run.state = await restoreRun(env.BLOBS, loaded)));
   }
 
-  /** Creates and starts the run; a repeated start returns the existing run. */
+  /** Creates and starts the run; a repeated start returns the existing run (and records its audit entries). */
   async start(command: StartCommand): Promise<RunView> {
     return this.serially(async () => {
-      if (this.run.state) return toRunView(this.run.state);
+      if (this.run.state) {
+        // The caller answers as if it started the run: its entries must not be lost.
+        if (command.auditEntries?.length) await this.background.perform(this.transitions.record(command));
+        return toRunView(this.run.state);
+      }
       await this.createStartingSoon(command);
       await this.apply({ type: "start" });
       return toRunView(this.run.state!);

@@ -36,6 +36,8 @@ export type WaiterRecord =
   | { op: "add"; runId: string; stepId: string; attempt: number; eventName: string; since: number; at: number }
   | { op: "remove"; runId: string; stepId: string; attempt: number };
 
+type AuditRow = typeof auditLog.$inferInsert;
+
 const FLUSH_BATCH = 100;
 
 export function runIndexRow(state: RunState, now: number): RunIndexRow {
@@ -85,15 +87,15 @@ export async function flushOutbox(storage: RunStorage, d1: D1Database): Promise<
   }
 }
 
-/** D1 binds at most 100 parameters per statement; an audit row binds 11. */
-const AUDIT_ROWS_PER_INSERT = 9;
+/** D1 binds at most 100 parameters per statement; an audit row binds at most 13 (an API call's). */
+const AUDIT_ROWS_PER_INSERT = 7;
 
 function toStatements(db: ReturnType<typeof database>, rows: OutboxRow[]) {
   // Only the newest index row matters: the run's row is a snapshot, not a log.
   const latestIndex = rows.findLast((row) => row.kind === "index");
   const statements = [];
   // Consecutive audit rows go in one multi-row insert (their order, so the chain's, kept).
-  let audits: (typeof auditLog.$inferInsert)[] = [];
+  let audits: AuditRow[] = [];
   const insertAudits = () => {
     for (let start = 0; start < audits.length; start += AUDIT_ROWS_PER_INSERT) {
       statements.push(
@@ -106,8 +108,9 @@ function toStatements(db: ReturnType<typeof database>, rows: OutboxRow[]) {
     audits = [];
   };
   for (const row of rows) {
-    if (row.kind === "audit") {
-      audits.push(auditValues(JSON.parse(row.payload) as AuditRecord, row.seq));
+    if (row.kind === "audit" || row.kind === "entry") {
+      const payload = JSON.parse(row.payload);
+      audits.push(row.kind === "audit" ? auditValues(payload as AuditRecord, row.seq) : (payload as AuditRow));
       continue;
     }
     insertAudits();
@@ -119,7 +122,7 @@ function toStatements(db: ReturnType<typeof database>, rows: OutboxRow[]) {
   return statements;
 }
 
-function auditValues(record: AuditRecord, seq: number): typeof auditLog.$inferInsert {
+function auditValues(record: AuditRecord, seq: number): AuditRow {
   return {
     eventId: `${record.runId}:${seq}`,
     at: record.at,

@@ -5,6 +5,8 @@
 import type { Definition } from "../core/definition/schema";
 import { hasFlowControl, planGates, type GateStage } from "../core/flow-control";
 import { database } from "../db/client";
+import type { BatchItem } from "drizzle-orm/batch";
+import { auditInsert, type NewAuditEntry } from "../db/audit";
 import { runIndexInsert } from "../db/runs";
 import { AppError, notFound, validationFailed } from "../core/problem";
 import { gateStub } from "../durable/gate-stub";
@@ -28,7 +30,13 @@ export interface StartRunRequest {
    * Hands the run's index insert to the caller instead of writing it here: an API call writes
    * it in its audit entry's batch (api/audit-trail.ts), one D1 round trip for both.
    */
-  listWith?: (insert: ReturnType<typeof runIndexInsert>) => void;
+  listWith?: (write: BatchItem<"sqlite">) => void;
+  /**
+   * Audit-log rows to record with the run (an API call's own entry). A run that starts at once
+   * writes them, and its index row, through its outbox: the answer waits for no D1 write. A run
+   * under flow control has them written with its index row (`listWith`, or here).
+   */
+  auditEntries?: NewAuditEntry[];
 }
 
 /** The run a trigger started, or (`debounced`) the pending run it joined: its id differs from a requested `runId`. */
@@ -71,11 +79,27 @@ export async function startRun(env: Env, request: StartRunRequest, pinned?: Pinn
     rerunOf: request.rerunOf,
     carriedSteps: request.carriedSteps,
   };
-  if (hasFlowControl(definition))
-    return startThroughGates(env, command, await gatesFor(definition, input, now), request.listWith);
+  if (hasFlowControl(definition)) {
+    const started = await startThroughGates(env, command, await gatesFor(definition, input, now), request.listWith);
+    await recordEntries(env, request);
+    return started;
+  }
+  if (request.auditEntries) {
+    // The run's outbox lists it (its start changes its status) and records the entries.
+    return runStub(env, runId).start({ ...command, auditEntries: request.auditEntries });
+  }
   const run = await runStub(env, runId).start(command);
   await recordInIndex(env, command, run, request.listWith);
   return run;
+}
+
+/** A gated run's audit entries: in the caller's batch, or written here. */
+async function recordEntries(env: Env, request: StartRunRequest): Promise<void> {
+  const entries = request.auditEntries;
+  if (!entries || entries.length === 0) return;
+  const insert = auditInsert(database(env.DB), entries);
+  if (request.listWith) request.listWith(insert);
+  else await insert;
 }
 
 /**

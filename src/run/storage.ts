@@ -33,7 +33,8 @@ export interface StoredItem {
 
 export interface OutboxRow {
   seq: number;
-  kind: "index" | "audit" | "approval" | "waiter";
+  /** `audit`: a record of the run's own; `entry`: a whole audit-log row handed over at creation (an API call's). */
+  kind: "index" | "audit" | "entry" | "approval" | "waiter";
   payload: string;
 }
 

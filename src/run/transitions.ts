@@ -99,11 +99,20 @@ export class Transitions {
     const stored = await storedForms(this.env.BLOBS, undefined, state);
     this.run.transaction(() => {
       this.run.storage.create(definition, state, stored);
+      for (const entry of command.auditEntries ?? []) this.run.storage.appendOutbox("entry", entry);
       this.run.gates.remember(command.gates ?? []);
       alsoWrite?.();
     });
     this.run.definition = definition;
     this.run.state = state;
+  }
+
+  /** Records a command's audit entries for a run that exists already. */
+  record(command: StartCommand): Saved {
+    this.run.transaction(() => {
+      for (const entry of command.auditEntries ?? []) this.run.storage.appendOutbox("entry", entry);
+    });
+    return NOTHING_SAVED;
   }
 
   /** A queued run takes a new input (debounce); the caller checked that it is queued. */
