@@ -16,6 +16,7 @@ import { buildRows, formatTable, type Sample } from "./report.ts";
 import { PeerRunner, runBatch, WaymarkRunner } from "./runners.ts";
 import { sleep } from "./stats.ts";
 import { ceilingScenarios } from "./scenarios/ceiling.ts";
+import { d1TripScenarios } from "./scenarios/d1-trips.ts";
 import { growthScenarios } from "./scenarios/growth.ts";
 import { latencyScenarios } from "./scenarios/latency.ts";
 import { probeScenarios } from "./scenarios/probes.ts";
@@ -37,6 +38,7 @@ const scenarios: Scenario[] = [
   ...concurrentScenarios(options.concurrent, options.peerConcurrent),
   ...webhookScenarios(),
   ...growthScenarios(options.mapSizes, options.bigMap),
+  ...d1TripScenarios(),
   ...probeScenarios(),
 ].filter((s) => options.only.length === 0 || options.only.some((prefix) => s.id.startsWith(prefix)));
 

@@ -1,6 +1,7 @@
 // The three systems under test, each a `wrangler dev` on a free loopback port with its own
 // state folder: Waymark (from a generated copy of wrangler.toml with the rate limits raised,
-// so the bench measures the engine and not the limiter), the Workflows peer and the ceiling.
+// so the bench measures the engine and not the limiter, and its D1 round trips counted), the
+// Workflows peer and the ceiling.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -12,6 +13,7 @@ import {
   ROOT,
   type DevVars,
 } from "../../src/dev/local-stack.ts";
+import { D1_COUNTS_PATH } from "./counting/d1-counter.ts";
 
 const WRANGLER = path.join(ROOT, "node_modules/wrangler/bin/wrangler.js");
 // The dashboard's build step runs `node dashboard/build.ts`: make that the Node 22 of node_modules, as npm scripts do.
@@ -75,12 +77,16 @@ export function startCeiling(folder: string): Promise<Worker> {
  * fallback instead. Locally, miniflare simulates the binding with one Durable Object that
  * every request calls (3–5 ms at idle, and one queue for a burst of 500 webhooks), where in
  * production the binding counts in the Worker's own location. The bench measures the engine,
- * not that simulation. Fails loudly when the file no longer has the shape this expects,
+ * not that simulation. Its `main` is the bench's entry, which counts D1 round trips
+ * (counting/index.ts) and answers them on a path of its own, reached before the dashboard's
+ * assets. Fails loudly when the file no longer has the shape this expects,
  * rather than benchmarking a silently different config.
  */
 function benchConfig(source: string): string {
   const replacements: [RegExp, string][] = [
-    [/^main = "([^"]+)"$/m, `main = "${path.join(ROOT, "src/index.ts")}"`],
+    // The real Worker, wrapped so that its D1 round trips are counted (counting/index.ts).
+    [/^main = "([^"]+)"$/m, `main = "${path.join(import.meta.dirname, "counting/index.ts")}"`],
+    [/^run_worker_first = \[(.+)\]$/m, `run_worker_first = [$1, "${D1_COUNTS_PATH}"]`],
     [/^directory = "([^"]+)"$/m, `directory = "${path.join(ROOT, "dashboard/dist")}"`],
     [/^migrations_dir = "([^"]+)"$/m, `migrations_dir = "${path.join(ROOT, "migrations")}"`],
     [/^watch_dir = "([^"]+)"$/m, `watch_dir = "${path.join(ROOT, "dashboard/src")}"\ncwd = "${ROOT}"`],

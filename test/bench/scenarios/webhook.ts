@@ -19,7 +19,7 @@ interface Ack {
   latencyMs: number;
 }
 
-async function deliver(context: Context, requestId: string, body: Ack["body"]): Promise<Ack> {
+export async function deliver(context: Context, requestId: string, body: Ack["body"]): Promise<Ack> {
   const sentAt = Date.now();
   const started = performance.now();
   try {
@@ -50,23 +50,7 @@ async function webhookBurst(context: Context, round: number): Promise<Measured> 
   const errors = [...idle, ...acks]
     .filter((ack) => ack.status !== 202 || !ack.runId)
     .map((ack) => `delivery ${ack.requestId}: answered ${ack.status}`);
-  const accepted = [...idle, ...acks].filter((ack) => ack.runId);
-  if (new Set(accepted.map((ack) => ack.runId)).size !== accepted.length)
-    errors.push("two deliveries acknowledged with the same run");
-
-  const started: Started[] = accepted.map((ack) => ({
-    id: ack.runId!,
-    n: ack.body.i,
-    sentAt: ack.sentAt,
-    ackedAt: ack.sentAt,
-  }));
-  const outcomes = new Map<string, Outcome>();
-  await awaitAll(context.waymark, "seq1", started, outcomes, 120_000, errors);
-  for (const ack of accepted) {
-    const outcome = outcomes.get(ack.runId!);
-    if (outcome && (!outcome.succeeded || JSON.stringify(outcome.output) !== JSON.stringify(ack.body)))
-      errors.push(`delivery ${ack.requestId} → ${ack.runId}: ${JSON.stringify(outcome)}`);
-  }
+  const outcomes = await awaitDelivered(context, [...idle, ...acks], errors);
   const latencies = acks.map((ack) => ack.latencyMs);
   const lastFinish = Math.max(...[...outcomes.values()].map((o) => o.finishedAt ?? 0));
   return {
@@ -85,6 +69,30 @@ async function webhookBurst(context: Context, round: number): Promise<Measured> 
       allRunsDoneAfterMs: lastFinish - Math.min(...acks.map((ack) => ack.sentAt)),
     },
   };
+}
+
+/**
+ * Waits for the runs of the acknowledged deliveries and checks them (errors are added): one
+ * run per delivery, each succeeded with the delivered body as output.
+ */
+export async function awaitDelivered(context: Context, acks: Ack[], errors: string[]): Promise<Map<string, Outcome>> {
+  const accepted = acks.filter((ack) => ack.runId);
+  if (new Set(accepted.map((ack) => ack.runId)).size !== accepted.length)
+    errors.push("two deliveries acknowledged with the same run");
+  const started: Started[] = accepted.map((ack) => ({
+    id: ack.runId!,
+    n: ack.body.i,
+    sentAt: ack.sentAt,
+    ackedAt: ack.sentAt,
+  }));
+  const outcomes = new Map<string, Outcome>();
+  await awaitAll(context.waymark, "seq1", started, outcomes, 120_000, errors);
+  for (const ack of accepted) {
+    const outcome = outcomes.get(ack.runId!);
+    if (outcome && (!outcome.succeeded || JSON.stringify(outcome.output) !== JSON.stringify(ack.body)))
+      errors.push(`delivery ${ack.requestId} → ${ack.runId}: ${JSON.stringify(outcome)}`);
+  }
+  return outcomes;
 }
 
 export const webhookScenarios = (): Scenario[] => [
