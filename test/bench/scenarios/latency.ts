@@ -78,8 +78,9 @@ export const latencyScenarios = (): Scenario[] => [
     ceiling: "ceil-idle",
     measure: { waymark: (c) => idleLatency(c, c.waymark), peer: (c) => idleLatency(c, c.peer) },
     target: {
-      text: "W/peer ≤ 0.25",
-      check: ({ waymark, peer }) => waymark !== null && peer !== null && waymark / peer <= 0.25,
+      text: "W/peer ≤ 0.35, W/ceil ≤ 2",
+      check: ({ waymark, peer, ceiling }) =>
+        waymark !== null && peer !== null && ceiling !== null && waymark / peer <= 0.35 && waymark / ceiling <= 2,
     },
   },
 ];

@@ -25,10 +25,16 @@ export interface Context {
 }
 
 interface Target {
-  /** As printed, e.g. "W/peer ≥ 10". */
+  /** As printed, e.g. "W/peer ≥ 3". */
   text: string;
-  /** From the medians of this row (and the errors): true passes. */
-  check(row: { waymark: number | null; peer: number | null; ceiling: number | null }): boolean;
+  /**
+   * From the medians of this row: true passes. `waymarkOf` gives Waymark's median of another
+   * scenario (null when it did not run), for targets relative to another row.
+   */
+  check(
+    row: { waymark: number | null; peer: number | null; ceiling: number | null },
+    waymarkOf: (id: string) => number | null,
+  ): boolean;
 }
 
 export interface Scenario {

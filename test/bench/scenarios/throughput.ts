@@ -68,14 +68,18 @@ export const throughputScenarios = (): Scenario[] => [
   flowScenario("a1", "seq1", "1-step transform", (c) => c.options.runs.seq1),
   flowScenario("a5", "seq5", "5-step transform", (c) => c.options.runs.seq5, {
     target: {
-      text: "W/peer ≥ 10",
-      check: ({ waymark, peer }) => waymark !== null && peer !== null && waymark / peer >= 10,
+      text: "W/peer ≥ 2.5, W/ceil ≥ 0.6",
+      check: ({ waymark, peer, ceiling }) =>
+        waymark !== null && peer !== null && ceiling !== null && waymark / peer >= 2.5 && waymark / ceiling >= 0.6,
     },
   }),
   flowScenario("b", "http5", "5-step http (local mock)", (c) => c.options.runs.http5, {
     target: {
-      text: "W/peer ≥ 3",
-      check: ({ waymark, peer }) => waymark !== null && peer !== null && waymark / peer >= 3,
+      text: "W/peer ≥ 3, ≥ 0.6× a5",
+      check: ({ waymark, peer }, waymarkOf) => {
+        const a5 = waymarkOf("a5");
+        return waymark !== null && peer !== null && a5 !== null && waymark / peer >= 3 && waymark / a5 >= 0.6;
+      },
     },
   }),
   flowScenario("c", "parallel10", "10 parallel + join", (c) => c.options.runs.parallel10),
