@@ -12,6 +12,7 @@ import { failAttempt } from "./attempt-failure";
 import { ACTIVE_STEP_STATUSES, patchStep, type Draft } from "./draft";
 import { cancelStep } from "./failure";
 import { itemKey } from "./item-key";
+import { newProgress } from "./map";
 import { completeStep, failStep, skipStep } from "./outcome";
 import { expressionOptions, isTruthy, stepScope } from "./scope";
 import { startStep } from "./start-step";
@@ -166,17 +167,7 @@ function finishMap(draft: Draft, step: MapStep, progress: MapProgress): void {
 export function storeLeftoverItems(draft: Draft): void {
   for (const step of Object.values(draft.state.steps)) {
     if (!step.item) continue;
-    const counts: MapProgress = {
-      total: 0,
-      concurrency: 0,
-      next: 0,
-      inFlight: [],
-      succeeded: 0,
-      failed: 0,
-      skipped: 0,
-      cancelled: 0,
-    };
-    recordItem(draft, step, counts);
+    recordItem(draft, step, newProgress(0, 0));
   }
 }
 

@@ -45,17 +45,7 @@ export async function startMap(draft: Draft, step: MapStep): Promise<void> {
     draft.state.mapItems = (draft.state.mapItems ?? 0) + total;
   }
   const concurrency = step.concurrency ?? DEFAULT_MAP_CONCURRENCY;
-  const map: MapProgress = {
-    total,
-    concurrency,
-    next: 0,
-    inFlight: [],
-    succeeded: 0,
-    failed: 0,
-    skipped: 0,
-    cancelled: 0,
-  };
-  patchStep(draft, step.id, { input: { items: total, concurrency }, map });
+  patchStep(draft, step.id, { input: { items: total, concurrency }, map: newProgress(total, concurrency) });
   if (step.timeout !== undefined)
     setTimer(draft, { kind: "timeout", at: draft.now + parseDuration(step.timeout), stepId: step.id, attempt: n });
 }
@@ -100,4 +90,9 @@ function itemsRefusal(draft: Draft, step: MapStep, items: unknown): ErrorRecord 
   if (bytes > MAX_VALUE_BYTES)
     return refuse("items_too_large", `the items are ${bytes} bytes together; the limit is ${MAX_VALUE_BYTES}`);
   return undefined;
+}
+
+/** A map's counts before any item has started. */
+export function newProgress(total: number, concurrency: number): MapProgress {
+  return { total, concurrency, next: 0, inFlight: [], succeeded: 0, failed: 0, skipped: 0, cancelled: 0 };
 }
