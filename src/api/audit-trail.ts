@@ -1,10 +1,11 @@
 // Every mutating API call is audited: who (token id, name, role), what (method and
 // route), on what (path), from where (client IP), with which request id and result.
 // An API call is confirmed only once its entry is written: a route whose change is a D1
-// write makes it in the entry's batch (`writeWithAudit`), so both land or neither; any other
-// call's entry is written before the answer, and if it cannot be, the answer is 503, never
-// a success with the record missing. Webhook deliveries do not wait (their run's own outbox
-// records the trigger), to keep acknowledgements fast.
+// write makes it in the entry's batch (`writeWithAudit`), so both land or neither; a call
+// that starts a run hands its entry to the run, which records it as it is created (see
+// api/run-start.ts); any other call's entry is written before the answer, and if it cannot
+// be, the answer is 503, never a success with the record missing. Webhook deliveries do not
+// wait (their run's own outbox records the trigger), to keep acknowledgements fast.
 import type { Context, MiddlewareHandler } from "hono";
 import { database } from "../db/client";
 import { auditInsert, type NewAuditEntry } from "../db/audit";
