@@ -99,7 +99,7 @@ export class Transitions {
     const stored = await storedForms(this.env.BLOBS, undefined, state);
     this.run.transaction(() => {
       this.run.storage.create(definition, state, stored);
-      for (const entry of command.auditEntries ?? []) this.run.storage.appendOutbox("entry", entry);
+      this.appendEntries(command);
       this.run.gates.remember(command.gates ?? []);
       alsoWrite?.();
     });
@@ -109,10 +109,13 @@ export class Transitions {
 
   /** Records a command's audit entries for a run that exists already. */
   record(command: StartCommand): Saved {
-    this.run.transaction(() => {
-      for (const entry of command.auditEntries ?? []) this.run.storage.appendOutbox("entry", entry);
-    });
+    this.run.transaction(() => this.appendEntries(command));
     return NOTHING_SAVED;
+  }
+
+  /** The command's audit-log rows, to the outbox (in the caller's transaction). */
+  private appendEntries(command: StartCommand): void {
+    for (const entry of command.auditEntries ?? []) this.run.storage.appendOutbox("entry", entry);
   }
 
   /** A queued run takes a new input (debounce); the caller checked that it is queued. */

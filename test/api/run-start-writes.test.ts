@@ -5,6 +5,7 @@ import { env } from "cloudflare:workers";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/api/app";
+import { countingD1 } from "../support/counting-d1";
 import { ADMIN_TOKEN, saveWorkflow } from "../support/workers/api";
 import { newRunId } from "../../src/run/ids";
 import { startRun } from "../../src/run/start-run";
@@ -13,39 +14,12 @@ import { uniqueName } from "../support/workers/tokens";
 
 const app = createApp();
 
-/** The test's D1, counting the round trips the Worker makes: each `batch`, and each lone statement run. */
-function countingD1(): { d1: D1Database; trips: string[] } {
+/** The test's D1, listing the round trips the Worker makes: each `batch`, and each lone statement run. */
+function countedD1(): { d1: D1Database; trips: string[] } {
   const trips: string[] = [];
-  const wrapStatement = (statement: D1PreparedStatement, sql: string): D1PreparedStatement =>
-    new Proxy(statement, {
-      get(target, key, receiver) {
-        const value = Reflect.get(target, key, receiver) as unknown;
-        if (typeof value !== "function") return value;
-        if (key === "bind")
-          return (...args: unknown[]) =>
-            wrapStatement((value as (...a: unknown[]) => D1PreparedStatement).apply(target, args), sql);
-        if (["run", "all", "first", "raw"].includes(String(key))) {
-          return (...args: unknown[]) => {
-            trips.push(`statement: ${sql.slice(0, 40)}`);
-            return (value as (...a: unknown[]) => unknown).apply(target, args);
-          };
-        }
-        return (value as (...a: unknown[]) => unknown).bind(target);
-      },
-    });
-  const d1 = new Proxy(env.DB, {
-    get(target, key, receiver) {
-      if (key === "prepare") return (sql: string) => wrapStatement(target.prepare(sql), sql);
-      if (key === "batch") {
-        return (statements: D1PreparedStatement[]) => {
-          trips.push(`batch of ${statements.length}`);
-          return target.batch(statements);
-        };
-      }
-      const value = Reflect.get(target, key, receiver) as unknown;
-      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+  const d1 = countingD1(env.DB, (kind, statements) =>
+    trips.push(kind === "batch" ? `batch of ${statements}` : `statement: ${kind}`),
+  );
   return { d1, trips };
 }
 
@@ -57,7 +31,7 @@ describe("starting a run through the API", () => {
       triggers: [{ type: "api" }],
       steps: [{ id: "only", type: "transform", expr: "input.n * 2" }],
     });
-    const { d1, trips } = countingD1();
+    const { d1, trips } = countedD1();
     const ctx = createExecutionContext();
     const request = new Request(`http://waymark.test/api/workflows/${workflowId}/runs`, {
       method: "POST",
