@@ -10,6 +10,7 @@ import { pokeWatchdog, remindWatchdog } from "./maintenance/watchdog";
 export { RunCoordinator } from "./run/coordinator";
 export { WorkflowGate } from "./gate/workflow-gate";
 export { RunWatchdog } from "./maintenance/watchdog";
+export { IntakeShard } from "./intake/intake-shard";
 
 const app = createApp();
 const DEAD_LETTER_QUEUE = "waymark-tasks-dlq";

@@ -25,6 +25,9 @@ const LAYERS: readonly (readonly string[])[] = [
   ["db", "ai"],
   // The two Durable Objects: a run's coordinator, a workflow's flow-control gate.
   ["run", "gate"],
+  // The intake shards: claims on idempotency keys and webhook delivery ids, and the starts
+  // they hold until their runs exist.
+  ["intake"],
   // What starts runs: webhooks, events, cron.
   ["triggers"],
   // The HTTP API, the queue consumer's tasks, housekeeping.

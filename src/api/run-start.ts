@@ -3,18 +3,9 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { canonicalJson, sha256Hex } from "../core/canonical-json";
-import { database } from "../db/client";
-import type { Database } from "../db/client";
-import {
-  abandonIdempotencyKey,
-  claimIdempotencyKey,
-  completeIdempotencyKey,
-  releaseIdempotencyKey,
-  type IdempotencyRow,
-} from "../db/idempotency";
 import type { AppEnv } from "./app-env";
 import { runStub } from "../durable/run-stub";
-import { newRunId } from "../run/ids";
+import { intakeOfKey, type Claim, type IntakeRpc } from "../durable/intake-stub";
 import { startRun, type StartedRun, type StartRunRequest } from "../run/start-run";
 import { requestAuditEntry } from "./audit-trail";
 import type { RunView } from "../core/engine/run-view";
@@ -64,21 +55,17 @@ export function registerRunStartRoute(app: OpenAPIHono<AppEnv>): void {
     };
     if (!key) return startedNow(c, await startRun(c.env, request));
 
-    const db = database(c.env.DB);
-    const scopedKey = `${id}:${key}`;
-    const now = Date.now();
-    const runId = newRunId(now);
+    const scopedKey = `idem:${id}:${key}`;
+    const intake = intakeOfKey(c.env, scopedKey);
     const requestHash = await sha256Hex(canonicalJson({ input: body.input ?? null, version: body.version ?? null }));
-    const existing = await claimIdempotencyKey(db, { key: scopedKey, requestHash, runId, now });
-    if (existing) {
-      if (existing.requestHash !== requestHash)
-        throw new AppError("idempotency_conflict", "this Idempotency-Key was used with a different request body");
-      const { run, created } = await replay(c.env, db, { ...existing, key: scopedKey }, request, now);
-      if (created) return startedNow(c, run);
-      c.header("Idempotent-Replayed", "true");
-      return c.json({ run }, 200);
-    }
-    return startedNow(c, await startClaimed(c.env, db, scopedKey, { ...request, runId }));
+    const claim = await intake.claim({ key: scopedKey, requestHash });
+    if (!claim.held) return startedNow(c, await startClaimed(c, intake, scopedKey, { ...request, runId: claim.runId }));
+    if (claim.requestHash !== requestHash)
+      throw new AppError("idempotency_conflict", "this Idempotency-Key was used with a different request body");
+    const { run, created } = await replay(c, intake, scopedKey, claim, request);
+    if (created) return startedNow(c, run);
+    c.header("Idempotent-Replayed", "true");
+    return c.json({ run }, 200);
   });
 }
 
@@ -100,17 +87,32 @@ const IN_FLIGHT_GRACE_MS = 10_000;
  * the claim, and its run id, so a retry finishes this very run instead of starting another
  * (at once: the claim is marked abandoned, no request is at work on it any more).
  */
-async function startClaimed(env: Env, db: Database, key: string, request: StartRunRequest): Promise<StartedRun> {
+async function startClaimed(
+  c: Context<AppEnv>,
+  intake: IntakeRpc,
+  key: string,
+  request: StartRunRequest,
+): Promise<StartedRun> {
   let run: StartedRun;
   try {
-    run = await startRun(env, request);
+    run = await startRun(c.env, request);
   } catch (error) {
-    if (error instanceof AppError && error.status < 500) await releaseIdempotencyKey(db, key);
-    else await abandonIdempotencyKey(db, key).catch(() => undefined);
+    if (error instanceof AppError && error.status < 500) await intake.release(key);
+    else await intake.abandon(key).catch(() => undefined);
     throw error;
   }
-  await completeIdempotencyKey(db, key, run.id);
+  await settle(c, intake, key, request.runId!, run.id);
   return run;
+}
+
+/**
+ * A debounced start joined another run: the key must name that one before the answer. Marking
+ * the claimed run itself done can trail the answer: a replay finds the run first anyway.
+ */
+async function settle(c: Context<AppEnv>, intake: IntakeRpc, key: string, claimed: string, runId: string) {
+  const settled = intake.settle(key, runId);
+  if (runId !== claimed) await settled;
+  else c.executionCtx.waitUntil(settled.catch((error: unknown) => console.error(`idempotency key ${key}`, error)));
 }
 
 /**
@@ -120,20 +122,20 @@ async function startClaimed(env: Env, db: Database, key: string, request: StartR
  * protects. `created` when this request created the run (the first answer with a run).
  */
 async function replay(
-  env: Env,
-  db: Database,
-  claim: IdempotencyRow,
+  c: Context<AppEnv>,
+  intake: IntakeRpc,
+  key: string,
+  claim: Claim & { held: true },
   request: StartRunRequest,
-  now: number,
 ): Promise<{ run: RunView; created: boolean }> {
-  const run = await runStub(env, claim.runId).getRun();
+  const run = await runStub(c.env, claim.runId).getRun();
   if (run) {
-    if (claim.state !== "done") await completeIdempotencyKey(db, claim.key, run.id);
+    if (claim.state !== "done") await intake.settle(key, run.id);
     return { run, created: false };
   }
-  if (claim.state === "in_flight" && now - claim.createdAt < IN_FLIGHT_GRACE_MS)
+  if (claim.state === "in_flight" && Date.now() - claim.createdAt < IN_FLIGHT_GRACE_MS)
     throw new AppError("idempotency_in_flight", "the first request with this Idempotency-Key is still being handled", {
       retryAfter: 1,
     });
-  return { run: await startClaimed(env, db, claim.key, { ...request, runId: claim.runId }), created: true };
+  return { run: await startClaimed(c, intake, key, { ...request, runId: claim.runId }), created: true };
 }

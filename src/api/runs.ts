@@ -8,7 +8,8 @@ import { database } from "../db/client";
 import { listRuns, type RunIndexRow } from "../db/runs";
 import type { AppEnv } from "./app-env";
 import type { CommandResult } from "../durable/run-commands";
-import { runStub } from "../durable/run-stub";
+import { runStub, type RunRpc } from "../durable/run-stub";
+import { intakeOfRun } from "../durable/intake-stub";
 import { isRunId } from "../run/ids";
 import { startRun } from "../run/start-run";
 import { AppError, notFound, validationFailed } from "../core/problem";
@@ -94,6 +95,25 @@ function stubFor(c: Context<AppEnv>, id: string) {
   if (!isRunId(id)) throw notFound(`run ${id}`);
   return runStub(c.env, id);
 }
+
+/**
+ * A webhook's run is created right behind its 202 by the intake shard that admitted it: a run
+ * not there yet is created now by that shard, then asked again, so an acknowledged run is
+ * never a 404.
+ */
+async function handedOver<T>(
+  c: Context<AppEnv>,
+  id: string,
+  ask: (run: RunRpc) => Promise<T>,
+  absent: (answer: T) => boolean,
+): Promise<T> {
+  const stub = stubFor(c, id);
+  const answer = await ask(stub);
+  if (!absent(answer) || !(await intakeOfRun(c.env, id).handOverRun(id))) return answer;
+  return ask(stub);
+}
+
+const commandMissed = (result: CommandResult) => !result.ok && result.code === "not_found";
 
 function unwrap(result: CommandResult, id: string) {
   if (result.ok) return result.run;
@@ -193,7 +213,12 @@ export function registerRunRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(getRoute, async (c) => {
     const { id } = c.req.valid("param");
-    const run = await stubFor(c, id).getRun();
+    const run = await handedOver(
+      c,
+      id,
+      (stub) => stub.getRun(),
+      (view) => view === null,
+    );
     if (!run) throw notFound(`run ${id}`);
     return c.json(run, 200);
   });
@@ -213,12 +238,12 @@ export function registerRunRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(commandRoute("cancel", "Cancel a run"), async (c) => {
     const { id } = c.req.valid("param");
-    return c.json({ run: unwrap(await stubFor(c, id).cancel("cancelled through the API"), id) }, 200);
+    return c.json({ run: unwrap(await handedOver(c, id, (stub) => stub.cancel("cancelled through the API"), commandMissed), id) }, 200);
   });
 
   app.openapi(commandRoute("retry", "Resume a failed, timed-out or cancelled run in place"), async (c) => {
     const { id } = c.req.valid("param");
-    return c.json({ run: unwrap(await stubFor(c, id).redrive(), id) }, 200);
+    return c.json({ run: unwrap(await handedOver(c, id, (stub) => stub.redrive(), commandMissed), id) }, 200);
   });
 
   app.openapi(rerunRoute, async (c) => {

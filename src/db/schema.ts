@@ -63,20 +63,6 @@ export const runs = sqliteTable(
   ],
 );
 
-export const idempotencyKeys = sqliteTable("idempotency_keys", {
-  /** `<workflowId>:<Idempotency-Key header>` */
-  key: text("key").primaryKey(),
-  requestHash: text("request_hash").notNull(),
-  runId: text("run_id").notNull(),
-  /**
-   * `in_flight` while the first request is being handled, then `done`; `abandoned` when it
-   * failed after claiming (its run may or may not exist): the next request finishes it.
-   */
-  state: text("state").notNull(),
-  createdAt: integer("created_at").notNull(),
-  expiresAt: integer("expires_at").notNull(),
-});
-
 export const auditLog = sqliteTable(
   "audit_log",
   {
@@ -144,22 +130,6 @@ export const schedules = sqliteTable(
   (table) => [
     primaryKey({ columns: [table.workflowId, table.triggerIndex] }),
     index("schedules_due").on(table.enabled, table.nextFireAt),
-  ],
-);
-
-/** Webhook deliveries seen, by the provider's delivery id, so a redelivery starts nothing (24 h). */
-export const webhookDeliveries = sqliteTable(
-  "webhook_deliveries",
-  {
-    workflowId: text("workflow_id").notNull(),
-    deliveryId: text("delivery_id").notNull(),
-    runId: text("run_id").notNull(),
-    createdAt: integer("created_at").notNull(),
-    expiresAt: integer("expires_at").notNull(),
-  },
-  (table) => [
-    primaryKey({ columns: [table.workflowId, table.deliveryId] }),
-    index("webhook_deliveries_expires").on(table.expiresAt),
   ],
 );
 

@@ -113,9 +113,10 @@ export class Transitions {
     return NOTHING_SAVED;
   }
 
-  /** The command's audit-log rows, to the outbox (in the caller's transaction). */
+  /** The command's audit-log rows, naming this run, to the outbox (in the caller's transaction). */
   private appendEntries(command: StartCommand): void {
-    for (const entry of command.auditEntries ?? []) this.run.storage.appendOutbox("entry", entry);
+    for (const entry of command.auditEntries ?? [])
+      this.run.storage.appendOutbox("entry", { ...entry, runId: entry.runId ?? command.runId });
   }
 
   /** A queued run takes a new input (debounce); the caller checked that it is queued. */

@@ -5,15 +5,13 @@ import type { Definition, WebhookTrigger } from "../core/definition/schema";
 import { evaluateExpression } from "../core/expr";
 import { AppError, notFound } from "../core/problem";
 import { database } from "../db/client";
-import type { Database } from "../db/client";
 import type { NewAuditEntry } from "../db/audit";
-import { listAcceptedRun, type RunIndexRow } from "../db/runs";
 import { secretQuery } from "../db/secrets";
 import { workflowQuery } from "../db/workflows";
-import { claimDelivery, claimDeliveryAndList, releaseDelivery, settleDelivery } from "../db/webhook-deliveries";
 import { hasFlowControl } from "../core/flow-control";
 import { runStub } from "../durable/run-stub";
 import type { StartCommand } from "../durable/run-commands";
+import { intakeOfKey, type PendingStart } from "../durable/intake-stub";
 import { newRunId } from "../run/ids";
 import { pinVersion, probableDefinition } from "../run/pinned-definitions";
 import { assertValidInput, startRun, type PinnedWorkflow, type StartedRun } from "../run/start-run";
@@ -26,7 +24,7 @@ export interface WebhookDelivery {
   rawBody: Uint8Array;
   headers: Headers;
   query: URLSearchParams;
-  /** The request's audit entry as a 202: written in the claim's batch, naming the run. */
+  /** The request's audit entry as a 202: written by the run it starts, naming it. */
   auditIfAccepted?: NewAuditEntry;
 }
 
@@ -79,7 +77,7 @@ export async function acceptWebhook(env: Env, delivery: WebhookDelivery, now: nu
     audited: delivery.auditIfAccepted,
   };
   // Flow control decides at admission which run a trigger joins (debounce), so those start here and now.
-  return hasFlowControl(pinned.definition) ? startAtOnce(env, db, accepted) : acceptIntoRun(env, db, accepted);
+  return hasFlowControl(pinned.definition) ? startAtOnce(env, accepted) : acceptIntoRun(env, accepted);
 }
 
 interface AcceptedDelivery {
@@ -92,75 +90,50 @@ interface AcceptedDelivery {
 }
 
 /**
- * Acknowledged once the run is durable in its own Durable Object (created there, to start
- * from its alarm), never on the strength of a queue message. The delivery id's claim in
- * D1 is the one writer of delivery → run: the first delivery's claim names the run, every
- * redelivery finds it and makes sure that run exists (creating a run is idempotent), so a
- * first delivery that died between the claim and the run is finished by the next one.
+ * Acknowledged on one durable write: the delivery id's claim in its intake shard, which holds
+ * the run's start until the run exists (created right behind the answer, by the shard's alarm
+ * after a crash). The claim is the one writer of delivery → run: a redelivery finds it and
+ * gets the first delivery's run. The run's outbox lists it and writes the request's audit
+ * entry. Without a delivery id there is nothing to dedupe by: the run is created before the answer.
  */
-async function acceptIntoRun(env: Env, db: Database, delivery: AcceptedDelivery): Promise<WebhookOutcome> {
+async function acceptIntoRun(env: Env, delivery: AcceptedDelivery): Promise<WebhookOutcome> {
   assertValidInput(delivery.pinned.definition, delivery.input);
-  const runId = newRunId(delivery.now);
-  const listed = acceptedIndexRow(delivery, runId);
-  // The request's audit entry (a 202, naming the run) goes with the listing.
-  const audited = delivery.audited ? { ...delivery.audited, runId } : undefined;
+  const start = pendingStart(delivery);
   const deliveryId = delivery.trigger.deliveryId;
-  if (!deliveryId) {
-    await acceptRun(env, startCommand(delivery, runId, delivery.now));
-    // The run's own outbox lists it too; only the request's entry is left to the audit trail then.
-    const written = await listAcceptedRun(db, listed, audited).then(
-      () => true,
-      (error: unknown) => (console.error(`webhook run ${runId}: listing failed; its outbox lists it`, error), false),
-    );
-    return { runId, duplicate: false, ...(written && audited ? { auditWritten: true as const } : {}) };
-  }
-  const claim = { workflowId: delivery.workflowId, deliveryId, runId, now: delivery.now };
-  const holder = await claimDeliveryAndList(db, claim, listed, audited);
-  await acceptRun(env, startCommand(delivery, holder.runId, holder.createdAt));
-  if (holder.runId !== runId) return { runId: holder.runId, duplicate: true };
-  return { runId, duplicate: false, ...(audited ? { auditWritten: true as const } : {}) };
-}
-
-/** Creates the run in its object if it is not there yet; it starts from its alarm, right after. */
-async function acceptRun(env: Env, command: StartCommand): Promise<void> {
   try {
-    await runStub(env, command.runId).accept(command);
+    if (deliveryId) {
+      const admission = await intakeOfKey(env, deliveryKey(delivery.workflowId, deliveryId)).admit({
+        key: deliveryKey(delivery.workflowId, deliveryId),
+        start,
+      });
+      return { ...admission, ...(admission.duplicate ? {} : auditWritten(delivery)) };
+    }
+    const runId = newRunId(delivery.now);
+    await runStub(env, runId).accept({ ...start, runId, createdAt: delivery.now });
+    return { runId, duplicate: false, ...auditWritten(delivery) };
   } catch (error) {
-    console.error(`webhook run ${command.runId} of ${command.workflow} could not be created`, error);
+    console.error(`webhook of ${delivery.workflowId} could not be accepted`, error);
     throw new AppError("unavailable", "the delivery could not be accepted right now; try again", { retryAfter: 1 });
   }
 }
 
-function startCommand(delivery: AcceptedDelivery, runId: string, acceptedAt: number): StartCommand {
+function deliveryKey(workflowId: string, deliveryId: string): string {
+  return `hook:${workflowId}:${deliveryId}`;
+}
+
+function auditWritten(delivery: AcceptedDelivery): { auditWritten?: true } {
+  return delivery.audited ? { auditWritten: true } : {};
+}
+
+/** The run's start; its audit entry names the run, which the intake shard (or the caller) chooses. */
+function pendingStart(delivery: AcceptedDelivery): PendingStart {
   return {
-    runId,
     workflow: delivery.workflowId,
     version: delivery.pinned.version,
     definition: delivery.pinned.definition,
     input: delivery.input,
     trigger: delivery.trigger,
-    createdAt: acceptedAt,
-  };
-}
-
-/** The index row of an accepted run: queued, so lists show it at once. */
-function acceptedIndexRow(delivery: AcceptedDelivery, runId: string): RunIndexRow {
-  return {
-    id: runId,
-    workflowId: delivery.workflowId,
-    version: delivery.pinned.version,
-    status: "queued",
-    triggerType: "webhook",
-    errorCode: null,
-    rerunOf: null,
-    createdAt: delivery.now,
-    startedAt: null,
-    finishedAt: null,
-    updatedAt: delivery.now,
-    retries: 0,
-    inputTokens: 0,
-    outputTokens: 0,
-    costUsd: null,
+    ...(delivery.audited ? { auditEntries: [delivery.audited] } : {}),
   };
 }
 
@@ -170,28 +143,28 @@ function acceptedIndexRow(delivery: AcceptedDelivery, runId: string): RunIndexRo
  * redelivery finishes what a first delivery left. A refusal that started nothing (a 4xx)
  * frees the delivery id; any other failure keeps it for the provider's retry.
  */
-async function startAtOnce(env: Env, db: Database, delivery: AcceptedDelivery): Promise<WebhookOutcome> {
-  const ownRunId = newRunId(delivery.now);
+async function startAtOnce(env: Env, delivery: AcceptedDelivery): Promise<WebhookOutcome> {
   const deliveryId = delivery.trigger.deliveryId;
-  const earlier = deliveryId
-    ? await claimDelivery(db, { workflowId: delivery.workflowId, deliveryId, runId: ownRunId, now: delivery.now })
-    : undefined;
-  const runId = earlier?.runId ?? ownRunId;
+  if (!deliveryId) return { runId: (await startGated(env, delivery, newRunId(delivery.now))).id, duplicate: false };
+  const key = deliveryKey(delivery.workflowId, deliveryId);
+  const intake = intakeOfKey(env, key);
+  const claim = await intake.claim({ key });
   let run: StartedRun;
   try {
-    run = await startRun(
-      env,
-      { workflowId: delivery.workflowId, input: delivery.input, trigger: delivery.trigger, runId },
-      delivery.pinned,
-    );
+    run = await startGated(env, delivery, claim.runId);
   } catch (error) {
-    if (deliveryId && runId === ownRunId && error instanceof AppError && error.status < 500)
-      await releaseDelivery(db, delivery.workflowId, deliveryId);
+    if (!claim.held)
+      await (error instanceof AppError && error.status < 500 ? intake.release(key) : intake.abandon(key));
     throw error;
   }
   // A debounced trigger joins a pending run: the delivery id names that one from now on.
-  if (deliveryId && run.id !== runId) await settleDelivery(db, delivery.workflowId, deliveryId, run.id);
-  return { runId: run.id, duplicate: runId !== ownRunId };
+  if (!claim.held || run.id !== claim.runId) await intake.settle(key, run.id);
+  return { runId: run.id, duplicate: claim.held };
+}
+
+function startGated(env: Env, delivery: AcceptedDelivery, runId: string): Promise<StartedRun> {
+  const { workflowId, input, trigger, pinned } = delivery;
+  return startRun(env, { workflowId, input, trigger, runId }, pinned);
 }
 
 /**

@@ -5,9 +5,8 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { canonicalJson, sha256Hex } from "../../src/core/canonical-json";
-import { database } from "../../src/db/client";
-import { claimIdempotencyKey } from "../../src/db/idempotency";
-import { newRunId } from "../../src/run/ids";
+import { intakeOfKey } from "../../src/durable/intake-stub";
+import { claimOn, inShardOf } from "../support/workers/intake";
 import type { RunView } from "../../src/core/engine/run-view";
 import { orderIntake } from "../fixtures/workflows-api/order-intake";
 import { call, expectJson, expectProblem, saveWorkflow } from "../support/workers/api";
@@ -22,10 +21,12 @@ afterEach(restoreClock);
 
 /** Claims `key` as a first request does and then dies before its run exists; returns the claimed run id. */
 async function claimAsADyingRequest(workflow: string, key: string, input: unknown): Promise<string> {
-  const runId = newRunId(Date.now());
   const requestHash = await sha256Hex(canonicalJson({ input, version: null }));
-  await claimIdempotencyKey(database(env.DB), { key: `${workflow}:${key}`, requestHash, runId, now: Date.now() });
-  return runId;
+  const claim = await intakeOfKey(env, `idem:${workflow}:${key}`).claim({
+    key: `idem:${workflow}:${key}`,
+    requestHash,
+  });
+  return claim.runId;
 }
 
 describe("a repeated start with the same Idempotency-Key", () => {
@@ -64,11 +65,10 @@ describe("a key whose first request died", () => {
     await saveWorkflow("idem-died-late", orderIntake);
     const { run } = await expectJson<{ run: RunView }>(await start("idem-died-late", "k-1", { orderId: "A-1" }), 202);
     // The state between the run's creation and the key's completion.
-    await env.DB.prepare("UPDATE idempotency_keys SET state = 'in_flight' WHERE run_id = ?").bind(run.id).run();
+    await inShardOf("idem:idem-died-late:k-1", "UPDATE claims SET state = 'in_flight' WHERE run_id = ?", run.id);
     const retry = await expectJson<{ run: RunView }>(await start("idem-died-late", "k-1", { orderId: "A-1" }), 200);
     expect(retry.run.id).toBe(run.id);
-    const row = await env.DB.prepare("SELECT state FROM idempotency_keys WHERE run_id = ?").bind(run.id).first();
-    expect(row).toEqual({ state: "done" });
+    expect(await claimOn("idem:idem-died-late:k-1")).toMatchObject({ run_id: run.id, state: "done" });
   });
 
   it("before its run existed: after the grace the retry creates the claimed run, once", async () => {

@@ -3,7 +3,12 @@
 // through a counter of D1 round trips (d1-counter.ts). `GET /__bench/d1` answers the counts
 // so far in this isolate; the bench reads them before and after a batch of runs. Everything
 // else is Waymark's own handler.
-import worker, { RunCoordinator as Run, RunWatchdog as Watchdog, WorkflowGate as Gate } from "../../../src/index.ts";
+import worker, {
+  IntakeShard as Intake,
+  RunCoordinator as Run,
+  RunWatchdog as Watchdog,
+  WorkflowGate as Gate,
+} from "../../../src/index.ts";
 import { countingEnv, D1_COUNTS_PATH, d1Counts } from "./d1-counter.ts";
 
 export class RunCoordinator extends Run {
@@ -21,6 +26,12 @@ export class WorkflowGate extends Gate {
 export class RunWatchdog extends Watchdog {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, countingEnv(env, "RunWatchdog"));
+  }
+}
+
+export class IntakeShard extends Intake {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, countingEnv(env, "IntakeShard"));
   }
 }
 

@@ -3,7 +3,9 @@
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
+import { call, expectJson } from "./api";
 import type { RunView } from "../../../src/core/engine/run-view";
+import { intakeOfRun } from "../../../src/durable/intake-stub";
 import { newRunId } from "../../../src/run/ids";
 import type { TaskMessage } from "../../../src/tasks/task-message";
 import { startRun } from "../../../src/run/start-run";
@@ -106,10 +108,28 @@ export async function waitForOutboxFlush(runId: string): Promise<void> {
 }
 
 /**
- * A webhook answers once its run exists in its object, to start from the alarm right after.
- * Fires that alarm (if the runtime has not already) and returns the run.
+ * A webhook answers once its intake shard holds the run's start; the run is created right
+ * behind, to start from its alarm. Makes sure it is created, fires that alarm (if the runtime
+ * has not already) and returns the run.
  */
 export async function runStartedByWebhook(runId: string): Promise<RunView> {
+  await intakeOfRun(env, runId).handOverRun(runId);
   await runDurableObjectAlarm(runStubFor(runId));
   return readRun(runId);
+}
+
+/**
+ * The ids of the workflow's listed runs, once each of `settled` exists and has flushed its
+ * outbox: the index trails a webhook's answer (its run's outbox lists it).
+ */
+export async function listedRunIds(workflowId: string, ...settled: string[]): Promise<string[]> {
+  for (const runId of settled) {
+    await intakeOfRun(env, runId).handOverRun(runId);
+    await waitForOutboxFlush(runId);
+  }
+  const listed = await expectJson<{ runs: { id: string }[] }>(
+    await call("GET", `/api/runs?workflow=${workflowId}`),
+    200,
+  );
+  return listed.runs.map((run) => run.id);
 }

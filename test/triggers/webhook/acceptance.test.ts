@@ -1,8 +1,7 @@
-// A webhook is acknowledged once its run is durable in its own Durable Object (created
-// there, started by its alarm right after), never on the strength of a queue message. The
-// delivery id's claim is the one writer of delivery → run: a redelivery answers the first
-// delivery's run and makes sure it exists, so a first delivery that died between its claim
-// and its run is finished by the next one, under the run id it claimed.
+// A webhook is acknowledged once its delivery id's claim holds the run's start in its intake
+// shard, never on the strength of a queue message; the run is created right behind the
+// answer, by the first read of it, or by the shard's alarm after a crash. The claim is the one
+// writer of delivery → run: a redelivery answers the first delivery's run.
 import { env } from "cloudflare:workers";
 import { newRunId } from "../../../src/run/ids";
 import { createExecutionContext } from "cloudflare:test";
@@ -10,8 +9,10 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "../../../src/api/app";
 import type { RunView } from "../../../src/core/engine/run-view";
 import { call, expectJson, expectProblem, getRun, saveWorkflow } from "../../support/workers/api";
-import { runStartedByWebhook, runStubFor } from "../../support/workers/runs";
+import { listedRunIds, runStartedByWebhook, runStubFor } from "../../support/workers/runs";
 import { uniqueName } from "../../support/workers/tokens";
+import { claimOn, fireShardAlarm, holdStart, inShardOf } from "../../support/workers/intake";
+import { runIdInShard, shardOfKey } from "../../../src/core/intake-shards";
 
 async function openWorkflow(prefix: string): Promise<string> {
   const id = uniqueName(prefix);
@@ -47,28 +48,43 @@ function post(workflowId: string, body: unknown, deliveryId?: string): Promise<R
   });
 }
 
-const listed = async (workflowId: string) =>
-  (
-    await expectJson<{ runs: { id: string; status: string }[] }>(
-      await call("GET", `/api/runs?workflow=${workflowId}`),
-      200,
-    )
-  ).runs;
+/** What a crash right after the answer leaves: the claim holding its run's start, the run not created yet. */
+async function heldStart(workflowId: string, deliveryId: string, input: unknown): Promise<string> {
+  const key = `hook:${workflowId}:${deliveryId}`;
+  const saved = await expectJson<{ version: number; definition: unknown }>(
+    await call("GET", `/api/workflows/${workflowId}`),
+    200,
+  );
+  const now = Date.now();
+  const runId = runIdInShard(newRunId(now), shardOfKey(key));
+  const trigger = { type: "webhook", scheme: "none", deliveryId };
+  const start = {
+    runId,
+    createdAt: now,
+    workflow: workflowId,
+    version: saved.version,
+    definition: saved.definition,
+    input,
+    trigger,
+  };
+  await holdStart(key, start);
+  return runId;
+}
 
 async function claimOf(workflowId: string, deliveryId: string): Promise<string | undefined> {
-  const row = await env.DB.prepare("SELECT run_id FROM webhook_deliveries WHERE workflow_id = ? AND delivery_id = ?")
-    .bind(workflowId, deliveryId)
-    .first<{ run_id: string }>();
-  return row?.run_id;
+  return (await claimOn(`hook:${workflowId}:${deliveryId}`))?.run_id;
 }
 
 describe("an accepted webhook", () => {
-  it("exists in its run's object when answered, is listed with the request's audit entry, and starts from its alarm", async () => {
+  it("is held by its intake shard when answered, readable at once, listed with the request's audit entry, and starts", async () => {
     const workflowId = await openWorkflow("accept-durable");
     const { runId } = await expectJson<{ runId: string }>(await post(workflowId, { order: 1 }, "evt-1"), 202);
-    expect(await runStubFor(runId).getRun()).toMatchObject({ id: runId, input: { order: 1 } });
     expect(await claimOf(workflowId, "evt-1")).toBe(runId);
-    expect((await listed(workflowId)).map((run) => run.id)).toEqual([runId]);
+    expect(await expectJson(await call("GET", `/api/runs/${runId}`), 200)).toMatchObject({
+      id: runId,
+      input: { order: 1 },
+    });
+    expect(await listedRunIds(workflowId, runId)).toEqual([runId]);
     const audited = await env.DB.prepare("SELECT action, actor_type, result, run_id FROM audit_log WHERE target = ?")
       .bind(`/hooks/${workflowId}`)
       .all();
@@ -87,7 +103,7 @@ describe("an accepted webhook", () => {
     const workflowId = await openWorkflow("accept-no-id");
     const { runId } = await expectJson<{ runId: string }>(await post(workflowId, { order: 2 }), 202);
     expect(await runStubFor(runId).getRun()).not.toBeNull();
-    expect((await listed(workflowId)).map((run) => run.id)).toEqual([runId]);
+    expect(await listedRunIds(workflowId, runId)).toEqual([runId]);
     expect((await runStartedByWebhook(runId)).status).toBe("succeeded");
   });
 
@@ -99,7 +115,7 @@ describe("an accepted webhook", () => {
       duplicate: true,
     });
     expect((await runStartedByWebhook(first.runId)).status).toBe("succeeded");
-    expect((await listed(workflowId)).map((run) => run.id)).toEqual([first.runId]);
+    expect(await listedRunIds(workflowId, first.runId)).toEqual([first.runId]);
   });
 
   it("delivered several times at once becomes one run, named in every answer", async () => {
@@ -111,24 +127,41 @@ describe("an accepted webhook", () => {
     expect(runIds.size).toBe(1);
     const [runId] = [...runIds];
     expect((await runStartedByWebhook(runId!)).status).toBe("succeeded");
-    expect((await listed(workflowId)).map((run) => run.id)).toEqual([runId]);
+    expect(await listedRunIds(workflowId, runId!)).toEqual([runId]);
   });
 
-  it("whose first delivery died after claiming, before its run existed, is finished by the redelivery under the claimed id", async () => {
-    const workflowId = await openWorkflow("accept-orphan");
-    // A fresh id: objects outlive a test in this isolate, and other tests ask for unknown runs.
-    const orphan = newRunId(Date.now());
-    await env.DB.prepare(
-      "INSERT INTO webhook_deliveries (workflow_id, delivery_id, run_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-    )
-      .bind(workflowId, "evt-orphan", orphan, Date.now(), Date.now() + 60_000)
-      .run();
-    expect(await expectJson(await post(workflowId, { n: 4 }, "evt-orphan"), 200)).toEqual({
-      runId: orphan,
-      duplicate: true,
-    });
-    expect(await runStartedByWebhook(orphan)).toMatchObject({ status: "succeeded", input: { n: 4 } });
-    expect(await claimOf(workflowId, "evt-orphan")).toBe(orphan);
+  it("whose run a crash left held in its shard is created by the first read, once; a redelivery names it", async () => {
+    const workflowId = await openWorkflow("accept-held");
+    const runId = await heldStart(workflowId, "evt-held", { n: 4 });
+    expect(await expectJson(await post(workflowId, { n: 4 }, "evt-held"), 200)).toEqual({ runId, duplicate: true });
+    expect(await runStubFor(runId).getRun()).toBeNull();
+    expect(await expectJson(await call("GET", `/api/runs/${runId}`), 200)).toMatchObject({ id: runId });
+    expect(await claimOn(`hook:${workflowId}:evt-held`)).toMatchObject({ state: "done", start: null });
+    expect(await runStartedByWebhook(runId)).toMatchObject({ status: "succeeded", input: { n: 4 } });
+    expect(await listedRunIds(workflowId, runId)).toEqual([runId]);
+  });
+
+  it("whose run a crash left held in its shard is created by the shard's alarm", async () => {
+    const workflowId = await openWorkflow("accept-alarm");
+    const runId = await heldStart(workflowId, "evt-alarm", { n: 5 });
+    expect(await fireShardAlarm(`hook:${workflowId}:evt-alarm`)).toBe(true);
+    expect(await claimOn(`hook:${workflowId}:evt-alarm`)).toMatchObject({ run_id: runId, state: "done", start: null });
+    expect(await runStartedByWebhook(runId)).toMatchObject({ status: "succeeded", input: { n: 5 } });
+  });
+
+  it("over 1 MiB is created before the answer; a redelivery after its first delivery died finishes it", async () => {
+    const workflowId = await openWorkflow("accept-huge");
+    const key = `hook:${workflowId}:evt-huge`;
+    const huge = { blob: "x".repeat(1100 * 1024) };
+    const { runId } = await expectJson<{ runId: string }>(await post(workflowId, huge, "evt-huge"), 202);
+    expect(await runStubFor(runId).getRun()).toMatchObject({ id: runId });
+    expect(await claimOn(key)).toMatchObject({ state: "done", start: null });
+    // A first delivery that claimed, then died before its run existed.
+    const orphan = runIdInShard(newRunId(Date.now()), shardOfKey(key));
+    await inShardOf(key, "UPDATE claims SET run_id = ?, state = 'in_flight' WHERE key = ?", orphan, key);
+    expect(await expectJson(await post(workflowId, huge, "evt-huge"), 200)).toEqual({ runId: orphan, duplicate: true });
+    expect(await claimOn(key)).toMatchObject({ run_id: orphan, state: "done" });
+    expect((await runStartedByWebhook(orphan)).status).toBe("succeeded");
   });
 
   it("carries an input over 64 KiB through R2", async () => {
@@ -141,29 +174,42 @@ describe("an accepted webhook", () => {
   });
 });
 
-describe("a webhook whose run cannot be created", () => {
-  /** The real bindings, except that every run's object is overloaded. */
-  const overloaded = {
-    ...env,
-    RUNS: {
-      idFromName: (name: string) => env.RUNS.idFromName(name),
-      get: () => ({ accept: () => Promise.reject(new Error("Durable Object is overloaded")) }),
-    },
-  } as unknown as Env;
+describe("a webhook that cannot be accepted", () => {
+  /** The real bindings, except that every intake shard (or every run's object) is overloaded. */
+  const overloaded = (binding: "INTAKE" | "RUNS", method: string) =>
+    ({
+      ...env,
+      [binding]: {
+        idFromName: (name: string) => env[binding].idFromName(name),
+        get: () => ({ [method]: () => Promise.reject(new Error("Durable Object is overloaded")) }),
+      },
+    }) as unknown as Env;
 
-  it("answers 503 with Retry-After and keeps the claim: the provider's retry creates that very run", async () => {
+  it("answers 503 with Retry-After and claims nothing: the provider's retry starts the run", async () => {
     const workflowId = await openWorkflow("accept-overloaded");
-    const app = createApp();
-    const refused = await app.fetch(request(workflowId, { n: 5 }, "evt-5"), overloaded, createExecutionContext());
+    const refused = await createApp().fetch(
+      request(workflowId, { n: 5 }, "evt-5"),
+      overloaded("INTAKE", "admit"),
+      createExecutionContext(),
+    );
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
     await expectProblem(refused, 503, "unavailable");
-    const claimed = await claimOf(workflowId, "evt-5");
-    expect(claimed).toMatch(/^run_/);
+    expect(await claimOf(workflowId, "evt-5")).toBeUndefined();
 
-    const retried = await expectJson<{ runId: string }>(await post(workflowId, { n: 5 }, "evt-5"), 200);
-    expect(retried.runId).toBe(claimed);
-    const run: RunView = await runStartedByWebhook(claimed!);
+    const retried = await expectJson<{ runId: string }>(await post(workflowId, { n: 5 }, "evt-5"), 202);
+    const run: RunView = await runStartedByWebhook(retried.runId);
     expect(run).toMatchObject({ status: "succeeded", input: { n: 5 } });
-    expect((await getRun(claimed!)).id).toBe(claimed);
+    expect(await listedRunIds(workflowId, retried.runId)).toEqual([retried.runId]);
+  });
+
+  it("without a delivery id answers 503 when its run cannot be created", async () => {
+    const workflowId = await openWorkflow("accept-overloaded-no-id");
+    const refused = await createApp().fetch(
+      request(workflowId, { n: 6 }),
+      overloaded("RUNS", "accept"),
+      createExecutionContext(),
+    );
+    await expectProblem(refused, 503, "unavailable");
+    expect(await listedRunIds(workflowId)).toEqual([]);
   });
 });

@@ -3,10 +3,12 @@
 // duplicate), the trigger's input maps {body, headers, query}, and a disabled workflow
 // answers 409 workflow_disabled.
 import { env } from "cloudflare:workers";
+import { inShardOf } from "../../support/workers/intake";
+import { runIdInShard, shardOfKey } from "../../../src/core/intake-shards";
 import { newRunId } from "../../../src/run/ids";
 import { describe, expect, it } from "vitest";
 import { call, expectJson, expectProblem, getRun, saveWorkflow } from "../../support/workers/api";
-import { runStartedByWebhook } from "../../support/workers/runs";
+import { listedRunIds, runStartedByWebhook } from "../../support/workers/runs";
 
 const SECRET = "gh-webhook-secret-0123456789";
 
@@ -83,8 +85,7 @@ describe("a GitHub webhook", () => {
       200,
     );
     expect(again).toEqual({ runId: first.runId, duplicate: true });
-    const runs = await expectJson<{ runs: unknown[] }>(await call("GET", "/api/runs?workflow=hook-dupe"), 200);
-    expect(runs.runs).toHaveLength(1);
+    expect(await listedRunIds("hook-dupe", first.runId)).toEqual([first.runId]);
   });
 
   it("redelivered while the first delivery's run is still on the queue answers 200 with that run", async () => {
@@ -116,12 +117,16 @@ describe("a GitHub webhook", () => {
     expect((await getRun(started.runId)).status).toBe("succeeded");
     // A first delivery has claimed its id but died before its run was created.
     // A fresh id: objects outlive a test in this isolate, and other tests ask for unknown runs.
-    const orphan = newRunId(Date.now());
-    await env.DB.prepare(
-      "INSERT INTO webhook_deliveries (workflow_id, delivery_id, run_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-    )
-      .bind("hook-inflight", "d-inflight", orphan, Date.now(), Date.now() + 60_000)
-      .run();
+    const key = "hook:hook-inflight:d-inflight";
+    const orphan = runIdInShard(newRunId(Date.now()), shardOfKey(key));
+    await inShardOf(
+      key,
+      "INSERT INTO claims (key, run_id, state, created_at, expires_at) VALUES (?, ?, 'in_flight', ?, ?)",
+      key,
+      orphan,
+      Date.now(),
+      Date.now() + 60_000,
+    );
     const headers = { "x-hub-signature-256": await sign(body), "x-github-delivery": "d-inflight" };
     expect(await expectJson(await deliver("hook-inflight", body, headers), 200)).toEqual({
       runId: orphan,
