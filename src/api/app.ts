@@ -7,6 +7,7 @@ import { registerAuditRoutes } from "./audit";
 import { auditTrail } from "./audit-trail";
 import { authorizeRoute } from "./auth";
 import { cors } from "./cors";
+import { forgetReadsAfterChange } from "./recent-reads";
 import { registerEventRoutes } from "./events";
 import { registerHookRoutes } from "./hooks";
 import { registerKnowledgeRoutes } from "./knowledge";
@@ -37,6 +38,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("/api/*", cors);
   app.use("/api/*", limitBody);
   app.use("/hooks/*", limitBody);
+  // Outside the audit trail, whose batch commits a change: forgotten once it is written.
+  app.use("/api/workflows/:id", forgetReadsAfterChange);
+  app.use("/api/secrets/*", forgetReadsAfterChange);
   app.use("/api/*", auditTrail);
   app.use("/hooks/*", auditTrail);
   // Every route, from the one table in route-roles.ts; a route it does not name is refused.

@@ -238,7 +238,10 @@ export function registerRunRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(commandRoute("cancel", "Cancel a run"), async (c) => {
     const { id } = c.req.valid("param");
-    return c.json({ run: unwrap(await handedOver(c, id, (stub) => stub.cancel("cancelled through the API"), commandMissed), id) }, 200);
+    return c.json(
+      { run: unwrap(await handedOver(c, id, (stub) => stub.cancel("cancelled through the API"), commandMissed), id) },
+      200,
+    );
   });
 
   app.openapi(commandRoute("retry", "Resume a failed, timed-out or cancelled run in place"), async (c) => {

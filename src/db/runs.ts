@@ -2,7 +2,6 @@
 // Object is the source of truth; this table follows it through the outbox.
 import { and, desc, eq, gt, gte, inArray, isNotNull, lt, sql, type SQL } from "drizzle-orm";
 import { UNFINISHED_RUN_STATUSES } from "../core/engine/run-state";
-import { auditInsert, type NewAuditEntry } from "./audit";
 import type { Database } from "./client";
 import { approvals, runs, waiters, workflows } from "./schema";
 
@@ -41,11 +40,6 @@ function filterConditions(filter: Omit<RunFilter, "cursor" | "limit">): SQL[] {
   if (filter.status) conditions.push(eq(runs.status, filter.status));
   if (filter.since !== undefined) conditions.push(gte(runs.createdAt, filter.since));
   return conditions;
-}
-
-/** Lists an accepted run and writes the audit entry of the request that accepted it: one round trip. */
-export async function listAcceptedRun(db: Database, row: RunIndexRow, audited?: NewAuditEntry): Promise<void> {
-  await db.batch([runIndexInsert(db, row), ...(audited ? [auditInsert(db, [audited])] : [])]);
 }
 
 /** Records a run the moment it is accepted, so lists show it before its first transition lands: a statement for a batch. */

@@ -3,7 +3,7 @@
 // separated, kept only while a rotation is under way) open, each value by its key id.
 import { NonRetryableError } from "../core/errors";
 import { database } from "./client";
-import { findSecret, listSealedSecrets, resealSecret, type SecretRow } from "./secrets";
+import { findSecret, listSealedSecrets, resealSecret } from "./secrets";
 import { decryptSecret, encryptSecret, importMasterKey, type MasterKey } from "../security/secret-crypto";
 
 /** The optional secret of old keys is not declared in wrangler.toml, so it is typed here. */
@@ -46,11 +46,7 @@ async function importKeyring(current: Promise<MasterKey>, previous: string): Pro
 
 /** Decrypts the named secret; a missing secret is a non-retryable `secret_missing`. */
 export async function resolveSecret(env: Env, name: string): Promise<string> {
-  return openSecret(env, name, await findSecret(database(env.DB), name));
-}
-
-/** Decrypts a secret's row read by the caller (in a batch with other reads); no row is `secret_missing`. */
-export async function openSecret(env: Env, name: string, row: SecretRow | undefined): Promise<string> {
+  const row = await findSecret(database(env.DB), name);
   if (!row) throw new NonRetryableError("secret_missing", `secret ${name} is not set`);
   return decryptSecret((await masterKeyring(env)).all, row, name);
 }

@@ -10,7 +10,7 @@ export async function findSecret(db: Database, name: string): Promise<SecretRow 
 }
 
 /** The read of one secret's row, as a statement a batch can carry (an array of at most one row). */
-export function secretQuery(db: Database, name: string) {
+function secretQuery(db: Database, name: string) {
   return db.select().from(secrets).where(eq(secrets.name, name)).limit(1);
 }
 

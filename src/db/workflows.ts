@@ -11,7 +11,7 @@ export async function findWorkflow(db: Database, id: string): Promise<WorkflowRo
 }
 
 /** The read of one workflow's row, as a statement a batch can carry (an array of at most one row). */
-export function workflowQuery(db: Database, id: string) {
+function workflowQuery(db: Database, id: string) {
   return db.select().from(workflows).where(eq(workflows.id, id)).limit(1);
 }
 

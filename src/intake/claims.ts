@@ -24,7 +24,7 @@ export const CLAIM_TTL_MS = 24 * 60 * 60 * 1000;
  * claiming request is at work; `done`: the run exists; `abandoned`: the claiming request failed
  * after claiming, its run may or may not exist.
  */
-export type ClaimState = "pending" | "in_flight" | "done" | "abandoned";
+type ClaimState = "pending" | "in_flight" | "done" | "abandoned";
 
 export interface ClaimRow {
   key: string;

@@ -1,20 +1,27 @@
 // The definition a trigger pins, read cheaply. A saved version never changes, so each
-// isolate keeps the parsed definitions it has read by (workflow, version): starting a run
-// then costs one small read of the workflow's row (latest version, enabled, archived),
-// which stays exact — a save, a disable or an archive applies to the very next trigger.
+// isolate keeps the parsed definitions it has read by (workflow, version). The workflow's
+// row (latest version, enabled, archived) is a recent read (db/recent-reads.ts): a save, a
+// disable or an archive applies to the next trigger at once in the isolate that made it,
+// and within a second everywhere.
 import type { Definition } from "../core/definition/schema";
 import type { Database } from "../db/client";
 import { findWorkflow, findWorkflowVersion, type WorkflowRow } from "../db/workflows";
+import { RecentReads } from "../db/recent-reads";
 
 /** Enough for every active workflow of a deployment; the oldest read goes first. */
 const MAX_CACHED_VERSIONS = 500;
 const versions = new Map<string, Definition>();
-/** The newest version of each workflow this isolate has read: a guess a caller may act on early, then check. */
-const newest = new Map<string, Definition>();
+
+const workflowRows = new RecentReads<WorkflowRow | undefined>();
 
 /** The workflow's row and its `version` (default: latest), or undefined for either that does not exist. */
 export async function loadPinnedWorkflow(db: Database, workflowId: string, version?: number): Promise<PinnedLookup> {
-  return pinVersion(db, await findWorkflow(db, workflowId), version);
+  return pinVersion(db, await recentWorkflowRow(db, workflowId), version);
+}
+
+/** The workflow's row as read within the last second. */
+function recentWorkflowRow(db: Database, workflowId: string): Promise<WorkflowRow | undefined> {
+  return workflowRows.read(workflowId, Date.now(), () => findWorkflow(db, workflowId));
 }
 
 export interface PinnedLookup {
@@ -31,7 +38,6 @@ export async function pinVersion(
   if (!workflow) return {};
   const pinnedVersion = version ?? workflow.latestVersion;
   const definition = await loadVersion(db, workflow.id, pinnedVersion);
-  if (definition && pinnedVersion === workflow.latestVersion) newest.set(workflow.id, definition);
   return { workflow, ...(definition ? { pinned: { version: pinnedVersion, definition } } : {}) };
 }
 
@@ -46,13 +52,4 @@ async function loadVersion(db: Database, workflowId: string, version: number): P
   if (versions.size >= MAX_CACHED_VERSIONS) versions.delete(versions.keys().next().value!);
   versions.set(key, definition);
   return definition;
-}
-
-/**
- * The definition this isolate last pinned for the workflow, which is usually still its latest:
- * a webhook resolves that definition's secret while it reads the workflow's row, and checks
- * the guess against the row before trusting it.
- */
-export function probableDefinition(workflowId: string): Definition | undefined {
-  return newest.get(workflowId);
 }

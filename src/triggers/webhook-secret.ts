@@ -1,27 +1,21 @@
 // A webhook trigger's `verify.secret` is usually `{{ secrets.NAME }}`: resolve it from
 // the secret store. A secret that cannot be resolved verifies nothing (null).
-import type { SecretRow } from "../db/secrets";
-import { openSecret, resolveSecret } from "../db/secret-store";
+import { resolveSecret } from "../db/secret-store";
+import { RecentReads } from "../db/recent-reads";
 
 const SECRET_TEMPLATE = /\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 
 /** The secrets a template names, in order. */
-export function webhookSecretNames(template: string | undefined): string[] {
+function webhookSecretNames(template: string | undefined): string[] {
   return template === undefined ? [] : [...template.matchAll(SECRET_TEMPLATE)].map((match) => match[1]!);
 }
 
-export async function resolveWebhookSecret(env: Env, template: string | undefined): Promise<string | null> {
-  return fillTemplate(template, (name) => resolveSecret(env, name));
-}
+const secrets = new RecentReads<string | null>();
 
-/** The template filled from secret rows the caller read (`rows[i]` for the i-th of webhookSecretNames). */
-export async function webhookSecretFromRows(
-  env: Env,
-  template: string | undefined,
-  rows: (SecretRow | undefined)[],
-): Promise<string | null> {
-  const names = webhookSecretNames(template);
-  return fillTemplate(template, (name) => openSecret(env, name, rows[names.indexOf(name)]));
+/** The template filled from the secret store, as resolved within the last second (db/recent-reads.ts). */
+export function recentWebhookSecret(env: Env, template: string | undefined): Promise<string | null> {
+  if (template === undefined) return Promise.resolve(null);
+  return secrets.read(template, Date.now(), () => fillTemplate(template, (name) => resolveSecret(env, name)));
 }
 
 async function fillTemplate(

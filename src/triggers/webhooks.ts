@@ -6,18 +6,16 @@ import { evaluateExpression } from "../core/expr";
 import { AppError, notFound } from "../core/problem";
 import { database } from "../db/client";
 import type { NewAuditEntry } from "../db/audit";
-import { secretQuery } from "../db/secrets";
-import { workflowQuery } from "../db/workflows";
 import { hasFlowControl } from "../core/flow-control";
 import { runStub } from "../durable/run-stub";
 import type { StartCommand } from "../durable/run-commands";
 import { intakeOfKey, type PendingStart } from "../durable/intake-stub";
 import { newRunId } from "../run/ids";
-import { pinVersion, probableDefinition } from "../run/pinned-definitions";
+import { loadPinnedWorkflow } from "../run/pinned-definitions";
 import { assertValidInput, startRun, type PinnedWorkflow, type StartedRun } from "../run/start-run";
 import { parseWebhookBody } from "./webhook/parse-body";
 import { verifyWebhook } from "./webhook/verify";
-import { resolveWebhookSecret, webhookSecretFromRows, webhookSecretNames } from "./webhook-secret";
+import { recentWebhookSecret } from "./webhook-secret";
 
 export interface WebhookDelivery {
   workflowId: string;
@@ -34,25 +32,11 @@ export type WebhookOutcome =
   | { handshake: Record<string, unknown> };
 
 export async function acceptWebhook(env: Env, delivery: WebhookDelivery, now: number): Promise<WebhookOutcome> {
-  const db = database(env.DB);
-  // The secret of the definition this isolate saw last is read in one batch with the workflow's row.
-  const guess = webhookTriggerOf(probableDefinition(delivery.workflowId))?.verify.secret;
-  const [workflowRows, ...secretRows] = await db.batch([
-    workflowQuery(db, delivery.workflowId),
-    ...webhookSecretNames(guess).map((name) => secretQuery(db, name)),
-  ]);
-  const [{ workflow, pinned }, guessedSecret] = await Promise.all([
-    pinVersion(db, workflowRows[0]),
-    webhookSecretFromRows(
-      env,
-      guess,
-      secretRows.map((rows) => rows[0]),
-    ),
-  ]);
+  // Both are recent reads (db/recent-reads.ts): a burst of deliveries costs one D1 read each, not one per delivery.
+  const { workflow, pinned } = await loadPinnedWorkflow(database(env.DB), delivery.workflowId);
   if (!workflow || !pinned || workflow.archivedAt !== null) throw notFound(`workflow ${delivery.workflowId}`);
   const trigger = webhookTrigger(pinned.definition);
-  const secret =
-    trigger.verify.secret === guess ? guessedSecret : await resolveWebhookSecret(env, trigger.verify.secret);
+  const secret = await recentWebhookSecret(env, trigger.verify.secret);
   const verdict = await verifyWebhook(delivery, trigger.verify, secret, now);
   if (!verdict.ok) throw new AppError("unauthorized", `webhook verification failed: ${verdict.reason}`);
   // Checked after verification, so only the sender learns that the workflow is disabled.

@@ -8,7 +8,7 @@ import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../../src/api/app";
 import type { RunView } from "../../../src/core/engine/run-view";
-import { call, expectJson, expectProblem, getRun, saveWorkflow } from "../../support/workers/api";
+import { call, expectJson, expectProblem, saveWorkflow } from "../../support/workers/api";
 import { listedRunIds, runStartedByWebhook, runStubFor } from "../../support/workers/runs";
 import { uniqueName } from "../../support/workers/tokens";
 import { claimOn, fireShardAlarm, holdStart, inShardOf } from "../../support/workers/intake";

@@ -2,7 +2,6 @@
 // a bad signature starts nothing (401), a redelivery answers the first run (200
 // duplicate), the trigger's input maps {body, headers, query}, and a disabled workflow
 // answers 409 workflow_disabled.
-import { env } from "cloudflare:workers";
 import { inShardOf } from "../../support/workers/intake";
 import { runIdInShard, shardOfKey } from "../../../src/core/intake-shards";
 import { newRunId } from "../../../src/run/ids";
