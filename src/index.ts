@@ -11,6 +11,7 @@ export { RunCoordinator } from "./run/coordinator";
 export { WorkflowGate } from "./gate/workflow-gate";
 export { RunWatchdog } from "./maintenance/watchdog";
 export { IntakeShard } from "./intake/intake-shard";
+export { IndexWriter } from "./writer/index-writer";
 
 const app = createApp();
 const DEAD_LETTER_QUEUE = "waymark-tasks-dlq";

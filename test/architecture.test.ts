@@ -23,8 +23,9 @@ const LAYERS: readonly (readonly string[])[] = [
   ["security", "durable", "http"],
   // D1 (definitions, index rows, audit) and the model providers.
   ["db", "ai"],
-  // The two Durable Objects: a run's coordinator, a workflow's flow-control gate.
-  ["run", "gate"],
+  // Durable Objects: a run's coordinator, a workflow's flow-control gate, the index writers
+  // that batch runs' rows into D1.
+  ["run", "gate", "writer"],
   // The intake shards: claims on idempotency keys and webhook delivery ids, and the starts
   // they hold until their runs exist.
   ["intake"],

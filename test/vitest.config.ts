@@ -53,7 +53,9 @@ export default defineConfig({
           isolate: false,
           fileParallelism: false,
           // One folder per layer of src/ that runs in the Worker (test/architecture.test.ts names them).
-          include: ["test/{security,durable,http,db,ai,run,gate,triggers,api,tasks,maintenance}/**/*.test.ts"],
+          include: [
+            "test/{security,durable,http,db,ai,run,gate,intake,writer,triggers,api,tasks,maintenance}/**/*.test.ts",
+          ],
           exclude: ["test/**/*.node.test.ts"],
           setupFiles: ["test/workers-setup.ts"],
         },

@@ -1,4 +1,5 @@
 // The audit log: filter newest first with a cursor, export as NDJSON, verify the chain.
+import { drainIndexWriters } from "../durable/index-writer-stub";
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { chainAuditLog, listAudit, verifyAuditLog, type AuditRow } from "../db/audit";
 import { database } from "../db/client";
@@ -98,6 +99,7 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>): void {
     const { format, since, ...query } = c.req.valid("query");
     const db = database(c.env.DB);
     const filter = { ...query, since: since ? Date.parse(since) : undefined };
+    await drainIndexWriters(c.env);
     if (format === "ndjson")
       return c.body(ndjsonStream(db, filter), 200, { "content-type": "application/x-ndjson" }) as never;
     const rows = await listAudit(db, { ...filter, limit: query.limit + 1 });
@@ -110,6 +112,7 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(verifyRoute, async (c) => {
     const db = database(c.env.DB);
+    await drainIndexWriters(c.env);
     await chainAuditLog(db);
     return c.json(await verifyAuditLog(db), 200);
   });

@@ -1,5 +1,6 @@
 // Metrics for the dashboard's Metrics page: per workflow, runs by status, success
 // rate, p50/p95 duration, retries and model tokens over a window, plus a series of runs by status over time.
+import { drainIndexWriters } from "../durable/index-writer-stub";
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { parseDuration } from "../core/duration";
 import { RUN_STATUSES } from "../core/engine/run-state";
@@ -101,6 +102,7 @@ export function registerMetricsRoutes(app: OpenAPIHono<AppEnv>): void {
     const to = Date.now();
     const from = to - parseDuration(window);
     const { bucket, bucketMs } = chooseBucket(to - from);
+    await drainIndexWriters(c.env);
     const metrics: RunMetrics = await readRunMetrics(database(c.env.DB), { from, to, bucketMs, workflow });
     const series = metrics.series.map((point) => ({ ...point, at: iso(point.at) }));
     return c.json({ window, from: iso(from), to: iso(to), bucket, ...metrics, series }, 200);

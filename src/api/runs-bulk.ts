@@ -2,6 +2,7 @@
 // at a time. A page is at most 100 runs so one request stays within a Worker's subrequest
 // budget; the answer says how many runs match in all, how many this page acted on, and
 // the nextCursor to send back, with the same filter, for the next page.
+import { drainIndexWriters } from "../durable/index-writer-stub";
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { database } from "../db/client";
@@ -62,6 +63,7 @@ const bulkRoute = (action: "retry" | "rerun") =>
 /** One page of the filter's runs, newest first, and the cursor after it (null on the last page). */
 async function matchingPage(c: Context<AppEnv>, body: BulkRequest) {
   const db = database(c.env.DB);
+  await drainIndexWriters(c.env);
   const filter = {
     workflow: body.workflow,
     status: body.status,

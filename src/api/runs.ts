@@ -10,6 +10,7 @@ import type { AppEnv } from "./app-env";
 import type { CommandResult } from "../durable/run-commands";
 import { runStub, type RunRpc } from "../durable/run-stub";
 import { intakeOfRun } from "../durable/intake-stub";
+import { drainIndexWriters } from "../durable/index-writer-stub";
 import { isRunId } from "../run/ids";
 import { startRun } from "../run/start-run";
 import { AppError, notFound, validationFailed } from "../core/problem";
@@ -199,6 +200,7 @@ const rerunRoute = createRoute({
 export function registerRunRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
+    await drainIndexWriters(c.env);
     const rows = await listRuns(database(c.env.DB), {
       ...query,
       since: query.since ? Date.parse(query.since) : undefined,

@@ -10,14 +10,19 @@ const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 /** `run_` + 10 characters of ULID time: the shard is written in the next two (the random part's first). */
 const SHARD_AT = 14;
 
-/** The shard of a claim key (FNV-1a, 32 bits): stable across isolates and releases. */
+/** The shard of a claim key: stable across isolates and releases. */
 export function shardOfKey(key: string): number {
+  return stableHash(key) % INTAKE_SHARDS;
+}
+
+/** FNV-1a, 32 bits: the same number for the same text everywhere, for spreading keys over objects. */
+export function stableHash(text: string): number {
   let hash = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    hash ^= key.charCodeAt(i);
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193);
   }
-  return (hash >>> 0) % INTAKE_SHARDS;
+  return hash >>> 0;
 }
 
 /** A run id carrying `shard` in the first two characters of its random part (its time part, which orders runs, is untouched). */

@@ -1,6 +1,6 @@
 // The run index: one row per run, for listing and filtering. The run's Durable
 // Object is the source of truth; this table follows it through the outbox.
-import { and, desc, eq, gt, gte, inArray, isNotNull, lt, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gt, gte, inArray, isNotNull, lt, sql, type SQL } from "drizzle-orm";
 import { UNFINISHED_RUN_STATUSES } from "../core/engine/run-state";
 import type { Database } from "./client";
 import { approvals, runs, waiters, workflows } from "./schema";
@@ -47,10 +47,23 @@ export function runIndexInsert(db: Database, row: typeof runs.$inferInsert) {
   return db.insert(runs).values(row).onConflictDoNothing();
 }
 
-/** The statement the run's outbox uses to bring its row up to date. */
-export function upsertRunIndex(db: Database, row: RunIndexRow) {
-  const { id: _id, ...changes } = row;
-  return db.insert(runs).values(row).onConflictDoUpdate({ target: runs.id, set: changes });
+/** D1 binds at most 100 parameters per statement; an index row binds 15. */
+export const INDEX_ROWS_PER_UPSERT = 6;
+
+/**
+ * Brings runs' rows up to date (at most INDEX_ROWS_PER_UPSERT, each a different run): the row
+ * with the newer `updatedAt` wins, so a late batch never moves a run's row back.
+ */
+export function upsertRunIndexRows(db: Database, rows: RunIndexRow[]) {
+  const changes = Object.fromEntries(
+    Object.entries(getTableColumns(runs))
+      .filter(([key]) => key !== "id")
+      .map(([key, column]) => [key, sql.raw(`excluded."${column.name}"`)]),
+  );
+  return db
+    .insert(runs)
+    .values(rows)
+    .onConflictDoUpdate({ target: runs.id, set: changes, setWhere: sql`excluded."updated_at" >= ${runs.updatedAt}` });
 }
 
 /**

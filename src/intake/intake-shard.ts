@@ -5,6 +5,7 @@
 // the delivery is acknowledged on that write, the run is created right behind the answer,
 // and the alarm creates whatever a crash left held.
 import { DurableObject } from "cloudflare:workers";
+import { EarliestAlarm } from "../durable/earliest-alarm";
 import { runIdInShard, shardOfKey } from "../core/intake-shards";
 import type { Admission, AdmitRequest, Claim, ClaimRequest, IntakeRpc } from "../durable/intake-stub";
 import type { StartCommand } from "../durable/run-commands";
@@ -22,15 +23,14 @@ const PRUNE_BATCH = 5_000;
 
 export class IntakeShard extends DurableObject<Env> implements IntakeRpc {
   private readonly claims: ClaimStore;
-  /** The alarm's time as last set here; undefined until read back from storage. */
-  private alarmAt: number | null | undefined;
+  private readonly wakeUp: EarliestAlarm;
   /** Hand-overs under way, so a reader asking for a run waits for the one already creating it. */
   private readonly handingOver = new Map<string, Promise<void>>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.claims = new ClaimStore(ctx.storage.sql);
-    void ctx.blockConcurrencyWhile(async () => void (this.alarmAt = await ctx.storage.getAlarm()));
+    this.wakeUp = new EarliestAlarm(ctx);
   }
 
   async admit({ key, start }: AdmitRequest): Promise<Admission> {
@@ -56,7 +56,7 @@ export class IntakeShard extends DurableObject<Env> implements IntakeRpc {
       createdAt: now,
       start: serialized,
     });
-    this.armBy(now + HAND_OVER_BACKSTOP_MS);
+    this.wakeUp.armBy(now + HAND_OVER_BACKSTOP_MS);
     // Right behind the answer; the alarm is the backstop if this instance dies first.
     void this.handOver(command.runId).catch((error: unknown) =>
       console.error(`intake: run ${command.runId} not created yet; the alarm retries`, error),
@@ -73,7 +73,7 @@ export class IntakeShard extends DurableObject<Env> implements IntakeRpc {
     }
     const runId = runIdInShard(newRunId(now), shardOfKey(key));
     this.claims.insert({ key, runId, state: "in_flight", requestHash: requestHash ?? null, createdAt: now });
-    this.armBy(now + CLAIM_TTL_MS);
+    this.wakeUp.armBy(now + CLAIM_TTL_MS);
     return { held: false, runId, createdAt: now };
   }
 
@@ -96,7 +96,7 @@ export class IntakeShard extends DurableObject<Env> implements IntakeRpc {
   }
 
   override async alarm(): Promise<void> {
-    this.alarmAt = null;
+    this.wakeUp.delivered();
     const now = Date.now();
     this.claims.prune(now, PRUNE_BATCH);
     const held = this.claims.pendingRuns(ALARM_BATCH);
@@ -107,8 +107,8 @@ export class IntakeShard extends DurableObject<Env> implements IntakeRpc {
     // Admits during this alarm armed their own backstop; what is left is a retry, or the next expiry's prune.
     const soon = Date.now() + 1_000;
     const nextExpiry = this.claims.nextExpiry();
-    if (failed.length > 0 || held.length === ALARM_BATCH) this.armBy(soon);
-    else if (nextExpiry !== undefined) this.armBy(Math.max(nextExpiry, soon));
+    if (failed.length > 0 || held.length === ALARM_BATCH) this.wakeUp.armBy(soon);
+    else if (nextExpiry !== undefined) this.wakeUp.armBy(Math.max(nextExpiry, soon));
   }
 
   /** Creates a held run once, however many callers ask at the same time. */
@@ -141,12 +141,5 @@ export class IntakeShard extends DurableObject<Env> implements IntakeRpc {
       throw error;
     }
     this.claims.settle(key, held.runId);
-  }
-
-  /** Moves the alarm earlier to `at` (never later: an earlier wake-up may be due). */
-  private armBy(at: number): void {
-    if (this.alarmAt != null && this.alarmAt <= at) return;
-    this.alarmAt = at;
-    void this.ctx.storage.setAlarm(at);
   }
 }

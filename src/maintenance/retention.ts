@@ -1,6 +1,7 @@
 // Data retention (per-workflow `retention`): once a day, finished runs older than their
 // workflow's retention are forgotten by their Durable Object, in R2 and in D1. The audit
 // log keeps its entries (it is append-only) and records each prune.
+import { drainIndexWriters } from "../durable/index-writer-stub";
 import { insertAuditEntries } from "../db/audit";
 import { database } from "../db/client";
 import { claimMaintenance, releaseMaintenance } from "../db/maintenance";
@@ -20,6 +21,8 @@ export interface PruneOutcome {
 export async function pruneExpiredRuns(env: Env, now: number): Promise<PruneOutcome | null> {
   const db = database(env.DB);
   if (!(await claimMaintenance(db, "prune", now, PRUNE_INTERVAL_MS))) return null;
+  // Rows still batched in a writer would come back after their run's were deleted.
+  await drainIndexWriters(env);
   const expired = await findExpiredRuns(db, now, RUNS_PER_PASS);
   const outcome: PruneOutcome = { pruned: [], skipped: [] };
   for (const run of expired) {

@@ -52,7 +52,7 @@ export class OutboxFlusher {
 
   private async flushPass(): Promise<void> {
     try {
-      await flushOutbox(this.run.storage, this.env.DB);
+      await flushOutbox(this.run.storage, this.env, this.run.state!.id);
       this.retryAt = undefined;
     } catch (error) {
       console.error("outbox flush failed; the alarm retries it", error);

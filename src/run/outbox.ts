@@ -1,12 +1,15 @@
-// Index and audit records leave the run through an outbox in its own storage,
-// written in the same breath as the state and flushed to D1 in the background:
-// the per-step path never waits on D1, and a crash loses nothing (the alarm retries).
+// Index and audit records leave the run through an outbox in its own storage, written in
+// the same breath as the state and flushed in the background (index rows and audit entries
+// through the run's index writer, src/writer): the per-step path never waits on D1, and a
+// crash loses nothing (the alarm retries).
 import type { RunState } from "../core/engine/run-state";
+import type { BatchItem } from "drizzle-orm/batch";
 import { database } from "../db/client";
 import { closeApproval, openApproval } from "../db/approvals";
-import { upsertRunIndex, type RunIndexRow } from "../db/runs";
+import type { RunIndexRow } from "../db/runs";
+import { indexWriterOfRun, type IndexRows } from "../durable/index-writer-stub";
 import { addWaiter, removeWaiter } from "../db/waiters";
-import { auditLog } from "../db/schema";
+import type { auditLog } from "../db/schema";
 import type { OutboxRow, RunStorage } from "./storage";
 
 export interface AuditRecord {
@@ -75,50 +78,44 @@ function countRetries(state: RunState): number {
   return retries;
 }
 
-/** Sends pending outbox rows to D1 and acknowledges them. Returns true when the outbox is empty. */
-export async function flushOutbox(storage: RunStorage, d1: D1Database): Promise<boolean> {
-  const db = database(d1);
+/**
+ * Sends pending outbox rows on and acknowledges them: the index row and audit entries to the
+ * run's index writer (which batches them into D1 with other runs'), the approvals inbox and
+ * event waiters straight to D1 (others look them up). Returns true when the outbox is empty.
+ */
+export async function flushOutbox(storage: RunStorage, env: Env, runId: string): Promise<boolean> {
+  const db = database(env.DB);
   for (;;) {
     const rows = storage.readOutbox(FLUSH_BATCH);
     if (rows.length === 0) return true;
-    const statements = toStatements(db, rows);
-    if (statements.length > 0) await db.batch(statements as [(typeof statements)[number], ...typeof statements]);
+    const direct = directStatements(db, rows);
+    if (direct.length > 0) await db.batch(direct as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+    const indexRows = writerRows(rows);
+    if (indexRows.index || indexRows.audits.length > 0) await indexWriterOfRun(env, runId).append(indexRows);
     storage.acknowledgeOutbox(rows[rows.length - 1]!.seq);
   }
 }
 
-/** D1 binds at most 100 parameters per statement; an audit row binds at most 13 (an API call's). */
-const AUDIT_ROWS_PER_INSERT = 7;
-
-function toStatements(db: ReturnType<typeof database>, rows: OutboxRow[]) {
-  // Only the newest index row matters: the run's row is a snapshot, not a log.
+/** The run's newest index row (a snapshot, not a log) and its audit rows, in order. */
+function writerRows(rows: OutboxRow[]): IndexRows {
   const latestIndex = rows.findLast((row) => row.kind === "index");
-  const statements = [];
-  // Consecutive audit rows go in one multi-row insert (their order, so the chain's, kept).
-  let audits: AuditRow[] = [];
-  const insertAudits = () => {
-    for (let start = 0; start < audits.length; start += AUDIT_ROWS_PER_INSERT) {
-      statements.push(
-        db
-          .insert(auditLog)
-          .values(audits.slice(start, start + AUDIT_ROWS_PER_INSERT))
-          .onConflictDoNothing(),
-      );
-    }
-    audits = [];
+  const audits = rows.flatMap((row) => {
+    if (row.kind === "audit") return [auditValues(JSON.parse(row.payload) as AuditRecord, row.seq)];
+    if (row.kind === "entry") return [JSON.parse(row.payload) as AuditRow];
+    return [];
+  });
+  return {
+    ...(latestIndex ? { index: JSON.parse(latestIndex.payload) as RunIndexRow } : {}),
+    audits: audits as IndexRows["audits"],
   };
+}
+
+function directStatements(db: ReturnType<typeof database>, rows: OutboxRow[]): BatchItem<"sqlite">[] {
+  const statements: BatchItem<"sqlite">[] = [];
   for (const row of rows) {
-    if (row.kind === "audit" || row.kind === "entry") {
-      const payload = JSON.parse(row.payload);
-      audits.push(row.kind === "audit" ? auditValues(payload as AuditRecord, row.seq) : (payload as AuditRow));
-      continue;
-    }
-    insertAudits();
     if (row.kind === "approval") statements.push(approvalStatement(db, JSON.parse(row.payload) as ApprovalRecord));
     if (row.kind === "waiter") statements.push(waiterStatement(db, JSON.parse(row.payload) as WaiterRecord));
   }
-  insertAudits();
-  if (latestIndex) statements.push(upsertRunIndex(db, JSON.parse(latestIndex.payload) as RunIndexRow));
   return statements;
 }
 

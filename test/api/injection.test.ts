@@ -3,7 +3,7 @@
 // evaluated, and a CR/LF in a templated header cannot add a header of its own.
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { call, expectJson, expectProblem, getRun, saveWorkflow, startRunThroughApi } from "../support/workers/api";
-import { readRun, startRecordedRun } from "../support/workers/runs";
+import { readRun, startRecordedRun, waitForOutboxFlush } from "../support/workers/runs";
 import { answerFetch, deliver, jsonResponse } from "../support/workers/tasks";
 import { uniqueName } from "../support/workers/tokens";
 
@@ -37,7 +37,7 @@ beforeAll(async () => {
   await saveWorkflow(LISTED, listedFlow);
   await saveWorkflow(ECHO, echoFlow);
   await expectJson(await call("PUT", `/api/secrets/${SECRET}`, { json: { value: SECRET_VALUE } }), 201);
-  await startRunThroughApi(LISTED, { input: { n: 1 } });
+  await waitForOutboxFlush((await startRunThroughApi(LISTED, { input: { n: 1 } })).id);
 });
 afterEach(() => {
   vi.restoreAllMocks();

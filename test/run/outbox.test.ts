@@ -5,6 +5,8 @@ import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { longNap } from "../fixtures/workflows-api/long-nap";
+import { signOffFlow } from "../fixtures/workflows-api/approvals";
+import { drainIndexWriters } from "../../src/durable/index-writer-stub";
 import { transformChain } from "../fixtures/workflows-api/transform-chain";
 import { saveWorkflow } from "../support/workers/api";
 import { advanceClock, freezeClock, restoreClock } from "../support/workers/clock";
@@ -49,6 +51,7 @@ let now: number;
 beforeAll(async () => {
   await saveWorkflow("outbox-chain", transformChain);
   await saveWorkflow("outbox-nap", longNap);
+  await saveWorkflow("outbox-sign-off", signOffFlow());
 });
 beforeEach(() => {
   now = freezeClock();
@@ -96,12 +99,39 @@ describe("the audit rows of a run", () => {
 });
 
 describe("a flush that fails", () => {
-  it("keeps the records, sets the alarm to retry soon, and the alarm writes them", async () => {
+  it("to reach D1 through the index writer: the writer keeps the rows and commits them when D1 is back", async () => {
     const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
     await env.DB.prepare("ALTER TABLE audit_log RENAME TO audit_log_away").run();
+    let runId: string;
+    try {
+      ({ runId } = await startRecordedRun("outbox-nap"));
+      // The run is done with its rows: they are the writer's now.
+      expect(
+        await pollUntil(
+          () => countOutbox(runId),
+          (pending) => pending === 0,
+        ),
+      ).toBe(0);
+      await drainIndexWriters(env);
+      expect(logged).toHaveBeenCalledWith(
+        expect.stringMatching(/index writer: commit to D1 failed/),
+        expect.anything(),
+      );
+    } finally {
+      await env.DB.prepare("ALTER TABLE audit_log_away RENAME TO audit_log").run();
+    }
+    expect(await auditRows(runId)).toEqual([]);
+    await drainIndexWriters(env);
+    expect(await indexRow(runId)).toMatchObject({ status: "waiting" });
+    expect((await auditRows(runId)).map((row) => row.action)).toEqual(["run.started"]);
+  });
+
+  it("to reach D1 directly (the approvals inbox): the run keeps the rows and its alarm retries soon", async () => {
+    const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    await env.DB.prepare("ALTER TABLE approvals RENAME TO approvals_away").run();
     let started: RecordedRun;
     try {
-      started = await startRecordedRun("outbox-nap");
+      started = await startRecordedRun("outbox-sign-off");
       const { runId } = started;
       expect(
         await pollUntil(
@@ -110,18 +140,16 @@ describe("a flush that fails", () => {
         ),
       ).toBe(now + OUTBOX_RETRY_MS);
       expect(await countOutbox(runId)).toBeGreaterThan(0);
-      // The API lists the run as it was when accepted; the outbox has not caught up yet.
-      expect(await indexRow(runId)).toMatchObject({ status: "waiting" });
     } finally {
-      await env.DB.prepare("ALTER TABLE audit_log_away RENAME TO audit_log").run();
+      await env.DB.prepare("ALTER TABLE approvals_away RENAME TO approvals").run();
     }
     expect(logged).toHaveBeenCalledWith(expect.stringMatching(/outbox flush failed/), expect.anything());
     const { runId, stub } = started;
     advanceClock(OUTBOX_RETRY_MS);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    expect(await countOutbox(runId)).toBe(0);
+    await waitForOutboxFlush(runId);
     expect(await indexRow(runId)).toMatchObject({ status: "waiting" });
-    expect((await auditRows(runId)).map((row) => row.action)).toEqual(["run.started"]);
-    expect(await readAlarm(runId)).toBe(now + HOUR);
+    const inbox = await env.DB.prepare("SELECT step_id FROM approvals WHERE run_id = ?").bind(runId).all();
+    expect(inbox.results).toEqual([{ step_id: "approve" }]);
   });
 });

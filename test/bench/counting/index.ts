@@ -4,6 +4,7 @@
 // so far in this isolate; the bench reads them before and after a batch of runs. Everything
 // else is Waymark's own handler.
 import worker, {
+  IndexWriter as Writer,
   IntakeShard as Intake,
   RunCoordinator as Run,
   RunWatchdog as Watchdog,
@@ -32,6 +33,12 @@ export class RunWatchdog extends Watchdog {
 export class IntakeShard extends Intake {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, countingEnv(env, "IntakeShard"));
+  }
+}
+
+export class IndexWriter extends Writer {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, countingEnv(env, "IndexWriter"));
   }
 }
 

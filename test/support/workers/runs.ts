@@ -6,6 +6,7 @@ import { expect } from "vitest";
 import { call, expectJson } from "./api";
 import type { RunView } from "../../../src/core/engine/run-view";
 import { intakeOfRun } from "../../../src/durable/intake-stub";
+import { indexWriterOfRun } from "../../../src/durable/index-writer-stub";
 import { newRunId } from "../../../src/run/ids";
 import type { TaskMessage } from "../../../src/tasks/task-message";
 import { startRun } from "../../../src/run/start-run";
@@ -97,7 +98,10 @@ export function countOutbox(runId: string): Promise<number> {
   );
 }
 
-/** Waits until the run has written its outbox to D1 (the object flushes it in the background). */
+/**
+ * Waits until the run has flushed its outbox (the object does it in the background), then has
+ * its index writer commit what it keeps: the run's rows are in D1.
+ */
 export async function waitForOutboxFlush(runId: string): Promise<void> {
   expect(
     await pollUntil(
@@ -105,6 +109,7 @@ export async function waitForOutboxFlush(runId: string): Promise<void> {
       (pending) => pending === 0,
     ),
   ).toBe(0);
+  await indexWriterOfRun(env, runId).drain();
 }
 
 /**

@@ -1,0 +1,41 @@
+// How a run's outbox reaches the index writers (src/writer/index-writer.ts): each run's
+// index row and audit entries go to the writer its id hashes to, which commits the rows of
+// many runs to D1 in one batch. IndexWriter implements this interface.
+import { stableHash } from "../core/intake-shards";
+
+/**
+ * Writers per deployment: each commits to D1 at most once per WRITER_INTERVAL_MS, so D1 sees
+ * at most INDEX_WRITERS / interval batches a second however many runs there are.
+ */
+const INDEX_WRITERS = 8;
+
+/** A run's rows for D1 (db/runs.ts RunIndexRow and db/audit.ts NewAuditEntry, as plain records). */
+export interface IndexRows {
+  /** The run's newest index row: a snapshot, the newest `updatedAt` wins. */
+  index?: Record<string, unknown> & { id: string; updatedAt: number };
+  /** Audit-log rows, each once by `eventId`, in the run's order. */
+  audits: (Record<string, unknown> & { eventId: string })[];
+}
+
+export interface IndexWriterRpc {
+  /** Keeps the rows durably and answers; they reach D1 now when the writer is idle, else with the next batch. */
+  append(rows: IndexRows): Promise<void>;
+  /** Commits everything kept to D1 now (tests, and a caller that must read its own writes). */
+  drain(): Promise<void>;
+}
+
+function writer(env: Env, index: number): IndexWriterRpc {
+  return env.WRITERS.get(env.WRITERS.idFromName(`writer:${index}`)) as unknown as IndexWriterRpc;
+}
+
+export function indexWriterOfRun(env: Env, runId: string): IndexWriterRpc {
+  return writer(env, stableHash(runId) % INDEX_WRITERS);
+}
+
+/**
+ * Has every writer commit what it keeps, so a reader of the run index or the audit log sees
+ * every row runs have flushed: writes are batched, reads are not left behind by the batching.
+ */
+export async function drainIndexWriters(env: Env): Promise<void> {
+  await Promise.all(Array.from({ length: INDEX_WRITERS }, (_, index) => writer(env, index).drain()));
+}
