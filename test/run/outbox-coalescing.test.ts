@@ -20,9 +20,8 @@ import {
 } from "../support/workers/runs";
 
 const HOUR = 60 * 60_000;
-/** OUTBOX_COALESCE_MS and OUTBOX_RETRY_MS in src/run/outbox-flush.ts. */
+/** OUTBOX_COALESCE_MS in src/run/outbox-flush.ts. */
 const OUTBOX_COALESCE_MS = 250;
-const OUTBOX_RETRY_MS = 5_000;
 
 const call = (id: string, needs: string[] = []) =>
   ({
