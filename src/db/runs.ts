@@ -47,11 +47,9 @@ export function runIndexInsert(db: Database, row: typeof runs.$inferInsert) {
   return db.insert(runs).values(row).onConflictDoNothing();
 }
 
-/** D1 binds at most 100 parameters per statement; an index row binds 15. */
-export const INDEX_ROWS_PER_UPSERT = 6;
-
 /**
- * Brings runs' rows up to date (at most INDEX_ROWS_PER_UPSERT, each a different run): the row
+ * Brings runs' rows up to date (at most 6, each a different run: D1 binds 100 parameters, a
+ * row 15): the row
  * with the newer `updatedAt` wins, so a late batch never moves a run's row back.
  */
 export function upsertRunIndexRows(db: Database, rows: RunIndexRow[]) {

@@ -1,25 +1,26 @@
 // IndexWriter: one of INDEX_WRITERS Durable Objects (durable/index-writer-stub.ts) that take
 // runs' index rows and audit entries from their outboxes and commit them to D1 in batches.
 // An idle writer commits at once (the run's flush waits for D1, as if it wrote itself);
-// a busy one keeps the rows durably and commits them all in one batch per WRITER_INTERVAL_MS,
-// so D1 sees at most INDEX_WRITERS batches per interval however many runs there are.
+// a busy one keeps the rows durably and commits them in one batch per WRITER_INTERVAL_MS
+// (core/writer-batching.ts), so D1 sees at most INDEX_WRITERS batches per interval however
+// many runs there are.
 import { DurableObject } from "cloudflare:workers";
 import { auditInsert, type NewAuditEntry } from "../db/audit";
 import { database } from "../db/client";
-import { INDEX_ROWS_PER_UPSERT, upsertRunIndexRows, type RunIndexRow } from "../db/runs";
+import { upsertRunIndexRows, type RunIndexRow } from "../db/runs";
+import {
+  commitAt,
+  isBacklog,
+  WRITER_BATCH_LIMITS,
+  WRITER_INTERVAL_MS,
+  WRITER_ROWS_PER_STATEMENT,
+} from "../core/writer-batching";
 import { EarliestAlarm } from "../durable/earliest-alarm";
 import type { IndexRows, IndexWriterRpc } from "../durable/index-writer-stub";
 import { PendingRows, type PendingBatch } from "./pending-rows";
 
-/** At most one D1 batch per interval while busy: what a row may trail its run by under load. */
-const WRITER_INTERVAL_MS = 250;
 /** How soon a failed commit is tried again. */
 const RETRY_MS = 1_000;
-/** D1 binds at most 100 parameters per statement; an audit row binds at most 13 (an API call's). */
-const AUDIT_ROWS_PER_INSERT = 7;
-/** One D1 batch: 50 index upserts and 50 audit inserts at most. */
-const INDEX_ROWS_PER_BATCH = 50 * INDEX_ROWS_PER_UPSERT;
-const AUDIT_ROWS_PER_BATCH = 50 * AUDIT_ROWS_PER_INSERT;
 
 export class IndexWriter extends DurableObject<Env> implements IndexWriterRpc {
   private readonly pending: PendingRows;
@@ -36,8 +37,9 @@ export class IndexWriter extends DurableObject<Env> implements IndexWriterRpc {
   async append(rows: IndexRows): Promise<void> {
     this.pending.keep(rows);
     const now = Date.now();
-    if (!this.committing && now - this.lastCommitAt >= WRITER_INTERVAL_MS) await this.commitAll();
-    else this.wakeUp.armBy(Math.max(this.lastCommitAt + WRITER_INTERVAL_MS, now));
+    const at = commitAt({ now, lastCommitAt: this.lastCommitAt, committing: this.committing !== undefined });
+    if (at === now) await this.commitAll();
+    else this.wakeUp.armBy(at);
   }
 
   async drain(): Promise<void> {
@@ -62,13 +64,12 @@ export class IndexWriter extends DurableObject<Env> implements IndexWriterRpc {
   private async commitBatches(untilEmpty: boolean): Promise<void> {
     try {
       for (;;) {
-        const batch = this.pending.next(INDEX_ROWS_PER_BATCH, AUDIT_ROWS_PER_BATCH);
+        const batch = this.pending.next(WRITER_BATCH_LIMITS.index, WRITER_BATCH_LIMITS.audits);
         if (batch.index.length === 0 && batch.audits.length === 0) return;
         this.lastCommitAt = Date.now();
         await this.commit(batch);
         this.pending.committed(batch);
-        const full = batch.index.length === INDEX_ROWS_PER_BATCH || batch.audits.length === AUDIT_ROWS_PER_BATCH;
-        if (!full && !untilEmpty) break;
+        if (!isBacklog({ index: batch.index.length, audits: batch.audits.length }) && !untilEmpty) break;
       }
       if (!this.pending.isEmpty()) this.wakeUp.armBy(this.lastCommitAt + WRITER_INTERVAL_MS);
     } catch (error) {
@@ -82,8 +83,8 @@ export class IndexWriter extends DurableObject<Env> implements IndexWriterRpc {
     const index = batch.index.map(({ row }) => row as unknown as RunIndexRow);
     const audits = batch.audits.map(({ row }) => row as unknown as NewAuditEntry);
     const statements = [
-      ...chunks(index, INDEX_ROWS_PER_UPSERT).map((rows) => upsertRunIndexRows(db, rows)),
-      ...chunks(audits, AUDIT_ROWS_PER_INSERT).map((rows) => auditInsert(db, rows)),
+      ...chunks(index, WRITER_ROWS_PER_STATEMENT.index).map((rows) => upsertRunIndexRows(db, rows)),
+      ...chunks(audits, WRITER_ROWS_PER_STATEMENT.audits).map((rows) => auditInsert(db, rows)),
     ];
     await db.batch(statements as [(typeof statements)[number], ...typeof statements]);
   }
