@@ -22,6 +22,7 @@ import { latencyScenarios } from "./scenarios/latency.ts";
 import { probeScenarios } from "./scenarios/probes.ts";
 import type { Context, Scenario, System } from "./scenarios/scenario.ts";
 import { concurrentScenarios, throughputScenarios } from "./scenarios/throughput.ts";
+import { simScenarios } from "./scenarios/sim.ts";
 import { HOOK_TOKEN, webhookScenarios } from "./scenarios/webhook.ts";
 import { startCeiling, startPeer, startWaymark, type Worker } from "./systems.ts";
 
@@ -40,6 +41,7 @@ const scenarios: Scenario[] = [
   ...growthScenarios(options.mapSizes, options.bigMap),
   ...d1TripScenarios(),
   ...probeScenarios(),
+  ...simScenarios(),
 ].filter((s) => options.only.length === 0 || options.only.some((prefix) => s.id.startsWith(prefix)));
 
 // `--report <results.json>`: the table of a saved run, rebuilt by the current report code; nothing is started.
@@ -71,26 +73,12 @@ for (const signal of ["SIGINT", "SIGTERM"] as const)
 const mock = await MockReceiver.start();
 let exitCode = 0;
 try {
+  const offline = scenarios.every((scenario) => scenario.offline);
   log(
-    `${options.smoke ? "smoke" : "default"} run, ${options.rounds} round(s), ${scenarios.length} scenarios; starting Waymark, the peer and the ceiling under wrangler dev`,
+    `${options.smoke ? "smoke" : "default"} run, ${options.rounds} round(s), ${scenarios.length} scenarios; ${offline ? "simulations only: no system started" : "starting Waymark, the peer and the ceiling under wrangler dev"}`,
   );
-  // One after another: wrangler dev instances starting at once can race for the same local sockets.
-  const waymarkWorker = await startWaymark(folder);
-  workers.push(waymarkWorker);
-  const peerWorker = await startPeer(folder);
-  workers.push(peerWorker);
-  const ceilingWorker = await startCeiling(folder);
-  workers.push(ceilingWorker);
-  log(`ready: Waymark ${waymarkWorker.url}, peer ${peerWorker.url}, ceiling ${ceilingWorker.url}, mock ${mock.url}`);
-  const context: Context = {
-    options,
-    waymark: new WaymarkRunner(waymarkWorker.url, waymarkWorker.vars.WAYMARK_ADMIN_TOKEN),
-    peer: new PeerRunner(peerWorker.url, mock.url),
-    workers: { waymark: waymarkWorker, peer: peerWorker, ceiling: ceilingWorker },
-    mock,
-    notes: new Map(),
-  };
-  await setUp(context);
+  const context = offline ? ({ options, notes: new Map() } as unknown as Context) : await startSystems();
+  if (!offline) await setUp(context);
   const samples = await measureAll(context);
   const rows = buildRows(scenarios, samples);
   const table = formatTable(rows);
@@ -113,6 +101,25 @@ try {
   if (!process.env.BENCH_KEEP) rmSync(folder, { recursive: true, force: true });
 }
 process.exit(exitCode);
+
+/** Waymark, the peer and the ceiling under wrangler dev, one after another (instances starting at once can race for the same local sockets). */
+async function startSystems(): Promise<Context> {
+  const waymarkWorker = await startWaymark(folder);
+  workers.push(waymarkWorker);
+  const peerWorker = await startPeer(folder);
+  workers.push(peerWorker);
+  const ceilingWorker = await startCeiling(folder);
+  workers.push(ceilingWorker);
+  log(`ready: Waymark ${waymarkWorker.url}, peer ${peerWorker.url}, ceiling ${ceilingWorker.url}, mock ${mock.url}`);
+  return {
+    options,
+    waymark: new WaymarkRunner(waymarkWorker.url, waymarkWorker.vars.WAYMARK_ADMIN_TOKEN),
+    peer: new PeerRunner(peerWorker.url, mock.url),
+    workers: { waymark: waymarkWorker, peer: peerWorker, ceiling: ceilingWorker },
+    mock,
+    notes: new Map(),
+  };
+}
 
 /** Saves the bench's flows on Waymark, and warms every path once on both systems (not measured). */
 async function setUp(context: Context): Promise<void> {

@@ -43,6 +43,8 @@ export interface Scenario {
   unit: string;
   /** Which way is better, for reading ratios. */
   better: "higher" | "lower";
+  /** Measured without the systems (a simulation): a run of only such scenarios starts none. */
+  offline?: true;
   /** Rounds this scenario takes part in (1-based); default all. */
   inRound?(round: number, options: BenchOptions): boolean;
   measure: Partial<Record<System, (context: Context, round: number) => Promise<Measured>>>;
