@@ -3,7 +3,7 @@
 // at loads one machine cannot produce.
 
 /** At most one D1 batch per interval while a writer is busy: what a row may trail its run by under load. */
-export const WRITER_INTERVAL_MS = 250;
+export const WRITER_INTERVAL_MS = 1_000;
 
 /** D1 binds at most 100 parameters per statement: an index row binds 15, an audit row at most 13 (an API call's). */
 export const WRITER_ROWS_PER_STATEMENT = { index: 6, audits: 7 } as const;

@@ -4,10 +4,17 @@
 import { stableHash } from "../core/intake-shards";
 
 /**
- * Writers per deployment: each commits to D1 at most once per WRITER_INTERVAL_MS, so D1 sees
- * at most INDEX_WRITERS / interval batches a second however many runs there are.
+ * Writers per deployment (`WAYMARK_INDEX_WRITERS`, wrangler.toml): each commits to D1 about
+ * once per WRITER_INTERVAL_MS while busy, so D1 sees about that many batches a second however
+ * many runs there are; each takes a few hundred runs a second (two flushes a run).
  */
-const INDEX_WRITERS = 8;
+const DEFAULT_WRITERS = 4;
+const MAX_WRITERS = 256;
+
+function writerCount(env: Env): number {
+  const configured = Number(env.WAYMARK_INDEX_WRITERS);
+  return Number.isInteger(configured) && configured >= 1 ? Math.min(configured, MAX_WRITERS) : DEFAULT_WRITERS;
+}
 
 /** A run's rows for D1 (db/runs.ts RunIndexRow and db/audit.ts NewAuditEntry, as plain records). */
 export interface IndexRows {
@@ -29,7 +36,7 @@ function writer(env: Env, index: number): IndexWriterRpc {
 }
 
 export function indexWriterOfRun(env: Env, runId: string): IndexWriterRpc {
-  return writer(env, stableHash(runId) % INDEX_WRITERS);
+  return writer(env, stableHash(runId) % writerCount(env));
 }
 
 /**
@@ -37,5 +44,5 @@ export function indexWriterOfRun(env: Env, runId: string): IndexWriterRpc {
  * every row runs have flushed: writes are batched, reads are not left behind by the batching.
  */
 export async function drainIndexWriters(env: Env): Promise<void> {
-  await Promise.all(Array.from({ length: INDEX_WRITERS }, (_, index) => writer(env, index).drain()));
+  await Promise.all(Array.from({ length: writerCount(env) }, (_, index) => writer(env, index).drain()));
 }

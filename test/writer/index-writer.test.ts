@@ -10,7 +10,7 @@ import { newRunId } from "../../src/run/ids";
 import { freezeClock, restoreClock } from "../support/workers/clock";
 
 /** WRITER_INTERVAL_MS in src/writer/index-writer.ts. */
-const WRITER_INTERVAL_MS = 250;
+const WRITER_INTERVAL_MS = 1_000;
 
 let now: number;
 beforeEach(() => {
