@@ -10,9 +10,9 @@ export function jsonByteLength(value: unknown): number {
 }
 
 /** Items one map may have. */
-export const MAX_MAP_ITEMS = 10_000;
-/** Steps one run may execute, map items included. */
-export const MAX_EXECUTED_STEPS = 25_000;
+export const MAX_MAP_ITEMS = 100_000;
+/** Steps one run may execute, map items included: two full maps and change. */
+export const MAX_EXECUTED_STEPS = 250_000;
 /**
  * One item's value and one item's output: each is a row of its own in the run's item
  * store, so it is held well under the storage's row size; the assembled map output is

@@ -1,6 +1,7 @@
 // The run's SQLite storage inside its Durable Object: one row for the run, one per
 // step (attempts inside it) and one per timer, the items of its maps, and the outbox
 // towards D1. Only the steps and timers whose object identity changed are written.
+import { packItemRecord, unpackItemRecord } from "./item-records";
 import type { Definition } from "../core/definition/schema";
 import type { MapItemRecord, MapItemStore } from "../core/engine/item-store";
 import type { RunState, StepState, Timer } from "../core/engine/run-state";
@@ -74,7 +75,10 @@ export class RunStorage {
     if (!isNew && this.hasOutbox()) this.pending = { since: 0, urgent: true };
     this.items = {
       value: (map, index) => this.itemColumn(map, index, "value"),
-      record: (map, index) => this.itemColumn<MapItemRecord>(map, index, "record"),
+      record: (map, index) => {
+        const packed = this.itemColumn<string>(map, index, "record", false);
+        return packed === undefined ? undefined : unpackItemRecord(map, index, packed);
+      },
       outputs: (map, total) => {
         const outputs = new Array<unknown>(total).fill(null);
         if (!this.tables.has(ITEMS)) return outputs;
@@ -82,7 +86,7 @@ export class RunStorage {
           "SELECT idx, record FROM map_items WHERE map = ? AND status = 'succeeded'",
           map,
         )) {
-          outputs[row.idx] = (JSON.parse(row.record) as MapItemRecord).output ?? null;
+          outputs[row.idx] = unpackItemRecord(map, row.idx, row.record).output ?? null;
         }
         return outputs;
       },
@@ -176,7 +180,7 @@ export class RunStorage {
     this.sql.exec(
       "UPDATE map_items SET status = ?, record = ? WHERE map = ? AND idx = ?",
       record.status,
-      JSON.stringify(record),
+      packItemRecord(record),
       record.map,
       record.index,
     );
@@ -203,16 +207,18 @@ export class RunStorage {
     return rows.toArray().map((row) => ({
       index: row.idx,
       value: JSON.parse(row.value),
-      ...(row.record ? { record: JSON.parse(row.record) as MapItemRecord } : {}),
+      ...(row.record ? { record: unpackItemRecord(map, row.idx, row.record) } : {}),
     }));
   }
 
-  private itemColumn<T>(map: string, index: number, column: "value" | "record"): T | undefined {
+  /** A column of an item's row, parsed from JSON unless `parse` is false. */
+  private itemColumn<T>(map: string, index: number, column: "value" | "record", parse = true): T | undefined {
     if (!this.tables.has(ITEMS)) return undefined;
     const row = this.sql
       .exec<{ value: string | null }>(`SELECT ${column} AS value FROM map_items WHERE map = ? AND idx = ?`, map, index)
       .toArray()[0];
-    return row?.value ? (JSON.parse(row.value) as T) : undefined;
+    if (!row?.value) return undefined;
+    return (parse ? JSON.parse(row.value) : row.value) as T;
   }
 
   /** Whether the run was created to start from its alarm (every run not started by a gate, see coordinator.ts). */

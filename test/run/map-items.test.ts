@@ -161,7 +161,7 @@ describe("a map step", () => {
 
   it.each([
     ["an object", { orders: { id: "o-1" } }, "invalid_items"],
-    ["10,001 items", { orders: orders(10_001) }, "too_many_items"],
+    ["100,001 items", { orders: orders(100_001) }, "too_many_items"],
   ])("fails with a clear code when items is %s", async (_name, input, code) => {
     const workflowId = `map-bad-${code.replaceAll("_", "-")}`;
     await fetchAll(workflowId, 5);

@@ -143,7 +143,13 @@ describe("map", () => {
     ["an object", "input.one", { one: { a: 1 } }, "invalid_items", /gave an object, not an array/],
     ["a number", "input.n", { n: 4 }, "invalid_items", /gave a number, not an array/],
     ["nothing", "input.missing", {}, "invalid_items", /gave nothing, not an array/],
-    ["10,001 items", "[1..10001]", {}, "too_many_items", /10001 items; a map takes at most 10000/],
+    [
+      "100,001 items",
+      "input.list",
+      { list: Array.from({ length: 100_001 }, (_, i) => i) },
+      "too_many_items",
+      /100001 items; a map takes at most 100000/,
+    ],
   ])("items that are %s fail the map without retry", async (_name, items, input, code, message) => {
     const run = new RunHarness(squares(items), { input });
     await run.start();
@@ -155,21 +161,25 @@ describe("map", () => {
     expect(run.state.status).toBe("failed");
   });
 
-  it("items beyond the run's 25,000 executed steps fail the map that would exceed it", async () => {
+  it("items beyond the run's 250,000 executed steps fail the map that would exceed it", async () => {
+    // Items count when their map evaluates them: two maps of 100,000 start, the third would pass
+    // the limit and fails (the run with it, cancelling the other two).
     const run = new RunHarness({
       id: "many",
       triggers: [{ type: "api" }],
-      steps: ["a", "b", "c"].map((id, position, ids) => ({
+      steps: ["a", "b", "c"].map((id) => ({
         id,
         type: "map",
-        needs: ids.slice(0, position),
-        items: "[1..10000]",
-        step: { type: "transform", expr: "index" },
+        items: "[1..100000]",
+        concurrency: 1,
+        step: { type: "http", request: { url: "https://api.example/{{ item }}" } },
       })),
     } as never);
     await run.start();
-    expect(run.statuses()).toMatchObject({ a: "succeeded", b: "succeeded", c: "failed" });
+    expect(run.statuses()).toMatchObject({ a: "cancelled", b: "cancelled", c: "failed" });
+    expect(run.step("a").map).toMatchObject({ total: 100_000 });
     expect(run.step("c").error).toMatchObject({ code: "limit_exceeded" });
+    expect(run.step("c").error!.message).toMatch(/to 300003 executed steps; a run executes at most 250000/);
   });
 
   it("a map's timeout cancels its items in flight and fails it with timed_out", async () => {
