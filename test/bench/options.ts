@@ -33,8 +33,8 @@ const DEFAULT: BenchOptions = {
   concurrentInFlight: 100,
   idleRuns: 15,
   webhookDeliveries: 500,
-  mapSizes: [0, 1, 10, 100, 1000],
-  bigMap: 10_000,
+  mapSizes: [0, 1, 10, 100, 1_000, 10_000],
+  bigMap: 100_000,
   ceiling: { writes: 300, fanout: 300, queue: 5_000, idle: 20 },
 };
 

@@ -1,4 +1,4 @@
-// Scenarios h and i: how a run's cost grows with its steps (maps of 1 to 10,000 transform
+// Scenarios h and i: how a run's cost grows with its steps (maps of 1 to 100,000 transform
 // items, one run at a time), its Durable Object storage per step, memory across the largest
 // map, and the D1 rows each run adds. Per-step cost = (run time − run time of an empty map) / n,
 // run time as the client observes it (start request sent → a poll sees the run finished).
