@@ -97,8 +97,9 @@ async function startClaimed(
   try {
     run = await startRun(c.env, request);
   } catch (error) {
-    if (error instanceof AppError && error.status < 500) await intake.release(key);
-    else await intake.abandon(key).catch(() => undefined);
+    const undo = error instanceof AppError && error.status < 500 ? intake.release(key) : intake.abandon(key);
+    // The start's own error is the answer; a claim left in flight is finished by the retry after the grace.
+    await undo.catch((cleanup: unknown) => console.error(`idempotency key ${key} could not be undone`, cleanup));
     throw error;
   }
   await settle(c, intake, key, request.runId!, run.id);

@@ -27,8 +27,8 @@ export interface IndexRows {
 export interface IndexWriterRpc {
   /** Keeps the rows durably and answers; they reach D1 now when the writer is idle, else with the next batch. */
   append(rows: IndexRows): Promise<void>;
-  /** Commits everything kept to D1 now (tests, and a caller that must read its own writes). */
-  drain(): Promise<void>;
+  /** Commits what it keeps to D1 now (for readers); false when D1 refused, the rows then wait for the writer's retry. */
+  drain(): Promise<boolean>;
 }
 
 function writer(env: Env, index: number): IndexWriterRpc {
@@ -42,7 +42,10 @@ export function indexWriterOfRun(env: Env, runId: string): IndexWriterRpc {
 /**
  * Has every writer commit what it keeps, so a reader of the run index or the audit log sees
  * every row runs have flushed: writes are batched, reads are not left behind by the batching.
+ * False when a writer could not (D1 refused): a reader may go on with what D1 has; a job
+ * that deletes index rows must not, or a late commit would bring them back.
  */
-export async function drainIndexWriters(env: Env): Promise<void> {
-  await Promise.all(Array.from({ length: writerCount(env) }, (_, index) => writer(env, index).drain()));
+export async function drainIndexWriters(env: Env): Promise<boolean> {
+  const drained = await Promise.all(Array.from({ length: writerCount(env) }, (_, index) => writer(env, index).drain()));
+  return drained.every(Boolean);
 }

@@ -41,9 +41,9 @@ export class ClaimStore {
     sql.exec(SCHEMA);
   }
 
-  /** The claim on `key`, if one holds it at `now` (an expired one is dropped first). */
+  /** The claim on `key`, if one holds it at `now` (an expired one is dropped first; one still holding a start never is). */
   holder(key: string, now: number): ClaimRow | undefined {
-    this.sql.exec("DELETE FROM claims WHERE key = ? AND expires_at < ?", key, now);
+    this.sql.exec("DELETE FROM claims WHERE key = ? AND expires_at < ? AND state != 'pending'", key, now);
     const row = this.sql
       .exec<Row>("SELECT key, run_id, state, request_hash, created_at FROM claims WHERE key = ?", key)
       .toArray()[0];
@@ -94,14 +94,21 @@ export class ClaimStore {
     this.sql.exec("DELETE FROM claims WHERE key = ?", key);
   }
 
-  /** Drops up to `limit` expired claims (an alarm's worth of work). */
+  /** Drops up to `limit` expired claims (an alarm's worth of work); a start not handed over yet is kept until it is. */
   prune(now: number, limit: number): void {
-    this.sql.exec("DELETE FROM claims WHERE key IN (SELECT key FROM claims WHERE expires_at < ? LIMIT ?)", now, limit);
+    this.sql.exec(
+      "DELETE FROM claims WHERE key IN (SELECT key FROM claims WHERE expires_at < ? AND state != 'pending' LIMIT ?)",
+      now,
+      limit,
+    );
   }
 
   /** When the next claim expires (the shard's alarm prunes then). */
   nextExpiry(): number | undefined {
-    return this.sql.exec<{ at: number | null }>("SELECT MIN(expires_at) AS at FROM claims").one().at ?? undefined;
+    return (
+      this.sql.exec<{ at: number | null }>("SELECT MIN(expires_at) AS at FROM claims WHERE state != 'pending'").one()
+        .at ?? undefined
+    );
   }
 }
 

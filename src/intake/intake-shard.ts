@@ -13,8 +13,8 @@ import { runStub } from "../durable/run-stub";
 import { newRunId } from "../run/ids";
 import { CLAIM_TTL_MS, ClaimStore } from "./claims";
 
-/** A held start stays well under SQLite's 2 MB value limit; a larger one is created before the answer. */
-const MAX_HELD_START_CHARS = 1024 * 1024;
+/** A held start stays well under SQLite's 2 MB value limit (in UTF-8 bytes); a larger one is created before the answer. */
+const MAX_HELD_START_BYTES = 1024 * 1024;
 /** When the alarm looks for held starts after an admit (the run is normally created long before). */
 const HAND_OVER_BACKSTOP_MS = 5_000;
 /** Held starts created per alarm, and expired claims dropped per alarm. */
@@ -43,7 +43,7 @@ export class IntakeShard extends DurableObject<Env> implements IntakeRpc {
     }
     const command: StartCommand = { ...start, runId: runIdInShard(newRunId(now), shardOfKey(key)), createdAt: now };
     const serialized = JSON.stringify(command);
-    if (serialized.length > MAX_HELD_START_CHARS) {
+    if (new TextEncoder().encode(serialized).byteLength > MAX_HELD_START_BYTES) {
       this.claims.insert({ key, runId: command.runId, state: "in_flight", requestHash: null, createdAt: now });
       await this.createHeldRun(key, { runId: command.runId, createdAt: now }, start);
       return { runId: command.runId, duplicate: false };

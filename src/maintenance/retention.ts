@@ -21,8 +21,11 @@ export interface PruneOutcome {
 export async function pruneExpiredRuns(env: Env, now: number): Promise<PruneOutcome | null> {
   const db = database(env.DB);
   if (!(await claimMaintenance(db, "prune", now, PRUNE_INTERVAL_MS))) return null;
-  // Rows still batched in a writer would come back after their run's were deleted.
-  await drainIndexWriters(env);
+  // Rows still kept by a writer would come back after their run's were deleted: the next tick tries again.
+  if (!(await drainIndexWriters(env))) {
+    await releaseMaintenance(db, "prune");
+    return null;
+  }
   const expired = await findExpiredRuns(db, now, RUNS_PER_PASS);
   const outcome: PruneOutcome = { pruned: [], skipped: [] };
   for (const run of expired) {

@@ -137,8 +137,11 @@ async function startAtOnce(env: Env, delivery: AcceptedDelivery): Promise<Webhoo
   try {
     run = await startGated(env, delivery, claim.runId);
   } catch (error) {
-    if (!claim.held)
-      await (error instanceof AppError && error.status < 500 ? intake.release(key) : intake.abandon(key));
+    if (!claim.held) {
+      const undo = error instanceof AppError && error.status < 500 ? intake.release(key) : intake.abandon(key);
+      // The start's own error is the answer; a claim left in flight is finished by the retry anyway.
+      await undo.catch((cleanup: unknown) => console.error(`webhook claim ${key} could not be undone`, cleanup));
+    }
     throw error;
   }
   // A debounced trigger joins a pending run: the delivery id names that one from now on.

@@ -25,7 +25,7 @@ const RETRY_MS = 1_000;
 export class IndexWriter extends DurableObject<Env> implements IndexWriterRpc {
   private readonly pending: PendingRows;
   private readonly wakeUp: EarliestAlarm;
-  private committing: Promise<void> | undefined;
+  private committing: Promise<boolean> | undefined;
   private lastCommitAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -42,9 +42,18 @@ export class IndexWriter extends DurableObject<Env> implements IndexWriterRpc {
     else this.wakeUp.armBy(at);
   }
 
-  async drain(): Promise<void> {
-    await this.committing;
-    await this.commitAll(true);
+  /**
+   * Commits what was kept when it was called, a batch at a time, and answers whether that
+   * went through; rows kept meanwhile wait for their turn, so a busy writer cannot hold a
+   * reader for ever.
+   */
+  async drain(): Promise<boolean> {
+    const kept = this.pending.count();
+    let passes =
+      Math.max(Math.ceil(kept.index / WRITER_BATCH_LIMITS.index), Math.ceil(kept.audits / WRITER_BATCH_LIMITS.audits)) +
+      1;
+    while (passes-- > 0 && !this.pending.isEmpty()) if (!(await this.commitAll())) return false;
+    return true;
   }
 
   override async alarm(): Promise<void> {
@@ -54,27 +63,30 @@ export class IndexWriter extends DurableObject<Env> implements IndexWriterRpc {
 
   /**
    * Commits what is kept, a batch at a time while batches come out full (a backlog); rows
-   * kept meanwhile wait for the next interval. A failure leaves the rows for the alarm's retry.
+   * kept meanwhile wait for the next interval. Whether it went through: a failure leaves the
+   * rows for the alarm's retry.
    */
-  private commitAll(untilEmpty = false): Promise<void> {
-    this.committing ??= this.commitBatches(untilEmpty).finally(() => (this.committing = undefined));
+  private commitAll(): Promise<boolean> {
+    this.committing ??= this.commitBatches().finally(() => (this.committing = undefined));
     return this.committing;
   }
 
-  private async commitBatches(untilEmpty: boolean): Promise<void> {
+  private async commitBatches(): Promise<boolean> {
     try {
       for (;;) {
         const batch = this.pending.next(WRITER_BATCH_LIMITS.index, WRITER_BATCH_LIMITS.audits);
-        if (batch.index.length === 0 && batch.audits.length === 0) return;
+        if (batch.index.length === 0 && batch.audits.length === 0) return true;
         this.lastCommitAt = Date.now();
         await this.commit(batch);
         this.pending.committed(batch);
-        if (!isBacklog({ index: batch.index.length, audits: batch.audits.length }) && !untilEmpty) break;
+        if (!isBacklog({ index: batch.index.length, audits: batch.audits.length })) break;
       }
       if (!this.pending.isEmpty()) this.wakeUp.armBy(this.lastCommitAt + WRITER_INTERVAL_MS);
+      return true;
     } catch (error) {
       console.error("index writer: commit to D1 failed; retrying", error);
       this.wakeUp.armBy(Date.now() + RETRY_MS);
+      return false;
     }
   }
 

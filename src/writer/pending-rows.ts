@@ -41,13 +41,13 @@ export class PendingRows {
     });
   }
 
-  /** The oldest pending rows, up to the limits; empty when D1 has everything. */
+  /** The oldest pending rows (index rows in the order their runs first came), up to the limits; empty when D1 has everything. */
   next(indexLimit: number, auditLimit: number): PendingBatch {
     const { sql } = this.storage;
     return {
       index: sql
         .exec<{ run_id: string; version: number; payload: string }>(
-          "SELECT run_id, version, payload FROM index_rows LIMIT ?",
+          "SELECT run_id, version, payload FROM index_rows ORDER BY rowid LIMIT ?",
           indexLimit,
         )
         .toArray()
@@ -68,6 +68,15 @@ export class PendingRows {
       const lastAudit = batch.audits.at(-1);
       if (lastAudit) sql.exec("DELETE FROM audit_rows WHERE seq <= ?", lastAudit.seq);
     });
+  }
+
+  /** How many rows are kept: index rows and audit rows. */
+  count(): { index: number; audits: number } {
+    const { sql } = this.storage;
+    return {
+      index: sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM index_rows").one().n,
+      audits: sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM audit_rows").one().n,
+    };
   }
 
   isEmpty(): boolean {

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { intakeOfKey } from "../../src/durable/intake-stub";
 import { shardOfKey, shardOfRunId } from "../../src/core/intake-shards";
 import { advanceClock, freezeClock, restoreClock } from "../support/workers/clock";
+import { ClaimStore } from "../../src/intake/claims";
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -49,6 +50,19 @@ describe("an intake shard's claim", () => {
     advanceClock(DAY + 1);
     await runDurableObjectAlarm(shardStub(key));
     expect(await claimCount(key)).toBe(0);
+  });
+
+  it("keeps a start it holds past the 24 h, until the run exists", async () => {
+    await runInDurableObject(shardStub("idem:intake-keep:x"), async (_shard, state) => {
+      const claims = new ClaimStore(state.storage.sql);
+      const key = `hook:intake-keep:${crypto.randomUUID()}`;
+      claims.insert({ key, runId: "run_held", state: "pending", requestHash: null, createdAt: 0, start: "{}" });
+      claims.prune(DAY * 2, 100);
+      expect(claims.holder(key, DAY * 2)).toMatchObject({ runId: "run_held", state: "pending" });
+      claims.settle(key, "run_held");
+      claims.prune(DAY * 2, 100);
+      expect(claims.holder(key, DAY * 2)).toBeUndefined();
+    });
   });
 
   it("released after a refusal frees the key at once; abandoned keeps it for the next request to finish", async () => {

@@ -4,7 +4,7 @@
 // reader draining the writers sees everything they keep.
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { IndexRows, IndexWriterRpc } from "../../src/durable/index-writer-stub";
 import { newRunId } from "../../src/run/ids";
 import { freezeClock, restoreClock } from "../support/workers/clock";
@@ -16,7 +16,10 @@ let now: number;
 beforeEach(() => {
   now = freezeClock();
 });
-afterEach(restoreClock);
+afterEach(() => {
+  restoreClock();
+  vi.restoreAllMocks();
+});
 
 /** A writer of its own, so the runs of other tests do not share it. */
 function writer(): { stub: DurableObjectStub; rpc: IndexWriterRpc } {
@@ -115,6 +118,26 @@ describe("an index writer", () => {
     await rpc.append({ audits: [row] });
     await rpc.drain();
     expect(await auditCount(runId)).toBe(1);
+  });
+
+  it("answers a drain with false while D1 refuses, keeping the rows for its retry", async () => {
+    const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const { rpc, stub } = writer();
+    const runId = newRunId(now);
+    await env.DB.prepare("ALTER TABLE audit_log RENAME TO audit_log_away").run();
+    try {
+      await rpc.append({ index: indexRow(runId, "running", now), audits: [auditRow(runId, `${runId}:1`)] });
+      expect(await rpc.drain()).toBe(false);
+      expect(logged).toHaveBeenCalledWith(expect.stringMatching(/commit to D1 failed/), expect.anything());
+      expect(await alarmOf(stub)).toBe(now + 1_000);
+    } finally {
+      await env.DB.prepare("ALTER TABLE audit_log_away RENAME TO audit_log").run();
+    }
+    expect(await statusInD1(runId)).toBeUndefined();
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await statusInD1(runId)).toBe("running");
+    expect(await auditCount(runId)).toBe(1);
+    expect(await rpc.drain()).toBe(true);
   });
 
   it("commits a backlog a full batch at a time, all of it on drain", async () => {

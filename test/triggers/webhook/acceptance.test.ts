@@ -149,6 +149,15 @@ describe("an accepted webhook", () => {
     expect(await runStartedByWebhook(runId)).toMatchObject({ status: "succeeded", input: { n: 5 } });
   });
 
+  it("over SQLite's 2 MB of UTF-8, though under 1 Mi characters, is created before the answer too", async () => {
+    const workflowId = await openWorkflow("accept-wide");
+    // 716,800 characters, 2.1 MB: a start held by characters would not fit the shard's row.
+    const wide = { text: "€".repeat(700 * 1024) };
+    const { runId } = await expectJson<{ runId: string }>(await post(workflowId, wide, "evt-wide"), 202);
+    expect(await runStubFor(runId).getRun()).toMatchObject({ id: runId });
+    expect(await claimOn(`hook:${workflowId}:evt-wide`)).toMatchObject({ state: "done", start: null });
+  });
+
   it("over 1 MiB is created before the answer; a redelivery after its first delivery died finishes it", async () => {
     const workflowId = await openWorkflow("accept-huge");
     const key = `hook:${workflowId}:evt-huge`;
