@@ -7,7 +7,7 @@ import { RUN_STATUSES } from "../core/engine/run-state";
 import { database } from "../db/client";
 import { listRuns, type RunIndexRow } from "../db/runs";
 import type { AppEnv } from "./app-env";
-import type { CommandResult } from "../durable/run-commands";
+import { RUN_NOT_FOUND, type CommandResult } from "../durable/run-commands";
 import { runStub, type RunRpc } from "../durable/run-stub";
 import { intakeOfRun } from "../durable/intake-stub";
 import { drainIndexWriters } from "../durable/index-writer-stub";
@@ -124,7 +124,12 @@ function unwrap(result: CommandResult, id: string) {
 
 /** Starts a new run from run `id` (rerun); refusals are problems. */
 export async function rerun(c: Context<AppEnv>, id: string, options: { input?: unknown; fromStep?: string }) {
-  const plan = await stubFor(c, id).rerunPlan(options.fromStep);
+  const plan = await handedOver(
+    c,
+    id,
+    (stub) => stub.rerunPlan(options.fromStep),
+    (answer) => !answer.ok && answer.code === "not_found",
+  );
   if (!plan.ok && plan.code === "not_found") throw notFound(`run ${id}`);
   if (!plan.ok)
     throw validationFailed("fromStep names no step of this run's workflow version", [
@@ -228,11 +233,13 @@ export function registerRunRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(itemsRoute, async (c) => {
     const { id, stepId } = c.req.valid("param");
     const { status, limit, cursor } = c.req.valid("query");
-    const page = await stubFor(c, id).listItems(stepId, {
-      after: cursor === undefined ? -1 : Number(cursor),
-      limit,
-      ...(status ? { status } : {}),
-    });
+    const query = { after: cursor === undefined ? -1 : Number(cursor), limit, ...(status ? { status } : {}) };
+    const page = await handedOver(
+      c,
+      id,
+      (stub) => stub.listItems(stepId, query),
+      (answer) => !answer.ok && answer.message === RUN_NOT_FOUND.message,
+    );
     if (!page.ok && page.code === "not_found") throw notFound(`step ${stepId} of run ${id}`);
     if (!page.ok) throw new AppError("invalid_state", page.message);
     return c.json({ items: page.items, nextCursor: page.nextCursor }, 200);

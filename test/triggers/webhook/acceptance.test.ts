@@ -141,6 +141,16 @@ describe("an accepted webhook", () => {
     expect(await listedRunIds(workflowId, runId)).toEqual([runId]);
   });
 
+  it("whose run a crash left held in its shard can be rerun, and its items asked for, at once", async () => {
+    const workflowId = await openWorkflow("accept-held-rerun");
+    const runId = await heldStart(workflowId, "evt-held-rerun", { n: 6 });
+    const rerun = await expectJson<{ run: { rerunOf: string } }>(await call("POST", `/api/runs/${runId}/rerun`), 202);
+    expect(rerun.run.rerunOf).toBe(runId);
+    const other = await heldStart(workflowId, "evt-held-items", { n: 7 });
+    // Not a map: the run is found (409), not missing (404).
+    await expectProblem(await call("GET", `/api/runs/${other}/steps/first/items`), 409, "invalid_state");
+  });
+
   it("whose run a crash left held in its shard is created by the shard's alarm", async () => {
     const workflowId = await openWorkflow("accept-alarm");
     const runId = await heldStart(workflowId, "evt-alarm", { n: 5 });
