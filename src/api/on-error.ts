@@ -36,6 +36,9 @@ function fromHttpException(error: HTTPException): AppError {
   if (error.status === 413)
     return new AppError("payload_too_large", "the request body is larger than the limit for this route");
   if (error.status === 401) return new AppError("unauthorized", error.message || "missing or invalid bearer token");
+  // Hono's body validators refuse a content type they do not parse with a 400 of that title.
+  if (error.status === 415 || (error.status === 400 && /unsupported media type/i.test(error.message)))
+    return new AppError("unsupported_media_type", "send the body as application/json");
   if (error.status === 400) return new AppError("bad_request", error.message || "the request could not be parsed");
   return new AppError(error.status >= 500 ? "internal" : "bad_request", error.message);
 }

@@ -47,7 +47,11 @@ export function requireJsonBody(options: { allowYaml?: boolean } = {}): Middlewa
     if (!["POST", "PUT", "PATCH"].includes(c.req.method)) return next();
     const text = await c.req.text();
     if (text.length === 0) {
-      // Hono's json() parses the cached text, so the empty body is cached as "{}".
+      // No body is `{}` whatever the content type says (`curl -X POST -d ''` sends a form's):
+      // the request is made JSON, and Hono's json() parses the cached text.
+      const headers = new Headers(c.req.raw.headers);
+      headers.set("content-type", "application/json");
+      c.req.raw = new Request(c.req.raw, { headers, body: "{}" });
       (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve("{}");
       return next();
     }

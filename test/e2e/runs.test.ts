@@ -14,6 +14,26 @@ const callsTo = (runId: string, step: string) =>
   receiver.current.requestsFor(runId).filter((r) => r.query.step === step);
 
 describe("a run on the real stack", () => {
+  it("takes retry, rerun, approve and cancel the way curl sends them: no body, or an empty form", async () => {
+    await api().putWorkflow(flows.notFound(receiver.current.url));
+    const failed = await api().waitForFinish((await api().startRun("e2e-not-found")).id);
+    expect(failed.status).toBe("failed");
+    const asCurl: Record<string, string>[] = [{}, { "content-type": "application/x-www-form-urlencoded" }];
+    for (const headers of asCurl) {
+      expect((await api().request("POST", `/api/runs/${failed.id}/retry`, undefined, headers)).status).toBe(200);
+      expect((await api().request("POST", `/api/runs/${failed.id}/rerun`, undefined, headers)).status).toBe(202);
+    }
+    const signOff = { id: "e2e-sign-off", triggers: [{ type: "api" }], steps: [{ id: "approve", type: "approval" }] };
+    await api().putWorkflow(signOff);
+    for (const headers of asCurl) {
+      const waiting = await api().startRun("e2e-sign-off");
+      const approved = await api().request("POST", `/api/runs/${waiting.id}/steps/approve/approve`, undefined, headers);
+      expect(approved.status).toBe(200);
+      const other = await api().startRun("e2e-sign-off");
+      expect((await api().request("POST", `/api/runs/${other.id}/cancel`, undefined, headers)).status).toBe(200);
+    }
+  });
+
   it("passes data along a chain of transform, http and transform steps to its output", async () => {
     await api().putWorkflow(flows.chained(receiver.current.url));
     const started = await api().startRun("e2e-chained", { orderId: "A-17", qty: 3 });
