@@ -45,7 +45,8 @@ const isYamlMediaType = (type: string) => YAML_MEDIA_TYPES.has(type);
 export function requireJsonBody(options: { allowYaml?: boolean } = {}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (!["POST", "PUT", "PATCH"].includes(c.req.method)) return next();
-    const text = await c.req.text();
+    // Bytes, not text(): the runtime warns when a body of a non-text type is read as text.
+    const text = new TextDecoder().decode(await c.req.arrayBuffer());
     if (text.length === 0) {
       // No body is `{}` whatever the content type says (`curl -X POST -d ''` sends a form's):
       // the request is made JSON, and Hono's json() parses the cached text.
