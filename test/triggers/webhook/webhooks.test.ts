@@ -2,6 +2,7 @@
 // a bad signature starts nothing (401), a redelivery answers the first run (200
 // duplicate), the trigger's input maps {body, headers, query}, and a disabled workflow
 // answers 409 workflow_disabled.
+import { hmacBytes, slackHeaders, toHex, unixSeconds } from "../../support/webhook-signing";
 import { inShardOf } from "../../support/workers/intake";
 import { runIdInShard, shardOfKey } from "../../../src/core/intake-shards";
 import { newRunId } from "../../../src/run/ids";
@@ -11,17 +12,8 @@ import { listedRunIds, runStartedByWebhook } from "../../support/workers/runs";
 
 const SECRET = "gh-webhook-secret-0123456789";
 
-async function sign(body: string, secret = SECRET): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(body)));
-  return `sha256=${[...mac].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
-}
+/** The GitHub signature header's value for `body`. */
+const sign = async (body: string, secret = SECRET) => `sha256=${toHex(await hmacBytes("sha256", secret, body))}`;
 
 async function deliver(
   workflowId: string,
@@ -202,27 +194,16 @@ describe("a Slack webhook", () => {
       challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
       type: "url_verification",
     });
-    const timestamp = String(Math.floor(Date.now() / 1000));
-    const key = await crypto.subtle.importKey(
-      "raw",
-      new TextEncoder().encode(secret),
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      ["sign"],
-    );
-    const mac = new Uint8Array(
-      await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`v0:${timestamp}:${body}`)),
-    );
-    const signature = `v0=${[...mac].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
-    const response = await deliver("hook-slack", body, {
-      "x-slack-signature": signature,
-      "x-slack-request-timestamp": timestamp,
-    });
+    const timestamp = unixSeconds();
+    const response = await deliver("hook-slack", body, await slackHeaders(secret, body, timestamp));
     expect(await expectJson(response, 200)).toEqual({
       challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
     });
     await expectProblem(
-      await deliver("hook-slack", body, { "x-slack-signature": "v0=00", "x-slack-request-timestamp": timestamp }),
+      await deliver("hook-slack", body, {
+        "x-slack-signature": "v0=00",
+        "x-slack-request-timestamp": String(timestamp),
+      }),
       401,
       "unauthorized",
     );
