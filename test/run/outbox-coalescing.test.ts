@@ -3,6 +3,7 @@
 // oldest, or until the next flush that cannot wait (a new run status, an approval, a
 // waiter), which carries them along in order. The clock is frozen an hour ahead of the
 // runtime's, so only the test fires the run's alarm.
+import { whileTableAway } from "../support/workers/d1-faults";
 import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
@@ -118,8 +119,7 @@ describe("the audit rows of a running run", () => {
     const run = await startRecordedRun("coalesce-three-calls");
     await waitForOutboxFlush(run.runId);
     await succeed(run, "a");
-    await env.DB.prepare("ALTER TABLE audit_log RENAME TO audit_log_away").run();
-    try {
+    await whileTableAway("audit_log", async () => {
       expect(await runDurableObjectAlarm(run.stub)).toBe(true);
       expect(await countOutbox(run.runId)).toBe(0);
       await drainIndexWriters(env);
@@ -127,9 +127,7 @@ describe("the audit rows of a running run", () => {
         expect.stringMatching(/index writer: commit to D1 failed/),
         expect.anything(),
       );
-    } finally {
-      await env.DB.prepare("ALTER TABLE audit_log_away RENAME TO audit_log").run();
-    }
+    });
     // Back to the deadline of the call under way: the run owes D1 nothing.
     const b = run.dispatched.findLast((sent) => sent.stepId === "b")!;
     expect(await run.stub.claimTask({ stepId: "b", attempt: b.attempt, stepType: b.stepType }, "msg-1")).toBe("go");

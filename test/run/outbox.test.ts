@@ -1,6 +1,7 @@
 // Index and audit records leave the run through an outbox in its own storage, written
 // with the state and flushed to D1 in the background (the hot path never waits
 // on D1); a flush that fails is kept and retried by the alarm.
+import { whileTableAway } from "../support/workers/d1-faults";
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
@@ -16,7 +17,6 @@ import {
   readAlarm,
   startRecordedRun,
   waitForOutboxFlush,
-  type RecordedRun,
 } from "../support/workers/runs";
 
 const HOUR = 60 * 60_000;
@@ -101,10 +101,8 @@ describe("the audit rows of a run", () => {
 describe("a flush that fails", () => {
   it("to reach D1 through the index writer: the writer keeps the rows and commits them when D1 is back", async () => {
     const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
-    await env.DB.prepare("ALTER TABLE audit_log RENAME TO audit_log_away").run();
-    let runId: string;
-    try {
-      ({ runId } = await startRecordedRun("outbox-nap"));
+    const runId = await whileTableAway("audit_log", async () => {
+      const { runId } = await startRecordedRun("outbox-nap");
       // The run is done with its rows: they are the writer's now.
       expect(
         await pollUntil(
@@ -117,9 +115,8 @@ describe("a flush that fails", () => {
         expect.stringMatching(/index writer: commit to D1 failed/),
         expect.anything(),
       );
-    } finally {
-      await env.DB.prepare("ALTER TABLE audit_log_away RENAME TO audit_log").run();
-    }
+      return runId;
+    });
     expect(await auditRows(runId)).toEqual([]);
     await drainIndexWriters(env);
     expect(await indexRow(runId)).toMatchObject({ status: "waiting" });
@@ -128,10 +125,8 @@ describe("a flush that fails", () => {
 
   it("to reach D1 directly (the approvals inbox): the run keeps the rows and its alarm retries soon", async () => {
     const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
-    await env.DB.prepare("ALTER TABLE approvals RENAME TO approvals_away").run();
-    let started: RecordedRun;
-    try {
-      started = await startRecordedRun("outbox-sign-off");
+    const started = await whileTableAway("approvals", async () => {
+      const started = await startRecordedRun("outbox-sign-off");
       const { runId } = started;
       expect(
         await pollUntil(
@@ -140,9 +135,8 @@ describe("a flush that fails", () => {
         ),
       ).toBe(now + OUTBOX_RETRY_MS);
       expect(await countOutbox(runId)).toBeGreaterThan(0);
-    } finally {
-      await env.DB.prepare("ALTER TABLE approvals_away RENAME TO approvals").run();
-    }
+      return started;
+    });
     expect(logged).toHaveBeenCalledWith(expect.stringMatching(/outbox flush failed/), expect.anything());
     const { runId, stub } = started;
     advanceClock(OUTBOX_RETRY_MS);

@@ -2,6 +2,7 @@
 // commits at once, a busy one keeps what comes within WRITER_INTERVAL_MS and commits it in
 // one batch from its alarm. A run's newer row always wins, an audit row lands once, and a
 // reader draining the writers sees everything they keep.
+import { whileTableAway } from "../support/workers/d1-faults";
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -124,15 +125,12 @@ describe("an index writer", () => {
     const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
     const { rpc, stub } = writer();
     const runId = newRunId(now);
-    await env.DB.prepare("ALTER TABLE audit_log RENAME TO audit_log_away").run();
-    try {
+    await whileTableAway("audit_log", async () => {
       await rpc.append({ index: indexRow(runId, "running", now), audits: [auditRow(runId, `${runId}:1`)] });
       expect(await rpc.drain()).toBe(false);
       expect(logged).toHaveBeenCalledWith(expect.stringMatching(/commit to D1 failed/), expect.anything());
       expect(await alarmOf(stub)).toBe(now + 1_000);
-    } finally {
-      await env.DB.prepare("ALTER TABLE audit_log_away RENAME TO audit_log").run();
-    }
+    });
     expect(await statusInD1(runId)).toBeUndefined();
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await statusInD1(runId)).toBe("running");
