@@ -2,6 +2,7 @@
 // delivery ids, spread by a hash of the key so no one object (and no D1 writer) carries
 // every start. A run a shard admits carries the shard in its id, so a reader that finds no
 // run yet can ask the one shard that may still be holding its start.
+import { stableHash } from "./stable-hash";
 
 /** Enough for ~64,000 claims/s at ~1,000 requests/s per object; changing it re-homes every key. */
 export const INTAKE_SHARDS = 64;
@@ -13,16 +14,6 @@ const SHARD_AT = 14;
 /** The shard of a claim key: stable across isolates and releases. */
 export function shardOfKey(key: string): number {
   return stableHash(key) % INTAKE_SHARDS;
-}
-
-/** FNV-1a, 32 bits: the same number for the same text everywhere, for spreading keys over objects. */
-export function stableHash(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
 }
 
 /** A run id carrying `shard` in the first two characters of its random part (its time part, which orders runs, is untouched). */

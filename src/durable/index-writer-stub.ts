@@ -1,7 +1,7 @@
 // How a run's outbox reaches the index writers (src/writer/index-writer.ts): each run's
 // index row and audit entries go to the writer its id hashes to, which commits the rows of
 // many runs to D1 in one batch. IndexWriter implements this interface.
-import { stableHash } from "../core/intake-shards";
+import { stableHash } from "../core/stable-hash";
 
 /**
  * Writers per deployment (`WAYMARK_INDEX_WRITERS`, wrangler.toml): each commits to D1 about

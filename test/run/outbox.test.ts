@@ -11,13 +11,7 @@ import { drainIndexWriters } from "../../src/durable/index-writer-stub";
 import { transformChain } from "../fixtures/workflows-api/transform-chain";
 import { saveWorkflow } from "../support/workers/api";
 import { advanceClock, freezeClock, restoreClock } from "../support/workers/clock";
-import {
-  countOutbox,
-  pollUntil,
-  readAlarm,
-  startRecordedRun,
-  waitForOutboxFlush,
-} from "../support/workers/runs";
+import { countOutbox, pollUntil, readAlarm, startRecordedRun, waitForOutboxFlush } from "../support/workers/runs";
 
 const HOUR = 60 * 60_000;
 /** How soon the coordinator retries a failed flush (OUTBOX_RETRY_MS in src/run/outbox-flush.ts). */

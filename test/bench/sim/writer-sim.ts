@@ -10,7 +10,7 @@ import {
   WRITER_BATCH_LIMITS,
   WRITER_ROWS_PER_STATEMENT,
 } from "../../../src/core/writer-batching.ts";
-import { stableHash } from "../../../src/core/intake-shards.ts";
+import { stableHash } from "../../../src/core/stable-hash.ts";
 import { percentile } from "../stats.ts";
 
 export interface SimLoad {
