@@ -86,10 +86,8 @@ async function acceptIntoRun(env: Env, delivery: AcceptedDelivery): Promise<Webh
   const deliveryId = delivery.trigger.deliveryId;
   try {
     if (deliveryId) {
-      const admission = await intakeOfKey(env, deliveryKey(delivery.workflowId, deliveryId)).admit({
-        key: deliveryKey(delivery.workflowId, deliveryId),
-        start,
-      });
+      const key = deliveryKey(delivery.workflowId, deliveryId);
+      const admission = await intakeOfKey(env, key).admit({ key, start });
       return { ...admission, ...(admission.duplicate ? {} : auditWritten(delivery)) };
     }
     const runId = newRunId(delivery.now);
